@@ -1,0 +1,30 @@
+# Every target creates and uses .venv by itself: a fresh clone needs only Python 3.11+ and make.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8080
+DB ?= var/abiquo-mock.json
+
+.PHONY: serve test bench contract-provider contract-integration fidelity clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+serve: $(STAMP)  ## start the mock on its embedded default (TinyDB file, demo scenario for a new store)
+	$(VENV)/bin/abiquo-mock serve --port $(PORT) --db $(DB)
+
+test: $(STAMP)  ## the whole suite: unit, HTTP, durability, contract suites, connectors
+	$(PY) -m pytest
+
+bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
+	$(PY) -m benchmarks.run
+
+fidelity: $(STAMP)  ## regenerate docs/FIDELITY.md
+	$(PY) -m mockserver.fidelity > docs/FIDELITY.md
+
+clean:
+	rm -rf $(VENV) var reports .hypothesis .schemathesis

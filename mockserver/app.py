@@ -1,0 +1,101 @@
+"""create_app(config): the factory. No global app, no global store."""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .errors import AbiquoError
+from .http import auth, media
+from .store import Store
+
+log = logging.getLogger("abiquo_mock")
+
+DEFAULTS: dict[str, Any] = {
+    "DB_PATH": None,              # None: in memory
+    "SCENARIO": None,             # load this scenario at start (replacing the store); None: keep the store
+    "CONTROL_ENABLED": True,      # the /_mock control API and the request journal
+    "CONTROL_TOKEN": None,        # when set, the control API needs header X-Mock-Token
+    "JOURNAL_SIZE": 10_000,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "FSYNC": True,
+}
+PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
+HTTP_CODES = {400: "GEN-3", 401: "401-UNAUTHORIZED", 403: "403-FORBIDDEN", 404: "404-NOT-FOUND",
+              405: "405-METHOD-NOT-ALLOWED", 406: "406-NOT-ACCEPTABLE", 413: "413-REQUEST-ENTITY-TOO-LARGE",
+              415: "415-UNSUPPORTED-MEDIA-TYPE"}
+
+
+def error_response(error: AbiquoError) -> Response:
+    response = Response(json.dumps(error.envelope()), status=error.status,
+                        content_type=media.versioned(media.ERRORS))
+    response.headers.update(error.headers)
+    return response
+
+
+def store_of(app: Flask | None = None) -> Store:
+    return (app or current_app).extensions["abiquo_store"]
+
+
+def _http_error(exc: HTTPException) -> Response:
+    code = HTTP_CODES.get(exc.code or 500, "500-INTERNAL-SERVER-ERROR")
+    message = {404: f"The requested resource {request.path} does not exist",
+               405: f"The method {request.method} is not allowed on {request.path}"}.get(exc.code, exc.description)
+    response = error_response(AbiquoError(code, message, status=exc.code))
+    if isinstance(exc, RequestEntityTooLarge):
+        response.headers["Connection"] = "close"
+    for name in ("Allow",):
+        original = exc.get_response().headers.get(name)
+        if original:
+            response.headers[name] = original
+    return response
+
+
+def _unexpected(exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return error_response(AbiquoError("500-INTERNAL-SERVER-ERROR", f"Unexpected error: {type(exc).__name__}"))
+
+
+def _authenticate() -> Response | None:
+    g.user = None
+    if not request.path.startswith("/api") or request.path in PUBLIC_PATHS:
+        return None
+    g.user = auth.authenticate(store_of())
+    return None
+
+
+def _journal(response: Response) -> Response:
+    journal = current_app.extensions.get("abiquo_journal")
+    if journal is not None and request.path.startswith("/api"):
+        user = getattr(g, "user", None)
+        journal.record(request, response, user.nick if user else None)
+    return response
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask("mockserver")
+    app.config.update(DEFAULTS)
+    app.config.update(config or {})
+    store = app.config.get("STORE") or Store(app.config["DB_PATH"], fsync=app.config["FSYNC"])
+    app.extensions["abiquo_store"] = store
+
+    from . import scenarios
+    scenarios.prepare_store(store, app.config["SCENARIO"])
+
+    app.register_error_handler(AbiquoError, error_response)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    app.before_request(_authenticate)
+
+    from .views import register_all
+    register_all(app)
+    if app.config["CONTROL_ENABLED"]:
+        from .control.journal import RequestJournal
+        from .control.views import bp as control_bp
+        app.extensions["abiquo_journal"] = RequestJournal(app.config["JOURNAL_SIZE"])
+        app.after_request(_journal)
+        app.register_blueprint(control_bp)
+    return app

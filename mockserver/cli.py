@@ -1,0 +1,95 @@
+"""abiquo-mock: serve the mock, list its scenarios, and run the contract suites."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import scenarios
+from .store import Store, StoreError
+
+DEFAULT_DB = "var/abiquo-mock.json"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """A local fake of the Abiquo 3.8.5 API's backup surface."""
+
+
+def _fail(message: str) -> None:
+    click.echo(f"abiquo-mock: {message}", err=True)
+    sys.exit(2)
+
+
+def prepare(db: str | None, scenario: str | None) -> str | None:
+    """Open the store once to check it, load the scenario if asked (or demo into a new store)."""
+    if scenario and scenario not in scenarios.names():
+        _fail(f"there is no scenario '{scenario}' (known: {', '.join(scenarios.names())})")
+    try:
+        store = Store(db)
+    except StoreError as exc:
+        _fail(str(exc))
+    try:
+        loaded = scenario or (scenarios.DEFAULT_SCENARIO if store.is_new else None)
+        if loaded:
+            scenarios.load(store, loaded)
+        return loaded
+    except scenarios.ScenarioError as exc:
+        _fail(str(exc))
+    finally:
+        store.close()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--db", "db", type=click.Path(dir_okay=False), help=f"TinyDB store file [default: {DEFAULT_DB}]")
+@click.option("--memory", is_flag=True, help="Keep the store in memory only (nothing survives a restart).")
+@click.option("--scenario", help="Load this scenario, replacing what the store held.")
+@click.option("--control/--no-control", default=True, show_default=True, help="Serve the /_mock control API.")
+@click.option("--control-token", envvar="ABIQUO_MOCK_CONTROL_TOKEN", help="Require X-Mock-Token on /_mock.")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of granian (development only).")
+def serve(host, port, db, memory, scenario, control, control_token, dev):
+    """Serve the mock on one process (the store's lock lives in it)."""
+    if memory and db:
+        _fail("--db and --memory exclude each other")
+    path = None if memory else str(Path(db or DEFAULT_DB))
+    loaded = None if memory else prepare(path, scenario)
+    os.environ.update({"ABIQUO_MOCK_DB": path or "", "ABIQUO_MOCK_SCENARIO": scenario if memory and scenario else "",
+                       "ABIQUO_MOCK_CONTROL": "on" if control else "off",
+                       "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",
+                       "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or ""})
+    click.echo(f"abiquo-mock: serving http://{host}:{port}/api (store: {path or 'memory'}"
+               f"{', scenario ' + (loaded or scenario) if (loaded or scenario) else ''})", err=True)
+    if dev:
+        from .wsgi import app_from_environment
+        app_from_environment().run(host=host, port=port, threaded=True)
+        return
+    from .server import run
+    run(host, port)
+
+
+@main.command("scenarios")
+def list_scenarios():
+    """List the scenarios the mock can load."""
+    for name in scenarios.names():
+        info = scenarios.describe(name)
+        tags = f" [{', '.join(info['tags'])}]" if info["tags"] else ""
+        click.echo(f"{name:<16} {info['description']}{tags}")
+
+
+def _register_extensions() -> None:
+    """Commands that live with their bounded context (upgrade, contract) add themselves here."""
+    import importlib
+
+    for module in ("mockserver.backup.cli", "contracts.cli"):
+        try:
+            importlib.import_module(module).register(main)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+_register_extensions()

@@ -1,0 +1,54 @@
+"""The request journal: every request and response the API answered, for tests and QA to inspect."""
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections import deque
+
+from flask import Request, Response
+
+MAX_BODY = 64 * 1024   # bodies longer than this are cut, so that a big upload cannot fill memory
+
+
+def _text(raw: bytes) -> str:
+    text = raw[:MAX_BODY].decode("utf-8", errors="replace")
+    return text + ("…(truncated)" if len(raw) > MAX_BODY else "")
+
+
+class RequestJournal:
+    def __init__(self, capacity: int = 10_000):
+        self._entries: deque[dict] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+
+    def record(self, request: Request, response: Response, user: str | None) -> None:
+        body = response.get_data() if not response.direct_passthrough else b""
+        entry = {
+            "id": next(self._ids),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z",
+            "method": request.method,
+            "path": request.path,
+            "query": request.query_string.decode("latin-1"),
+            "user": user,
+            "requestHeaders": {k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+            "requestBody": _text(request.get_data(cache=True)),
+            "status": response.status_code,
+            "responseHeaders": dict(response.headers.items()),
+            "responseBody": _text(body),
+        }
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, path: str | None = None, method: str | None = None) -> list[dict]:
+        with self._lock:
+            entries = list(self._entries)
+        if path:
+            entries = [e for e in entries if e["path"].startswith(path)]
+        if method:
+            entries = [e for e in entries if e["method"] == method.upper()]
+        return entries
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,1 @@
+"""What every Abiquo endpoint shares: media types, links, paging, errors, authentication, operations."""

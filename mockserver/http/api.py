@@ -1,0 +1,95 @@
+"""Declared operations: one decorator registers a view with Flask and describes it for the contract.
+
+Each operation says what it produces and consumes (Abiquo media names), its success status, the error
+codes it can answer, the privilege it needs and the OpenAPI links that lead on from it. The wrapper does
+what every view shares (Accept / Content-Type negotiation, body parsing, privilege) so that views stay
+short, and ``mockserver/openapi.py`` builds the contract from the same declarations.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import Blueprint, Response, g
+
+from ..errors import AbiquoError
+from . import media
+
+# Every status the conventions themselves can answer, whatever the operation.
+COMMON_ERRORS = ("401-UNAUTHORIZED", "404-NOT-FOUND", "405-METHOD-NOT-ALLOWED", "406-NOT-ACCEPTABLE")
+BODY_ERRORS = ("GEN-2", "GEN-3", "413-REQUEST-ENTITY-TOO-LARGE", "415-UNSUPPORTED-MEDIA-TYPE",
+               "415-UNSUPPORTED-MEDIA-TYPE-VERSION")
+
+
+@dataclass
+class Operation:
+    op_id: str
+    method: str
+    rule: str                       # Flask rule below /api, e.g. "/admin/datacenters/<int:dc>"
+    produces: str | None            # media name of the answer, None for 204 / plain text
+    consumes: str | None            # media name of the body
+    status: int
+    errors: tuple[str, ...]
+    privilege: str | None
+    summary: str
+    label: str                      # fidelity: verified / documented / reconstructed
+    paged: tuple[str, ...] = ()     # sort keys when the answer is a paged collection
+    links: dict = field(default_factory=dict)   # OpenAPI links: name -> (operationId, {param: expression})
+    plain_text: bool = False
+    prefix: str = "/api"            # "/_mock" for the control API
+    request_schema: str | None = None   # control operations: a component schema name for the JSON body
+
+    @property
+    def path(self) -> str:
+        """The OpenAPI path template, prefix included."""
+        import re
+
+        return self.prefix + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
+
+
+REGISTRY: list[Operation] = []
+
+
+def _render(op: Operation, result: object) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(status=204)
+    return Response(json.dumps(result, separators=(",", ":")), status=op.status, content_type=g.content_type)
+
+
+def operation(bp: Blueprint, method: str, rule: str, *, op_id: str, produces: str | None = None,
+              consumes: str | None = None, status: int | None = None, errors: tuple[str, ...] = (),
+              privilege: str | None = None, summary: str = "", label: str = "documented",
+              paged: tuple[str, ...] = (), links: dict | None = None, plain_text: bool = False) -> Callable:
+    """Register ``fn`` as the view of one Abiquo operation. ``fn`` receives the path values, and ``body``
+    (the parsed JSON) when the operation consumes a media type; it returns a dict, None (204) or a Response."""
+    op = Operation(op_id, method, rule, produces, consumes, status or (200 if produces or plain_text else 204),
+                   tuple(errors), privilege, summary, label, paged, links or {}, plain_text)
+    REGISTRY.append(op)
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def view(**values):
+            g.operation = op
+            if op.produces:
+                g.content_type = media.negotiate(op.produces)
+            if op.privilege:
+                g.user.require(op.privilege, op.summary or op.op_id)
+            if op.consumes:
+                media.require_content_type(op.consumes)
+                values["body"] = media.json_body()
+            return _render(op, fn(**values))
+
+        bp.add_url_rule(rule, endpoint=op_id, view_func=view, methods=[method], provide_automatic_options=False)
+        return fn
+
+    return decorate
+
+
+def require_object(body: object, what: str) -> dict:
+    if not isinstance(body, dict):
+        raise AbiquoError("GEN-2", f"Invalid document: a JSON object ({what}) is expected")
+    return body

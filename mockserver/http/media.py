@@ -1,0 +1,93 @@
+"""Abiquo vendor media types and their ``version=`` negotiation (spec §1).
+
+Werkzeug's MIMEAccept compares media-type parameters exactly, so ``X; version=3.8`` would not match the
+offer ``X``; the rules here are decided by hand on the parsed header instead.
+"""
+from __future__ import annotations
+
+from flask import request
+from werkzeug.http import parse_options_header
+
+from ..errors import AbiquoError
+
+API_VERSION = "3.8"
+SUPPORTED_VERSIONS = ("3.8",)
+PRODUCT_VERSION = "3.8.5"
+GENERIC_ACCEPT = ("*/*", "application/*", "application/json", "text/json")
+ERRORS = "errors"
+
+
+def vendor(name: str) -> str:
+    """The unversioned vendor media type, as links carry it."""
+    return f"application/vnd.abiquo.{name}+json"
+
+
+def versioned(name: str) -> str:
+    """The Content-Type the server answers with."""
+    return f"{vendor(name)}; version={API_VERSION}"
+
+
+def _accept_entries(header: str) -> list[tuple[str, dict, float]]:
+    entries = []
+    for position, raw in enumerate(part for part in header.split(",") if part.strip()):
+        mimetype, params = parse_options_header(raw.strip())
+        try:
+            quality = float(params.pop("q", 1))
+        except ValueError:
+            quality = 0.0
+        entries.append((mimetype.lower(), params, quality, position))
+    entries.sort(key=lambda e: (-e[2], e[3]))
+    return [(m, p, q) for m, p, q, _ in entries]
+
+
+def negotiate(name: str) -> str:
+    """The Content-Type to answer a request for media ``name`` with, or 406."""
+    header = request.headers.get("Accept", "").strip()
+    if not header:
+        return versioned(name)
+    wanted = vendor(name)
+    for mimetype, params, quality in _accept_entries(header):
+        if quality <= 0:
+            continue
+        if mimetype in GENERIC_ACCEPT:
+            return versioned(name)
+        if mimetype == wanted and params.get("version", API_VERSION) in SUPPORTED_VERSIONS:
+            return versioned(name)
+    raise AbiquoError("406-NOT-ACCEPTABLE", _not_acceptable_message(header, wanted))
+
+
+def _not_acceptable_message(header: str, wanted: str) -> str:
+    if wanted in header:
+        return "Invalid version parameter for 'Accept' header"
+    return f"The 'Accept' header does not allow {wanted}; version={API_VERSION}"
+
+
+def accepts_plain_text() -> bool:
+    header = request.headers.get("Accept", "").strip()
+    if not header:
+        return True
+    return any(m in ("text/plain", "text/*", "*/*") and q > 0 for m, _, q in _accept_entries(header))
+
+
+def require_content_type(name: str) -> None:
+    """415 unless the body is declared as media ``name`` (any supported version) or plain JSON."""
+    mimetype, params = parse_options_header(request.headers.get("Content-Type", ""))
+    mimetype = mimetype.lower()
+    if mimetype in ("application/json", "text/json"):
+        return
+    if mimetype != vendor(name):
+        raise AbiquoError("415-UNSUPPORTED-MEDIA-TYPE",
+                          f"Unsupported 'Content-Type' {mimetype or '(none)'}: expected {vendor(name)}")
+    if params.get("version", API_VERSION) not in SUPPORTED_VERSIONS:
+        raise AbiquoError("415-UNSUPPORTED-MEDIA-TYPE-VERSION")
+
+
+def json_body() -> object:
+    """The request body as JSON, or 400 GEN-3."""
+    import json
+
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise AbiquoError("GEN-3", f"Invalid document: the request body is not valid JSON ({exc})") from None

@@ -1,0 +1,91 @@
+"""Abiquo collections: ``{"links", "collection", "totalSize"}`` with startwith / limit / by / asc / has."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+from urllib.parse import urlencode
+
+from flask import request
+
+from ..errors import AbiquoError
+from .links import api_url
+from .media import vendor
+
+DEFAULT_LIMIT = 25
+PAGING_PARAMS = ("startwith", "limit", "by", "asc", "has")
+
+
+@dataclass(frozen=True)
+class Paging:
+    startwith: int
+    limit: int
+    by: str
+    asc: bool
+    has: str | None
+
+
+def _non_negative_int(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise AbiquoError("QUERY-1", f"Invalid value for query parameter '{name}': a non-negative integer is expected")
+    return int(raw)
+
+
+def parse_paging(sort_keys: tuple[str, ...]) -> Paging:
+    by = request.args.get("by", sort_keys[0])
+    if by not in sort_keys:
+        raise AbiquoError("QUERY-1", f"Invalid value for query parameter 'by': one of {', '.join(sort_keys)} is expected")
+    asc = request.args.get("asc", "true").lower()
+    if asc not in ("true", "false"):
+        raise AbiquoError("QUERY-1", "Invalid value for query parameter 'asc': true or false is expected")
+    return Paging(_non_negative_int("startwith", 0), _non_negative_int("limit", DEFAULT_LIMIT), by,
+                  asc == "true", request.args.get("has") or None)
+
+
+def _sort_value(item: dict, key: str):
+    value = item.get(key)
+    if isinstance(value, str):
+        return (1, value.lower())
+    return (0, value) if value is not None else (-1, 0)
+
+
+def _matches(item: dict, needle: str, fields: tuple[str, ...]) -> bool:
+    needle = needle.lower()
+    return any(isinstance(item.get(f), str) and needle in item[f].lower() for f in fields)
+
+
+def _page_link(rel: str, path: str, paging: Paging, startwith: int, media: str) -> dict:
+    query = {"startwith": startwith, "limit": paging.limit, "by": paging.by, "asc": str(paging.asc).lower()}
+    if paging.has:
+        query["has"] = paging.has
+    return {"rel": rel, "href": f"{api_url(path)}?{urlencode(query)}", "type": vendor(media)}
+
+
+def paging_links(path: str, paging: Paging, total: int, media: str) -> list[dict]:
+    """first, previous (if any), next (if any), last; limit 0 means everything on one page."""
+    if paging.limit == 0:
+        return [_page_link("first", path, paging, 0, media), _page_link("last", path, paging, 0, media)]
+    last = max(0, (total - 1) // paging.limit * paging.limit) if total else 0
+    links = [_page_link("first", path, paging, 0, media)]
+    if paging.startwith > 0:
+        links.append(_page_link("previous", path, paging, max(0, min(paging.startwith, total) - paging.limit), media))
+    if paging.startwith + paging.limit < total:
+        links.append(_page_link("next", path, paging, paging.startwith + paging.limit, media))
+    links.append(_page_link("last", path, paging, last, media))
+    return links
+
+
+def collection(items: Iterable[dict], *, media: str, render: Callable[[dict], dict],
+               sort_keys: tuple[str, ...] = ("name", "id"), filter_fields: tuple[str, ...] = ("name",)) -> dict:
+    """Filter, sort, page and render ``items`` (stored documents) as an Abiquo collection of ``media``."""
+    paging = parse_paging(sort_keys)
+    chosen = list(items)
+    if paging.has:
+        chosen = [i for i in chosen if _matches(i, paging.has, filter_fields)]
+    chosen.sort(key=lambda i: (_sort_value(i, paging.by), i.get("id", 0)), reverse=not paging.asc)
+    window = chosen[paging.startwith:] if paging.limit == 0 else chosen[paging.startwith:paging.startwith + paging.limit]
+    path = request.path[len("/api"):]
+    return {"links": paging_links(path, paging, len(chosen), media),
+            "collection": [render(i) for i in window], "totalSize": len(chosen)}

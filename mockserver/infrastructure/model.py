@@ -1,0 +1,140 @@
+"""The infrastructure and tenancy the backup surface stands on: datacenters, racks, machines, enterprises,
+limits, virtual datacenters, virtual appliances and virtual machines. Lookups here enforce visibility:
+another tenant's entity is reported as not found."""
+from __future__ import annotations
+
+from ..errors import AbiquoError
+from ..security import User
+from ..store import Store
+
+VM_STATES = ("NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED", "UNKNOWN")
+
+
+def is_deployed(vm: dict) -> bool:
+    return vm.get("state") != "NOT_ALLOCATED"
+
+
+def _must(doc: dict | None, code: str) -> dict:
+    if doc is None:
+        raise AbiquoError(code)
+    return doc
+
+
+def datacenter(store: Store, dc_id: int) -> dict:
+    return _must(store.get("datacenters", dc_id), "DC-0")
+
+
+def allowed_datacenter_ids(store: Store, enterprise_id: int) -> set[int]:
+    """The datacenters an enterprise may use: those it has a limit for."""
+    return {limit["datacenter"] for limit in store.find("limits", enterprise=enterprise_id)}
+
+
+def locations(store: Store, user: User) -> list[dict]:
+    allowed = allowed_datacenter_ids(store, user.enterprise)
+    return [dc for dc in store.all("datacenters") if dc["id"] in allowed]
+
+
+def location(store: Store, user: User, loc_id: int) -> dict:
+    if loc_id not in allowed_datacenter_ids(store, user.enterprise):
+        raise AbiquoError("DC-0")
+    return datacenter(store, loc_id)
+
+
+def rack(store: Store, dc_id: int, rack_id: int) -> dict:
+    datacenter(store, dc_id)
+    found = store.get("racks", rack_id)
+    if found is None or found["datacenter"] != dc_id:
+        raise AbiquoError("RACK-0")
+    return found
+
+
+def machine(store: Store, dc_id: int, rack_id: int, machine_id: int) -> dict:
+    rack(store, dc_id, rack_id)
+    found = store.get("machines", machine_id)
+    if found is None or found["rack"] != rack_id:
+        raise AbiquoError("MACHINE-0")
+    return found
+
+
+def machine_vms(store: Store, machine_id: int) -> list[dict]:
+    """The VMs deployed on a machine: how connectors find what to back up."""
+    return [vm for vm in store.find("virtualmachines", machine=machine_id) if is_deployed(vm)]
+
+
+def enterprises(store: Store, user: User) -> list[dict]:
+    if user.can("ENTERPRISE_ENUMERATE"):
+        return store.all("enterprises")
+    return [e for e in store.all("enterprises") if e["id"] == user.enterprise]
+
+
+def enterprise(store: Store, user: User, enterprise_id: int) -> dict:
+    if not user.sees_enterprise(enterprise_id):
+        raise AbiquoError("EN-0")
+    return _must(store.get("enterprises", enterprise_id), "EN-0")
+
+
+def limits(store: Store, user: User, enterprise_id: int) -> list[dict]:
+    enterprise(store, user, enterprise_id)
+    return store.find("limits", enterprise=enterprise_id)
+
+
+def limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> dict:
+    enterprise(store, user, enterprise_id)
+    found = store.get("limits", limit_id)
+    if found is None or found["enterprise"] != enterprise_id:
+        raise AbiquoError("LIMIT-1")
+    return found
+
+
+def virtual_datacenters(store: Store, user: User) -> list[dict]:
+    return [v for v in store.all("virtualdatacenters") if user.sees_enterprise(v["enterprise"])]
+
+
+def virtual_datacenter(store: Store, user: User, vdc_id: int) -> dict:
+    found = store.get("virtualdatacenters", vdc_id)
+    if found is None or not user.sees_enterprise(found["enterprise"]):
+        raise AbiquoError("VDC-0")
+    return found
+
+
+def virtual_appliance(store: Store, user: User, vdc_id: int, vapp_id: int) -> dict:
+    virtual_datacenter(store, user, vdc_id)
+    found = store.get("virtualappliances", vapp_id)
+    if found is None or found["virtualdatacenter"] != vdc_id:
+        raise AbiquoError("VAPP-0")
+    return found
+
+
+def virtual_machine(store: Store, user: User, vdc_id: int, vapp_id: int, vm_id: int) -> dict:
+    virtual_appliance(store, user, vdc_id, vapp_id)
+    found = store.get("virtualmachines", vm_id)
+    if found is None or found["virtualappliance"] != vapp_id:
+        raise AbiquoError("VM-0")
+    return found
+
+
+def visible_virtual_machines(store: Store, user: User) -> list[dict]:
+    return [vm for vm in store.all("virtualmachines") if user.sees_enterprise(vm["enterprise"])]
+
+
+def set_vm_state(store: Store, vm_id: int, state: str) -> dict:
+    """Deploy or undeploy a VM as QA needs it: a deployed VM sits on a machine of its datacenter."""
+    if state not in VM_STATES:
+        raise AbiquoError("VM-STATE", f"Invalid virtual machine state '{state}': one of {', '.join(VM_STATES)}")
+    with store.transaction():
+        vm = dict(_must(store.get("virtualmachines", vm_id), "VM-0"))
+        vm["state"] = state
+        if state == "NOT_ALLOCATED":
+            vm["machine"] = None
+        elif vm.get("machine") is None:
+            vm["machine"] = _first_machine(store, vm["datacenter"])
+        store.put("virtualmachines", vm_id, vm)
+    return vm
+
+
+def _first_machine(store: Store, dc_id: int) -> int:
+    racks = {r["id"] for r in store.find("racks", datacenter=dc_id)}
+    machines = [m for m in store.all("machines") if m["rack"] in racks]
+    if not machines:
+        raise AbiquoError("VM-STATE", f"Datacenter {dc_id} has no machine to deploy on")
+    return machines[0]["id"]

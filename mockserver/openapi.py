@@ -1,0 +1,145 @@
+"""The contract: an OpenAPI 3 document generated from the declared operations and the media schemas.
+
+Nothing here is written per route: paths, parameters, media types, status codes and links all come from
+``mockserver.http.api.REGISTRY`` and ``mockserver.http.schemas.MEDIA_SCHEMAS``, so the document cannot
+drift from the views (tests/test_openapi.py checks that every Flask route is described).
+"""
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from .errors import CATALOGUE
+from .http import media
+from .http.api import BODY_ERRORS, COMMON_ERRORS, REGISTRY, Operation
+from .http.schemas import COLLECTIONS, MEDIA_SCHEMAS
+
+STATUS_TEXT = {200: "OK", 201: "Created", 204: "No content", 400: "Bad request", 401: "Unauthorized",
+               403: "Forbidden", 404: "Not found", 405: "Method not allowed", 406: "Not acceptable",
+               409: "Conflict", 413: "Request body too large", 415: "Unsupported media type"}
+CONTROL_SCHEMAS = {
+    "Reset": {"type": "object", "additionalProperties": False,
+              "properties": {"scenario": {"type": "string", "description": "a scenario name; default demo"}}},
+    "VirtualMachineState": {"type": "object", "additionalProperties": False, "required": ["state"],
+                            "properties": {"state": {"type": "string", "enum": [
+                                "NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED",
+                                "UNKNOWN"]}}},
+}
+
+
+def _component(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^a-z0-9]", name)) or name
+
+
+def _register_components(spec: APISpec) -> None:
+    for name, schema in MEDIA_SCHEMAS.items():
+        spec.components.schema(_component(name), schema=schema)
+    for collection, item in COLLECTIONS.items():
+        spec.components.schema(_component(collection), {
+            "type": "object", "required": ["links", "collection", "totalSize"], "properties": {
+                "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+                "collection": {"type": "array", "items": {"$ref": f"#/components/schemas/{_component(item)}"}},
+                "totalSize": {"type": "integer", "minimum": 0}}})
+    for name, schema in CONTROL_SCHEMAS.items():
+        spec.components.schema(name, schema)
+    spec.components.response("Error", {"description": "An Abiquo error", "content": {
+        media.versioned(media.ERRORS): {"schema": {"$ref": "#/components/schemas/Errors"}}}})
+    spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
+
+
+def _schema_ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{_component(name)}"}
+
+
+def _parameters(op: Operation) -> list[dict]:
+    params = [{"name": name, "in": "path", "required": True,
+               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+              for name in re.findall(r"<(?:\w+:)?(\w+)>", op.rule)]
+    if op.paged:
+        params += [
+            {"name": "startwith", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}},
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}},
+            {"name": "by", "in": "query", "schema": {"type": "string", "enum": list(op.paged)}},
+            {"name": "asc", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
+            {"name": "has", "in": "query", "schema": {"type": "string"}},
+        ]
+    return params
+
+
+def _error_statuses(op: Operation) -> set[int]:
+    codes = set(op.errors)
+    if op.prefix == "/api":
+        codes |= set(COMMON_ERRORS)
+        if op.path == "/api/version":
+            codes.discard("401-UNAUTHORIZED")
+    else:
+        codes |= {"401-UNAUTHORIZED", "404-NOT-FOUND", "405-METHOD-NOT-ALLOWED"}
+    if op.consumes or op.request_schema:
+        codes |= set(BODY_ERRORS)
+    if op.privilege:
+        codes.add("403-FORBIDDEN")
+    if op.paged:
+        codes.add("QUERY-1")
+    return {CATALOGUE[c][0] for c in codes}
+
+
+def _success(op: Operation) -> dict:
+    response: dict = {"description": STATUS_TEXT.get(op.status, "OK")}
+    if op.plain_text:
+        response["content"] = {"text/plain": {"schema": {"type": "string"}}}
+    elif op.produces == "control":
+        response["content"] = {"application/json": {"schema": {"type": "object"}}} if op.status != 204 else None
+    elif op.produces:
+        response["content"] = {media.versioned(op.produces): {"schema": _schema_ref(op.produces)}}
+    if op.links:
+        response["links"] = {name: {"operationId": target, "parameters": params}
+                             for name, (target, params) in op.links.items()}
+    return {k: v for k, v in response.items() if v is not None}
+
+
+def _operation(op: Operation) -> dict:
+    doc: dict = {"operationId": op.op_id, "summary": op.summary or op.op_id, "tags": [_tag(op)],
+                 "parameters": _parameters(op), "x-fidelity": op.label,
+                 "responses": {str(op.status): _success(op)}}
+    for status in sorted(_error_statuses(op)):
+        doc["responses"][str(status)] = {"$ref": "#/components/responses/Error"}
+    if op.privilege:
+        doc["x-privilege"] = op.privilege
+    if op.consumes:
+        doc["requestBody"] = {"required": True, "content": {media.versioned(op.consumes): {
+            "schema": _schema_ref(op.consumes)}}}
+    elif op.request_schema:
+        doc["requestBody"] = {"required": False, "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{op.request_schema}"}}}}
+    if op.path == "/api/version" or op.prefix != "/api":
+        doc["security"] = []
+    return doc
+
+
+def _tag(op: Operation) -> str:
+    if op.prefix != "/api":
+        return "control"
+    return "backup" if "backup" in op.rule or "metadata" in op.rule else "infrastructure"
+
+
+def build() -> dict:
+    spec = APISpec(title="Abiquo API (backup surface) as served by abiquo-mock", version=media.PRODUCT_VERSION,
+                   openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
+                   info={"description": "Abiquo 3.8.5 backup surface. x-fidelity on each operation says whether "
+                                        "it mirrors a captured exchange (verified), documentation (documented), "
+                                        "or is this project's reconstruction (reconstructed). The control tag "
+                                        "is the mock's own API, not Abiquo's."},
+                   security=[{"basicAuth": []}],
+                   tags=[{"name": "infrastructure"}, {"name": "backup"},
+                         {"name": "control", "description": "The mock's own control API under /_mock"}])
+    _register_components(spec)
+    paths: dict[str, dict] = {}
+    for op in REGISTRY:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    document["servers"] = [{"url": "/"}]
+    return document

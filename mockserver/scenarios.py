@@ -1,0 +1,125 @@
+"""Scenario packs: readable, versioned YAML files in fixtures/, each a complete world (see fixtures/README.md).
+
+A scenario either lists its tables under ``world`` or derives from another scenario through a named
+transform (``derive: {from: legacy-3.8, apply: upgrade}``), so that a world produced by code is never
+written by hand.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import threading
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+from .errors import AbiquoError
+from .store import Store
+
+FORMAT = "abiquo-mock-scenario/1"
+DEFAULT_SCENARIO = "demo"
+# name -> function(world) -> world; filled by the contexts that own a transform (the backup upgrade)
+TRANSFORMS: dict[str, Callable[[dict[str, list[dict]]], dict[str, list[dict]]]] = {}
+_cache: dict[Path, tuple[float, dict]] = {}
+_cache_lock = threading.Lock()
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be loaded; the message names the file and the problem."""
+
+
+def fixtures_dir() -> Path:
+    configured = os.environ.get("ABIQUO_MOCK_FIXTURES")
+    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def scenario_path(name: str) -> Path:
+    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise AbiquoError("CTRL-1", f"Invalid scenario name '{name}'")
+    path = fixtures_dir() / f"{name}.yaml"
+    if not path.is_file():
+        raise AbiquoError("CTRL-1", f"There is no scenario '{name}' (known: {', '.join(names())})")
+    return path
+
+
+def names() -> list[str]:
+    return sorted(p.stem for p in fixtures_dir().glob("*.yaml"))
+
+
+def read(name: str) -> dict:
+    """The parsed scenario document (cached while the file is unchanged)."""
+    path = scenario_path(name)
+    mtime = path.stat().st_mtime
+    with _cache_lock:
+        cached = _cache.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
+    _check_format(path, document)
+    with _cache_lock:
+        _cache[path] = (mtime, document)
+    return document
+
+
+def _check_format(path: Path, document: object) -> None:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise ScenarioError(f"{path}: 'format: {FORMAT}' is required at the top")
+    if ("world" in document) == ("derive" in document):
+        raise ScenarioError(f"{path}: a scenario has either 'world' or 'derive', not both or neither")
+    for table, docs in (document.get("world") or {}).items():
+        if not isinstance(docs, list) or not all(isinstance(d, dict) and isinstance(d.get("id"), int) for d in docs):
+            raise ScenarioError(f"{path}: world.{table} must be a list of documents, each with an integer id")
+
+
+def world(name: str) -> dict[str, list[dict]]:
+    """The tables of a scenario, as fresh copies the caller may change."""
+    document = read(name)
+    if "world" in document:
+        return complete_world(copy.deepcopy(document["world"]))
+    derive = document["derive"]
+    transform = TRANSFORMS.get(derive.get("apply"))
+    if transform is None:
+        raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
+    return transform(world(derive["from"]))
+
+
+def complete_world(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Fill what a fixture may leave out because it follows from the rest: a VM's virtual datacenter,
+    enterprise and datacenter come from its virtual appliance, a machine's datacenter from its rack."""
+    vdcs = {v["id"]: v for v in tables.get("virtualdatacenters", [])}
+    vapps = {v["id"]: v for v in tables.get("virtualappliances", [])}
+    racks = {r["id"]: r for r in tables.get("racks", [])}
+    for machine in tables.get("machines", []):
+        machine.setdefault("datacenter", racks[machine["rack"]]["datacenter"])
+    for vm in tables.get("virtualmachines", []):
+        vdc = vdcs[vapps[vm["virtualappliance"]]["virtualdatacenter"]]
+        vm.setdefault("virtualdatacenter", vdc["id"])
+        vm.setdefault("enterprise", vdc["enterprise"])
+        vm.setdefault("datacenter", vdc["datacenter"])
+        vm.setdefault("machine", None)
+        vm.setdefault("metadata", None)
+    return tables
+
+
+def describe(name: str) -> dict:
+    document = read(name)
+    return {"name": name, "description": document.get("description", ""), "tags": document.get("tags", []),
+            "integration": document.get("integration", {})}
+
+
+def load(store: Store, name: str) -> None:
+    """Replace everything the store holds with the scenario's world."""
+    store.replace_all(world(name))
+
+
+def prepare_store(store: Store, scenario: str | None) -> None:
+    """Load ``scenario`` if one is named; a new store starts from the default; an existing one is kept."""
+    if scenario:
+        load(store, scenario)
+    elif store.is_new:
+        load(store, DEFAULT_SCENARIO)

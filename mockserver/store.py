@@ -1,0 +1,526 @@
+"""The only door to TinyDB: a thread-safe, crash-safe document store for the mock.
+
+On disk, for ``Store("data/mock.json")``:
+
+* ``mock.json`` is a snapshot in TinyDB's JSON format (``{"table": {"1": {...}}}``). Only compaction
+  rewrites it, always atomically (temp file, fsync, ``os.replace``, fsync of the directory).
+* ``mock.json.journal`` gets one JSON line per committed transaction,
+  ``{"seq": n, "changes": [{"t": table, "id": id, "doc": {...} | null}]}``. The line is written and
+  fsync'd before the write call returns, so a write that returned survives SIGKILL and power loss.
+
+Why not use TinyDB's JSONStorage? It rewrites the whole file in place on every write, which is O(n) and can
+leave a torn file, and ``Table._update_table`` rebuilds the whole table dict, which is O(n) even in memory.
+Here TinyDB runs over a live in-memory dict, and ``_Table`` edits that dict in place. A write therefore
+costs O(size of the doc) plus one append and fsync. The snapshot is rewritten only when the journal holds
+more records than the store holds docs, which is amortised O(1) per write.
+
+Rules for callers:
+
+* Every method takes ``store.lock``, an RLock. Hold it yourself, or use ``transaction()``, when a read and
+  the write that depends on it must not interleave with other threads.
+* ``get``, ``all``, ``find`` and ``first`` return the stored dicts themselves, not copies. **Copy a dict
+  before you change it.** Writes never mutate a stored dict; they swap in a new one. So a dict you hold
+  stays a stable snapshot of that doc.
+* ``insert`` and ``put`` store a deep copy, made by a JSON round trip. So a doc must be JSON-serialisable,
+  and it reads back the same in memory mode and after a reopen (a tuple becomes a list, an int key a str).
+* A transaction that raises is rolled back in memory, and nothing of it reaches the disk. A nested
+  transaction joins the outer one; if the inner one raises, only the inner one's writes are undone.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import operator
+import os
+import pathlib
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+
+from tinydb import TinyDB
+from tinydb.storages import MemoryStorage
+from tinydb.table import Document, Table
+
+SCHEMA_VERSION = 1
+FORMAT = "abiquo-mock"
+META = "_meta"
+# MIGRATIONS[n] turns the raw tables dict of schema version n into version n + 1. The raw dict is
+# {"table": {"<id>": doc}}, with _meta included, and the journal has already been replayed into it.
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+log = logging.getLogger(__name__)
+_by_id = operator.itemgetter("id")
+_MISSING = object()
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used. str(exc) is a one-line message that names the file."""
+
+
+def _copy(value):
+    # A JSON round trip makes a deep copy. It also proves that the value can be journaled, and it
+    # makes memory mode hold exactly what file mode reads back after a restart.
+    return json.loads(_dumps(value))
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+def _is_id(value) -> bool:
+    return type(value) is int and value > 0
+
+
+def _fresh_tables() -> dict:
+    return {META: {"1": {"format": FORMAT, "schema_version": SCHEMA_VERSION}}}
+
+
+class _IdView(MutableMapping):
+    """What TinyDB's updaters see: one live table, keyed by int id. Each change goes through
+    Store._apply, which logs it for undo and for the journal. Nothing rebuilds the table."""
+
+    def __init__(self, store: Store, name: str):
+        self._store, self._name = store, name
+        self._raw = store._raw(name, create=True)
+
+    def __getitem__(self, doc_id):
+        # TinyDB's update() mutates the dict it is given, so it gets a private copy (copy-on-write).
+        # The undo log keeps the original, and a reader holding the old dict never sees it change.
+        doc = _copy(self._raw[str(doc_id)])
+        self._store._apply(self._name, doc_id, doc)
+        return doc
+
+    def __setitem__(self, doc_id, doc):
+        self._store._apply(self._name, doc_id, doc)
+
+    def __delitem__(self, doc_id):
+        if str(doc_id) not in self._raw:
+            raise KeyError(doc_id)
+        self._store._apply(self._name, doc_id, None)
+
+    def __contains__(self, doc_id):  # MutableMapping's default would call __getitem__ and copy
+        return str(doc_id) in self._raw
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(key) for key in list(self._raw))
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class _Table(Table):
+    def _update_table(self, updater):
+        # Stock TinyDB reads the whole table, rebuilds it and writes it back. We edit it in place.
+        updater(_IdView(self._storage.store, self.name))
+        self.clear_cache()
+
+    def replace(self, doc_id: int, doc: dict) -> None:
+        """Store doc under doc_id whole. (upsert() would merge it into the old doc.)"""
+        self._update_table(lambda view: view.__setitem__(doc_id, doc))
+
+
+class _LiveStorage(MemoryStorage):
+    """Gives TinyDB the live dict without copying it, and lets our tables find their Store."""
+
+    def __init__(self, store: Store):
+        super().__init__()
+        self.store = store
+
+
+class _DB(TinyDB):
+    table_class = _Table
+
+
+class Store:
+    compact_min_records = 1000  # compact when the journal holds more than max(this, number of docs) records
+
+    def __init__(self, path: str | os.PathLike | None, *, fsync: bool = True):
+        self.path = pathlib.Path(path) if path is not None else None
+        self.lock = threading.RLock()
+        self.generation = 0
+        self.is_new = True
+        self._fsync = fsync
+        self._undo: list[tuple[str, int, dict | None]] = []  # (table, id, doc before the write)
+        self._depth = 0                # how deeply transactions are nested
+        self._seq = 0                  # seq of the newest journal record (kept across compactions)
+        self._max_id: dict[str, int] = {}  # filled in lazily, kept up to date by _apply
+        self._fd: int | None = None
+        self._journal_size = self._journal_records = 0
+        self._closed = False
+        self._db = _DB(self, storage=_LiveStorage)
+        if self.path is None:
+            self._db.storage.write(_fresh_tables())
+            return
+        self._journal = self.path.with_name(self.path.name + ".journal")
+        try:
+            self._open_files()
+        except OSError as exc:
+            if self._fd is not None:
+                os.close(self._fd)
+            raise StoreError(f"{self.path}: cannot open store ({exc.strerror or exc})") from exc
+
+    # ----------------------------------------------------------------- reads
+    def get(self, table: str, id: int) -> dict | None:
+        with self.lock:
+            return self._raw(table).get(str(id))
+
+    def all(self, table: str) -> list[dict]:
+        with self.lock:
+            return sorted(self._raw(table).values(), key=_by_id)
+
+    def find(self, table: str, **equals) -> list[dict]:
+        with self.lock:
+            hits = [doc for doc in self._raw(table).values()
+                    if all(doc.get(k, _MISSING) == v for k, v in equals.items())]
+            return sorted(hits, key=_by_id)
+
+    def first(self, table: str, **equals) -> dict | None:
+        found = self.find(table, **equals)
+        return found[0] if found else None
+
+    def count(self, table: str) -> int:
+        with self.lock:
+            return len(self._raw(table))
+
+    def tables(self) -> list[str]:
+        """The tables that hold at least one doc, without _meta."""
+        with self.lock:
+            return sorted(n for n, raw in self._db.storage.read().items() if n != META and raw)
+
+    def dump(self) -> dict[str, list[dict]]:
+        with self.lock:
+            return {name: _copy(self.all(name)) for name in self.tables()}
+
+    # ---------------------------------------------------------------- writes
+    def insert(self, table: str, doc: Mapping) -> int:
+        """Store a copy of doc. It keeps doc["id"] if that is a free positive int; otherwise it gets max id + 1."""
+        doc = self._prepare(table, doc)
+        with self.transaction():
+            wanted = doc.get("id")
+            doc_id = wanted if _is_id(wanted) and str(wanted) not in self._raw(table) else self._next_id(table)
+            doc["id"] = doc_id
+            self._db.table(table).insert(Document(doc, doc_id))
+        return doc_id
+
+    def put(self, table: str, id: int, doc: Mapping) -> None:
+        if not _is_id(id):
+            raise ValueError(f"id must be a positive int, not {id!r}")
+        doc = self._prepare(table, doc)
+        doc["id"] = id
+        with self.transaction():
+            self._db.table(table).replace(id, doc)
+
+    def delete(self, table: str, id: int) -> bool:
+        self._check_table(table)
+        if not _is_id(id):
+            return False
+        with self.transaction():
+            return bool(self._db.table(table).remove(doc_ids=[id]))
+
+    @contextlib.contextmanager
+    def transaction(self):
+        with self.lock:
+            if self._closed:
+                raise StoreError(f"{self.path or 'memory store'}: store is closed")
+            mark = len(self._undo)
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._rollback(mark)
+                raise
+            finally:
+                self._depth -= 1
+            if self._depth == 0:
+                self._commit()
+
+    def replace_all(self, world: dict[str, list[dict]]) -> None:
+        tables = self._build_world(world)  # validate and copy before touching anything
+        with self.lock:
+            if self._closed or self._depth:
+                raise StoreError(f"{self.path or 'memory store'}: replace_all needs an open store and no transaction")
+            # The snapshot claims every journal record so far, so a crash before the journal is
+            # truncated cannot replay the old world over the new one.
+            tables[META]["2"] = {"journal_seq": self._seq}
+            if self._fd is not None:
+                self._write_snapshot(tables)
+            self._db.drop_tables()
+            self._db.storage.write(tables)
+            self._max_id.clear()
+            self.generation += 1
+            if self._fd is not None:
+                self._truncate_journal()
+
+    def close(self) -> None:
+        with self.lock:
+            if self._closed:
+                return
+            self._closed = True
+            if self._fd is None:
+                return
+            try:
+                if self._journal_size:
+                    self._compact()
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ------------------------------------------------------- write internals
+    def _raw(self, table: str, create: bool = False) -> dict:
+        tables = self._db.storage.read()
+        return tables.setdefault(table, {}) if create else tables.get(table, {})
+
+    def _check_table(self, table) -> None:
+        if not isinstance(table, str) or not table or table == META:
+            raise ValueError(f"invalid table name {table!r}")
+
+    def _prepare(self, table, doc) -> dict:
+        self._check_table(table)
+        if not isinstance(doc, Mapping):
+            raise TypeError(f"a document must be a mapping, not {type(doc).__name__}")
+        return _copy(dict(doc))
+
+    def _apply(self, table: str, doc_id: int, doc: dict | None, *, log_undo: bool = True) -> None:
+        """The one place where the live data changes: TinyDB updates, rollback and replace all use it."""
+        raw, key = self._raw(table, create=True), str(doc_id)
+        if log_undo:
+            self._undo.append((table, doc_id, raw.get(key)))
+        if doc is not None:
+            raw[key] = doc
+            if table in self._max_id and doc_id > self._max_id[table]:
+                self._max_id[table] = doc_id
+        elif raw.pop(key, None) is not None and self._max_id.get(table) == doc_id:
+            self._max_id[table] = self._max_below(raw, doc_id)
+
+    @staticmethod
+    def _max_below(raw: dict, start: int) -> int:
+        # Deleting the newest doc is common (create, then delete). Walk down across the gap rather
+        # than scanning every key, but never walk further than a full scan would cost.
+        for n in range(start - 1, max(start - 1 - len(raw), 0), -1):
+            if str(n) in raw:
+                return n
+        return max(map(int, raw), default=0)
+
+    def _next_id(self, table: str) -> int:
+        if table not in self._max_id:
+            self._max_id[table] = max(map(int, self._raw(table)), default=0)
+        return self._max_id[table] + 1
+
+    def _rollback(self, mark: int) -> None:
+        for table, doc_id, old in reversed(self._undo[mark:]):
+            self._apply(table, doc_id, old, log_undo=False)
+        del self._undo[mark:]
+
+    def _commit(self) -> None:
+        if not self._undo:
+            return
+        touched = dict.fromkeys((t, i) for t, i, _ in self._undo)  # ordered, deduplicated
+        changes = [{"t": t, "id": i, "doc": self._raw(t).get(str(i))} for t, i in touched]
+        try:
+            self._append({"seq": self._seq + 1, "changes": changes})
+        except BaseException:
+            self._rollback(0)  # not on disk, so it must not stay visible in memory either
+            raise
+        self._seq += 1
+        self._undo.clear()
+        self.generation += 1
+        if self._journal_records > max(self.compact_min_records, self._doc_count()):
+            try:
+                self._compact()
+            except OSError as exc:  # the write is safe in the journal; retry on a later write
+                log.warning("%s: compaction failed, will retry: %s", self.path, exc)
+
+    def _doc_count(self) -> int:
+        return sum(len(raw) for raw in self._db.storage.read().values())
+
+    # -------------------------------------------------------- file internals
+    def _append(self, record: dict) -> None:
+        if self.path is None:
+            return
+        if self._fd is None:
+            raise StoreError(f"{self.path}: store is closed")
+        data = (_dumps(record) + "\n").encode()
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+            if self._fsync:
+                os.fsync(self._fd)
+        except BaseException:
+            # A partial line would glue onto the next record and make it unreadable, so cut it off.
+            # If even that fails, refuse further writes rather than risk a corrupt journal.
+            try:
+                os.ftruncate(self._fd, self._journal_size)
+            except OSError:
+                self._closed = True
+            raise
+        self._journal_size += len(data)
+        self._journal_records += 1
+
+    def _compact(self) -> None:
+        tables = self._db.storage.read()
+        tables[META]["2"] = {"journal_seq": self._seq}
+        self._write_snapshot(tables)
+        self._truncate_journal()
+
+    def _write_snapshot(self, tables: dict) -> None:
+        data = _dumps(tables).encode()
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                if self._fsync:
+                    os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        self._sync_dir()  # makes the rename itself durable
+
+    def _truncate_journal(self) -> None:
+        os.ftruncate(self._fd, 0)  # O_APPEND: the next write lands at the new end
+        if self._fsync:
+            os.fsync(self._fd)
+        self._journal_size = self._journal_records = 0
+
+    def _sync_dir(self) -> None:
+        if self._fsync and os.name == "posix":
+            fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    # ---------------------------------------------------------------- opening
+    def _open_files(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tables = self._read_snapshot()
+        self.is_new = tables is None or tables == {}
+        if self.is_new:
+            # We write the snapshot before the first journal line, so a journal without a snapshot is
+            # left over from a deleted store (e.g. `rm mock.json` to reset it). It must not come back.
+            tables, version = _fresh_tables(), SCHEMA_VERSION
+        else:
+            version = self._check_meta(tables)
+            snapshot_seq = tables[META].get("2", {}).get("journal_seq", 0)
+            self._seq = self._replay(tables, self._read_journal(), snapshot_seq)
+        if version < SCHEMA_VERSION:
+            tables = self._migrate(tables, version)
+        self._normalise(tables)
+        self._db.storage.write(tables)
+        self._fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._journal_size = os.fstat(self._fd).st_size
+        self._sync_dir()
+        if self.is_new or version < SCHEMA_VERSION or self._journal_size:
+            self._compact()  # fold the replayed journal, and any torn tail, into a fresh snapshot
+
+    def _read_snapshot(self):
+        try:
+            text = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        if not text.strip():
+            return None
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise StoreError(f"{self.path}: not a JSON file ({exc})") from None
+
+    def _check_meta(self, tables) -> int:
+        not_store = f"{self.path}: JSON file is not an abiquo-mock store"
+        if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
+            raise StoreError(not_store)
+        meta = tables.get(META, {}).get("1")
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise StoreError(f"{not_store} (no {META} record)")
+        version = meta.get("schema_version")
+        if not _is_id(version):
+            raise StoreError(f"{self.path}: store has an invalid schema_version {version!r}")
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path}: store has schema version {version}, written by a newer "
+                             f"abiquo-mock; this one reads up to version {SCHEMA_VERSION}")
+        return version
+
+    def _read_journal(self) -> list[dict]:
+        try:
+            lines = self._journal.read_bytes().split(b"\n")
+        except FileNotFoundError:
+            return []
+        # Everything after the last newline is a torn write. Its fsync never returned, so it was never
+        # acknowledged. The same goes for a bad final line. A bad line in the middle is real damage.
+        records = []
+        for n, line in enumerate(lines[:-1], 1):
+            record = self._parse_record(line)
+            if record is None and n < len(lines) - 1:
+                raise StoreError(f"{self._journal}: corrupt journal record at line {n}")
+            if record is not None:
+                records.append(record)
+        return records
+
+    @staticmethod
+    def _parse_record(line: bytes) -> dict | None:
+        try:
+            record = json.loads(line)
+            ok = _is_id(record["seq"]) and all(
+                isinstance(c["t"], str) and _is_id(c["id"]) and isinstance(c["doc"], (dict, type(None)))
+                for c in record["changes"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        return record if ok else None
+
+    @staticmethod
+    def _replay(tables: dict, records: list[dict], seq: int) -> int:
+        for record in records:
+            if record["seq"] <= seq:
+                continue  # already in the snapshot (we crashed between compaction and truncation)
+            for change in record["changes"]:
+                raw = tables.setdefault(change["t"], {})
+                if change["doc"] is None:
+                    raw.pop(str(change["id"]), None)
+                else:
+                    raw[str(change["id"])] = change["doc"]
+            seq = record["seq"]
+        return seq
+
+    def _migrate(self, tables: dict, version: int) -> dict:
+        for v in range(version, SCHEMA_VERSION):
+            if v not in MIGRATIONS:
+                raise StoreError(f"{self.path}: no migration from schema version {v} to {v + 1}")
+            try:
+                tables = MIGRATIONS[v](tables)
+            except Exception as exc:
+                raise StoreError(f"{self.path}: migration from schema version {v} failed: {exc!r}") from exc
+        tables[META]["1"] = {"format": FORMAT, "schema_version": SCHEMA_VERSION}
+        return tables
+
+    def _normalise(self, tables: dict) -> None:
+        # Readers sort by doc["id"] and writers trust that the keys are ids, so check this once, here.
+        for name, raw in tables.items():
+            if name == META:
+                continue
+            for key, doc in raw.items():
+                if not (isinstance(doc, dict) and key.isascii() and key.isdigit() and key[0] != "0"):
+                    raise StoreError(f"{self.path}: table {name!r} has a malformed document {key!r}")
+                doc["id"] = int(key)
+
+    def _build_world(self, world: dict[str, list[dict]]) -> dict:
+        tables = _fresh_tables()
+        for name, docs in _copy(world).items():
+            self._check_table(name)
+            raw = tables[name] = {}
+            for doc in docs:
+                if not isinstance(doc, dict) or not _is_id(doc.get("id")):
+                    raise ValueError(f"replace_all: every doc in {name!r} needs a positive int 'id'")
+                if str(doc["id"]) in raw:
+                    raise ValueError(f"replace_all: duplicate id {doc['id']} in {name!r}")
+                raw[str(doc["id"])] = doc
+        return tables

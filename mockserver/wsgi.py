@@ -1,0 +1,28 @@
+"""The WSGI entry point the production server imports: the app built from ABIQUO_MOCK_* variables.
+
+The CLI validates its arguments and prepares the store before the server starts, then passes what the
+worker needs through the environment (the server imports the app in its own worker process).
+"""
+from __future__ import annotations
+
+import atexit
+import os
+
+from .app import create_app
+
+
+def config_from_environment() -> dict:
+    db = os.environ.get("ABIQUO_MOCK_DB") or None
+    return {
+        "DB_PATH": db,
+        "SCENARIO": os.environ.get("ABIQUO_MOCK_SCENARIO") or None,
+        "CONTROL_ENABLED": os.environ.get("ABIQUO_MOCK_CONTROL", "on") != "off",
+        "CONTROL_TOKEN": os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN") or None,
+        "LOADED_SCENARIO": os.environ.get("ABIQUO_MOCK_LOADED_SCENARIO") or None,
+    }
+
+
+def app_from_environment():
+    app = create_app(config_from_environment())
+    atexit.register(app.extensions["abiquo_store"].close)
+    return app

@@ -1,0 +1,144 @@
+"""One way for tests to talk to the mock, in-process (Flask test client) or over HTTP (a real server)."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import requests
+
+USERS = {"admin": "xabiquo", "entadmin": "entadmin", "user": "user", "globex": "globex"}
+V = "; version=3.8"
+
+
+def mt(name: str) -> str:
+    return f"application/vnd.abiquo.{name}+json"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict
+    text: str
+    json: object = field(default=None)
+
+    @property
+    def codes(self) -> list[str]:
+        return [e["code"] for e in (self.json or {}).get("collection", [])] if isinstance(self.json, dict) else []
+
+
+def _answer(status: int, headers, text: str) -> Answer:
+    try:
+        body = json.loads(text) if text else None
+    except ValueError:
+        body = None
+    return Answer(status, {k.lower(): v for k, v in headers.items()}, text, body)
+
+
+class Api:
+    """Requests with Abiquo defaults: Basic auth as ``user``; ``body`` sent as JSON of media ``media``."""
+
+    def __init__(self, base: str = ""):
+        self.base = base
+
+    def request(self, method: str, path: str, *, user: str | None = "admin", accept: str | None = None,
+                media: str | None = None, body: object = None, raw: bytes | None = None,
+                headers: dict | None = None) -> Answer:
+        sent = dict(headers or {})
+        if user is not None:
+            sent["Authorization"] = "Basic " + base64.b64encode(f"{user}:{USERS.get(user, 'x')}".encode()).decode()
+        if accept is not None:
+            sent["Accept"] = accept
+        data = raw
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent.setdefault("Content-Type", mt(media) + V if media else "application/json")
+        return self._send(method, path, sent, data)
+
+    def _send(self, method, path, headers, data) -> Answer:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body=body, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def reset(self, scenario: str = "demo") -> None:
+        answer = self.request("POST", "/_mock/reset", user=None, body={"scenario": scenario})
+        assert answer.status == 200, answer.text
+
+
+class InProcessApi(Api):
+    def __init__(self, app):
+        super().__init__("http://localhost")
+        self.app = app
+        self.client = app.test_client()
+
+    def _send(self, method, path, headers, data) -> Answer:
+        r = self.client.open(path, method=method, headers=headers, data=data)
+        return _answer(r.status_code, r.headers, r.get_data(as_text=True))
+
+
+class HttpApi(Api):
+    def __init__(self, base: str):
+        super().__init__(base)
+        self.session = requests.Session()
+
+    def _send(self, method, path, headers, data) -> Answer:
+        r = self.session.request(method, self.base + path, headers=headers, data=data, timeout=30)
+        return _answer(r.status_code, r.headers, r.text)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """``abiquo-mock serve`` as a real process on a free loopback port."""
+
+    def __init__(self, *args: str, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        env={**os.environ, **(env or {})}, start_new_session=True)
+
+    def wait_ready(self, timeout: float = 30) -> "ServerProcess":
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited {self.process.returncode}: {self.process.stdout.read().decode()}")
+            try:
+                if requests.get(self.url + "/api/version", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.05)
+        raise RuntimeError("server did not answer in time")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+    def output(self) -> str:
+        return self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
