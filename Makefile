@@ -23,7 +23,8 @@ test: $(STAMP)  ## the whole suite: unit, HTTP, durability, contract suites, con
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 	$(PY) -m benchmarks.run
 
-fidelity: $(STAMP)  ## regenerate docs/FIDELITY.md
+fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
+	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q
 	$(PY) -m mockserver.fidelity > docs/FIDELITY.md
 
 clean:

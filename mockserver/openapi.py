@@ -125,6 +125,9 @@ def _tag(op: Operation) -> str:
 
 
 def build() -> dict:
+    from .views import import_all
+
+    import_all()
     spec = APISpec(title="Abiquo API (backup surface) as served by abiquo-mock", version=media.PRODUCT_VERSION,
                    openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
                    info={"description": "Abiquo 3.8.5 backup surface. x-fidelity on each operation says whether "

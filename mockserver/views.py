@@ -1,14 +1,23 @@
-"""Every blueprint of the API, registered under /api."""
+"""Every blueprint of the API, registered under /api (and the control API under /_mock)."""
 from __future__ import annotations
+
+import importlib
 
 from flask import Flask
 
+API_MODULES = ("general", "infrastructure", "backup", "metadata")
+
+
+def api_blueprints() -> list:
+    """Importing the view modules also declares their operations (mockserver.http.api.REGISTRY)."""
+    return [importlib.import_module(f"mockserver.{name}.views").bp for name in API_MODULES]
+
+
+def import_all() -> None:
+    api_blueprints()
+    importlib.import_module("mockserver.control.views")
+
 
 def register_all(app: Flask) -> None:
-    from .backup import views as backup
-    from .general import views as general
-    from .infrastructure import views as infrastructure
-    from .metadata import views as metadata
-
-    for module in (general, infrastructure, backup, metadata):
-        app.register_blueprint(module.bp, url_prefix="/api")
+    for bp in api_blueprints():
+        app.register_blueprint(bp, url_prefix="/api")

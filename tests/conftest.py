@@ -1,16 +1,49 @@
 """Fixtures: an app per test with its own in-memory store, and the same tests over a real server process."""
 from __future__ import annotations
 
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
 import pytest
+from flask import g
 
 from mockserver.app import create_app
 
 from .support import HttpApi, InProcessApi, ServerProcess
 
 
+# Which tests answered which operation and error code, for the fidelity table (make fidelity).
+RECORD_COVERAGE = os.environ.get("ABIQUO_MOCK_RECORD_COVERAGE") == "1"
+COVERAGE_FILE = Path(__file__).resolve().parent.parent / "reports" / "coverage.json"
+_coverage: dict[str, dict[str, set]] = {"operations": defaultdict(set), "errors": defaultdict(set)}
+
+
+def _record_coverage(response):
+    test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0].split("[")[0]
+    operation = getattr(g, "operation", None)
+    if operation is not None:
+        _coverage["operations"][operation.op_id].add(test)
+    if response.status_code >= 400 and "errors+json" in response.content_type:
+        for error in json.loads(response.get_data()).get("collection", []):
+            _coverage["errors"][error.get("code")].add(test)
+    return response
+
+
+def pytest_sessionfinish(session):
+    if RECORD_COVERAGE:
+        COVERAGE_FILE.parent.mkdir(exist_ok=True)
+        COVERAGE_FILE.write_text(json.dumps({kind: {k: sorted(v) for k, v in found.items()}
+                                             for kind, found in _coverage.items()}, indent=1))
+
+
 @pytest.fixture
 def app():
-    return create_app({"DB_PATH": None, "SCENARIO": "demo"})
+    application = create_app({"DB_PATH": None, "SCENARIO": "demo"})
+    if RECORD_COVERAGE:
+        application.after_request(_record_coverage)
+    return application
 
 
 @pytest.fixture
