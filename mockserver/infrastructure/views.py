@@ -194,7 +194,8 @@ def list_limits(enterprise):
 
 @operation(bp, "GET", f"{ENT}/limits/<int:limit>", op_id="getLimit", produces="limit",
            errors=("EN-0", "LIMIT-1"), label="verified",
-           links={"ListAllowedBackupPolicies": ("listLocationBackupPolicies", {"loc": "$response.body#/id"})})
+           links={"UpdateLimit": ("updateLimit", {"enterprise": "$request.path.enterprise",
+                                                  "limit": "$request.path.limit"})})
 def get_limit(enterprise, limit):
     found = model.limit(store_of(), g.user, enterprise, limit)
     return render.limit(found, _allowed_policies(found))

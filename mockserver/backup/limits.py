@@ -1,0 +1,132 @@
+"""Allowing and restricting backup policies to an enterprise through its limit in a datacenter (spec §5).
+
+The limit's ``location`` link names its datacenter; one ``backuppolicy`` link per allowed policy. Omitting a
+link restricts that policy, which is refused while a VM of the enterprise is bound to it. Links are matched by
+the path they name below /api, whatever host they carry.
+"""
+from __future__ import annotations
+
+import re
+
+from ..errors import AbiquoError
+from ..http.links import api_path_of, links_with_rel
+from ..infrastructure import model as infrastructure
+from ..infrastructure.schemas import LIMIT_FIELDS
+from ..security import User
+from ..store import Store
+from .model import allowed_policy_ids, check_links, vms_bound_to
+
+LOCATION_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)$")
+POLICY_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)/backuppolicies/(\d+)$")
+
+
+def allowed_policies(store: Store, limit: dict) -> list[dict]:
+    """The stored policies a limit allows, in the order it lists them."""
+    found = (store.get("backuppolicies", pid) for pid in limit.get("backuppolicies", []))
+    return [p for p in found if p is not None]
+
+
+def location_policies(store: Store, user: User, loc_id: int) -> list[dict]:
+    """What a tenant sees of a datacenter's policies: exactly those its enterprise's limit allows."""
+    infrastructure.location(store, user, loc_id)
+    allowed = allowed_policy_ids(store, user.enterprise, loc_id)
+    return [p for p in store.find("backuppolicies", datacenter=loc_id) if p["id"] in allowed]
+
+
+def location_policy(store: Store, user: User, loc_id: int, policy_id: int) -> dict:
+    infrastructure.location(store, user, loc_id)
+    found = store.get("backuppolicies", policy_id)
+    if found is None or found["datacenter"] != loc_id or policy_id not in allowed_policy_ids(
+            store, user.enterprise, loc_id):
+        raise AbiquoError("BC-23", f"The backup policy {policy_id} does not exist in location {loc_id}")
+    return found
+
+
+def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> dict:
+    infrastructure.enterprise(store, user, enterprise_id)
+    numbers = _limit_numbers(body)
+    dc_id = _location(store, body)
+    if dc_id is None:
+        raise AbiquoError("GEN-6", "Invalid link: a limit needs a 'location' link to its datacenter")
+    with store.transaction():
+        if store.first("limits", enterprise=enterprise_id, datacenter=dc_id) is not None:
+            raise AbiquoError("LIMIT-7", f"Enterprise {enterprise_id} already has a limit in datacenter {dc_id}")
+        allowed = _allowed_from_links(store, body, dc_id)
+        limit_id = store.insert("limits", {"enterprise": enterprise_id, "datacenter": dc_id,
+                                           "backuppolicies": allowed, **numbers})
+        return store.get("limits", limit_id)
+
+
+def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, body: object) -> dict:
+    with store.transaction():
+        current = infrastructure.limit(store, user, enterprise_id, limit_id)
+        numbers = _limit_numbers(body)
+        dc_id = _location(store, body)
+        if dc_id is not None and dc_id != current["datacenter"]:
+            raise AbiquoError("GEN-6", "Invalid link: the datacenter of a limit cannot change "
+                                       f"(it is datacenter {current['datacenter']})")
+        allowed = _allowed_from_links(store, body, current["datacenter"])
+        restricted = [p for p in current.get("backuppolicies", []) if p not in allowed]
+        _check_restrictable(store, enterprise_id, restricted)
+        updated = {**current, "backuppolicies": allowed, **numbers}
+        store.put("limits", limit_id, updated)
+        return updated
+
+
+def delete_limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> None:
+    """Deleting a limit restricts every policy it allows, so the same rule applies."""
+    with store.transaction():
+        current = infrastructure.limit(store, user, enterprise_id, limit_id)
+        _check_restrictable(store, enterprise_id, current.get("backuppolicies", []))
+        store.delete("limits", limit_id)
+
+
+def _check_restrictable(store: Store, enterprise_id: int, policy_ids: list[int]) -> None:
+    for policy in (store.get("backuppolicies", pid) for pid in policy_ids):
+        if policy is None:
+            continue
+        bound = [vm["name"] for vm in vms_bound_to(store, policy) if vm["enterprise"] == enterprise_id]
+        if bound:
+            raise AbiquoError("LIMIT-25", f"Cannot restrict the backup policy '{policy['code']}' because the "
+                                          f"enterprise has virtual machines with it: {', '.join(bound)}")
+
+
+def _limit_numbers(body: object) -> dict:
+    """The numeric limit fields of a limit document (absent = 0), after checking its shape."""
+    if not isinstance(body, dict):
+        raise AbiquoError("GEN-2", "Invalid document: a limit object is expected")
+    unknown = sorted(set(body) - set(LIMIT_FIELDS) - {"id", "links"})
+    if unknown:
+        raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)}")
+    if "links" not in body:
+        raise AbiquoError("GEN-2", "Invalid document: a limit carries its 'links' (location, backuppolicy)")
+    for name in ("id", *LIMIT_FIELDS):
+        if name in body and type(body[name]) is not int:
+            raise AbiquoError("GEN-2", f"Invalid document: '{name}' must be an integer")
+    check_links(body)
+    return {name: body.get(name, 0) for name in LIMIT_FIELDS}
+
+
+def _location(store: Store, body: dict) -> int | None:
+    """The datacenter the ``location`` link names, None without one, 400 GEN-6 when it names none."""
+    found = links_with_rel(body.get("links"), "location")
+    if not found:
+        return None
+    match = LOCATION_PATH.fullmatch(api_path_of(found[0].get("href")) or "") if len(found) == 1 else None
+    if match is None or store.get("datacenters", int(match.group(1))) is None:
+        raise AbiquoError("GEN-6", "Invalid link: the 'location' link must name one existing datacenter")
+    return int(match.group(1))
+
+
+def _allowed_from_links(store: Store, body: dict, dc_id: int) -> list[int]:
+    allowed: list[int] = []
+    for entry in links_with_rel(body.get("links"), "backuppolicy"):
+        href = entry.get("href")
+        match = POLICY_PATH.fullmatch(api_path_of(href) or "")
+        policy = store.get("backuppolicies", int(match.group(2))) if match else None
+        if policy is None or policy["datacenter"] != dc_id or int(match.group(1)) != dc_id:
+            raise AbiquoError("LIMIT-24", f"Invalid link of the backup policy to allow: {href} is not a backup "
+                                          f"policy of datacenter {dc_id}")
+        if policy["id"] not in allowed:
+            allowed.append(policy["id"])
+    return allowed

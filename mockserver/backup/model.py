@@ -1,0 +1,282 @@
+"""Backup policies of a datacenter and its backup properties (spec §3, §4), and the queries other contexts
+ask of them: which VMs are bound to a policy, which policies an enterprise is allowed.
+
+A policy is stored in canonical form: type, period and days upper case, a schedule field absent when it is
+defined in the VM, the literal NOT_APPLY when the backup system decides it.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+
+from ..errors import AbiquoError
+from ..infrastructure.model import datacenter
+from ..store import Store
+
+PROPERTY_NAMES = ("multipleRestore", "multiplePolicies", "updateWhileDeployed")
+BACKUP_TYPES = ("COMPLETE", "SNAPSHOT", "FILESYSTEM")
+PERIODS = ("DEFINED_HOUR", "HOURLY", "DAILY", "WEEKLY_PLANNED", "MONTHLY")
+WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+NOT_APPLY = "NOT_APPLY"
+# The schedule fields each period has: time everywhere, days only weekly, a date only on a defined hour.
+PERIOD_FIELDS = {"DEFINED_HOUR": ("time", "date"), "HOURLY": ("time",), "DAILY": ("time",),
+                 "WEEKLY_PLANNED": ("time", "days"), "MONTHLY": ("time",)}
+POLICY_FIELDS = ("id", "code", "name", "description", "backupConfigurations", "links")
+# The patterns are also the contract's (backup/schemas.py), so the server accepts what the contract does.
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+NAME_MAX, DESCRIPTION_MAX = 128, 255
+TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] [+-]([01][0-9]|2[0-3])[0-5][0-9]"
+HOURS = r"0*([1-9]|1[0-9]|2[0-3])"
+TIME_PATTERN, HOURS_PATTERN = re.compile(f"^{TIME}$"), re.compile(f"^{HOURS}$")
+NUMBER_PATTERN = re.compile(r"^[+-]?[0-9]+$")
+DATE_PATTERN = re.compile(r"^[0-9]{4}/[0-9]{2}/[0-9]{2}$")
+
+
+# --- datacenter backup properties -----------------------------------------------------------------------
+
+def properties(store: Store, dc_id: int) -> dict:
+    """The datacenter's three backup switches; a datacenter never configured has them all off."""
+    stored = store.get("backupproperties", dc_id) or {}
+    return {name: bool(stored.get(name, False)) for name in PROPERTY_NAMES}
+
+
+def datacenter_properties(store: Store, dc_id: int) -> dict:
+    datacenter(store, dc_id)
+    return properties(store, dc_id)
+
+
+def update_properties(store: Store, dc_id: int, body: object) -> dict:
+    datacenter(store, dc_id)
+    if not isinstance(body, dict):
+        raise AbiquoError("GEN-2", "Invalid document: a backupdatacenterproperties object is expected")
+    unknown = sorted(set(body) - set(PROPERTY_NAMES) - {"links"})
+    if unknown:
+        raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)}")
+    for name in PROPERTY_NAMES:
+        if not isinstance(body.get(name), bool):
+            raise AbiquoError("GEN-2", f"Invalid document: '{name}' is mandatory and must be true or false")
+    check_links(body)
+    values = {name: body[name] for name in PROPERTY_NAMES}
+    store.put("backupproperties", dc_id, values)
+    return values
+
+
+def check_links(body: dict) -> None:
+    """Links in a body carry no meaning here, but when sent they must still be a list of links."""
+    if "links" not in body:
+        return
+    links = body["links"]
+    if not isinstance(links, list) or not all(
+            isinstance(l, dict) and isinstance(l.get("rel"), str) and isinstance(l.get("href"), str)
+            and all(isinstance(l.get(k, ""), str) for k in ("type", "title")) for l in links):
+        raise AbiquoError("GEN-2", "Invalid document: 'links' must be a list of links with rel and href")
+
+
+# --- queries other contexts use -------------------------------------------------------------------------
+
+def policy_by_code(store: Store, dc_id: int, code: str) -> dict | None:
+    """The policy of a datacenter with that code (codes are compared exactly), or None."""
+    return store.first("backuppolicies", datacenter=dc_id, code=code)
+
+
+def allowed_policy_ids(store: Store, enterprise_id: int, dc_id: int) -> set[int]:
+    """The policies an enterprise may use in a datacenter: those its limit there allows."""
+    limit = store.first("limits", enterprise=enterprise_id, datacenter=dc_id)
+    return set(limit.get("backuppolicies", [])) if limit else set()
+
+
+def bound_codes(metadata: object) -> set[str]:
+    """Every policy code a VM's metadata binds (policyBindings: type -> granularity -> code)."""
+    bindings = metadata.get("policyBindings") if isinstance(metadata, dict) else None
+    if not isinstance(bindings, dict):
+        return set()
+    return {code for granularities in bindings.values() if isinstance(granularities, dict)
+            for code in granularities.values() if isinstance(code, str)}
+
+
+def vms_bound_to(store: Store, policy: dict) -> list[dict]:
+    """The VMs of the policy's datacenter whose metadata binds the policy's code."""
+    return [vm for vm in store.find("virtualmachines", datacenter=policy["datacenter"])
+            if policy["code"] in bound_codes(vm.get("metadata"))]
+
+
+# --- policies -------------------------------------------------------------------------------------------
+
+def policies(store: Store, dc_id: int) -> list[dict]:
+    datacenter(store, dc_id)
+    return store.find("backuppolicies", datacenter=dc_id)
+
+
+def policy(store: Store, dc_id: int, policy_id: int) -> dict:
+    datacenter(store, dc_id)
+    found = store.get("backuppolicies", policy_id)
+    if found is None or found["datacenter"] != dc_id:
+        raise AbiquoError("BC-23", f"The backup policy {policy_id} does not exist in datacenter {dc_id}")
+    return found
+
+
+def create_policy(store: Store, dc_id: int, body: object) -> dict:
+    datacenter(store, dc_id)
+    wanted = policy_from_document(body)
+    with store.transaction():
+        _check_code_free(store, dc_id, wanted["code"])
+        policy_id = store.insert("backuppolicies", {"datacenter": dc_id, **wanted})
+        return store.get("backuppolicies", policy_id)
+
+
+def update_policy(store: Store, dc_id: int, policy_id: int, body: object) -> dict:
+    with store.transaction():
+        current = policy(store, dc_id, policy_id)
+        wanted = policy_from_document(body)
+        code_changes = wanted["code"] != current["code"]
+        configurations_change = (_configuration_set(wanted["backupConfigurations"])
+                                 != _configuration_set(current["backupConfigurations"]))
+        if code_changes:
+            _check_code_free(store, dc_id, wanted["code"])
+        if (code_changes or configurations_change) and vms_bound_to(store, current):
+            what = "code" if code_changes else "backup configurations"
+            raise AbiquoError("BC-29", f"Cannot update the {what} of the backup policy '{current['code']}' "
+                                       "because there are virtual machines assigned to it")
+        updated = {**copy.deepcopy(current), **wanted}
+        store.put("backuppolicies", policy_id, updated)
+        return updated
+
+
+def delete_policy(store: Store, dc_id: int, policy_id: int) -> None:
+    with store.transaction():
+        current = policy(store, dc_id, policy_id)
+        bound = vms_bound_to(store, current)
+        if bound:
+            names = ", ".join(vm["name"] for vm in bound)
+            raise AbiquoError("BC-25", f"Cannot delete the backup policy '{current['code']}' because the virtual "
+                                       f"machines {names} have it assigned")
+        # A deleted policy is no longer allowed anywhere, so a later policy reusing its id is not either.
+        for limit in store.find("limits", datacenter=dc_id):
+            if policy_id in limit.get("backuppolicies", []):
+                store.put("limits", limit["id"], {**limit, "backuppolicies": [
+                    p for p in limit["backuppolicies"] if p != policy_id]})
+        store.delete("backuppolicies", policy_id)
+
+
+def _check_code_free(store: Store, dc_id: int, code: str) -> None:
+    if policy_by_code(store, dc_id, code) is not None:
+        raise AbiquoError("BC-24", f"The backup policy code '{code}' is already used in datacenter {dc_id}")
+
+
+def _configuration_set(configurations: list[dict]) -> list[tuple]:
+    # Configurations have set semantics: their order never counts as a change.
+    return sorted(tuple(sorted((k, repr(v)) for k, v in c.items())) for c in configurations)
+
+
+# --- reading a policy document --------------------------------------------------------------------------
+
+def policy_from_document(body: object) -> dict:
+    """The canonical policy a backuppolicy document describes (id and links are ignored), or 400."""
+    if not isinstance(body, dict):
+        raise AbiquoError("GEN-2", "Invalid document: a backuppolicy object is expected")
+    unknown = sorted(set(body) - set(POLICY_FIELDS))
+    if unknown:
+        raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)}")
+    if "id" in body and (type(body["id"]) is not int):
+        raise AbiquoError("GEN-2", "Invalid document: 'id' must be an integer")
+    check_links(body)
+    code, name = body.get("code"), body.get("name")
+    if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
+        raise AbiquoError("GEN-2", "Invalid document: 'code' is mandatory: 1 to 64 letters, digits, '_', '.' or '-'")
+    if not isinstance(name, str) or not 1 <= len(name) <= NAME_MAX:
+        raise AbiquoError("GEN-2", f"Invalid document: 'name' is mandatory: 1 to {NAME_MAX} characters")
+    description = body.get("description", "")
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+        raise AbiquoError("GEN-2", f"Invalid document: 'description' is text of at most {DESCRIPTION_MAX} characters")
+    return {"code": code, "name": name, "description": description,
+            "backupConfigurations": backup_configurations(body.get("backupConfigurations"))}
+
+
+def backup_configurations(raw: object) -> list[dict]:
+    if not isinstance(raw, list):
+        raise AbiquoError("GEN-2", "Invalid document: 'backupConfigurations' is mandatory and must be a list")
+    seen: set[tuple[str, str]] = set()
+    result = []
+    for item in raw:
+        configuration = backup_configuration(item)
+        pair = (configuration["type"], configuration["period"])
+        if pair in seen:
+            raise AbiquoError("BC-30", f"The backup configuration {pair[0]} {pair[1]} appears more than once")
+        seen.add(pair)
+        result.append(configuration)
+    return result
+
+
+def backup_configuration(item: object) -> dict:
+    if not isinstance(item, dict):
+        raise AbiquoError("GEN-2", "Invalid document: each backup configuration must be an object")
+    unknown = sorted(set(item) - {"type", "period", "time", "days", "date"})
+    if unknown:
+        raise AbiquoError("GEN-2", f"Invalid document: unknown backup configuration fields {', '.join(unknown)}")
+    if item.get("type") is None or item.get("period") is None:
+        raise AbiquoError("BC-33")
+    backup_type = _one_of(item["type"], BACKUP_TYPES, "BC-5", "backup type")
+    period = _one_of(item["period"], PERIODS, "BC-8", "backup period")
+    foreign = sorted(set(item) - {"type", "period"} - set(PERIOD_FIELDS[period]))
+    if foreign:
+        raise AbiquoError("GEN-2", f"Invalid document: a {period} backup configuration has no {', '.join(foreign)}")
+    configuration = {"type": backup_type, "period": period}
+    if "time" in item:
+        configuration["time"] = _hours(item["time"]) if period == "HOURLY" else _time(item["time"])
+    if "date" in item:
+        configuration["date"] = _date(item["date"])
+    if "days" in item:
+        configuration["days"] = _days(item["days"])
+    return configuration
+
+
+def _one_of(value: object, allowed: tuple[str, ...], code: str, what: str) -> str:
+    if isinstance(value, str) and value.isascii() and value.upper() in allowed:
+        return value.upper()
+    raise AbiquoError(code, f"Invalid {what} {value!r}: one of {', '.join(allowed)} is expected")
+
+
+def _not_apply(value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and value.upper() == NOT_APPLY
+
+
+def _hours(value: object) -> str:
+    if _not_apply(value):
+        return NOT_APPLY
+    if isinstance(value, str) and HOURS_PATTERN.fullmatch(value):
+        return value.lstrip("0")
+    if isinstance(value, str) and NUMBER_PATTERN.fullmatch(value):
+        raise AbiquoError("BC-16", f"Invalid hourly value {value}: accepted values are integers from 1 to 23")
+    raise AbiquoError("BC-12", f"Invalid hourly time {value!r}: a number of hours from 1 to 23 is expected")
+
+
+def _time(value: object) -> str:
+    if _not_apply(value):
+        return NOT_APPLY
+    if isinstance(value, str) and TIME_PATTERN.fullmatch(value):
+        return value
+    raise AbiquoError("BC-12", f"Invalid time {value!r}: the format is HH:mm:ss Z, e.g. 22:00:00 +0100")
+
+
+def _date(value: object) -> str:
+    if _not_apply(value):
+        return NOT_APPLY
+    if isinstance(value, str) and DATE_PATTERN.fullmatch(value):
+        try:
+            datetime.strptime(value, "%Y/%m/%d")
+            return value
+        except ValueError:
+            pass
+    raise AbiquoError("BC-13", f"Invalid date {value!r}: the format is yyyy/MM/dd, e.g. 2026/12/24")
+
+
+def _days(value: object) -> str | list[str]:
+    if _not_apply(value):
+        return NOT_APPLY
+    if not isinstance(value, list):
+        raise AbiquoError("GEN-2", "Invalid document: 'days' is a list of weekdays or NOT_APPLY")
+    if not value:
+        raise AbiquoError("BC-19", "A weekly planned backup requires at least one day (or NOT_APPLY)")
+    wanted = {_one_of(day, WEEKDAYS, "BC-28", "day of week") for day in value}
+    return [day for day in WEEKDAYS if day in wanted]
