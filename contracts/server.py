@@ -1,0 +1,64 @@
+"""The mock as a real process on a free loopback port, for suites that need a server of their own."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MockServer:
+    """``python -m mockserver serve --port <free> ARGS`` with its output kept in a temporary file."""
+
+    def __init__(self, *args: str, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args]
+        self.log = tempfile.TemporaryFile()   # a pipe nobody reads would fill up and block the server
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
+                                        env={**os.environ, **(env or {})}, start_new_session=True)
+
+    def wait_ready(self, timeout: float = 30) -> "MockServer":
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the mock exited with {self.process.returncode}: {self.output()}")
+            try:
+                if requests.get(self.url + "/api/version", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"the mock did not answer on {self.url} within {timeout:.0f} s")
+
+    def stop(self, timeout: float = 15) -> int:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode
+
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def __enter__(self) -> "MockServer":
+        return self.wait_ready()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        self.log.close()
