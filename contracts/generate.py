@@ -1,0 +1,287 @@
+"""Generated worlds for the integration suite: the demo world with every VM's state and metadata drawn by Hypothesis.
+
+Each VM gets no metadata, only keys a connector does not own, a legacy 3.8 schedule, or 3.8.5 policy
+bindings, plus custom keys (`chef`, …) and earlier backup results. What is drawn respects the world it goes
+into: legacy entries use the options the VM's datacenter enables, bindings use the policies its enterprise
+is allowed there, and a field the policy fixes or leaves to the backup system (NOT_APPLY) is left for the
+server to fill or omit. The OpenAPI `metadata` schema cannot say any of that (it depends on the world), so
+the strategy is written here; when the served contract has a metadata schema, every drawn metadata object is
+also validated against it.
+
+Reproducible by seed: the worlds are the first N examples of a ``@given`` run under ``@seed(seed)`` with
+the example database off, which Hypothesis draws from ``random.Random(seed)``: the same seed and the same
+Hypothesis version give the same worlds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+from hypothesis import HealthCheck, Phase, given, seed as seeded, settings, strategies as st
+
+from .integration import MockClient, MockError, link, media
+from .integration_checks import BACKUP_TYPES, GRANULARITIES, WEEKDAYS, canonical
+
+BASE_SCENARIO = "demo"
+STATES = ("ON", "OFF", "NOT_ALLOCATED")
+ZONES = ("+0000", "+0100", "+0200", "-0500", "+0530")
+
+
+@dataclass(frozen=True)
+class Policy:
+    code: str
+    configurations: tuple[tuple[str, str, dict], ...]    # (type, granularity, configuration), lower case
+
+
+@dataclass(frozen=True)
+class Seat:
+    """A VM of the base world and what its datacenter and enterprise offer it."""
+    vm: int
+    datacenter: int
+    policies: tuple[Policy, ...]
+    legacy: tuple[tuple[str, str], ...]                  # enabled (type, granularity) pairs
+    multiple: bool
+
+
+def _last_id(href: str | None) -> int | None:
+    return int(href.rstrip("/").rsplit("/", 1)[1]) if href else None
+
+
+def _get(client: MockClient, path: str, name: str) -> dict | list | None:
+    answer = client.api("GET", path, accept=media(name))
+    return answer.json() if answer.status_code == 200 else None
+
+
+def _legacy_options(client: MockClient, dc: int) -> tuple[tuple[str, str], ...] | None:
+    page = _get(client, f"admin/datacenters/{dc}/backups", "backups")
+    if page is None:
+        return None
+    options = []
+    for item in page.get("collection", []):
+        template = _get(client, link(item, "template") or "", "backup") or {}
+        options += [(template.get("name", ""), g) for g in item.get("attributes", []) if g in GRANULARITIES]
+    return tuple(o for o in options if o[0] in BACKUP_TYPES)
+
+
+def _allowed_policies(client: MockClient, enterprise: int, dc: int) -> tuple[Policy, ...]:
+    policies = (_get(client, f"admin/datacenters/{dc}/backuppolicies", "backuppolicies") or {}).get("collection", [])
+    limits = (_get(client, f"admin/enterprises/{enterprise}/limits", "limits") or {}).get("collection", [])
+    allowed = {_last_id(l["href"]) for limit in limits if _last_id(link(limit, "location")) == dc
+               for l in limit.get("links", []) if l.get("rel") == "backuppolicy"}
+    return tuple(Policy(p["code"], tuple((c["type"].lower(), c["period"].lower(), c)
+                                         for c in p.get("backupConfigurations", [])))
+                 for p in policies if p.get("id") in allowed)
+
+
+def read_seats(client: MockClient) -> tuple[list[Seat], list[str]]:
+    """The base world's VMs and what each may use; notes on what the API could not tell."""
+    notes, seats, cache = [], [], {}
+    for vm in client.collection("cloud/virtualmachines", "virtualmachines"):
+        dc, enterprise = _last_id(link(vm, "location")), _last_id(link(vm, "enterprise"))
+        if dc not in cache:
+            legacy = _legacy_options(client, dc)
+            if legacy is None:
+                notes.append(f"datacenter {dc}: legacy backup options unreadable, every option assumed enabled")
+                legacy = tuple((t, g) for t in BACKUP_TYPES for g in GRANULARITIES)
+            props = _get(client, f"admin/datacenters/{dc}/backupproperties", "backupdatacenterproperties") or {}
+            cache[dc] = (legacy, bool(props.get("multiplePolicies")))
+        legacy, multiple = cache[dc]
+        seats.append(Seat(vm["id"], dc, _allowed_policies(client, enterprise, dc), legacy, multiple))
+    if not any(seat.policies for seat in seats):
+        notes.append("no backup policy readable: policy-bound metadata is not generated")
+    return seats, notes
+
+
+# ---------------------------------------------------------------------------------------------- strategies
+
+def times(granularity: str) -> st.SearchStrategy[str]:
+    clock = st.tuples(st.integers(0, 23), st.integers(0, 59), st.integers(0, 59), st.sampled_from(ZONES))
+    if granularity == "hourly":
+        return st.integers(1, 23).map(str)
+    if granularity == "defined_hour":
+        day = st.tuples(st.integers(2026, 2030), st.integers(1, 12), st.integers(1, 28))
+        return st.tuples(day, clock).map(lambda d: "%04d/%02d/%02d " % d[0] + "%02d:%02d:%02d %s" % d[1])
+    return clock.map(lambda c: "%02d:%02d:%02d %s" % c)
+
+
+def targets(kind: str) -> st.SearchStrategy[dict]:
+    if kind == "filesystem":
+        path = st.from_regex(r"/[a-z]{1,8}(/[a-z0-9]{1,8}){0,2}", fullmatch=True)
+        return st.lists(path, min_size=1, max_size=3, unique=True).map(lambda p: {"paths": p})
+    return st.lists(st.integers(1, 999).map(str), min_size=1, max_size=3, unique=True).map(lambda d: {"disks": d})
+
+
+def days() -> st.SearchStrategy[dict]:
+    return st.sets(st.sampled_from(WEEKDAYS), min_size=1).map(lambda ds: {d: "true" for d in sorted(ds)})
+
+
+@st.composite
+def legacy_schedule(draw, seat: Seat) -> dict:
+    schedule: dict = {}
+    for kind, granularity in draw(st.lists(st.sampled_from(seat.legacy), min_size=1, max_size=3, unique=True)):
+        entry = {"time": draw(times(granularity)), **draw(targets(kind))}
+        if granularity == "weekly_planned":
+            entry.update(draw(days()))
+        schedule.setdefault(kind, {})[granularity] = entry
+    return {"backupSchedule": schedule}
+
+
+def _bindable(policy: Policy) -> list[tuple[str, str, dict]]:
+    # a defined-hour date left to the VM has no agreed wire form yet, so such configurations are not bound
+    return [c for c in policy.configurations
+            if not (c[1] == "defined_hour" and ("date" not in c[2] or "time" not in c[2]))]
+
+
+@st.composite
+def policy_bound(draw, seat: Seat) -> dict:
+    usable = [p for p in seat.policies if _bindable(p)]
+    chosen = draw(st.lists(st.sampled_from(usable), min_size=1, max_size=len(usable) if seat.multiple else 1,
+                           unique_by=lambda p: p.code))
+    offered = {(k, g): (p.code, c) for p in chosen for k, g, c in _bindable(p)}    # one policy per (type, granularity)
+    bindings, schedule = {}, {}
+    for kind, granularity in draw(st.lists(st.sampled_from(sorted(offered)), min_size=1, unique=True)):
+        code, configuration = offered[(kind, granularity)]
+        bindings.setdefault(kind, {})[granularity] = code
+        entry = dict(draw(targets(kind)))
+        if "time" not in configuration:                       # defined in the VM
+            entry["time"] = draw(times(granularity))
+        if granularity == "weekly_planned" and "days" not in configuration:
+            entry.update(draw(days()))
+        schedule.setdefault(kind, {})[granularity] = entry
+    return {"policyBindings": bindings, "backupSchedule": schedule}
+
+
+def json_values() -> st.SearchStrategy:
+    text = st.text(st.characters(codec="utf-8"), max_size=16)     # no lone surrogates: they are not UTF-8
+    leaves = st.none() | st.booleans() | st.integers(-10**6, 10**6) | text
+    keys = st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=8)
+    return st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
+                        max_leaves=6)
+
+
+def foreign_keys() -> st.SearchStrategy[dict]:
+    names = st.sampled_from(["chef", "startup-script", "key1", "monitoring", "owner"]) | st.from_regex(
+        r"x-[a-z]{1,8}", fullmatch=True)
+    return st.dictionaries(names, json_values(), max_size=3)
+
+
+def earlier_results() -> st.SearchStrategy[dict]:
+    result = st.fixed_dictionaries({
+        "id": st.uuids().map(str), "status": st.sampled_from(["done", "progress", "failed"]),
+        "name": st.sampled_from(["complete-daily", "snapshot-weekly", "nightly"]),
+        "type": st.sampled_from(BACKUP_TYPES), "size": st.integers(0, 2**40),
+        "date": times("defined_hour")})
+    return st.lists(result, max_size=3, unique_by=lambda r: r["id"]).map(lambda rs: {"backupResults": {"results": rs}})
+
+
+@st.composite
+def vm_metadata(draw, seat: Seat) -> dict | None:
+    forms = ["none", "foreign", "legacy"] + (["policies"] if any(_bindable(p) for p in seat.policies) else [])
+    form = draw(st.sampled_from(forms))
+    if form == "none":
+        return None
+    metadata = dict(draw(foreign_keys()))
+    if form == "legacy" and seat.legacy:
+        metadata.update(draw(legacy_schedule(seat)))
+    elif form == "policies":
+        metadata.update(draw(policy_bound(seat)))
+    if draw(st.booleans()):
+        metadata.update(draw(earlier_results()))
+    return metadata
+
+
+def worlds(seats: list[Seat]) -> st.SearchStrategy[tuple]:
+    """One world: (vm id, state, metadata or None) for every VM of the base world."""
+    return st.tuples(*[st.tuples(st.just(s.vm), st.sampled_from(STATES), vm_metadata(s)) for s in seats])
+
+
+# ---------------------------------------------------------------------------------------------- drawing, loading
+
+def draw_worlds(strategy: st.SearchStrategy, count: int, seed: int) -> list:
+    """The first ``count`` examples Hypothesis draws from ``strategy`` under ``seed`` (see the module doc)."""
+    drawn: list = []
+
+    @seeded(seed)
+    @settings(max_examples=count, database=None, phases=[Phase.generate], deadline=None,
+              suppress_health_check=list(HealthCheck), derandomize=False)
+    @given(strategy)
+    def collect(world):
+        drawn.append(world)
+
+    collect()
+    return drawn[:count]
+
+
+def _set_properties(client: MockClient, dc: int, changes: dict) -> dict | None:
+    """Change a datacenter's backup properties; returns what they were (None when unreadable)."""
+    path = f"admin/datacenters/{dc}/backupproperties"
+    before = _get(client, path, "backupdatacenterproperties")
+    if before is None:
+        return None
+    name = "backupdatacenterproperties"
+    client.api("PUT", path, accept=media(name), content=media(name), body={**before, **changes})
+    return before
+
+
+def loader(client: MockClient, seats: list[Seat], world: tuple, echo: Callable) -> Callable[[], None]:
+    hrefs = {}
+
+    def load() -> None:
+        client.reset(BASE_SCENARIO)
+        if not hrefs:
+            hrefs.update({vm["id"]: link(vm, "metadata")
+                          for vm in client.collection("cloud/virtualmachines", "virtualmachines")})
+        # loading writes schedules on deployed VMs: allow it while loading, then restore the datacenter as it was
+        saved = {dc: _set_properties(client, dc, {"updateWhileDeployed": True, "multiplePolicies": True})
+                 for dc in {s.datacenter for s in seats}}
+        for vm, state, metadata in world:
+            client.set_state(vm, state)
+            _write_metadata(client, vm, hrefs[vm], metadata, echo)
+        for dc, before in saved.items():
+            if before is not None:
+                _set_properties(client, dc, before)
+    return load
+
+
+def _write_metadata(client: MockClient, vm: int, href: str, metadata: dict | None, echo: Callable) -> None:
+    if metadata is None:
+        answer = client.api("DELETE", href, accept="*/*")
+    else:
+        answer = client.api("PUT", href, accept=media("metadata"), content=media("metadata"),
+                            body={"metadata": metadata})
+    if answer.status_code >= 300:
+        echo(f"  note: the mock refused the drawn metadata of VM {vm} ({answer.status_code}: "
+             f"{answer.text[:200]}); that VM keeps what it had: {canonical(metadata)[:200]}")
+
+
+def contract_validator(client: MockClient) -> tuple[Callable[[dict], list[str]] | None, str | None]:
+    """A check of a metadata envelope against the served contract's schema for it, or why there is none."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None, "jsonschema_rs is not installed: drawn metadata is not checked against the contract"
+    answer = client.api("GET", "openapi.json")
+    document = answer.json() if answer.status_code == 200 else {}
+    schemas = document.get("components", {}).get("schemas", {})
+    if "Metadata" not in schemas:
+        return None, "the contract has no Metadata schema: drawn metadata is not checked against it"
+    validator = jsonschema_rs.validator_for({"$ref": "#/components/schemas/Metadata",
+                                             "components": {"schemas": schemas}})
+    return (lambda envelope: [error.message for error in validator.iter_errors(envelope)]), None
+
+
+def generated_worlds(client: MockClient, count: int, seed: int, echo: Callable = print
+                     ) -> Iterator[tuple[str, Callable[[], None]]]:
+    """(name, load) of ``count`` generated worlds."""
+    client.reset(BASE_SCENARIO)
+    seats, notes = read_seats(client)
+    validate, note = contract_validator(client)
+    for line in notes + [note] * bool(note):
+        echo(f"generated worlds: {line}")
+    if not seats:
+        raise MockError(f"scenario {BASE_SCENARIO} has no VM to generate metadata for")
+    for index, world in enumerate(draw_worlds(worlds(seats), count, seed)):
+        for vm, _, metadata in world:
+            for problem in (validate({"metadata": metadata}) if validate and metadata is not None else [])[:1]:
+                echo(f"generated worlds: the metadata drawn for VM {vm} does not match the contract: {problem}")
+        yield f"generated-{seed}-{index + 1}", loader(client, seats, world, echo)

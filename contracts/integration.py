@@ -1,0 +1,272 @@
+"""The integration contract suite: does a backup connector handle every metadata shape the API can serve?
+
+For each scenario (and each generated world) the suite loads the world into a mock, records every VM's
+metadata, runs the connector's command against the mock's API, and judges what it did from the mock's request
+journal and the final state (the checks live in contracts/integration_checks.py).
+
+    abiquo-mock contract integration --command "python examples/connectors/good_connector.py"
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from typing import Callable
+
+import requests
+
+from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World
+from .server import MockServer
+
+ADMIN = ("admin", "xabiquo")
+VERSION = "; version=3.8"
+
+
+def media(name: str) -> str:
+    return f"application/vnd.abiquo.{name}+json{VERSION}"
+
+
+class MockError(RuntimeError):
+    """The mock answered something unexpected; the message names the request and the answer."""
+
+
+class MockClient:
+    """One mock server, reached at ``url`` (scheme, host and port, without /api)."""
+
+    def __init__(self, url: str, user: str = ADMIN[0], password: str = ADMIN[1], token: str | None = None):
+        self.url = url.rstrip("/")
+        self.api_url = self.url + "/api"
+        self.auth = (user, password)
+        self.session = requests.Session()
+        if token:
+            self.session.headers["X-Mock-Token"] = token
+
+    # ------------------------------------------------------------------ control API
+    def control(self, method: str, path: str, body: dict | None = None, expect: tuple[int, ...] = (200, 204)):
+        answer = self.session.request(method, f"{self.url}/_mock{path}", json=body, timeout=30)
+        if answer.status_code not in expect:
+            raise MockError(f"{method} /_mock{path} answered {answer.status_code}: {answer.text[:300]}")
+        return answer.json() if answer.content else None
+
+    def reset(self, scenario: str = "demo") -> dict:
+        return self.control("POST", "/reset", {"scenario": scenario})
+
+    def scenarios(self) -> list[dict]:
+        return self.control("GET", "/scenarios")["collection"]
+
+    def journal(self, path: str | None = None, method: str | None = None) -> list[dict]:
+        params = "&".join(f"{k}={v}" for k, v in (("path", path), ("method", method)) if v)
+        return self.control("GET", "/journal" + (f"?{params}" if params else ""))["collection"]
+
+    def clear_journal(self) -> None:
+        self.control("DELETE", "/journal")
+
+    def set_state(self, vm: int, state: str) -> dict:
+        return self.control("PUT", f"/virtualmachines/{vm}/state", {"state": state})
+
+    # ------------------------------------------------------------------ Abiquo API, as admin
+    def api(self, method: str, path: str, *, accept: str | None = None, body: object = None,
+            content: str | None = None) -> requests.Response:
+        href = path if path.startswith("http") else self.api_url + "/" + path.lstrip("/")
+        headers = {"Accept": accept or "application/json"}
+        if content:
+            headers["Content-Type"] = content
+        return self.session.request(method, href, auth=self.auth, headers=headers, timeout=30,
+                                    json=body if body is not None else None)
+
+    def collection(self, path: str, item_media: str) -> list[dict]:
+        """Every item of a collection, following `next` links."""
+        items, href = [], path
+        while href:
+            answer = self.api("GET", href, accept=media(item_media))
+            if answer.status_code != 200:
+                raise MockError(f"GET {href} answered {answer.status_code}: {answer.text[:300]}")
+            page = answer.json()
+            items.extend(page.get("collection", []))
+            href = next((link["href"] for link in page.get("links", []) if link.get("rel") == "next"), None)
+        return items
+
+
+def link(entity: dict, rel: str) -> str | None:
+    return next((l["href"] for l in entity.get("links", []) if l.get("rel") == rel), None)
+
+
+class MockProcess(MockServer):
+    """A mock of the suite's own, in memory; a mock that does not start is a MockError."""
+
+    def __init__(self, *args: str):
+        super().__init__("--memory", *args)
+
+    def wait_ready(self, timeout: float = 30) -> "MockProcess":
+        try:
+            super().wait_ready(timeout)
+        except RuntimeError as exc:
+            raise MockError(str(exc)) from None
+        return self
+
+
+# ---------------------------------------------------------------------------------------------- one world
+
+def read_world(client: MockClient, scenario: str, expected_refusals: set) -> tuple[World, dict[int, str]]:
+    """Every VM with its metadata, as the cloud administrator sees them; and each VM's metadata href."""
+    vms, hrefs = {}, {}
+    for vm in client.collection("cloud/virtualmachines", "virtualmachines"):
+        href = link(vm, "metadata")
+        hrefs[vm["id"]] = href
+        vms[vm["id"]] = VirtualMachine(vm["id"], vm.get("name", ""), vm.get("state", ""), read_metadata(client, href))
+    return World(scenario, vms, expected_refusals), hrefs
+
+
+def read_metadata(client: MockClient, href: str | None) -> dict | None:
+    if not href:
+        return None
+    answer = client.api("GET", href, accept=media("metadata"))
+    if answer.status_code != 200:
+        raise MockError(f"GET {href} answered {answer.status_code}: {answer.text[:300]}")
+    return answer.json().get("metadata")
+
+
+def run_connector(command: str, client: MockClient, timeout: float) -> tuple[int | None, str, str]:
+    """The connector's command in a shell, pointed at the mock; (exit status or None if killed, stdout, stderr)."""
+    env = {**os.environ, "ABIQUO_API_URL": client.api_url, "ABIQUO_USER": ADMIN[0], "ABIQUO_PASSWORD": ADMIN[1]}
+    process = subprocess.Popen(command, shell=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, errors="replace", start_new_session=True)
+    try:
+        out, err = process.communicate(timeout=timeout)
+        return process.returncode, out, err
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)    # the shell's children too
+        out, err = process.communicate()
+        return None, out, err
+
+
+def judge_world(client: MockClient, command: str, name: str, load: Callable[[], None], expected: set,
+                timeout: float) -> list["Row"]:
+    load()
+    world, hrefs = read_world(client, name, expected)
+    client.clear_journal()
+    exit_code, out, err = run_connector(command, client, timeout)
+    journal = client.journal(path="/api")
+    final = {vm: read_metadata(client, href) for vm, href in hrefs.items()}
+    run = ConnectorRun(exit_code, out, err, journal, final, timeout)
+    return [Row(name, check, judge(world, run)) for check, judge in CHECKS.items()]
+
+
+def expected_refusals(scenario: dict) -> set[tuple[int, str]]:
+    """The refusals a scenario's `integration.expectedRefusals` allows, as (VM id, code or status)."""
+    section = scenario.get("integration") or {}
+    return {(int(item["vm"]), str(item["code"])) for item in section.get("expectedRefusals", [])}
+
+
+# ---------------------------------------------------------------------------------------------- the report
+
+@dataclass
+class Row:
+    scenario: str
+    check: str
+    failures: list[str]
+    error: str | None = None
+
+    @property
+    def verdict(self) -> str:
+        return "ERROR" if self.error else ("FAIL" if self.failures else "PASS")
+
+
+@dataclass
+class IntegrationReport:
+    command: str
+    rows: list[Row] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.rows) and all(row.verdict == "PASS" for row in self.rows)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def failed(self, scenario: str | None = None) -> set[str]:
+        """Names of the checks that did not pass (in ``scenario``, or anywhere)."""
+        return {r.check for r in self.rows if r.verdict != "PASS" and scenario in (None, r.scenario)}
+
+    def table(self, shown: int = 3) -> str:
+        width = max([len(r.scenario) for r in self.rows] + [8])
+        lines = [f"{'scenario':<{width}}  {'check':<22}  result"]
+        for row in self.rows:
+            lines.append(f"{row.scenario:<{width}}  {row.check:<22}  {row.verdict}")
+            problems = [row.error] if row.error else row.failures
+            lines.extend(f"{'':<{width}}    - {p}" for p in problems[:shown])
+            if len(problems) > shown:
+                lines.append(f"{'':<{width}}    … and {len(problems) - shown} more")
+        passed = sum(r.verdict == "PASS" for r in self.rows)
+        lines.append(f"{passed}/{len(self.rows)} checks passed: {'OK' if self.ok else 'FAILED'}")
+        return "\n".join(lines)
+
+    def junit(self) -> str:
+        suite = ET.Element("testsuite", name="abiquo-mock integration", tests=str(len(self.rows)),
+                           failures=str(sum(r.verdict == "FAIL" for r in self.rows)),
+                           errors=str(sum(r.verdict == "ERROR" for r in self.rows)))
+        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="command", value=self.command)
+        for row in self.rows:
+            case = ET.SubElement(suite, "testcase", classname=f"integration.{row.scenario}", name=row.check)
+            if row.verdict != "PASS":
+                problems = [row.error] if row.error else row.failures
+                tag = "error" if row.error else "failure"
+                ET.SubElement(case, tag, message=problems[0][:500]).text = "\n".join(problems)
+        return ET.tostring(suite, encoding="unicode")
+
+
+# ---------------------------------------------------------------------------------------------- the suite
+
+def run(command: str, *, scenarios: list[str] | None = None, generated: int = 0, seed: int = 0,
+        timeout: float = 60, url: str | None = None, report_junit: str | None = None,
+        echo: Callable[[str], object] = print) -> IntegrationReport:
+    """Run ``command`` against every scenario tagged integration (or those named: ``[]`` for none) and
+    ``generated`` extra worlds; print the table and return the report."""
+    report = IntegrationReport(command)
+    server = None
+    try:
+        if url is None:
+            server = MockProcess().wait_ready()
+        client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
+        report.rows.extend(_scenario_rows(client, command, scenarios, timeout))
+        if generated:
+            from .generate import generated_worlds
+            for name, load in generated_worlds(client, generated, seed, echo):
+                report.rows.extend(_guarded(name, lambda: judge_world(client, command, name, load, set(), timeout)))
+    except (MockError, requests.RequestException) as exc:
+        report.rows.append(Row("(mock)", "mock-answers", [], error=str(exc)))
+    finally:
+        if server is not None:
+            server.stop()
+    echo(report.table())
+    if report_junit:
+        os.makedirs(os.path.dirname(os.path.abspath(report_junit)), exist_ok=True)
+        with open(report_junit, "w", encoding="utf-8") as out:
+            out.write(report.junit())
+    return report
+
+
+def _scenario_rows(client: MockClient, command: str, names: list[str] | None, timeout: float) -> list[Row]:
+    known = {s["name"]: s for s in client.scenarios()}
+    if names is None:
+        names = [n for n, s in sorted(known.items()) if "integration" in (s.get("tags") or [])]
+    rows = []
+    for name in names:
+        if name not in known:
+            rows.append(Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})"))
+            continue
+        load = lambda name=name: client.reset(name)   # noqa: E731 - binds this scenario's name
+        rows.extend(_guarded(name, lambda: judge_world(client, command, name, load,
+                                                       expected_refusals(known[name]), timeout)))
+    return rows
+
+
+def _guarded(name: str, judge: Callable[[], list[Row]]) -> list[Row]:
+    """A world the mock could not load or read is an ERROR row for that world; the others still run."""
+    try:
+        return judge()
+    except MockError as exc:
+        return [Row(name, "world", [], error=str(exc))]

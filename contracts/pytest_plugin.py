@@ -1,0 +1,81 @@
+"""pytest plugin: the ``abiquo_mock`` fixture, a real mock server for testing code that talks to Abiquo.
+
+    @pytest.mark.abiquo_scenario("demo")
+    def test_my_connector(abiquo_mock):
+        subprocess.run([sys.executable, "connector.py"], env={**os.environ, **abiquo_mock.env}, check=True)
+        assert abiquo_mock.metadata(1)["backupResults"]["results"]
+
+One server process serves the whole session (started the first time a test asks for the fixture); every
+test gets it freshly loaded with its scenario and an empty journal. Loaded through the `pytest11` entry point:
+nothing starts, and nothing beyond pytest is imported, until a test uses the fixture.
+"""
+from __future__ import annotations
+
+import pytest
+
+DEFAULT_SCENARIO = "demo"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "abiquo_scenario(name): the scenario the abiquo_mock fixture loads "
+                                       f"before the test (default {DEFAULT_SCENARIO})")
+
+
+class AbiquoMock:
+    """A running mock: where it is, who may log in, and its control API (load, deploy, journal)."""
+
+    def __init__(self, url: str, user: str = "admin", password: str = "xabiquo"):
+        from .integration import MockClient
+        self.url = url
+        self.api_url = url + "/api"
+        self.user = user
+        self.password = password
+        self.scenario = None
+        self._client = MockClient(url, user, password)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment a connector reads: ABIQUO_API_URL, ABIQUO_USER, ABIQUO_PASSWORD."""
+        return {"ABIQUO_API_URL": self.api_url, "ABIQUO_USER": self.user, "ABIQUO_PASSWORD": self.password}
+
+    def load(self, scenario: str) -> None:
+        """Replace the whole world with ``scenario`` (and forget the journal)."""
+        self._client.reset(scenario)
+        self.scenario = scenario
+
+    def reset(self, scenario: str = DEFAULT_SCENARIO) -> None:
+        self.load(scenario)
+
+    def set_state(self, vm_id: int, state: str) -> dict:
+        """Deploy (ON, OFF…) or undeploy (NOT_ALLOCATED) a VM."""
+        return self._client.set_state(vm_id, state)
+
+    def journal(self, path: str | None = None, method: str | None = None) -> list[dict]:
+        """The requests the API answered, oldest first; ``path`` is a prefix such as "/api/cloud"."""
+        return self._client.journal(path, method)
+
+    def clear_journal(self) -> None:
+        self._client.clear_journal()
+
+    def metadata(self, vm_id: int) -> dict | None:
+        """A VM's metadata object as the API serves it now (None when it has none)."""
+        from .integration import link, read_metadata
+        vm = next(v for v in self._client.collection("cloud/virtualmachines", "virtualmachines") if v["id"] == vm_id)
+        return read_metadata(self._client, link(vm, "metadata"))
+
+
+@pytest.fixture(scope="session")
+def abiquo_mock_server():
+    """The mock process behind every ``abiquo_mock``: started once, stopped at the end of the session."""
+    from .integration import MockProcess
+    with MockProcess() as server:
+        yield server
+
+
+@pytest.fixture
+def abiquo_mock(request, abiquo_mock_server) -> AbiquoMock:
+    """The mock, loaded with the test's ``abiquo_scenario`` (default demo), its journal empty."""
+    marker = request.node.get_closest_marker("abiquo_scenario")
+    mock = AbiquoMock(abiquo_mock_server.url)
+    mock.load(marker.args[0] if marker else DEFAULT_SCENARIO)
+    return mock

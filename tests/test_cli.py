@@ -1,0 +1,127 @@
+"""The abiquo-mock command: listing scenarios, refusing bad arguments in one line, serving a store file."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from mockserver import scenarios
+from mockserver.cli import main
+
+from .support import ServerProcess
+
+
+def vm_names(server: ServerProcess) -> list[str]:
+    answer = requests.get(server.url + "/api/cloud/virtualmachines", auth=("admin", "xabiquo"), timeout=10)
+    assert answer.status_code == 200, answer.text
+    return sorted(vm["name"] for vm in answer.json()["collection"])
+
+
+def test_scenarios_lists_every_scenario_with_its_tags():
+    result = CliRunner().invoke(main, ["scenarios"])
+
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines] == scenarios.names()
+    assert next(line for line in lines if line.startswith("demo ")).endswith("[integration]")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--scenario", "no-such-world"], "abiquo-mock: there is no scenario 'no-such-world' (known: demo, "),
+    (["--db", "store.json", "--memory"], "abiquo-mock: --db and --memory exclude each other"),
+    (["--db", "corrupt.json"], "abiquo-mock: corrupt.json: not a JSON file"),
+])
+def test_serve_refuses_bad_arguments_in_one_line(tmp_path, monkeypatch, arguments, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "corrupt.json").write_text('{"virtualmachines": {"1": ')
+
+    result = CliRunner().invoke(main, ["serve", "--port", "0", *arguments])
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    assert (tmp_path / "corrupt.json").read_text() == '{"virtualmachines": {"1": '  # left as it was
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+def test_serve_answers_and_stops_cleanly(how):
+    server = ServerProcess("--memory").wait_ready()
+
+    assert requests.get(server.url + "/api/version", timeout=10).text == "3.8.5"
+
+    os.kill(server.process.pid, getattr(signal, how))
+    assert server.process.wait(15) == 0
+    assert "Traceback" not in server.output()
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason="Ctrl-C reaches granian's worker too; now and then the server then never exits")
+def test_serve_stops_on_ctrl_c_in_a_terminal():
+    for _ in range(3):                                 # the hang is a race: give it a few chances to show
+        server = ServerProcess("--memory").wait_ready()
+        os.killpg(server.process.pid, signal.SIGINT)   # a terminal signals the whole foreground group
+        try:
+            assert server.process.wait(8) == 0
+        finally:
+            server.stop(signal.SIGKILL)
+
+
+def test_a_new_store_file_starts_from_demo_an_existing_one_is_kept_and_scenario_replaces_it(tmp_path):
+    db = str(tmp_path / "var" / "store.json")
+    demo = sorted(vm["name"] for vm in scenarios.world("demo")["virtualmachines"])
+
+    first = ServerProcess("--db", db).wait_ready()
+    assert vm_names(first) == demo
+    assert requests.put(first.url + "/_mock/virtualmachines/5/state", json={"state": "ON"}, timeout=10).ok
+    assert first.stop() == 0
+
+    again = ServerProcess("--db", db).wait_ready()
+    states = requests.get(again.url + "/api/cloud/virtualmachines", auth=("admin", "xabiquo"), timeout=10).json()
+    assert {vm["name"]: vm["state"] for vm in states["collection"]}["db-02"] == "ON"
+    assert again.stop() == 0
+
+    replaced = ServerProcess("--db", db, "--scenario", "empty").wait_ready()
+    assert vm_names(replaced) == []
+    assert replaced.stop() == 0
+
+
+# ---------------------------------------------------------------------------------------------- contract
+
+def test_contract_integration_prints_the_table_writes_junit_and_exits_with_the_verdict(tmp_path):
+    connector = Path(__file__).resolve().parent.parent / "examples" / "connectors" / "bad_status_connector.py"
+    junit = tmp_path / "integration.xml"
+
+    result = CliRunner().invoke(main, ["contract", "integration", "--command", f"{sys.executable} {connector}",
+                                       "--scenario", "demo", "--timeout", "30", "--report", "junit", str(junit)])
+
+    assert result.exit_code == 1, result.output
+    assert "demo      valid-results           FAIL" in result.output
+    assert result.output.rstrip().endswith("3/6 checks passed: FAILED")
+    assert 'name="valid-results"><failure message="VM ' in junit.read_text()
+
+
+def test_contract_integration_needs_a_command():
+    result = CliRunner().invoke(main, ["contract", "integration"])
+
+    assert result.exit_code == 2 and "Missing option '--command'" in result.output
+
+
+def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(monkeypatch):
+    import contracts.provider
+    calls = []
+    monkeypatch.setattr(contracts.provider, "run", lambda url, **kw: calls.append((url, kw)) or 3)
+
+    result = CliRunner().invoke(main, ["contract", "provider", "--url", "http://abiquo.example/api", "--seed", "7",
+                                       "--max-examples", "5", "--report", "junit", "out.xml"])
+
+    assert result.exit_code == 3
+    (url, options), = calls
+    assert url == "http://abiquo.example/api"
+    assert {k: options[k] for k in ("user", "password", "seed", "max_examples", "report_junit", "in_process")} == {
+        "user": "admin", "password": "xabiquo", "seed": 7, "max_examples": 5, "report_junit": "out.xml",
+        "in_process": False}

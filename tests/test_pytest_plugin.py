@@ -1,0 +1,96 @@
+"""The pytest plugin: a user's connector test with the abiquo_mock fixture, run by pytest as a user would."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+
+pytest_plugins = ["pytester"]
+
+CONNECTORS = Path(__file__).resolve().parent.parent / "examples" / "connectors"
+
+# the README's example, word for word apart from the connector's path
+CONNECTOR_TEST = '''
+import os, subprocess, sys
+import pytest
+
+@pytest.mark.abiquo_scenario("demo")
+def test_connector_reports_a_backup(abiquo_mock):
+    subprocess.run([sys.executable, {connector!r}], env={{**os.environ, **abiquo_mock.env}}, check=True)
+    results = abiquo_mock.metadata(1)["backupResults"]["results"]
+    assert results[-1]["status"] == "done"
+    assert [e["status"] for e in abiquo_mock.journal(method="PUT")] == [200, 200, 200, 200]
+'''
+
+
+def test_a_connector_test_written_with_the_fixture_passes(pytester):
+    pytester.makepyfile(CONNECTOR_TEST.format(connector=str(CONNECTORS / "good_connector.py")))
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(passed=1)
+
+
+def test_the_same_test_catches_a_broken_connector(pytester):
+    pytester.makepyfile(CONNECTOR_TEST.format(connector=str(CONNECTORS / "bad_status_connector.py")))
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*CalledProcessError*"])
+
+
+def test_each_test_gets_its_own_scenario_and_an_empty_journal(pytester):
+    pytester.makepyfile('''
+        import pytest
+
+        @pytest.mark.abiquo_scenario("empty")
+        def test_empty(abiquo_mock):
+            assert abiquo_mock.scenario == "empty" and abiquo_mock.journal() == []
+
+        def test_default_is_demo_and_untouched(abiquo_mock):
+            assert abiquo_mock.scenario == "demo"
+            assert abiquo_mock.metadata(2)["policyBindings"] == {"complete": {"daily": "GOLD"},
+                                                                 "filesystem": {"weekly_planned": "NAFS"}}
+    ''')
+
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers")
+
+    result.assert_outcomes(passed=2)
+
+
+@pytest.mark.slow
+def test_the_plugin_starts_nothing_for_a_test_that_does_not_use_it(pytester):
+    # a fresh interpreter, so that what this session imported does not count
+    pytester.makepyfile('''
+        import sys
+
+        def test_plain():
+            assert "contracts.integration" not in sys.modules
+    ''')
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
+
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.abiquo_scenario("demo")
+def test_the_fixture_deploys_undeploys_and_records(abiquo_mock):
+    assert abiquo_mock.api_url == abiquo_mock.url + "/api" and abiquo_mock.user == "admin"
+
+    assert abiquo_mock.set_state(5, "ON")["machine"] is not None
+    assert state_of(abiquo_mock, 5) == "ON"
+    abiquo_mock.metadata(5)
+    reads = abiquo_mock.journal(path="/api/cloud", method="GET")
+    assert reads and all(e["method"] == "GET" and e["path"].startswith("/api/cloud") for e in reads)
+
+    abiquo_mock.clear_journal()
+    assert abiquo_mock.journal() == []
+    abiquo_mock.reset()
+    assert state_of(abiquo_mock, 5) == "NOT_ALLOCATED"
+
+
+def state_of(mock, vm_id: int) -> str:
+    answer = requests.get(mock.api_url + "/cloud/virtualmachines", auth=(mock.user, mock.password), timeout=10)
+    return next(vm["state"] for vm in answer.json()["collection"] if vm["id"] == vm_id)
