@@ -88,6 +88,18 @@ def error_envelope(exchange: Exchange) -> None:
             and isinstance(entry.get("message"), str), f"{where} with a malformed error entry: {entry!r}"
 
 
+def documented_error_code(exchange: Exchange, documented: list[str] | None) -> None:
+    """Every error code an operation answers is one its contract lists (``x-abiquo-errors``), so that a
+    connector author can rely on the document for every refusal the API can produce."""
+    if exchange.status < 400 or documented is None or exchange.status == 405:
+        return
+    document = exchange.json()
+    entries = document.get("collection", []) if isinstance(document, dict) else []
+    undocumented = sorted({e.get("code") for e in entries if isinstance(e, dict)} - set(documented))
+    assert not undocumented, (f"{exchange.method} {exchange.path} answered {exchange.status} with "
+                              f"{', '.join(map(str, undocumented))}, which its contract does not list")
+
+
 def negotiated_version(exchange: Exchange) -> None:
     """Every JSON answer of the API names the negotiated version: ``version=3.8`` in its Content-Type."""
     if not exchange.path.startswith("/api") or not is_json(exchange.media_type):
@@ -210,6 +222,12 @@ def abiquo_error_envelope(ctx, response, case):
 
 
 @schemathesis.check
+def abiquo_documented_error_code(ctx, response, case):
+    if not _skipped(case) and response.request.method.upper() == case.method.upper():
+        documented_error_code(exchange_of(response), case.operation.definition.raw.get("x-abiquo-errors"))
+
+
+@schemathesis.check
 def abiquo_negotiated_version(ctx, response, case):
     if not _skipped(case):
         negotiated_version(exchange_of(response))
@@ -289,4 +307,4 @@ def _fetcher(app, authorization: str | None) -> Fetch:
 
 CHECKS = {"abiquo_error_envelope": error_envelope, "abiquo_negotiated_version": negotiated_version,
           "abiquo_no_server_error": no_server_error, "abiquo_paging_links": paging_links,
-          "abiquo_links_resolve": links_resolve}
+          "abiquo_links_resolve": links_resolve, "abiquo_documented_error_code": documented_error_code}

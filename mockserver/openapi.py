@@ -69,6 +69,11 @@ def _parameters(op: Operation) -> list[dict]:
 
 
 def _error_statuses(op: Operation) -> set[int]:
+    return {CATALOGUE[c][0] for c in _error_codes(op)}
+
+
+def _error_codes(op: Operation) -> set[str]:
+    """Every Abiquo error code the operation can answer: its own and those of the shared conventions."""
     codes = set(op.errors)
     if op.prefix == "/api":
         codes |= set(COMMON_ERRORS)
@@ -82,7 +87,7 @@ def _error_statuses(op: Operation) -> set[int]:
         codes.add("403-FORBIDDEN")
     if op.paged:
         codes.add("QUERY-1")
-    return {CATALOGUE[c][0] for c in codes}
+    return codes
 
 
 def _success(op: Operation) -> dict:
@@ -103,6 +108,7 @@ def _operation(op: Operation) -> dict:
     doc: dict = {"operationId": op.op_id, "summary": op.summary or op.op_id, "tags": [_tag(op)],
                  "parameters": _parameters(op), "x-fidelity": op.label,
                  "responses": {str(op.status): _success(op)}}
+    doc["x-abiquo-errors"] = sorted(_error_codes(op))
     for status in sorted(_error_statuses(op)):
         doc["responses"][str(status)] = {"$ref": "#/components/responses/Error"}
     if op.privilege:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import signal
 
 from .app import create_app
 
@@ -23,6 +24,10 @@ def config_from_environment() -> dict:
 
 
 def app_from_environment():
+    # A terminal's Ctrl-C reaches the whole process group; only the server's main process may act on it
+    # (it then stops this worker), else the two race and the shutdown can hang.
+    if os.environ.get("ABIQUO_MOCK_WORKER") == "1":
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     app = create_app(config_from_environment())
     atexit.register(app.extensions["abiquo_store"].close)
     return app

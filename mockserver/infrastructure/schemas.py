@@ -81,6 +81,7 @@ LIMIT_FIELDS = ("cpuCountSoftLimit", "cpuCountHardLimit", "ramSoftLimitInMb", "r
 @media_type("limit", collection="limits")
 class LimitSchema(_Entity):
     """An enterprise's limit in one datacenter; its links carry meaning (location, backuppolicy)."""
+    id = fields.Integer()   # a POST cannot know it, and a PUT names the limit by its URL
     cpuCountSoftLimit = fields.Integer(load_default=0)
     cpuCountHardLimit = fields.Integer(load_default=0)
     ramSoftLimitInMb = fields.Integer(load_default=0)
