@@ -171,3 +171,26 @@ def test_wrong_credentials_fail_the_run():
     assert execute_in_process(create_app({"SCENARIO": "demo"}), SHORT).exit_code == 0
     outcome = execute_in_process(create_app({"SCENARIO": "demo"}), replace(SHORT, password="not-the-password"))
     assert outcome.exit_code != 0
+
+
+def test_an_error_code_the_operation_does_not_list_fails_and_a_listed_one_passes():
+    def refusal(code: str) -> checks.Exchange:
+        return checks.Exchange("PUT", "http://localhost/api/admin/datacenters/1/backupproperties", 400,
+                               {"content-type": checks.ERRORS_MEDIA_TYPE + "; version=3.8"},
+                               json.dumps({"collection": [{"code": code, "message": "no"}]}).encode())
+
+    checks.documented_error_code(refusal("GEN-2"), ["GEN-2", "401-UNAUTHORIZED"])
+    with pytest.raises(AssertionError, match="BC-30"):
+        checks.documented_error_code(refusal("BC-30"), ["GEN-2", "401-UNAUTHORIZED"])
+
+
+def test_the_contract_lists_the_codes_the_mock_really_answers():
+    from mockserver.openapi import build
+
+    create_app({"SCENARIO": "demo"})
+    listed = build()["paths"]["/api/admin/datacenters/{dc}/backupproperties"]["put"]["x-abiquo-errors"]
+    client = create_app({"SCENARIO": "demo"}).test_client()
+    answer = client.put("/api/admin/datacenters/1/backupproperties", json={"multipleRestore": "yes"},
+                        headers={"Authorization": "Basic " + base64.b64encode(b"admin:xabiquo").decode()})
+    assert answer.status_code == 400
+    checks.documented_error_code(checks.Exchange("PUT", "http://localhost/x", 400, {}, answer.data), listed)
