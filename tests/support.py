@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -115,14 +117,15 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args]
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        self.log = tempfile.TemporaryFile()   # a pipe nobody reads would fill and block the server's logging
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
                                         env={**os.environ, **(env or {})}, start_new_session=True)
 
     def wait_ready(self, timeout: float = 30) -> "ServerProcess":
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited {self.process.returncode}: {self.process.stdout.read().decode()}")
+                raise RuntimeError(f"server exited {self.process.returncode}: {self.output()}")
             try:
                 if requests.get(self.url + "/api/version", timeout=1).status_code == 200:
                     return self
@@ -141,4 +144,20 @@ class ServerProcess:
         return self.process.returncode
 
     def output(self) -> str:
-        return self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
+def contract_errors(media: str, document: object) -> list[str]:
+    """Why ``document`` does not match the contract's schema of media ``media`` (empty when it does)."""
+    return [error.message for error in _contract_validator(media).iter_errors(document)]
+
+
+@functools.lru_cache(maxsize=None)
+def _contract_validator(media: str):
+    import jsonschema_rs
+
+    from mockserver.openapi import _component, build
+
+    return jsonschema_rs.Draft4Validator({"components": build()["components"],
+                                          "$ref": f"#/components/schemas/{_component(media)}"})

@@ -7,6 +7,7 @@ import time
 from collections import deque
 
 from flask import Request, Response
+from werkzeug.exceptions import RequestEntityTooLarge
 
 MAX_BODY = 64 * 1024   # bodies longer than this are cut, so that a big upload cannot fill memory
 
@@ -14,6 +15,13 @@ MAX_BODY = 64 * 1024   # bodies longer than this are cut, so that a big upload c
 def _text(raw: bytes) -> str:
     text = raw[:MAX_BODY].decode("utf-8", errors="replace")
     return text + ("…(truncated)" if len(raw) > MAX_BODY else "")
+
+
+def _request_body(request: Request) -> str:
+    try:
+        return _text(request.get_data(cache=True))
+    except RequestEntityTooLarge:   # a refused oversized body is never read; the 413 must not become a 500
+        return f"…(not read: {request.content_length} bytes)"
 
 
 class RequestJournal:
@@ -32,7 +40,7 @@ class RequestJournal:
             "query": request.query_string.decode("latin-1"),
             "user": user,
             "requestHeaders": {k: v for k, v in request.headers.items() if k.lower() != "authorization"},
-            "requestBody": _text(request.get_data(cache=True)),
+            "requestBody": _request_body(request),
             "status": response.status_code,
             "responseHeaders": dict(response.headers.items()),
             "responseBody": _text(body),

@@ -76,6 +76,8 @@ def operation(bp: Blueprint, method: str, rule: str, *, op_id: str, produces: st
             g.operation = op
             if op.produces:
                 g.content_type = media.negotiate(op.produces)
+            elif not op.plain_text:
+                media.check_accept_version()
             if op.privilege:
                 g.user.require(op.privilege, op.summary or op.op_id)
             if op.consumes:

@@ -56,6 +56,14 @@ def negotiate(name: str) -> str:
     raise AbiquoError("406-NOT-ACCEPTABLE", _not_acceptable_message(header, wanted))
 
 
+def check_accept_version() -> None:
+    """For an answer without a body (204): 406 only when every type the client accepts names another version."""
+    header = request.headers.get("Accept", "").strip()
+    wanted = [params for _, params, quality in _accept_entries(header) if quality > 0] if header else []
+    if wanted and all(params.get("version", API_VERSION) not in SUPPORTED_VERSIONS for params in wanted):
+        raise AbiquoError("406-NOT-ACCEPTABLE")
+
+
 def _not_acceptable_message(header: str, wanted: str) -> str:
     if wanted in header:
         return "Invalid version parameter for 'Accept' header"
