@@ -7,6 +7,7 @@ written by hand.
 from __future__ import annotations
 
 import copy
+import importlib
 import os
 import threading
 from pathlib import Path
@@ -19,8 +20,9 @@ from .store import Store
 
 FORMAT = "abiquo-mock-scenario/1"
 DEFAULT_SCENARIO = "demo"
-# name -> function(world) -> world; filled by the contexts that own a transform (the backup upgrade)
+# name -> function(world) -> world; filled by the contexts that own a transform when they are imported
 TRANSFORMS: dict[str, Callable[[dict[str, list[dict]]], dict[str, list[dict]]]] = {}
+TRANSFORM_MODULES = {"upgrade": "mockserver.backup.upgrade"}
 _cache: dict[Path, tuple[float, dict]] = {}
 _cache_lock = threading.Lock()
 
@@ -82,6 +84,8 @@ def world(name: str) -> dict[str, list[dict]]:
     if "world" in document:
         return complete_world(copy.deepcopy(document["world"]))
     derive = document["derive"]
+    if derive.get("apply") in TRANSFORM_MODULES:
+        importlib.import_module(TRANSFORM_MODULES[derive["apply"]])
     transform = TRANSFORMS.get(derive.get("apply"))
     if transform is None:
         raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")

@@ -107,3 +107,16 @@ def test_scenarios_meant_for_connectors_are_tagged_and_name_real_vms():
         vms = {vm["id"] for vm in scenarios.world(name)["virtualmachines"]}
         for refusal in info["integration"].get("expectedRefusals", []):
             assert refusal["vm"] in vms and refusal["code"] and refusal["why"]
+
+
+def test_a_derived_scenario_loads_in_a_fresh_interpreter_at_app_start():
+    """The upgrade transform must be found even before any view module has been imported."""
+    import subprocess
+    import sys
+
+    code = ("from mockserver.app import create_app; "
+            "app = create_app({'SCENARIO': 'upgraded-3.8.5'}); "
+            "print(len(app.extensions['abiquo_store'].all('backuppolicies')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0
