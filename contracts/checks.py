@@ -100,6 +100,22 @@ def documented_error_code(exchange: Exchange, documented: list[str] | None) -> N
                               f"{', '.join(map(str, undocumented))}, which its contract does not list")
 
 
+# Codes a body earns by its shape alone; the contract's schema must already refuse such a body.
+SHAPE_CODES = frozenset({"GEN-2", "GEN-3", "QUERY-1"})
+
+
+def positive_refusals_are_rules(exchange: Exchange) -> None:
+    """A body the contract's schema accepts may be refused only for a business rule (a code such as
+    LIMIT-24 or BC-30), never for its shape: a shape refusal means the schema is looser than the server."""
+    if exchange.status != 400:
+        return
+    document = exchange.json()
+    entries = document.get("collection", []) if isinstance(document, dict) else []
+    shape = sorted({e.get("code") for e in entries if isinstance(e, dict)} & SHAPE_CODES)
+    assert not shape, (f"{exchange.method} {exchange.path} refused a body its contract accepts, by its shape "
+                       f"({', '.join(shape)}): {exchange.body[:300]!r}")
+
+
 def negotiated_version(exchange: Exchange) -> None:
     """Every JSON answer of the API names the negotiated version: ``version=3.8`` in its Content-Type."""
     if not exchange.path.startswith("/api") or not is_json(exchange.media_type):
@@ -228,6 +244,14 @@ def abiquo_documented_error_code(ctx, response, case):
 
 
 @schemathesis.check
+def abiquo_positive_refusals_are_rules(ctx, response, case):
+    meta = getattr(case, "meta", None)
+    if meta is not None and meta.generation.mode.is_positive and not _skipped(case) \
+            and response.request.method.upper() == case.method.upper():
+        positive_refusals_are_rules(exchange_of(response))
+
+
+@schemathesis.check
 def abiquo_negotiated_version(ctx, response, case):
     if not _skipped(case):
         negotiated_version(exchange_of(response))
@@ -307,4 +331,5 @@ def _fetcher(app, authorization: str | None) -> Fetch:
 
 CHECKS = {"abiquo_error_envelope": error_envelope, "abiquo_negotiated_version": negotiated_version,
           "abiquo_no_server_error": no_server_error, "abiquo_paging_links": paging_links,
-          "abiquo_links_resolve": links_resolve, "abiquo_documented_error_code": documented_error_code}
+          "abiquo_links_resolve": links_resolve, "abiquo_documented_error_code": documented_error_code,
+          "abiquo_positive_refusals_are_rules": positive_refusals_are_rules}

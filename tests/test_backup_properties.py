@@ -93,3 +93,13 @@ def test_a_tenant_reads_the_properties_of_its_locations(api):
 def test_a_location_without_a_limit_is_404_for_the_tenant(api):
     answer = api.get("/api/cloud/locations/2/backupproperties", user="globex")
     assert (answer.status, answer.codes) == (404, ["DC-0"])
+
+
+def test_multiple_policies_cannot_be_switched_off_while_a_vm_uses_several(inproc, store):
+    # In demo, web-02 in Barcelona is bound to GOLD and NAFS.
+    before = store.dump()
+    answer = inproc.put("/api/admin/datacenters/1/backupproperties", media="backupdatacenterproperties",
+                        body={"multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": False})
+    assert (answer.status, answer.codes) == (409, ["BC-27"])
+    assert "web-02" in answer.json["collection"][0]["message"]
+    assert store.dump() == before

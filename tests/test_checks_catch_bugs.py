@@ -194,3 +194,14 @@ def test_the_contract_lists_the_codes_the_mock_really_answers():
                         headers={"Authorization": "Basic " + base64.b64encode(b"admin:xabiquo").decode()})
     assert answer.status_code == 400
     checks.documented_error_code(checks.Exchange("PUT", "http://localhost/x", 400, {}, answer.data), listed)
+
+
+def test_a_schema_valid_body_refused_for_its_shape_fails_and_for_a_rule_passes():
+    def refusal(code: str) -> checks.Exchange:
+        return checks.Exchange("POST", "http://localhost/api/admin/enterprises/2/limits", 400,
+                               {"content-type": checks.ERRORS_MEDIA_TYPE + "; version=3.8"},
+                               json.dumps({"collection": [{"code": code, "message": "no"}]}).encode())
+
+    checks.positive_refusals_are_rules(refusal("LIMIT-24"))
+    with pytest.raises(AssertionError, match="GEN-2"):
+        checks.positive_refusals_are_rules(refusal("GEN-2"))

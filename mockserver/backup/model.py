@@ -58,8 +58,18 @@ def update_properties(store: Store, dc_id: int, body: object) -> dict:
             raise AbiquoError("GEN-2", f"Invalid document: '{name}' is mandatory and must be true or false")
     check_links(body)
     values = {name: body[name] for name in PROPERTY_NAMES}
+    if not values["multiplePolicies"]:
+        _check_no_vm_holds_several_policies(store, dc_id)
     store.put("backupproperties", dc_id, values)
     return values
+
+
+def _check_no_vm_holds_several_policies(store: Store, dc_id: int) -> None:
+    """Multiple policies cannot be switched off while a VM of the datacenter still uses several."""
+    for vm in store.find("virtualmachines", datacenter=dc_id):
+        if len(bound_codes(vm.get("metadata"))) > 1:
+            raise AbiquoError("BC-27", f"Cannot disable multiple backup policies: virtual machine '{vm['name']}' "
+                                       f"has {', '.join(sorted(bound_codes(vm.get('metadata'))))}")
 
 
 def check_links(body: dict) -> None:

@@ -74,7 +74,7 @@ def get_backup_properties(dc):
 
 @operation(bp, "PUT", f"{DC}/backupproperties", op_id="updateBackupProperties",
            produces="backupdatacenterproperties", consumes="backupdatacenterproperties", privilege=MANAGE,
-           errors=("DC-0",), label="reconstructed")
+           errors=("DC-0", "BC-27"), label="reconstructed")
 def update_backup_properties(dc, body):
     return render_properties(model.update_properties(store_of(), dc, body), datacenter_path(dc))
 
