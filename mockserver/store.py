@@ -1,34 +1,28 @@
-"""The only door to TinyDB: a thread-safe, crash-safe document store for the mock.
+"""The only door to TinyDB: one lock, every acknowledged write durable, write cost independent of size.
 
-On disk, for ``Store("data/mock.json")``:
+Files for Store("mock.json"): ``mock.json`` is a snapshot in TinyDB's JSON format, rewritten only by
+compaction and always atomically (temp file, fsync, os.replace, fsync of the directory).
+``mock.json.journal`` gets one line per committed transaction,
+``{"seq": n, "changes": [{"t": table, "id": id, "doc": {...} | null}]}``, which is fsync'd before the
+write call returns. On open: load the snapshot, replay the journal (a torn last line was never
+acknowledged, so it is dropped), then compact.
 
-* ``mock.json`` is a snapshot in TinyDB's JSON format (``{"table": {"1": {...}}}``). Only compaction
-  rewrites it, always atomically (temp file, fsync, ``os.replace``, fsync of the directory).
-* ``mock.json.journal`` gets one JSON line per committed transaction,
-  ``{"seq": n, "changes": [{"t": table, "id": id, "doc": {...} | null}]}``. The line is written and
-  fsync'd before the write call returns, so a write that returned survives SIGKILL and power loss.
+Why not TinyDB's JSONStorage: it rewrites the whole file in place on every write (O(n), and torn on a
+crash), and Table._update_table rebuilds the whole table dict (O(n) even in memory). Here TinyDB runs over a
+live in-memory dict that _Table edits in place. A write costs one doc plus one append; the snapshot is
+rewritten only when the journal outgrows the data, which is amortised O(1) per write.
 
-Why not use TinyDB's JSONStorage? It rewrites the whole file in place on every write, which is O(n) and can
-leave a torn file, and ``Table._update_table`` rebuilds the whole table dict, which is O(n) even in memory.
-Here TinyDB runs over a live in-memory dict, and ``_Table`` edits that dict in place. A write therefore
-costs O(size of the doc) plus one append and fsync. The snapshot is rewritten only when the journal holds
-more records than the store holds docs, which is amortised O(1) per write.
-
-Rules for callers:
-
-* Every method takes ``store.lock``, an RLock. Hold it yourself, or use ``transaction()``, when a read and
-  the write that depends on it must not interleave with other threads.
-* ``get``, ``all``, ``find`` and ``first`` return the stored dicts themselves, not copies. **Copy a dict
-  before you change it.** Writes never mutate a stored dict; they swap in a new one. So a dict you hold
-  stays a stable snapshot of that doc.
-* ``insert`` and ``put`` store a deep copy, made by a JSON round trip. So a doc must be JSON-serialisable,
-  and it reads back the same in memory mode and after a reopen (a tuple becomes a list, an int key a str).
-* A transaction that raises is rolled back in memory, and nothing of it reaches the disk. A nested
-  transaction joins the outer one; if the inner one raises, only the inner one's writes are undone.
+Callers: every method takes ``store.lock``, an RLock. To read and then write without interleaving,
+use ``transaction()``. get/all/find/first return the STORED dicts, so copy one before changing it.
+Writes never mutate a stored dict, they swap in a new one, so a dict you got stays a stable snapshot.
+insert/put store a deep copy (a JSON round trip), so docs must be JSON-serialisable. A transaction
+that raises is rolled back in memory and never reaches the disk. Nested transactions join the outer
+one; if an inner one raises, only the writes inside it are undone.
 """
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import logging
 import operator
@@ -36,7 +30,13 @@ import os
 import pathlib
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: no guard against a second process
+    fcntl = None
 
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage
@@ -112,7 +112,7 @@ class _IdView(MutableMapping):
 class _Table(Table):
     def _update_table(self, updater):
         # Stock TinyDB reads the whole table, rebuilds it and writes it back. We edit it in place.
-        updater(_IdView(self._storage.store, self.name))
+        updater(_IdView(self._storage.store(), self.name))
         self.clear_cache()
 
     def replace(self, doc_id: int, doc: dict) -> None:
@@ -125,7 +125,8 @@ class _LiveStorage(MemoryStorage):
 
     def __init__(self, store: Store):
         super().__init__()
-        self.store = store
+        # A weak ref, so that a Store nobody closed is freed at once and its finalizer drops the file lock.
+        self.store = weakref.ref(store)
 
 
 class _DB(TinyDB):
@@ -133,6 +134,9 @@ class _DB(TinyDB):
 
 
 class Store:
+    """Store(path) keeps its data in that file plus a journal beside it; Store(None) keeps it in memory only.
+    fsync=False keeps every guarantee against a killed process, but not against power loss."""
+
     compact_min_records = 1000  # compact when the journal holds more than max(this, number of docs) records
 
     def __init__(self, path: str | os.PathLike | None, *, fsync: bool = True):
@@ -146,6 +150,7 @@ class Store:
         self._seq = 0                  # seq of the newest journal record (kept across compactions)
         self._max_id: dict[str, int] = {}  # filled in lazily, kept up to date by _apply
         self._fd: int | None = None
+        self._release: Callable[[], None] = lambda: None  # closes _fd (and so drops the flock) once
         self._journal_size = self._journal_records = 0
         self._closed = False
         self._db = _DB(self, storage=_LiveStorage)
@@ -155,12 +160,12 @@ class Store:
         self._journal = self.path.with_name(self.path.name + ".journal")
         try:
             self._open_files()
-        except OSError as exc:
-            if self._fd is not None:
-                os.close(self._fd)
-            raise StoreError(f"{self.path}: cannot open store ({exc.strerror or exc})") from exc
+        except BaseException as exc:
+            self._release()  # a store that failed to open must not keep the file locked
+            if isinstance(exc, OSError):
+                raise StoreError(f"{self.path}: cannot open store ({exc.strerror or exc})") from exc
+            raise
 
-    # ----------------------------------------------------------------- reads
     def get(self, table: str, id: int) -> dict | None:
         with self.lock:
             return self._raw(table).get(str(id))
@@ -192,7 +197,6 @@ class Store:
         with self.lock:
             return {name: _copy(self.all(name)) for name in self.tables()}
 
-    # ---------------------------------------------------------------- writes
     def insert(self, table: str, doc: Mapping) -> int:
         """Store a copy of doc. It keeps doc["id"] if that is a free positive int; otherwise it gets max id + 1."""
         doc = self._prepare(table, doc)
@@ -220,6 +224,8 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self):
+        """Hold the lock. On exit, all writes inside become ONE journal record, fsync'd before the block
+        ends. If the block raises, its writes are undone in memory and nothing is written."""
         with self.lock:
             if self._closed:
                 raise StoreError(f"{self.path or 'memory store'}: store is closed")
@@ -263,7 +269,7 @@ class Store:
                 if self._journal_size:
                     self._compact()
             finally:
-                os.close(self._fd)
+                self._release()
                 self._fd = None
 
     def __enter__(self) -> Store:
@@ -272,7 +278,6 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # ------------------------------------------------------- write internals
     def _raw(self, table: str, create: bool = False) -> dict:
         tables = self._db.storage.read()
         return tables.setdefault(table, {}) if create else tables.get(table, {})
@@ -288,7 +293,7 @@ class Store:
         return _copy(dict(doc))
 
     def _apply(self, table: str, doc_id: int, doc: dict | None, *, log_undo: bool = True) -> None:
-        """The one place where the live data changes: TinyDB updates, rollback and replace all use it."""
+        # The one place where live docs change (TinyDB updaters, rollback), so undo and max ids stay right.
         raw, key = self._raw(table, create=True), str(doc_id)
         if log_undo:
             self._undo.append((table, doc_id, raw.get(key)))
@@ -331,16 +336,18 @@ class Store:
         self._seq += 1
         self._undo.clear()
         self.generation += 1
-        if self._journal_records > max(self.compact_min_records, self._doc_count()):
+        if self._compaction_due():
             try:
                 self._compact()
             except OSError as exc:  # the write is safe in the journal; retry on a later write
                 log.warning("%s: compaction failed, will retry: %s", self.path, exc)
 
-    def _doc_count(self) -> int:
-        return sum(len(raw) for raw in self._db.storage.read().values())
+    def _compaction_due(self) -> bool:
+        # A snapshot costs O(docs). Writing one only after more than max(floor, docs) journal records
+        # keeps compaction amortised O(1) per write, and keeps replay no bigger than the data.
+        docs = sum(len(raw) for raw in self._db.storage.read().values())
+        return self._journal_records > max(self.compact_min_records, docs)
 
-    # -------------------------------------------------------- file internals
     def _append(self, record: dict) -> None:
         if self.path is None:
             return
@@ -400,14 +407,23 @@ class Store:
             finally:
                 os.close(fd)
 
-    # ---------------------------------------------------------------- opening
     def _open_files(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        # Dropping a Store without close() then acts like a crash, which is safe: the journal has it all.
+        self._release = weakref.finalize(self, os.close, self._fd)
+        self._lock_files()
+        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+            stale.unlink(missing_ok=True)  # a snapshot that a crash interrupted; the old one is intact
         tables = self._read_snapshot()
         self.is_new = tables is None or tables == {}
         if self.is_new:
-            # We write the snapshot before the first journal line, so a journal without a snapshot is
-            # left over from a deleted store (e.g. `rm mock.json` to reset it). It must not come back.
+            # The snapshot is written before the first journal line and is never deleted, only
+            # replaced, so journal records without it mean someone removed the file. Neither drop
+            # them in silence nor build a partial world from them: ask the human.
+            if orphans := self._read_journal():
+                raise StoreError(f"{self.path} is missing or empty but {self._journal.name} holds {len(orphans)} "
+                                 "committed writes; restore the store file, or delete the journal to start empty")
             tables, version = _fresh_tables(), SCHEMA_VERSION
         else:
             version = self._check_meta(tables)
@@ -417,11 +433,21 @@ class Store:
             tables = self._migrate(tables, version)
         self._normalise(tables)
         self._db.storage.write(tables)
-        self._fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._journal_size = os.fstat(self._fd).st_size
         self._sync_dir()
         if self.is_new or version < SCHEMA_VERSION or self._journal_size:
             self._compact()  # fold the replayed journal, and any torn tail, into a fresh snapshot
+
+    def _lock_files(self) -> None:
+        # Two writers would each compact their own view over the other's journal lines and lose them.
+        # flock belongs to this open file, so a second Store in this process is refused too.
+        if fcntl is None:
+            return
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreError(f"{self.path}: already open in another Store or process "
+                             "(the mock must run as a single process)") from None
 
     def _read_snapshot(self):
         try:

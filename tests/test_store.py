@@ -1,8 +1,12 @@
 """Behaviour of mockserver.store: the API (memory and file modes), the on-disk format and recovery."""
 import json
 import os
+import pathlib
+import tempfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mockserver import store as store_mod
 from mockserver.store import SCHEMA_VERSION, Store, StoreError
@@ -18,6 +22,11 @@ def store(request, tmp_path):
 @pytest.fixture
 def path(tmp_path):
     return tmp_path / "db.json"
+
+
+def crash(store):
+    """Let go of the files as a killed process would: no close(), so no compaction."""
+    store._release()
 
 
 def journal_lines(path):
@@ -201,7 +210,7 @@ def test_each_write_is_one_journal_line_and_replayed_after_a_crash(path):
     lines = [json.loads(line) for line in journal_lines(path)]
     assert lines[1] == {"seq": 2, "changes": [{"t": "vms", "id": 2, "doc": {"id": 2}},
                                               {"t": "vms", "id": 1, "doc": None}]}
-    # No close(): like a killed process, only the journal holds the writes.
+    crash(s)  # only the journal holds the writes now
     assert Store(path).all("vms") == [{"id": 2}]
 
 
@@ -222,10 +231,12 @@ def test_torn_last_journal_line_is_ignored_and_cut_off(path):
     journal = path.parent / (path.name + ".journal")
     with open(journal, "ab") as fh:
         fh.write(b'{"seq": 2, "changes": [{"t": "vms", "id": 2, "doc": {"ha')
+    crash(s)
     again = Store(path)
     assert again.all("vms") == [{"ok": True, "id": 1}]
     assert b"ha" not in journal.read_bytes()
     again.put("vms", 3, {})
+    crash(again)
     assert Store(path).count("vms") == 2
 
 
@@ -236,6 +247,7 @@ def test_corrupt_journal_line_in_the_middle_is_refused(path):
     journal = path.parent / (path.name + ".journal")
     lines = journal.read_bytes().splitlines(keepends=True)
     journal.write_bytes(b"garbage\n" + lines[1])
+    crash(s)
     with pytest.raises(StoreError, match="line 1"):
         Store(path)
 
@@ -248,6 +260,7 @@ def test_compaction_folds_the_journal_into_the_snapshot(path, monkeypatch):
         s.put("vms", 2, {"n": i})
     assert len(journal_lines(path)) < 11
     assert snapshot(path)["vms"]["2"]["n"] >= 10
+    crash(s)
     assert Store(path).all("vms") == [{"n": -1, "id": 1}, {"n": 24, "id": 2}]
 
 
@@ -265,6 +278,7 @@ def test_crash_between_snapshot_and_journal_truncation_does_not_replay_old_write
     monkeypatch.setattr(Store, "_truncate_journal", lambda self: None)  # "crash" right after the replace
     s.replace_all({"vms": [{"id": 2, "world": "new"}]})
     monkeypatch.undo()
+    crash(s)
     assert Store(path).all("vms") == [{"id": 2, "world": "new"}]
 
 
@@ -277,6 +291,7 @@ def test_failed_transaction_leaves_nothing_on_disk(path):
             s.put("vms", 2, {})
             raise RuntimeError
     assert len(journal_lines(path)) == 1
+    crash(s)
     assert Store(path).all("vms") == [{"v": 1, "id": 1}]
 
 
@@ -292,6 +307,7 @@ def test_failed_journal_write_rolls_back_and_leaves_no_partial_line(path, monkey
     monkeypatch.undo()
     assert s.get("vms", 1) == {"v": 1, "id": 1}
     s.put("vms", 2, {})
+    crash(s)
     assert Store(path).all("vms") == [{"v": 1, "id": 1}, {"id": 2}]
 
 
@@ -301,6 +317,7 @@ def test_replace_all_writes_a_snapshot_and_empties_the_journal(path):
     s.replace_all({"dcs": [{"id": 3, "name": "dc"}]})
     assert snapshot(path)["dcs"] == {"3": {"id": 3, "name": "dc"}}
     assert journal_lines(path) == []
+    crash(s)
     assert Store(path).dump() == {"dcs": [{"id": 3, "name": "dc"}]}
 
 
@@ -316,10 +333,33 @@ def test_empty_file_opens_as_a_new_store(path, content):
     assert s.is_new and s.tables() == []
 
 
-def test_journal_without_snapshot_is_discarded(path):
-    Store(path).put("vms", 1, {})
-    path.unlink()  # the user deletes the store to reset it
+def test_deleting_the_store_file_after_a_clean_close_starts_afresh(path):
+    with Store(path) as s:
+        s.put("vms", 1, {})
+    path.unlink()
     assert Store(path).tables() == []
+
+
+def test_a_second_open_of_the_same_store_is_refused_until_the_first_is_closed(path):
+    first = Store(path)
+    with pytest.raises(StoreError, match="already open"):
+        Store(path)
+    first.close()
+    Store(path).close()
+
+
+def test_a_store_dropped_without_close_releases_the_file_like_a_crash(path):
+    s = Store(path)
+    s.put("vms", 1, {})
+    del s
+    assert Store(path).all("vms") == [{"id": 1}]
+
+
+def test_journal_records_without_the_store_file_are_refused_not_dropped(path):
+    Store(path).put("vms", 1, {})  # no close: the write lives only in the journal
+    path.unlink()
+    with pytest.raises(StoreError, match="1 committed writes"):
+        Store(path)
 
 
 def test_newer_schema_version_is_refused(path):
@@ -366,3 +406,42 @@ def test_missing_migration_is_reported(path, monkeypatch):
     monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
     with pytest.raises(StoreError, match="no migration from schema version 1 to 2"):
         Store(path)
+
+
+# ------------------------------------------------------------------ against a model, with reopen
+OPS = st.lists(st.tuples(st.sampled_from(["insert", "put", "delete", "failed_txn"]),
+                         st.sampled_from(["a", "b"]), st.integers(0, 6), st.integers(0, 99)), max_size=40)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ops=OPS, reopen_every=st.integers(1, 10))
+def test_store_matches_a_plain_dict_model_across_reopens(ops, reopen_every):
+    model: dict[str, dict[int, dict]] = {"a": {}, "b": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = pathlib.Path(tmp) / "db.json"
+        s = Store(path, fsync=False)
+        for step, (op, table, doc_id, value) in enumerate(ops, 1):
+            rows = model[table]
+            if op == "insert":
+                new_id = doc_id if doc_id and doc_id not in rows else max(rows, default=0) + 1
+                assert s.insert(table, {"id": doc_id or None, "v": value}) == new_id
+                rows[new_id] = {"id": new_id, "v": value}
+            elif op == "put" and doc_id:
+                s.put(table, doc_id, {"v": value})
+                rows[doc_id] = {"id": doc_id, "v": value}
+            elif op == "delete":
+                assert s.delete(table, doc_id) == (rows.pop(doc_id, None) is not None)
+            elif op == "failed_txn":
+                with pytest.raises(ZeroDivisionError), s.transaction():
+                    s.insert(table, {"v": value})
+                    s.delete(table, doc_id)
+                    1 / 0
+            if step % reopen_every == 0:
+                if value % 2:
+                    s.close()
+                else:
+                    crash(s)
+                s = Store(path, fsync=False)
+            expected = {t: [rows[i] for i in sorted(rows)] for t, rows in model.items() if rows}
+            assert s.dump() == expected
+        s.close()
