@@ -25,8 +25,8 @@ def _fail(message: str) -> None:
 
 def prepare(db: str | None, scenario: str | None) -> str | None:
     """Open the store once to check it, load the scenario if asked (or demo into a new store)."""
-    if scenario and scenario not in scenarios.names():
-        _fail(f"there is no scenario '{scenario}' (known: {', '.join(scenarios.names())})")
+    if scenario:
+        check_scenario(scenario)
     try:
         store = Store(db)
     except StoreError as exc:
@@ -40,6 +40,17 @@ def prepare(db: str | None, scenario: str | None) -> str | None:
         _fail(str(exc))
     finally:
         store.close()
+
+
+def check_scenario(name: str) -> str:
+    """Fail in one line, before the server starts, on a scenario that cannot be loaded."""
+    if name not in scenarios.names():
+        _fail(f"there is no scenario '{name}' (known: {', '.join(scenarios.names())})")
+    try:
+        scenarios.world(name)
+    except scenarios.ScenarioError as exc:
+        _fail(str(exc))
+    return name
 
 
 @main.command()
@@ -56,7 +67,7 @@ def serve(host, port, db, memory, scenario, control, control_token, dev):
     if memory and db:
         _fail("--db and --memory exclude each other")
     path = None if memory else str(Path(db or DEFAULT_DB))
-    loaded = None if memory else prepare(path, scenario)
+    loaded = check_scenario(scenario or scenarios.DEFAULT_SCENARIO) if memory else prepare(path, scenario)
     os.environ.update({"ABIQUO_MOCK_DB": path or "", "ABIQUO_MOCK_SCENARIO": scenario if memory and scenario else "",
                        "ABIQUO_MOCK_CONTROL": "on" if control else "off",
                        "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",

@@ -158,10 +158,13 @@ class Store:
             self._db.storage.write(_fresh_tables())
             return
         self._journal = self.path.with_name(self.path.name + ".journal")
+        journal_existed = self._journal.exists()
         try:
             self._open_files()
         except BaseException as exc:
             self._release()  # a store that failed to open must not keep the file locked
+            if not journal_existed and self._journal.exists() and self._journal.stat().st_size == 0:
+                self._journal.unlink()  # leave a refused file exactly as we found it
             if isinstance(exc, OSError):
                 raise StoreError(f"{self.path}: cannot open store ({exc.strerror or exc})") from exc
             raise

@@ -33,6 +33,7 @@ def test_scenarios_lists_every_scenario_with_its_tags():
 
 @pytest.mark.parametrize("arguments, message", [
     (["--scenario", "no-such-world"], "abiquo-mock: there is no scenario 'no-such-world' (known: demo, "),
+    (["--memory", "--scenario", "no-such-world"], "abiquo-mock: there is no scenario 'no-such-world' (known: "),
     (["--db", "store.json", "--memory"], "abiquo-mock: --db and --memory exclude each other"),
     (["--db", "corrupt.json"], "abiquo-mock: corrupt.json: not a JSON file"),
 ])
@@ -46,6 +47,7 @@ def test_serve_refuses_bad_arguments_in_one_line(tmp_path, monkeypatch, argument
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     assert (tmp_path / "corrupt.json").read_text() == '{"virtualmachines": {"1": '  # left as it was
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.json"]          # and nothing added beside it
 
 
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
