@@ -9,7 +9,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .errors import AbiquoError
-from .http import auth, media
+from .http import answers, auth, media
 from .store import Store
 
 log = logging.getLogger("abiquo_mock")
@@ -24,6 +24,9 @@ DEFAULTS: dict[str, Any] = {
     "FSYNC": True,
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
+# Blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
+# until the next write (mockserver/http/answers.py). Name a blueprint here only once that holds for all of it.
+KEPT_ANSWERS = ("general", "infrastructure", "backup", "metadata")
 HTTP_CODES = {400: "GEN-3", 401: "401-UNAUTHORIZED", 403: "403-FORBIDDEN", 404: "404-NOT-FOUND",
               405: "405-METHOD-NOT-ALLOWED", 406: "406-NOT-ACCEPTABLE", 413: "413-REQUEST-ENTITY-TOO-LARGE",
               415: "415-UNSUPPORTED-MEDIA-TYPE"}
@@ -67,6 +70,23 @@ def _authenticate() -> Response | None:
     return None
 
 
+def _kept_answer() -> Response | None:
+    if request.method != "GET" or request.blueprint not in KEPT_ANSWERS:
+        return None
+    key = answers.key_of(store_of().generation, request)
+    found = current_app.extensions["abiquo_answers"].get(key)
+    if found is None:
+        g.answer_key = key
+    return found
+
+
+def _keep_answer(response: Response) -> Response:
+    key = g.pop("answer_key", None)
+    if key is not None and key[0] == store_of().generation:
+        current_app.extensions["abiquo_answers"].keep(key, response)
+    return response
+
+
 def _journal(response: Response) -> Response:
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None and request.path.startswith("/api"):
@@ -89,6 +109,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_authenticate)
+    app.extensions["abiquo_answers"] = answers.Answers()
+    app.before_request(_kept_answer)
+    app.after_request(_keep_answer)  # registered first, so it runs after every other after-request hook
 
     from .views import register_all
     register_all(app)

@@ -167,3 +167,19 @@ def test_an_undeployed_vm_is_not_on_a_machine_even_if_one_is_recorded(inproc, st
     store.put("virtualmachines", 3, stale)
     listed = inproc.get("/api/admin/datacenters/1/racks/1/machines/1/virtualmachines").json["collection"]
     assert sorted(vm["name"] for vm in listed) == ["erp-01", "web-01"]
+
+
+def test_a_user_deactivated_in_the_store_is_refused_at_once(inproc, store):
+    assert inproc.get("/api/login", user="user").status == 200
+    store.put("users", 3, {**store.get("users", 3), "active": False})
+    answer = inproc.get("/api/login", user="user")
+    assert (answer.status, answer.codes) == (401, ["401-UNAUTHORIZED"])
+
+
+def test_a_metadata_read_after_a_write_shows_the_write(inproc):
+    path = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1/metadata"
+    first = inproc.get(path)
+    assert first.status == 200
+    changed = dict(first.json["metadata"], note="written")
+    assert inproc.put(path, media="metadata", body={"metadata": changed}).status == 200
+    assert inproc.get(path).json["metadata"]["note"] == "written"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hmac
+import weakref
 
 from flask import g, request
 
@@ -16,12 +17,28 @@ def unauthorized(message: str) -> AbiquoError:
     return AbiquoError("401-UNAUTHORIZED", message, headers={"WWW-Authenticate": REALM})
 
 
+# store -> (generation, {(nick, password): User}): users and roles change only through the store, and
+# every write bumps its generation, so a User stays right until then (measured: make bench).
+_known: weakref.WeakKeyDictionary[Store, tuple[int, dict]] = weakref.WeakKeyDictionary()
+
+
 def authenticate(store: Store) -> User:
     credentials = request.authorization
     if credentials is None or credentials.type != "basic":
         raise unauthorized("This request requires user authentication (HTTP Basic)")
-    doc = store.first("users", nick=credentials.username)
-    if doc is None or not hmac.compare_digest(str(doc.get("password", "")), credentials.password or ""):
+    generation, users = _known.get(store, (None, None))
+    if generation != store.generation:
+        generation, users = store.generation, {}
+        _known[store] = (generation, users)
+    key = (credentials.username, credentials.password)
+    if key not in users:
+        users[key] = _check(store, credentials.username, credentials.password)
+    return users[key]
+
+
+def _check(store: Store, nick: str | None, password: str | None) -> User:
+    doc = store.first("users", nick=nick)
+    if doc is None or not hmac.compare_digest(str(doc.get("password", "")), password or ""):
         raise unauthorized("Bad credentials")
     if not doc.get("active", True):
         raise unauthorized("The user is not active")

@@ -1,18 +1,26 @@
 """Abiquo collections: ``{"links", "collection", "totalSize"}`` with startwith / limit / by / asc / has."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable
 from urllib.parse import urlencode
 
-from flask import request
+from flask import g, request
 
 from ..errors import AbiquoError
 from .links import api_url
 from .media import vendor
 
 DEFAULT_LIMIT = 25
+MAX_INT = 2**31 - 1      # Abiquo reads paging values as Java ints; the contract promises this bound
 PAGING_PARAMS = ("startwith", "limit", "by", "asc", "has")
+SORTED_KEPT = 64
+# A crawl asks for every page of one collection in turn: sort it once, not once a page. An entry is
+# reused only at the same store generation for the very same list of documents (stored documents are
+# never changed in place); it holds (generation, the items, their filtered and sorted order).
+_sorted: dict[tuple, tuple[int, list[dict], list[dict]]] = {}
+_sorted_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -28,8 +36,9 @@ def _non_negative_int(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
-        raise AbiquoError("QUERY-1", f"Invalid value for query parameter '{name}': a non-negative integer is expected")
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_INT:   # '²'.isdigit() is True, int('²') fails
+        raise AbiquoError("QUERY-1", f"Invalid value for query parameter '{name}': "
+                                     f"an integer from 0 to {MAX_INT} is expected")
     return int(raw)
 
 
@@ -78,14 +87,34 @@ def paging_links(path: str, paging: Paging, total: int, media: str) -> list[dict
 
 
 def collection(items: Iterable[dict], *, media: str, render: Callable[[dict], dict],
-               sort_keys: tuple[str, ...] = ("name", "id"), filter_fields: tuple[str, ...] = ("name",)) -> dict:
-    """Filter, sort, page and render ``items`` (stored documents) as an Abiquo collection of ``media``."""
-    paging = parse_paging(sort_keys)
-    chosen = list(items)
-    if paging.has:
-        chosen = [i for i in chosen if _matches(i, paging.has, filter_fields)]
-    chosen.sort(key=lambda i: (_sort_value(i, paging.by), i.get("id", 0)), reverse=not paging.asc)
+               sort_keys: tuple[str, ...] | None = None, filter_fields: tuple[str, ...] = ("name",)) -> dict:
+    """Filter, sort, page and render ``items`` (stored documents) as an Abiquo collection of ``media``.
+    The sort keys default to those the operation declares (``paged=``), so the contract cannot drift."""
+    declared = getattr(getattr(g, "operation", None), "paged", ())
+    paging = parse_paging(sort_keys or declared or ("name", "id"))
+    chosen = _filtered_and_sorted(list(items), paging, filter_fields)
     window = chosen[paging.startwith:] if paging.limit == 0 else chosen[paging.startwith:paging.startwith + paging.limit]
     path = request.path[len("/api"):]
     return {"links": paging_links(path, paging, len(chosen), media),
             "collection": [render(i) for i in window], "totalSize": len(chosen)}
+
+
+def _filtered_and_sorted(items: list[dict], paging: Paging, filter_fields: tuple[str, ...]) -> list[dict]:
+    from ..app import store_of
+
+    key = (request.endpoint, tuple(sorted((request.view_args or {}).items())), paging.by, paging.asc,
+           paging.has, filter_fields)
+    generation = store_of().generation
+    kept = _sorted.get(key)
+    if kept is not None and kept[0] == generation and kept[1] == items:  # == compares by identity first
+        return kept[2]
+    chosen = items
+    if paging.has:
+        chosen = [i for i in chosen if _matches(i, paging.has, filter_fields)]
+    chosen = sorted(chosen, key=lambda i: (_sort_value(i, paging.by), i.get("id", 0)), reverse=not paging.asc)
+    with _sorted_lock:
+        _sorted.pop(key, None)
+        while len(_sorted) >= SORTED_KEPT:
+            del _sorted[next(iter(_sorted))]
+        _sorted[key] = (generation, items, chosen)
+    return chosen
