@@ -42,9 +42,10 @@ class MockServer:
         self.stop()
         raise RuntimeError(f"the mock did not answer on {self.url} within {timeout:.0f} s")
 
-    def stop(self, timeout: float = 15) -> int:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        """Send ``sig`` to the server's process group; SIGKILL it if it has not exited after ``timeout``."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(self.process.pid, sig)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:

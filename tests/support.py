@@ -4,16 +4,11 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 
 import requests
+
+from contracts.server import MockServer
 
 USERS = {"admin": "xabiquo", "entadmin": "entadmin", "user": "user", "globex": "globex"}
 V = "; version=3.8"
@@ -104,48 +99,8 @@ class HttpApi(Api):
         return _answer(r.status_code, r.headers, r.text)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ServerProcess:
-    """``abiquo-mock serve`` as a real process on a free loopback port."""
-
-    def __init__(self, *args: str, env: dict | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args]
-        self.log = tempfile.TemporaryFile()   # a pipe nobody reads would fill and block the server's logging
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **(env or {})}, start_new_session=True)
-
-    def wait_ready(self, timeout: float = 30) -> "ServerProcess":
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited {self.process.returncode}: {self.output()}")
-            try:
-                if requests.get(self.url + "/api/version", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.05)
-        raise RuntimeError("server did not answer in time")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        return self.process.returncode
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")
+# The tests start the mock exactly as the contract suites do.
+ServerProcess = MockServer
 
 
 def contract_errors(media: str, document: object) -> list[str]:
