@@ -7,7 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from flask import g
+from flask import g, request_finished
 
 from mockserver.app import create_app
 
@@ -20,7 +20,7 @@ COVERAGE_FILE = Path(__file__).resolve().parent.parent / "reports" / "coverage.j
 _coverage: dict[str, dict[str, set]] = {"operations": defaultdict(set), "errors": defaultdict(set)}
 
 
-def _record_coverage(response):
+def _record_coverage(sender, response, **extra):
     test = os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0].split("[")[0]
     operation = getattr(g, "operation", None)
     if operation is not None:
@@ -28,7 +28,10 @@ def _record_coverage(response):
     if response.status_code >= 400 and "errors+json" in response.content_type:
         for error in json.loads(response.get_data()).get("collection", []):
             _coverage["errors"][error.get("code")].add(test)
-    return response
+
+
+if RECORD_COVERAGE:   # every app any test builds, whatever its scenario
+    request_finished.connect(_record_coverage, weak=False)
 
 
 def pytest_sessionfinish(session):
@@ -40,10 +43,7 @@ def pytest_sessionfinish(session):
 
 @pytest.fixture
 def app():
-    application = create_app({"DB_PATH": None, "SCENARIO": "demo"})
-    if RECORD_COVERAGE:
-        application.after_request(_record_coverage)
-    return application
+    return create_app({"DB_PATH": None, "SCENARIO": "demo"})
 
 
 @pytest.fixture

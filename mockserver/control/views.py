@@ -6,7 +6,7 @@ import hmac
 import json
 import time
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
 from ..app import store_of
 from ..errors import AbiquoError
@@ -52,6 +52,7 @@ def control(method: str, rule: str, *, op_id: str, summary: str, status: int = 2
     def decorate(fn):
         @functools.wraps(fn)
         def view(**values):
+            g.operation = op
             _check_token()
             result = fn(**values)
             return result if isinstance(result, Response) else (
