@@ -190,3 +190,16 @@ def test_an_oversized_body_over_http_is_a_413_envelope(api):
                      headers={"Content-Type": f"{mt('backuppolicy')}; version=3.8"})
     assert (answer.status, answer.codes) == (413, ["413-REQUEST-ENTITY-TOO-LARGE"]), answer.text
     assert api.get("/api/admin/datacenters/1/backuppolicies/1").json["code"] == "GOLD"
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"multipleRestore": NaN, "multiplePolicies": true, "updateWhileDeployed": true}',
+    b'{"multipleRestore": true, "multiplePolicies": true, "updateWhileDeployed": true, "x": 1e999}',
+    b'{"a":' * 5000 + b"1" + b"}" * 5000,
+])
+def test_json_nothing_can_store_is_refused_as_an_invalid_document(inproc, store, raw):
+    before = store.dump()
+    answer = inproc.put("/api/admin/datacenters/1/backupproperties", raw=raw,
+                        headers={"Content-Type": "application/vnd.abiquo.backupdatacenterproperties+json"})
+    assert (answer.status, answer.codes) == (400, ["GEN-3"])
+    assert store.dump() == before

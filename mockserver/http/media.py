@@ -5,6 +5,9 @@ offer ``X``; the rules here are decided by hand on the parsed header instead.
 """
 from __future__ import annotations
 
+import json
+import math
+
 from flask import request
 from werkzeug.http import parse_options_header
 
@@ -90,12 +93,22 @@ def require_content_type(name: str) -> None:
         raise AbiquoError("415-UNSUPPORTED-MEDIA-TYPE-VERSION")
 
 
-def json_body() -> object:
-    """The request body as JSON, or 400 GEN-3."""
-    import json
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text} is too large")
+    return value
 
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def json_body() -> object:
+    """The request body as strict JSON (no NaN or Infinity, which nothing can store), or 400 GEN-3."""
     raw = request.get_data(cache=True)
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise AbiquoError("GEN-3", f"Invalid document: the request body is not valid JSON ({exc})") from None
+        return json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        reason = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise AbiquoError("GEN-3", f"Invalid document: the request body is not valid JSON ({reason})") from None

@@ -9,6 +9,7 @@ an integration writing ``backupResults`` back leaves the configuration exactly a
 from __future__ import annotations
 
 import copy
+import math
 
 from ..backup.model import properties
 from ..errors import AbiquoError
@@ -20,6 +21,7 @@ from .legacy_schedule import POLICIES_KEY, check_results, checked_schedule
 
 SCHEDULE, BINDINGS, RESULTS = "backupSchedule", "policyBindings", "backupResults"
 _ABSENT = object()
+MAX_DEPTH = 100         # levels of objects and lists inside the metadata object
 
 
 def metadata(store: Store, user: User, vdc: int, vapp: int, vm_id: int) -> dict | None:
@@ -78,7 +80,22 @@ def metadata_from_envelope(body: object) -> dict | None:
     wanted = body["metadata"]
     if wanted is not None and not isinstance(wanted, dict):
         raise AbiquoError("GEN-2", "Invalid document: 'metadata' must be an object or null")
+    _check_plain_json(wanted)
     return wanted
+
+
+def _check_plain_json(metadata: object) -> None:
+    """Metadata is stored and served as sent, so it holds only what JSON carries back: finite numbers, and a
+    nesting the server can copy (checked without recursion, so that depth itself cannot break the check)."""
+    pending = [(metadata, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise AbiquoError("GEN-3", "Invalid document: NaN and infinite numbers are not JSON")
+        if isinstance(value, (dict, list)):
+            if depth >= MAX_DEPTH:
+                raise AbiquoError("GEN-3", f"Invalid document: metadata nested deeper than {MAX_DEPTH} levels")
+            pending.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
 
 
 def checked_metadata(wanted: dict | None) -> dict | None:

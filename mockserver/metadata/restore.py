@@ -26,7 +26,7 @@ def restore_backup(store: Store, user: User, vdc: int, vapp: int, vm_id: int, bo
         vm = virtual_machine(store, user, vdc, vapp, vm_id)
         metadata = copy.deepcopy(vm.get("metadata"))
         results = _results(metadata)
-        found = next((r for r in results if str(r.get("id")) == backup_id), None)
+        found = next((r for r in results if _result_id(r) == backup_id), None)
         if found is None:
             raise AbiquoError("BC-20", f"There is no backup '{backup_id}' in the results of '{vm['name']}'")
         if found.get("status") not in RESTORABLE:
@@ -56,6 +56,12 @@ def _backup_id(body: object) -> str:
     if isinstance(backup_id, bool) or not isinstance(backup_id, (str, int)) or backup_id == "":
         raise AbiquoError("GEN-2", "Invalid document: 'id' (the id of the backup to restore) is mandatory")
     return str(backup_id)
+
+
+def _result_id(result: dict) -> str | None:
+    # Only a string or integer id names a result: "None" must not name a result that has no id.
+    found = result.get("id")
+    return str(found) if isinstance(found, (str, int)) and not isinstance(found, bool) else None
 
 
 def _results(metadata: object) -> list:
