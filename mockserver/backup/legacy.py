@@ -6,7 +6,7 @@ import re
 
 from ..errors import AbiquoError
 from ..http.links import api_path_of, links_with_rel
-from ..infrastructure.model import datacenter
+from ..infrastructure.model import belonging, datacenter
 from ..store import Store
 from .model import check_links
 
@@ -33,10 +33,8 @@ def datacenter_backups(store: Store, dc_id: int) -> list[dict]:
 
 def datacenter_backup(store: Store, dc_id: int, backup_id: int) -> dict:
     datacenter(store, dc_id)
-    found = store.get("datacenterbackups", backup_id)
-    if found is None or found["datacenter"] != dc_id:
-        raise AbiquoError("BC-1", f"The backup configuration {backup_id} does not exist in datacenter {dc_id}")
-    return found
+    return belonging(store, "datacenterbackups", backup_id, "BC-1",
+                     f"The backup configuration {backup_id} does not exist in datacenter {dc_id}", datacenter=dc_id)
 
 
 def create_datacenter_backup(store: Store, dc_id: int, body: object) -> dict:

@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 
 from ..errors import AbiquoError
-from ..infrastructure.model import datacenter
+from ..infrastructure.model import belonging, datacenter
 from ..store import Store
 
 PROPERTY_NAMES = ("multipleRestore", "multiplePolicies", "updateWhileDeployed")
@@ -120,10 +120,8 @@ def policies(store: Store, dc_id: int) -> list[dict]:
 
 def policy(store: Store, dc_id: int, policy_id: int) -> dict:
     datacenter(store, dc_id)
-    found = store.get("backuppolicies", policy_id)
-    if found is None or found["datacenter"] != dc_id:
-        raise AbiquoError("BC-23", f"The backup policy {policy_id} does not exist in datacenter {dc_id}")
-    return found
+    return belonging(store, "backuppolicies", policy_id, "BC-23",
+                     f"The backup policy {policy_id} does not exist in datacenter {dc_id}", datacenter=dc_id)
 
 
 def create_policy(store: Store, dc_id: int, body: object) -> dict:

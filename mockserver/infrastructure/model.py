@@ -20,6 +20,15 @@ def _must(doc: dict | None, code: str) -> dict:
     return doc
 
 
+def belonging(store: Store, table: str, doc_id: int, code: str, message: str | None = None, **owner) -> dict:
+    """The document ``doc_id`` of ``table`` when it belongs to ``owner`` (e.g. ``datacenter=1``); else ``code``,
+    so that an entity reached under the wrong parent is as unknown as one that does not exist."""
+    found = store.get(table, doc_id)
+    if found is None or any(found.get(field) != value for field, value in owner.items()):
+        raise AbiquoError(code, message)
+    return found
+
+
 def datacenter(store: Store, dc_id: int) -> dict:
     return _must(store.get("datacenters", dc_id), "DC-0")
 
@@ -42,18 +51,12 @@ def location(store: Store, user: User, loc_id: int) -> dict:
 
 def rack(store: Store, dc_id: int, rack_id: int) -> dict:
     datacenter(store, dc_id)
-    found = store.get("racks", rack_id)
-    if found is None or found["datacenter"] != dc_id:
-        raise AbiquoError("RACK-0")
-    return found
+    return belonging(store, "racks", rack_id, "RACK-0", datacenter=dc_id)
 
 
 def machine(store: Store, dc_id: int, rack_id: int, machine_id: int) -> dict:
     rack(store, dc_id, rack_id)
-    found = store.get("machines", machine_id)
-    if found is None or found["rack"] != rack_id:
-        raise AbiquoError("MACHINE-0")
-    return found
+    return belonging(store, "machines", machine_id, "MACHINE-0", rack=rack_id)
 
 
 def machine_vms(store: Store, machine_id: int) -> list[dict]:
@@ -80,10 +83,7 @@ def limits(store: Store, user: User, enterprise_id: int) -> list[dict]:
 
 def limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> dict:
     enterprise(store, user, enterprise_id)
-    found = store.get("limits", limit_id)
-    if found is None or found["enterprise"] != enterprise_id:
-        raise AbiquoError("LIMIT-1")
-    return found
+    return belonging(store, "limits", limit_id, "LIMIT-1", enterprise=enterprise_id)
 
 
 def virtual_datacenters(store: Store, user: User) -> list[dict]:
@@ -99,18 +99,12 @@ def virtual_datacenter(store: Store, user: User, vdc_id: int) -> dict:
 
 def virtual_appliance(store: Store, user: User, vdc_id: int, vapp_id: int) -> dict:
     virtual_datacenter(store, user, vdc_id)
-    found = store.get("virtualappliances", vapp_id)
-    if found is None or found["virtualdatacenter"] != vdc_id:
-        raise AbiquoError("VAPP-0")
-    return found
+    return belonging(store, "virtualappliances", vapp_id, "VAPP-0", virtualdatacenter=vdc_id)
 
 
 def virtual_machine(store: Store, user: User, vdc_id: int, vapp_id: int, vm_id: int) -> dict:
     virtual_appliance(store, user, vdc_id, vapp_id)
-    found = store.get("virtualmachines", vm_id)
-    if found is None or found["virtualappliance"] != vapp_id:
-        raise AbiquoError("VM-0")
-    return found
+    return belonging(store, "virtualmachines", vm_id, "VM-0", virtualappliance=vapp_id)
 
 
 def visible_virtual_machines(store: Store, user: User) -> list[dict]:
