@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
 # Blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
 # until the next write (mockserver/http/answers.py). Name a blueprint here only once that holds for all of it.
-KEPT_ANSWERS = ("general", "infrastructure", "backup", "metadata")
+KEPT_ANSWERS = ("general", "infrastructure", "backup", "metadata", "events")
 HTTP_CODES = {400: "GEN-3", 401: "401-UNAUTHORIZED", 403: "403-FORBIDDEN", 404: "404-NOT-FOUND",
               405: "405-METHOD-NOT-ALLOWED", 406: "406-NOT-ACCEPTABLE", 413: "413-REQUEST-ENTITY-TOO-LARGE",
               415: "415-UNSUPPORTED-MEDIA-TYPE"}

@@ -65,6 +65,7 @@ def _parameters(op: Operation) -> list[dict]:
             {"name": "asc", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
             {"name": "has", "in": "query", "schema": {"type": "string"}},
         ]
+    params += [{"name": name, "in": "query", "schema": schema} for name, schema in op.query.items()]
     return params
 
 
@@ -85,7 +86,7 @@ def _error_codes(op: Operation) -> set[str]:
         codes |= set(BODY_ERRORS)
     if op.privilege:
         codes.add("403-FORBIDDEN")
-    if op.paged:
+    if op.paged or op.query:
         codes.add("QUERY-1")
     return codes
 
@@ -127,7 +128,7 @@ def _operation(op: Operation) -> dict:
 def _tag(op: Operation) -> str:
     if op.prefix != "/api":
         return "control"
-    return "backup" if "backup" in op.rule or "metadata" in op.rule else "infrastructure"
+    return "backup" if any(w in op.rule for w in ("backup", "metadata", "events")) else "infrastructure"
 
 
 def build() -> dict:

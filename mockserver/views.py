@@ -5,7 +5,7 @@ import importlib
 
 from flask import Flask
 
-API_MODULES = ("general", "infrastructure", "backup", "metadata")
+API_MODULES = ("general", "infrastructure", "backup", "metadata", "events")
 
 
 def api_blueprints() -> list:

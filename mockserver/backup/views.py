@@ -7,6 +7,7 @@ import copy
 from flask import Blueprint, g
 
 from ..app import store_of
+from ..events import emitters
 from ..http.api import operation
 from ..http.links import link
 from ..http.paging import collection
@@ -72,7 +73,7 @@ def get_backup_properties(dc):
     return render_properties(model.datacenter_properties(store_of(), dc), datacenter_path(dc))
 
 
-@operation(bp, "PUT", f"{DC}/backupproperties", op_id="updateBackupProperties",
+@operation(bp, "PUT", f"{DC}/backupproperties", op_id="updateBackupProperties", event=emitters.PROPERTIES_UPDATE,
            produces="backupdatacenterproperties", consumes="backupdatacenterproperties", privilege=MANAGE,
            errors=("DC-0", "BC-27"), label="reconstructed")
 def update_backup_properties(dc, body):
@@ -97,7 +98,7 @@ def list_backup_policies(dc):
                       filter_fields=("name", "code"), render=lambda p: render_policy(p, datacenter_path(dc)))
 
 
-@operation(bp, "POST", f"{DC}/backuppolicies", op_id="createBackupPolicy", produces="backuppolicy",
+@operation(bp, "POST", f"{DC}/backuppolicies", op_id="createBackupPolicy", event=emitters.POLICY_CREATE, produces="backuppolicy",
            consumes="backuppolicy", status=201, privilege=MANAGE, errors=("DC-0", *POLICY_ERRORS),
            label="verified",
            links={"GetBackupPolicy": ("getBackupPolicy", THIS_POLICY),
@@ -114,14 +115,14 @@ def get_backup_policy(dc, policy):
     return render_policy(model.policy(store_of(), dc, policy), datacenter_path(dc))
 
 
-@operation(bp, "PUT", f"{DC}/backuppolicies/<int:policy>", op_id="updateBackupPolicy", produces="backuppolicy",
+@operation(bp, "PUT", f"{DC}/backuppolicies/<int:policy>", op_id="updateBackupPolicy", event=emitters.POLICY_MODIFY, produces="backuppolicy",
            consumes="backuppolicy", privilege=MANAGE, errors=("DC-0", "BC-23", "BC-29", *POLICY_ERRORS),
            label="verified", summary="Replace a policy; code and configurations only while no VM is bound to it")
 def update_backup_policy(dc, policy, body):
     return render_policy(model.update_policy(store_of(), dc, policy, body), datacenter_path(dc))
 
 
-@operation(bp, "DELETE", f"{DC}/backuppolicies/<int:policy>", op_id="deleteBackupPolicy", privilege=MANAGE,
+@operation(bp, "DELETE", f"{DC}/backuppolicies/<int:policy>", op_id="deleteBackupPolicy", event=emitters.POLICY_DELETE, privilege=MANAGE,
            errors=("DC-0", "BC-23", "BC-25"), label="verified")
 def delete_backup_policy(dc, policy):
     model.delete_policy(store_of(), dc, policy)
@@ -152,7 +153,7 @@ def get_location_backup_policy(loc, policy):
 THIS_LIMIT = {"enterprise": "$request.path.enterprise", "limit": "$response.body#/id"}
 
 
-@operation(bp, "POST", f"{ENT}/limits", op_id="createLimit", produces="limit", consumes="limit", status=201,
+@operation(bp, "POST", f"{ENT}/limits", op_id="createLimit", event=emitters.LIMIT_ACCESS, produces="limit", consumes="limit", status=201,
            privilege="USERS_MANAGE_LIMITS", errors=("EN-0", "GEN-6", "LIMIT-7", "LIMIT-24"), label="verified",
            links={"GetLimit": ("getLimit", THIS_LIMIT), "UpdateLimit": ("updateLimit", THIS_LIMIT),
                   "DeleteLimit": ("deleteLimit", THIS_LIMIT)})
@@ -160,14 +161,14 @@ def create_limit(enterprise, body):
     return render_limit(limits.create_limit(store_of(), g.user, enterprise, body))
 
 
-@operation(bp, "PUT", f"{ENT}/limits/<int:limit>", op_id="updateLimit", produces="limit", consumes="limit",
+@operation(bp, "PUT", f"{ENT}/limits/<int:limit>", op_id="updateLimit", event=emitters.LIMIT_ACCESS, produces="limit", consumes="limit",
            privilege="USERS_MANAGE_LIMITS", errors=("EN-0", "LIMIT-1", "GEN-6", "LIMIT-24", "LIMIT-25"),
            label="verified", summary="Replace a limit; its backuppolicy links allow policies, omitting one restricts it")
 def update_limit(enterprise, limit, body):
     return render_limit(limits.update_limit(store_of(), g.user, enterprise, limit, body))
 
 
-@operation(bp, "DELETE", f"{ENT}/limits/<int:limit>", op_id="deleteLimit", privilege="USERS_MANAGE_LIMITS",
+@operation(bp, "DELETE", f"{ENT}/limits/<int:limit>", op_id="deleteLimit", event=emitters.LIMIT_ACCESS, privilege="USERS_MANAGE_LIMITS",
            errors=("EN-0", "LIMIT-1", "LIMIT-25"), label="verified")
 def delete_limit(enterprise, limit):
     limits.delete_limit(store_of(), g.user, enterprise, limit)

@@ -38,6 +38,8 @@ class Operation:
     paged: tuple[str, ...] = ()     # sort keys when the answer is a paged collection
     links: dict = field(default_factory=dict)   # OpenAPI links: name -> (operationId, {param: expression})
     plain_text: bool = False
+    event: object = None            # a mockserver.events.model.Emitter: the event a success records
+    query: dict = field(default_factory=dict)   # further query parameters: name -> JSON schema
     prefix: str = "/api"            # "/_mock" for the control API
     request_schema: str | None = None   # control operations: a component schema name for the JSON body
 
@@ -60,14 +62,29 @@ def _render(op: Operation, result: object) -> Response:
     return Response(json.dumps(result, separators=(",", ":")), status=op.status, content_type=g.content_type)
 
 
+def _call(op: Operation, fn: Callable, values: dict) -> object:
+    """The view, and the event its success records, as one transaction: a refused request records none."""
+    if op.event is None:
+        return fn(**values)
+    from ..app import store_of
+
+    store = store_of()
+    with store.transaction():
+        before = op.event.before(store, values) if op.event.before else None
+        result = fn(**values)
+        op.event.emit(store, g.user, values, result, before)
+    return result
+
+
 def operation(bp: Blueprint, method: str, rule: str, *, op_id: str, produces: str | None = None,
               consumes: str | None = None, status: int | None = None, errors: tuple[str, ...] = (),
               privilege: str | None = None, summary: str = "", label: str = "documented",
-              paged: tuple[str, ...] = (), links: dict | None = None, plain_text: bool = False) -> Callable:
+              paged: tuple[str, ...] = (), links: dict | None = None, plain_text: bool = False,
+              event=None, query: dict | None = None) -> Callable:
     """Register ``fn`` as the view of one Abiquo operation. ``fn`` receives the path values, and ``body``
     (the parsed JSON) when the operation consumes a media type; it returns a dict, None (204) or a Response."""
     op = Operation(op_id, method, rule, produces, consumes, status or (200 if produces or plain_text else 204),
-                   tuple(errors), privilege, summary, label, paged, links or {}, plain_text)
+                   tuple(errors), privilege, summary, label, paged, links or {}, plain_text, event, query or {})
     REGISTRY.append(op)
 
     def decorate(fn: Callable) -> Callable:
@@ -83,7 +100,7 @@ def operation(bp: Blueprint, method: str, rule: str, *, op_id: str, produces: st
             if op.consumes:
                 media.require_content_type(op.consumes)
                 values["body"] = media.json_body()
-            return _render(op, fn(**values))
+            return _render(op, _call(op, fn, values))
 
         bp.add_url_rule(rule, endpoint=op_id, view_func=view, methods=[method], provide_automatic_options=False)
         return fn

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, g
 
 from ..app import store_of
+from ..events import emitters
 from ..http.api import operation
 from . import model, restore, schemas  # noqa: F401  (schemas registers the metadata and restore media)
 
@@ -28,6 +29,7 @@ def get_metadata(vdc, vapp, vm):
 
 
 @operation(bp, "PUT", f"{VM}/metadata", op_id="updateMetadata", produces="metadata", consumes="metadata",
+           event=emitters.METADATA_MODIFIED,
            errors=VM_ERRORS + SCHEDULE_ERRORS + POLICY_ERRORS, label="verified",
            summary="Replace the VM's whole metadata; backup configuration by the policy rules",
            links={"GetMetadata": ("getMetadata", SAME_VM)})
@@ -35,13 +37,13 @@ def update_metadata(vdc, vapp, vm, body):
     return _envelope(model.update_metadata(store_of(), g.user, vdc, vapp, vm, body))
 
 
-@operation(bp, "DELETE", f"{VM}/metadata", op_id="deleteMetadata", errors=VM_ERRORS + ("BC-36", "403-FORBIDDEN"),
+@operation(bp, "DELETE", f"{VM}/metadata", op_id="deleteMetadata", event=emitters.METADATA_MODIFIED, errors=VM_ERRORS + ("BC-36", "403-FORBIDDEN"),
            label="documented", summary="Remove all of the VM's metadata, policy bindings included")
 def delete_metadata(vdc, vapp, vm):
     model.delete_metadata(store_of(), g.user, vdc, vapp, vm)
 
 
-@operation(bp, "POST", f"{VM}/action/restorebackup", op_id="restoreBackup", consumes="restore",
+@operation(bp, "POST", f"{VM}/action/restorebackup", op_id="restoreBackup", consumes="restore", event=emitters.RESTORE_BACKUP,
            privilege="VAPP_RESTORE_BACKUP", errors=VM_ERRORS + ("BC-20", "BC-21", "BC-22"), label="verified",
            summary="Request the restore of one of the VM's backups")
 def restore_backup(vdc, vapp, vm, body):
