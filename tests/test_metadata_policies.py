@@ -150,6 +150,13 @@ def test_fixed_days_are_written_and_other_days_are_bc_6(inproc, store):
                                         {"complete": {"weekly_planned": {"tuesday": "true"}}}), 400, "BC-6")
 
 
+def _defined_hour_policy(store, date, time):
+    """Policy ONCE: a DEFINED_HOUR snapshot whose date and time are fixed, NOT_APPLY, or (None) left to the VM."""
+    configuration = {"type": "SNAPSHOT", "period": "DEFINED_HOUR"}
+    configuration.update({k: v for k, v in (("date", date), ("time", time)) if v is not None})
+    add_policy(store, 1, "ONCE", [configuration], allow_limit=3)
+
+
 @pytest.mark.parametrize("date, time, sent, expected", [
     ("2026/12/24", "23:00:00 +0000", None, "2026/12/24 23:00:00 +0000"),
     ("NOT_APPLY", "23:00:00 +0000", None, None),
@@ -158,9 +165,7 @@ def test_fixed_days_are_written_and_other_days_are_bc_6(inproc, store):
     ("2026/12/24", None, "2026/12/24 08:15:00 +0100", "2026/12/24 08:15:00 +0100"),
 ])
 def test_a_defined_hour_time_is_date_and_time(inproc, store, date, time, sent, expected):
-    configuration = {"type": "SNAPSHOT", "period": "DEFINED_HOUR"}
-    configuration.update({k: v for k, v in (("date", date), ("time", time)) if v is not None})
-    add_policy(store, 1, "ONCE", [configuration], allow_limit=3)
+    _defined_hour_policy(store, date, time)
     entry = {"disks": ["3"]} if sent is None else {"time": sent, "disks": ["3"]}
     answer = put(inproc, WEB03, bound({"snapshot": {"defined_hour": "ONCE"}}, {"snapshot": {"defined_hour": entry}}))
     assert answer.status == 200, answer.text
@@ -176,9 +181,7 @@ def test_a_defined_hour_time_is_date_and_time(inproc, store, date, time, sent, e
     ("2026/12/24", None, "2026/12/25 08:15:00 +0100", "BC-6"),
 ])
 def test_a_defined_hour_part_left_to_the_vm_is_required_and_the_fixed_part_kept(inproc, store, date, time, sent, code):
-    configuration = {"type": "SNAPSHOT", "period": "DEFINED_HOUR"}
-    configuration.update({k: v for k, v in (("date", date), ("time", time)) if v is not None})
-    add_policy(store, 1, "ONCE", [configuration], allow_limit=3)
+    _defined_hour_policy(store, date, time)
     entry = {} if sent is None else {"time": sent}
     refused(inproc, store, WEB03, bound({"snapshot": {"defined_hour": "ONCE"}}, {"snapshot": {"defined_hour": entry}}),
             400, code)

@@ -9,7 +9,6 @@ an integration writing ``backupResults`` back leaves the configuration exactly a
 from __future__ import annotations
 
 import copy
-import math
 
 from ..backup.model import properties
 from ..errors import AbiquoError
@@ -80,18 +79,16 @@ def metadata_from_envelope(body: object) -> dict | None:
     wanted = body["metadata"]
     if wanted is not None and not isinstance(wanted, dict):
         raise AbiquoError("GEN-2", "Invalid document: 'metadata' must be an object or null")
-    _check_plain_json(wanted)
+    _check_nesting(wanted)
     return wanted
 
 
-def _check_plain_json(metadata: object) -> None:
-    """Metadata is stored and served as sent, so it holds only what JSON carries back: finite numbers, and a
-    nesting the server can copy (checked without recursion, so that depth itself cannot break the check)."""
+def _check_nesting(metadata: object) -> None:
+    """Metadata is stored and served as sent, so its nesting must be one the server can copy (checked without
+    recursion, so that depth itself cannot break the check). NaN and infinities never get past the body parser."""
     pending = [(metadata, 0)]
     while pending:
         value, depth = pending.pop()
-        if isinstance(value, float) and not math.isfinite(value):
-            raise AbiquoError("GEN-3", "Invalid document: NaN and infinite numbers are not JSON")
         if isinstance(value, (dict, list)):
             if depth >= MAX_DEPTH:
                 raise AbiquoError("GEN-3", f"Invalid document: metadata nested deeper than {MAX_DEPTH} levels")
