@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 DB ?= var/abiquo-mock.json
 
-.PHONY: serve test bench contract-provider contract-integration fidelity clean
+.PHONY: serve lint test bench contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,11 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)  ## start the mock on its embedded default (TinyDB file, demo scenario for a new store)
 	$(VENV)/bin/abiquo-mock serve --port $(PORT) --db $(DB)
 
-test: $(STAMP)  ## the whole suite: unit, HTTP, durability, contract suites, connectors
+lint: $(STAMP)  ## formatter and linter, both must be clean
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors
 	$(PY) -m pytest
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)

@@ -1,4 +1,5 @@
 """Load generation: wrk with a Lua script when it is installed, else a (much weaker) Python generator."""
+
 from __future__ import annotations
 
 import http.client
@@ -21,18 +22,18 @@ _DURATION = r"([\d.]+)(us|ms|s|m)\b"
 @dataclass
 class Load:
     rps: float
-    p50: float          # milliseconds
+    p50: float  # milliseconds
     p99: float
     max: float
     requests: int
-    failed: int         # answers other than 2xx / 3xx, and socket errors
+    failed: int  # answers other than 2xx / 3xx, and socket errors
 
 
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
 def find_wrk() -> str | None:
@@ -41,20 +42,24 @@ def find_wrk() -> str | None:
     if found or not shutil.which("apt-get"):
         return found
     import os
+
     if os.geteuid() != 0:
         return None
     print("installing wrk (apt-get install -y wrk) ...", flush=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+    )
     return shutil.which("wrk")
 
 
 def _lua(paths: list[str], accept: str) -> str:
     listed = ",\n".join(f'  "{p}"' for p in paths)
-    return (f'wrk.headers["Authorization"] = "{ADMIN}"\n'
-            f'wrk.headers["Accept"] = "{accept}"\n'
-            f"local paths = {{\n{listed}\n}}\nlocal i = 0\n"
-            "request = function()\n  i = i % #paths + 1\n  return wrk.format(\"GET\", paths[i])\nend\n")
+    return (
+        f'wrk.headers["Authorization"] = "{ADMIN}"\n'
+        f'wrk.headers["Accept"] = "{accept}"\n'
+        f"local paths = {{\n{listed}\n}}\nlocal i = 0\n"
+        'request = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n'
+    )
 
 
 def _ms(text: str) -> float:
@@ -76,17 +81,32 @@ def _parse_wrk(out: str) -> Load:
     failed = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     failed += sum(map(int, errors.groups())) if errors else 0
-    return Load(float(grab(r"^Requests/sec:\s+([\d.]+)").group(1)), _ms(p50.group(1)), _ms(p99.group(1)),
-                _ms(latency.group(5) + latency.group(6)), requests, failed)
+    return Load(
+        float(grab(r"^Requests/sec:\s+([\d.]+)").group(1)),
+        _ms(p50.group(1)),
+        _ms(p99.group(1)),
+        _ms(latency.group(5) + latency.group(6)),
+        requests,
+        failed,
+    )
 
 
-def run_wrk(wrk: str, port: int, paths: list[str], accept: str, *, seconds: float, threads: int,
-            connections: int) -> Load:
+def run_wrk(
+    wrk: str, port: int, paths: list[str], accept: str, *, seconds: float, threads: int, connections: int
+) -> Load:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_lua(paths, accept))
     try:
-        command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s", script.name,
-                   f"http://{HOST}:{port}{paths[0]}"]
+        command = [
+            wrk,
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "-s",
+            script.name,
+            f"http://{HOST}:{port}{paths[0]}",
+        ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
         return _parse_wrk(done.stdout)
     finally:
@@ -126,8 +146,9 @@ def run_python(port: int, paths: list[str], accept: str, *, seconds: float, conn
         w.join()
     elapsed = time.perf_counter() - started
     every = [v for chunk in latencies for v in chunk]
-    return Load(len(every) / elapsed, statistics.median(every), percentile(every, 99), max(every), len(every),
-                sum(failures))
+    return Load(
+        len(every) / elapsed, statistics.median(every), percentile(every, 99), max(every), len(every), sum(failures)
+    )
 
 
 def prime(port: int, paths: list[str], accept: str) -> None:
@@ -154,8 +175,17 @@ class Generator:
             return f"wrk -t{self.threads} -c{self.connections} -d{self.seconds:g}s (after {self.warmup:g}s warm-up)"
         return f"Python threads, {self.connections} connections, {self.seconds:g}s (wrk not found)"
 
-    def run(self, port: int, paths: list[str], accept: str, *, connections: int | None = None,
-            threads: int | None = None, seconds: float | None = None, warmup: bool = True) -> Load:
+    def run(
+        self,
+        port: int,
+        paths: list[str],
+        accept: str,
+        *,
+        connections: int | None = None,
+        threads: int | None = None,
+        seconds: float | None = None,
+        warmup: bool = True,
+    ) -> Load:
         connections, threads = connections or self.connections, min(threads or self.threads, connections or 1)
         seconds = seconds or self.seconds
         if self.wrk:

@@ -3,6 +3,7 @@ writes, start and reset times, at 1,000 and 10,000 VMs. It prints figures; nothi
 
     python -m benchmarks.run [--sizes 1000,10000] [--seconds 5] [--writes 500]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +28,9 @@ AIM = "aims: reads >= 70 % of the ceiling with p99 <= 10 ms at 16 connections; w
 def _list_paths(vm_count: int) -> list[str]:
     # A connector paging through every VM, 25 at a time, by name then by id.
     pages = range(0, vm_count, PAGE * 7)
-    return [f"/api/cloud/virtualmachines?startwith={s}&limit={PAGE}" for s in pages] + \
-           [f"/api/cloud/virtualmachines?startwith={s}&limit={PAGE}&by=id" for s in pages]
+    return [f"/api/cloud/virtualmachines?startwith={s}&limit={PAGE}" for s in pages] + [
+        f"/api/cloud/virtualmachines?startwith={s}&limit={PAGE}&by=id" for s in pages
+    ]
 
 
 def measure_reads(size: int, db: Path, world: dict, generator: Generator) -> dict:
@@ -48,10 +50,12 @@ def measure_writes(db: Path, world: dict, generator: Generator, *, writes: int, 
     with Server(db, control=True) as server:
         durable = write_loop(server, vm_ids, count=writes)
         crawl = _crawl_after_write(server, vm_ids[0], min(CRAWL_PAGES, -(-len(world["virtualmachines"]) // PAGE)))
-        alone = generator.run(server.port, vm_paths, accept, connections=1, threads=1, seconds=seconds / 2,
-                              warmup=False)
-        during, writer = reads_during_writes(server, generator, vm_paths, accept, vm_ids, seconds=seconds,
-                                             max_writes=writes * 20)
+        alone = generator.run(
+            server.port, vm_paths, accept, connections=1, threads=1, seconds=seconds / 2, warmup=False
+        )
+        during, writer = reads_during_writes(
+            server, generator, vm_paths, accept, vm_ids, seconds=seconds, max_writes=writes * 20
+        )
         started = time.perf_counter()
         status, _ = server.request("POST", "/_mock/reset", {"scenario": "demo"}, timeout=120)
         reset = (time.perf_counter() - started) * 1000 if status == 200 else float("nan")
@@ -65,8 +69,11 @@ def _crawl_after_write(server: Server, vm_id: int, pages: int) -> list[float]:
     try:
         for page in range(pages):
             started = time.perf_counter()
-            conn.request("GET", f"/api/cloud/virtualmachines?startwith={page * PAGE}&limit={PAGE}",
-                         headers={"Authorization": ADMIN, "Accept": versioned("virtualmachines")})
+            conn.request(
+                "GET",
+                f"/api/cloud/virtualmachines?startwith={page * PAGE}&limit={PAGE}",
+                headers={"Authorization": ADMIN, "Accept": versioned("virtualmachines")},
+            )
             conn.getresponse().read()
             took.append((time.perf_counter() - started) * 1000)
     finally:
@@ -77,8 +84,10 @@ def _crawl_after_write(server: Server, vm_id: int, pages: int) -> list[float]:
 def _read_row(size: int, name: str, load: Load, ceiling: Load) -> str:
     share = load.rps / ceiling.rps * 100 if ceiling.rps else float("nan")
     failed = f"  ({load.failed} failed)" if load.failed else ""
-    return (f"{size:>7,}  {name:<34} {load.rps:>9,.0f} {share:>8.0f} % {load.p50:>8.2f} {load.p99:>8.2f}"
-            f" {load.max:>8.1f}{failed}")
+    return (
+        f"{size:>7,}  {name:<34} {load.rps:>9,.0f} {share:>8.0f} % {load.p50:>8.2f} {load.p99:>8.2f}"
+        f" {load.max:>8.1f}{failed}"
+    )
 
 
 def _write_row(size: int, w: Writes) -> str:
@@ -87,10 +96,14 @@ def _write_row(size: int, w: Writes) -> str:
 
 
 def report(results: dict[int, dict], generator: Generator, writes: int, seconds: float, trivial: Load) -> None:
-    print(f"\nReads: {generator.name}; server and load generator share {os.cpu_count()} cores;"
-          " every path is asked once before the run (steady state)")
-    print(f"The machine now: a bare Flask route on the same server setup (benchmarks/trivial.py) served"
-          f" {trivial.rps:,.0f} req/s, p50 {trivial.p50:.2f} ms, p99 {trivial.p99:.2f} ms")
+    print(
+        f"\nReads: {generator.name}; server and load generator share {os.cpu_count()} cores;"
+        " every path is asked once before the run (steady state)"
+    )
+    print(
+        f"The machine now: a bare Flask route on the same server setup (benchmarks/trivial.py) served"
+        f" {trivial.rps:,.0f} req/s, p50 {trivial.p50:.2f} ms, p99 {trivial.p99:.2f} ms"
+    )
     print(f"{'VMs':>7}  {'endpoint':<34} {'req/s':>9} {'of ceil.':>10} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for size, r in results.items():
         print(_read_row(size, "GET /api/version (ceiling)", r["ceiling"], r["ceiling"]))
@@ -100,8 +113,10 @@ def report(results: dict[int, dict], generator: Generator, writes: int, seconds:
     print(f"{'VMs':>7}  {'pages':>6} {'first ms':>9} {'p50 ms':>8} {'p99 ms':>8} {'total s':>8}")
     for size, r in results.items():
         c = r["crawl"]
-        print(f"{size:>7,}  {len(c):>6} {c[0]:>9.1f} {percentile(c, 50):>8.1f} {percentile(c, 99):>8.1f}"
-              f" {sum(c) / 1000:>8.2f}")
+        print(
+            f"{size:>7,}  {len(c):>6} {c[0]:>9.1f} {percentile(c, 50):>8.1f} {percentile(c, 99):>8.1f}"
+            f" {sum(c) / 1000:>8.2f}"
+        )
     print(f"\nDurable writes: PUT /_mock/virtualmachines/{{id}}/state, one at a time, {writes} per size")
     print(f"{'VMs':>7}  {'writes':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'mean ms':>8}")
     for size, r in results.items():
@@ -109,15 +124,21 @@ def report(results: dict[int, dict], generator: Generator, writes: int, seconds:
     sizes = sorted(results)
     if len(sizes) >= 2:
         small, big = results[sizes[0]]["writes"], results[sizes[-1]]["writes"]
-        print(f"write cost {sizes[-1]:,}/{sizes[0]:,}: p50 {big.p50 / small.p50:.2f}, p99 {big.p99 / small.p99:.2f},"
-              f" mean {big.mean / small.mean:.2f}")
+        print(
+            f"write cost {sizes[-1]:,}/{sizes[0]:,}: p50 {big.p50 / small.p50:.2f}, p99 {big.p99 / small.p99:.2f},"
+            f" mean {big.mean / small.mean:.2f}"
+        )
     print(f"\nReads during writes: 1 reader connection (GET a VM) and 1 writer, {seconds:g} s")
-    print(f"{'VMs':>7}  {'read max alone':>15} {'read p99':>9} {'read max':>9} {'writes':>7} {'write max':>10}"
-          f" {'stall - write':>14}")
+    print(
+        f"{'VMs':>7}  {'read max alone':>15} {'read p99':>9} {'read max':>9} {'writes':>7} {'write max':>10}"
+        f" {'stall - write':>14}"
+    )
     for size, r in results.items():
         during, writer = r["during"], r["writer"]
-        print(f"{size:>7,}  {r['alone'].max:>12.1f} ms {during.p99:>6.2f} ms {during.max:>6.1f} ms {writer.count:>7}"
-              f" {writer.max:>7.1f} ms {during.max - writer.max:>+11.1f} ms")
+        print(
+            f"{size:>7,}  {r['alone'].max:>12.1f} ms {during.p99:>6.2f} ms {during.max:>6.1f} ms {writer.count:>7}"
+            f" {writer.max:>7.1f} ms {during.max - writer.max:>+11.1f} ms"
+        )
     print("\nStart and reset")
     print(f"{'VMs':>7}  {'start to first 200':>19} {'reset to demo':>14}")
     for size, r in results.items():
@@ -133,10 +154,14 @@ def main() -> None:
     args = parser.parse_args()
     generator = Generator(seconds=args.seconds, warmup=1)
     if not generator.wrk:
-        print("note: wrk is not installed; a Python generator sends the load, and on 2 cores it is itself"
-              " the bottleneck, so read figures are far below what the server can do")
-    print(f"abiquo-mock benchmarks on {platform.node()} ({platform.python_implementation()}"
-          f" {platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start)")
+        print(
+            "note: wrk is not installed; a Python generator sends the load, and on 2 cores it is itself"
+            " the bottleneck, so read figures are far below what the server can do"
+        )
+    print(
+        f"abiquo-mock benchmarks on {platform.node()} ({platform.python_implementation()}"
+        f" {platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start)"
+    )
     with Server(None) as bare:
         trivial = generator.run(bare.port, ["/trivial"], "*/*")
     results: dict[int, dict] = {}

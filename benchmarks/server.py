@@ -1,4 +1,5 @@
 """The production server (`python -m mockserver serve`, granian) as a real process on a free loopback port."""
+
 from __future__ import annotations
 
 import base64
@@ -28,16 +29,38 @@ class Server:
 
     def __init__(self, db: Path | None, *, control: bool = False):
         self.port = free_port()
-        self._log = tempfile.TemporaryFile()
-        command = [sys.executable, "-m", "mockserver", "serve", "--db", str(db), "--port", str(self.port),
-                   "--control" if control else "--no-control"]
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115
+        command = [
+            sys.executable,
+            "-m",
+            "mockserver",
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(self.port),
+            "--control" if control else "--no-control",
+        ]
         if db is None:  # the bench-only app, with the settings of mockserver/server.py
-            command = [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", "1",
-                       "--blocking-threads", "1", "--host", HOST, "--port", str(self.port), "benchmarks.trivial:app"]
+            command = [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--workers",
+                "1",
+                "--blocking-threads",
+                "1",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "benchmarks.trivial:app",
+            ]
         started = time.perf_counter()
         # The access log goes nowhere: an unread pipe would fill up and block the server.
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True)
         self.ready_path = "/trivial" if db is None else "/api/version"
         self._wait_ready()
         self.started_in = time.perf_counter() - started
@@ -59,8 +82,14 @@ class Server:
     def connection(self, timeout: float = 30) -> http.client.HTTPConnection:
         return http.client.HTTPConnection(HOST, self.port, timeout=timeout)
 
-    def request(self, method: str, path: str, body: object = None, timeout: float = 30,
-                conn: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        timeout: float = 30,
+        conn: http.client.HTTPConnection | None = None,
+    ) -> tuple[int, bytes]:
         own = conn is None
         conn = conn or self.connection(timeout)
         headers = {"Authorization": ADMIN}
@@ -86,7 +115,7 @@ class Server:
                 self.process.wait()
         self._log.close()
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -1,5 +1,6 @@
 """A bench-only app: one tiny route, served exactly as the mock is (granian, 1 worker, 1 blocking thread).
 Its throughput is what this machine can do at all right now; the mock's figures are read against it."""
+
 from __future__ import annotations
 
 from flask import Flask, Response

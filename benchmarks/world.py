@@ -1,4 +1,5 @@
 """A store file holding the demo world plus N generated VMs, as a connector crawling a big cloud sees it."""
+
 from __future__ import annotations
 
 import copy
@@ -28,11 +29,19 @@ def build_world(vm_count: int) -> dict[str, list[dict]]:
             next_vapp += 1
         state = STATES[n % len(STATES)]
         machines = HOSTS[vapp["virtualdatacenter"]]
-        world["virtualmachines"].append({
-            "id": next_vm + n, "name": f"bench-vm-{n:05d}", "uuid": str(uuid.UUID(int=next_vm + n)),
-            "state": state, "cpu": 1 + n % 4, "ram": 1024 * (1 + n % 8), "virtualappliance": vapp["id"],
-            "machine": None if state == "NOT_ALLOCATED" else machines[n % len(machines)],
-            "metadata": copy.deepcopy(sample_metadata) if n % 4 == 0 else None})
+        world["virtualmachines"].append(
+            {
+                "id": next_vm + n,
+                "name": f"bench-vm-{n:05d}",
+                "uuid": str(uuid.UUID(int=next_vm + n)),
+                "state": state,
+                "cpu": 1 + n % 4,
+                "ram": 1024 * (1 + n % 8),
+                "virtualappliance": vapp["id"],
+                "machine": None if state == "NOT_ALLOCATED" else machines[n % len(machines)],
+                "metadata": copy.deepcopy(sample_metadata) if n % 4 == 0 else None,
+            }
+        )
     return scenarios.complete_world(world)
 
 
@@ -48,5 +57,8 @@ def vm_paths(world: dict[str, list[dict]], limit: int = 500) -> list[str]:
     """API paths of up to ``limit`` VMs spread over the whole table."""
     vms = world["virtualmachines"]
     step = max(1, len(vms) // limit)
-    return [f"/api/cloud/virtualdatacenters/{vm['virtualdatacenter']}/virtualappliances/"
-            f"{vm['virtualappliance']}/virtualmachines/{vm['id']}" for vm in vms[::step]]
+    return [
+        f"/api/cloud/virtualdatacenters/{vm['virtualdatacenter']}/virtualappliances/"
+        f"{vm['virtualappliance']}/virtualmachines/{vm['id']}"
+        for vm in vms[::step]
+    ]

@@ -5,13 +5,14 @@ Each convention is a plain function of one ``Exchange`` (a request and its answe
 function is registered with schemathesis under an ``abiquo_*`` name, and a provider run reports a
 broken convention by that name.
 """
+
 from __future__ import annotations
 
 import base64
 import json
 import weakref
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
 from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
@@ -26,9 +27,9 @@ class Exchange:
     """One request and its answer: what every convention is judged on."""
 
     method: str
-    url: str                                     # absolute, query included
+    url: str  # absolute, query included
     status: int
-    headers: Mapping[str, str] = field(default_factory=dict)   # lower-case names
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
     body: bytes = b""
     request_headers: Mapping[str, str] = field(default_factory=dict)
 
@@ -71,21 +72,28 @@ def is_json(media_type: str) -> bool:
 
 # ---- the conventions -------------------------------------------------------------------------------------
 
+
 def error_envelope(exchange: Exchange) -> None:
     """Every 4xx/5xx is ``{"collection": [{"code", "message"}]}`` as application/vnd.abiquo.errors+json."""
     if exchange.status < 400:
         return
     where = f"{exchange.method} {exchange.path} answered {exchange.status}"
-    assert exchange.media_type == ERRORS_MEDIA_TYPE, \
+    assert exchange.media_type == ERRORS_MEDIA_TYPE, (
         f"{where} as {exchange.content_type or '(no Content-Type)'!r}, not {ERRORS_MEDIA_TYPE}"
+    )
     if exchange.method.upper() == "HEAD":
         return
     document = exchange.json()
-    assert isinstance(document, dict) and isinstance(document.get("collection"), list) \
-        and document["collection"], f"{where} without an Abiquo error collection: {exchange.body[:200]!r}"
+    assert isinstance(document, dict) and isinstance(document.get("collection"), list) and document["collection"], (
+        f"{where} without an Abiquo error collection: {exchange.body[:200]!r}"
+    )
     for entry in document["collection"]:
-        assert isinstance(entry, dict) and isinstance(entry.get("code"), str) and entry["code"] \
-            and isinstance(entry.get("message"), str), f"{where} with a malformed error entry: {entry!r}"
+        assert (
+            isinstance(entry, dict)
+            and isinstance(entry.get("code"), str)
+            and entry["code"]
+            and isinstance(entry.get("message"), str)
+        ), f"{where} with a malformed error entry: {entry!r}"
 
 
 def documented_error_code(exchange: Exchange, documented: list[str] | None) -> None:
@@ -96,8 +104,10 @@ def documented_error_code(exchange: Exchange, documented: list[str] | None) -> N
     document = exchange.json()
     entries = document.get("collection", []) if isinstance(document, dict) else []
     undocumented = sorted({e.get("code") for e in entries if isinstance(e, dict)} - set(documented))
-    assert not undocumented, (f"{exchange.method} {exchange.path} answered {exchange.status} with "
-                              f"{', '.join(map(str, undocumented))}, which its contract does not list")
+    assert not undocumented, (
+        f"{exchange.method} {exchange.path} answered {exchange.status} with "
+        f"{', '.join(map(str, undocumented))}, which its contract does not list"
+    )
 
 
 # Codes a body earns by its shape alone; the contract's schema must already refuse such a body.
@@ -112,8 +122,10 @@ def positive_refusals_are_rules(exchange: Exchange) -> None:
     document = exchange.json()
     entries = document.get("collection", []) if isinstance(document, dict) else []
     shape = sorted({e.get("code") for e in entries if isinstance(e, dict)} & SHAPE_CODES)
-    assert not shape, (f"{exchange.method} {exchange.path} refused a body its contract accepts, by its shape "
-                       f"({', '.join(shape)}): {exchange.body[:300]!r}")
+    assert not shape, (
+        f"{exchange.method} {exchange.path} refused a body its contract accepts, by its shape "
+        f"({', '.join(shape)}): {exchange.body[:300]!r}"
+    )
 
 
 def negotiated_version(exchange: Exchange) -> None:
@@ -121,21 +133,27 @@ def negotiated_version(exchange: Exchange) -> None:
     if not exchange.path.startswith("/api") or not is_json(exchange.media_type):
         return
     version = parameters_of(exchange.content_type).get("version")
-    assert version == API_VERSION, (f"{exchange.method} {exchange.path} answered {exchange.status} as "
-                                    f"{exchange.content_type!r}: version={API_VERSION} is missing")
+    assert version == API_VERSION, (
+        f"{exchange.method} {exchange.path} answered {exchange.status} as "
+        f"{exchange.content_type!r}: version={API_VERSION} is missing"
+    )
 
 
 def no_server_error(exchange: Exchange) -> None:
     """No request, however malformed, makes the API fail with a 5xx."""
-    assert exchange.status < 500, f"{exchange.method} {exchange.path} answered {exchange.status}: " \
-                                  f"{exchange.body[:200]!r}"
+    assert exchange.status < 500, (
+        f"{exchange.method} {exchange.path} answered {exchange.status}: {exchange.body[:200]!r}"
+    )
 
 
 def paging_links(exchange: Exchange) -> None:
     """A collection's paging links and page size agree with its totalSize and the requested window."""
     document = exchange.json() if 200 <= exchange.status < 300 else None
-    if not (isinstance(document, dict) and isinstance(document.get("totalSize"), int)
-            and isinstance(document.get("collection"), list)):
+    if not (
+        isinstance(document, dict)
+        and isinstance(document.get("totalSize"), int)
+        and isinstance(document.get("collection"), list)
+    ):
         return
     query = parse_qs(urlsplit(exchange.url).query)
     startwith, limit = _query_int(query, "startwith", 0), _query_int(query, "limit", DEFAULT_LIMIT)
@@ -143,27 +161,35 @@ def paging_links(exchange: Exchange) -> None:
         return
     total, where = document["totalSize"], f"{exchange.method} {exchange.url}"
     pages = {link.get("rel"): link for link in _links_of(document.get("links"))}
-    assert "first" in pages and "last" in pages, f"{where}: paging links first and last are required, got {sorted(pages)}"
-    if limit == 0:          # no limit: everything on one page
+    assert "first" in pages and "last" in pages, (
+        f"{where}: paging links first and last are required, got {sorted(pages)}"
+    )
+    if limit == 0:  # no limit: everything on one page
         return
     expected = min(limit, max(0, total - startwith))
-    assert len(document["collection"]) == expected, \
+    assert len(document["collection"]) == expected, (
         f"{where}: {len(document['collection'])} items on the page, {expected} expected with totalSize {total}"
-    assert ("next" in pages) == (startwith + limit < total), \
+    )
+    assert ("next" in pages) == (startwith + limit < total), (
         f"{where}: 'next' {'present' if 'next' in pages else 'missing'} with totalSize {total}"
-    assert ("previous" in pages) == (startwith > 0), \
+    )
+    assert ("previous" in pages) == (startwith > 0), (
         f"{where}: 'previous' {'present' if 'previous' in pages else 'missing'} at startwith {startwith}"
+    )
     last = (total - 1) // limit * limit if total else 0
-    assert _link_int(pages["last"], "startwith") == last, \
+    assert _link_int(pages["last"], "startwith") == last, (
         f"{where}: 'last' starts at {_link_int(pages['last'], 'startwith')}, {last} expected with totalSize {total}"
+    )
     if "next" in pages:
         assert _link_int(pages["next"], "startwith") == startwith + limit, f"{where}: 'next' does not follow the page"
     for rel, link in pages.items():
         if rel in ("first", "previous", "next", "last"):
-            assert _link_int(link, "limit") == limit, f"{where}: '{rel}' changes the limit to {_link_int(link, 'limit')}"
+            assert _link_int(link, "limit") == limit, (
+                f"{where}: '{rel}' changes the limit to {_link_int(link, 'limit')}"
+            )
 
 
-Fetch = Callable[[str, str], tuple[int, str]]   # (href, Accept) -> (status, Content-Type)
+Fetch = Callable[[str, str], tuple[int, str]]  # (href, Accept) -> (status, Content-Type)
 
 
 def links_resolve(exchange: Exchange, fetch: Fetch) -> None:
@@ -181,11 +207,13 @@ def links_resolve(exchange: Exchange, fetch: Fetch) -> None:
         where = f"link rel={link.get('rel')!r} {href} in {exchange.method} {exchange.path}"
         assert status == 200, f"{where} answers {status}"
         if wanted:
-            assert media_type_of(content_type) == media_type_of(wanted), \
+            assert media_type_of(content_type) == media_type_of(wanted), (
                 f"{where} serves {content_type!r}, not the link's type {wanted!r}"
+            )
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
+
 
 def _links_of(value: object) -> list[dict]:
     if not isinstance(value, list):
@@ -218,12 +246,18 @@ def _link_int(link: dict, name: str) -> int | None:
 
 # ---- schemathesis registration ---------------------------------------------------------------------------
 
+
 def exchange_of(response) -> Exchange:
     """An Exchange from a schemathesis Response (its headers have lower-case names and list values)."""
     request = response.request
-    return Exchange(method=request.method or "GET", url=request.url or "", status=response.status_code,
-                    headers={k.lower(): ", ".join(v) for k, v in response.headers.items()},
-                    body=response.content or b"", request_headers=dict(request.headers))
+    return Exchange(
+        method=request.method or "GET",
+        url=request.url or "",
+        status=response.status_code,
+        headers={k.lower(): ", ".join(v) for k, v in response.headers.items()},
+        body=response.content or b"",
+        request_headers=dict(request.headers),
+    )
 
 
 def _skipped(case) -> bool:
@@ -317,8 +351,12 @@ def _fetcher(app, authorization: str | None) -> Fetch:
 
     def over_wsgi(href: str, accept: str) -> tuple[int, str]:
         parts = urlsplit(href)
-        answer = app.test_client().get(parts.path, query_string=parts.query, headers={**headers, "Accept": accept},
-                                       base_url=f"{parts.scheme}://{parts.netloc}")
+        answer = app.test_client().get(
+            parts.path,
+            query_string=parts.query,
+            headers={**headers, "Accept": accept},
+            base_url=f"{parts.scheme}://{parts.netloc}",
+        )
         return answer.status_code, answer.headers.get("Content-Type", "")
 
     def over_http(href: str, accept: str) -> tuple[int, str]:
@@ -333,7 +371,12 @@ def _fetcher(app, authorization: str | None) -> Fetch:
     return over_wsgi if app is not None else over_http
 
 
-CHECKS = {"abiquo_error_envelope": error_envelope, "abiquo_negotiated_version": negotiated_version,
-          "abiquo_no_server_error": no_server_error, "abiquo_paging_links": paging_links,
-          "abiquo_links_resolve": links_resolve, "abiquo_documented_error_code": documented_error_code,
-          "abiquo_positive_refusals_are_rules": positive_refusals_are_rules}
+CHECKS = {
+    "abiquo_error_envelope": error_envelope,
+    "abiquo_negotiated_version": negotiated_version,
+    "abiquo_no_server_error": no_server_error,
+    "abiquo_paging_links": paging_links,
+    "abiquo_links_resolve": links_resolve,
+    "abiquo_documented_error_code": documented_error_code,
+    "abiquo_positive_refusals_are_rules": positive_refusals_are_rules,
+}

@@ -1,13 +1,20 @@
 """`abiquo-mock contract …`: the provider suite (is a server a faithful Abiquo?) and the integration suite
 (does a backup connector handle every metadata shape?)."""
+
 from __future__ import annotations
 
 import sys
 
 import click
 
-REPORT = click.option("--report", "report", type=(click.Choice(["junit"]), click.Path(dir_okay=False)),
-                      default=(None, None), metavar="junit PATH", help="Also write a JUnit XML report to PATH.")
+REPORT = click.option(
+    "--report",
+    "report",
+    type=(click.Choice(["junit"]), click.Path(dir_okay=False)),
+    default=(None, None),
+    metavar="junit PATH",
+    help="Also write a JUnit XML report to PATH.",
+)
 
 
 def register(main: click.Group) -> None:
@@ -30,19 +37,44 @@ def contract() -> None:
 def provider(url, user, password, seed, max_examples, in_process, report):
     """Check that a server answers as the Abiquo 3.8.5 backup contract says."""
     from . import provider as suite
-    sys.exit(suite.run(url, user=user, password=password, seed=seed, max_examples=max_examples,
-                       report_junit=report[1], in_process=in_process, echo=click.echo))
+
+    sys.exit(
+        suite.run(
+            url,
+            user=user,
+            password=password,
+            seed=seed,
+            max_examples=max_examples,
+            report_junit=report[1],
+            in_process=in_process,
+            echo=click.echo,
+        )
+    )
 
 
 @contract.command()
 @click.option("--command", "command", required=True, help="Shell command running one pass of the connector.")
-@click.option("--scenario", "scenarios", multiple=True, help="A scenario to run it on (repeatable; "
-              "default: every scenario tagged integration).")
-@click.option("--generated", default=0, show_default=True, type=click.IntRange(0),
-              help="Also run it on N worlds whose VM metadata is generated.")
+@click.option(
+    "--scenario",
+    "scenarios",
+    multiple=True,
+    help="A scenario to run it on (repeatable; default: every scenario tagged integration).",
+)
+@click.option(
+    "--generated",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Also run it on N worlds whose VM metadata is generated.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds.")
-@click.option("--timeout", default=60.0, show_default=True, type=click.FloatRange(0, min_open=True),
-              help="Seconds one pass of the connector may take.")
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="Seconds one pass of the connector may take.",
+)
 @click.option("--url", help="Use this running mock (its /_mock control API) instead of a fresh process.")
 @REPORT
 def integration(command, scenarios, generated, seed, timeout, url, report):
@@ -53,6 +85,15 @@ def integration(command, scenarios, generated, seed, timeout, url, report):
     results, stumbles on schedule entries without time or days, or has a write refused.
     """
     from . import integration as suite
-    outcome = suite.run(command, scenarios=list(scenarios) or None, generated=generated, seed=seed,
-                        timeout=timeout, url=url, report_junit=report[1], echo=click.echo)
+
+    outcome = suite.run(
+        command,
+        scenarios=list(scenarios) or None,
+        generated=generated,
+        seed=seed,
+        timeout=timeout,
+        url=url,
+        report_junit=report[1],
+        echo=click.echo,
+    )
     sys.exit(outcome.exit_code)

@@ -12,12 +12,15 @@ Reproducible by seed: the worlds are the first N examples of a ``@given`` run un
 the example database off, which Hypothesis draws from ``random.Random(seed)``: the same seed and the same
 Hypothesis version give the same worlds.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
-from hypothesis import HealthCheck, Phase, given, seed as seeded, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as seeded
+from hypothesis import strategies as st
 
 from .integration import MockClient, MockError, link, media
 from .integration_checks import BACKUP_TYPES, GRANULARITIES, WEEKDAYS, canonical
@@ -30,16 +33,17 @@ ZONES = ("+0000", "+0100", "+0200", "-0500", "+0530")
 @dataclass(frozen=True)
 class Policy:
     code: str
-    configurations: tuple[tuple[str, str, dict], ...]    # (type, granularity, configuration), lower case
+    configurations: tuple[tuple[str, str, dict], ...]  # (type, granularity, configuration), lower case
 
 
 @dataclass(frozen=True)
 class Seat:
     """A VM of the base world and what its datacenter and enterprise offer it."""
+
     vm: int
     datacenter: int
     policies: tuple[Policy, ...]
-    legacy: tuple[tuple[str, str], ...]                  # enabled (type, granularity) pairs
+    legacy: tuple[tuple[str, str], ...]  # enabled (type, granularity) pairs
     multiple: bool
 
 
@@ -66,11 +70,18 @@ def _legacy_options(client: MockClient, dc: int) -> tuple[tuple[str, str], ...] 
 def _allowed_policies(client: MockClient, enterprise: int, dc: int) -> tuple[Policy, ...]:
     policies = (_get(client, f"admin/datacenters/{dc}/backuppolicies", "backuppolicies") or {}).get("collection", [])
     limits = (_get(client, f"admin/enterprises/{enterprise}/limits", "limits") or {}).get("collection", [])
-    allowed = {_last_id(l["href"]) for limit in limits if _last_id(link(limit, "location")) == dc
-               for l in limit.get("links", []) if l.get("rel") == "backuppolicy"}
-    return tuple(Policy(p["code"], tuple((c["type"].lower(), c["period"].lower(), c)
-                                         for c in p.get("backupConfigurations", [])))
-                 for p in policies if p.get("id") in allowed)
+    allowed = {
+        _last_id(entry["href"])
+        for limit in limits
+        if _last_id(link(limit, "location")) == dc
+        for entry in limit.get("links", [])
+        if entry.get("rel") == "backuppolicy"
+    }
+    return tuple(
+        Policy(p["code"], tuple((c["type"].lower(), c["period"].lower(), c) for c in p.get("backupConfigurations", [])))
+        for p in policies
+        if p.get("id") in allowed
+    )
 
 
 def read_seats(client: MockClient) -> tuple[list[Seat], list[str]]:
@@ -93,6 +104,7 @@ def read_seats(client: MockClient) -> tuple[list[Seat], list[str]]:
 
 
 # ---------------------------------------------------------------------------------------------- strategies
+
 
 def times(granularity: str) -> st.SearchStrategy[str]:
     clock = st.tuples(st.integers(0, 23), st.integers(0, 59), st.integers(0, 59), st.sampled_from(ZONES))
@@ -128,22 +140,29 @@ def legacy_schedule(draw, seat: Seat) -> dict:
 
 def _bindable(policy: Policy) -> list[tuple[str, str, dict]]:
     # a defined-hour date left to the VM has no agreed wire form yet, so such configurations are not bound
-    return [c for c in policy.configurations
-            if not (c[1] == "defined_hour" and ("date" not in c[2] or "time" not in c[2]))]
+    return [
+        c for c in policy.configurations if not (c[1] == "defined_hour" and ("date" not in c[2] or "time" not in c[2]))
+    ]
 
 
 @st.composite
 def policy_bound(draw, seat: Seat) -> dict:
     usable = [p for p in seat.policies if _bindable(p)]
-    chosen = draw(st.lists(st.sampled_from(usable), min_size=1, max_size=len(usable) if seat.multiple else 1,
-                           unique_by=lambda p: p.code))
-    offered = {(k, g): (p.code, c) for p in chosen for k, g, c in _bindable(p)}    # one policy per (type, granularity)
+    chosen = draw(
+        st.lists(
+            st.sampled_from(usable),
+            min_size=1,
+            max_size=len(usable) if seat.multiple else 1,
+            unique_by=lambda p: p.code,
+        )
+    )
+    offered = {(k, g): (p.code, c) for p in chosen for k, g, c in _bindable(p)}  # one policy per (type, granularity)
     bindings, schedule = {}, {}
     for kind, granularity in draw(st.lists(st.sampled_from(sorted(offered)), min_size=1, unique=True)):
         code, configuration = offered[(kind, granularity)]
         bindings.setdefault(kind, {})[granularity] = code
         entry = dict(draw(targets(kind)))
-        if "time" not in configuration:                       # defined in the VM
+        if "time" not in configuration:  # defined in the VM
             entry["time"] = draw(times(granularity))
         if granularity == "weekly_planned" and "days" not in configuration:
             entry.update(draw(days()))
@@ -152,25 +171,32 @@ def policy_bound(draw, seat: Seat) -> dict:
 
 
 def json_values() -> st.SearchStrategy:
-    text = st.text(st.characters(codec="utf-8"), max_size=16)     # no lone surrogates: they are not UTF-8
-    leaves = st.none() | st.booleans() | st.integers(-10**6, 10**6) | text
+    text = st.text(st.characters(codec="utf-8"), max_size=16)  # no lone surrogates: they are not UTF-8
+    leaves = st.none() | st.booleans() | st.integers(-(10**6), 10**6) | text
     keys = st.text(st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=8)
-    return st.recursive(leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
-                        max_leaves=6)
+    return st.recursive(
+        leaves, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3), max_leaves=6
+    )
 
 
 def foreign_keys() -> st.SearchStrategy[dict]:
     names = st.sampled_from(["chef", "startup-script", "key1", "monitoring", "owner"]) | st.from_regex(
-        r"x-[a-z]{1,8}", fullmatch=True)
+        r"x-[a-z]{1,8}", fullmatch=True
+    )
     return st.dictionaries(names, json_values(), max_size=3)
 
 
 def earlier_results() -> st.SearchStrategy[dict]:
-    result = st.fixed_dictionaries({
-        "id": st.uuids().map(str), "status": st.sampled_from(["done", "progress", "failed"]),
-        "name": st.sampled_from(["complete-daily", "snapshot-weekly", "nightly"]),
-        "type": st.sampled_from(BACKUP_TYPES), "size": st.integers(0, 2**40),
-        "date": times("defined_hour")})
+    result = st.fixed_dictionaries(
+        {
+            "id": st.uuids().map(str),
+            "status": st.sampled_from(["done", "progress", "failed"]),
+            "name": st.sampled_from(["complete-daily", "snapshot-weekly", "nightly"]),
+            "type": st.sampled_from(BACKUP_TYPES),
+            "size": st.integers(0, 2**40),
+            "date": times("defined_hour"),
+        }
+    )
     return st.lists(result, max_size=3, unique_by=lambda r: r["id"]).map(lambda rs: {"backupResults": {"results": rs}})
 
 
@@ -197,13 +223,20 @@ def worlds(seats: list[Seat]) -> st.SearchStrategy[tuple]:
 
 # ---------------------------------------------------------------------------------------------- drawing, loading
 
+
 def draw_worlds(strategy: st.SearchStrategy, count: int, seed: int) -> list:
     """The first ``count`` examples Hypothesis draws from ``strategy`` under ``seed`` (see the module doc)."""
     drawn: list = []
 
     @seeded(seed)
-    @settings(max_examples=count, database=None, phases=[Phase.generate], deadline=None,
-              suppress_health_check=list(HealthCheck), derandomize=False)
+    @settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=False,
+    )
     @given(strategy)
     def collect(world):
         drawn.append(world)
@@ -229,17 +262,21 @@ def loader(client: MockClient, seats: list[Seat], world: tuple, echo: Callable) 
     def load() -> None:
         client.reset(BASE_SCENARIO)
         if not hrefs:
-            hrefs.update({vm["id"]: link(vm, "metadata")
-                          for vm in client.collection("cloud/virtualmachines", "virtualmachines")})
+            hrefs.update(
+                {vm["id"]: link(vm, "metadata") for vm in client.collection("cloud/virtualmachines", "virtualmachines")}
+            )
         # loading writes schedules on deployed VMs: allow it while loading, then restore the datacenter as it was
-        saved = {dc: _set_properties(client, dc, {"updateWhileDeployed": True, "multiplePolicies": True})
-                 for dc in {s.datacenter for s in seats}}
+        saved = {
+            dc: _set_properties(client, dc, {"updateWhileDeployed": True, "multiplePolicies": True})
+            for dc in {s.datacenter for s in seats}
+        }
         for vm, state, metadata in world:
             client.set_state(vm, state)
             _write_metadata(client, vm, hrefs[vm], metadata, echo)
         for dc, before in saved.items():
             if before is not None:
                 _set_properties(client, dc, before)
+
     return load
 
 
@@ -247,11 +284,14 @@ def _write_metadata(client: MockClient, vm: int, href: str, metadata: dict | Non
     if metadata is None:
         answer = client.api("DELETE", href, accept="*/*")
     else:
-        answer = client.api("PUT", href, accept=media("metadata"), content=media("metadata"),
-                            body={"metadata": metadata})
+        answer = client.api(
+            "PUT", href, accept=media("metadata"), content=media("metadata"), body={"metadata": metadata}
+        )
     if answer.status_code >= 300:
-        echo(f"  note: the mock refused the drawn metadata of VM {vm} ({answer.status_code}: "
-             f"{answer.text[:200]}); that VM keeps what it had: {canonical(metadata)[:200]}")
+        echo(
+            f"  note: the mock refused the drawn metadata of VM {vm} ({answer.status_code}: "
+            f"{answer.text[:200]}); that VM keeps what it had: {canonical(metadata)[:200]}"
+        )
 
 
 def contract_validator(client: MockClient) -> tuple[Callable[[dict], list[str]] | None, str | None]:
@@ -265,13 +305,15 @@ def contract_validator(client: MockClient) -> tuple[Callable[[dict], list[str]] 
     schemas = document.get("components", {}).get("schemas", {})
     if "Metadata" not in schemas:
         return None, "the contract has no Metadata schema: drawn metadata is not checked against it"
-    validator = jsonschema_rs.validator_for({"$ref": "#/components/schemas/Metadata",
-                                             "components": {"schemas": schemas}})
+    validator = jsonschema_rs.validator_for(
+        {"$ref": "#/components/schemas/Metadata", "components": {"schemas": schemas}}
+    )
     return (lambda envelope: [error.message for error in validator.iter_errors(envelope)]), None
 
 
-def generated_worlds(client: MockClient, count: int, seed: int, echo: Callable = print
-                     ) -> Iterator[tuple[str, Callable[[], None]]]:
+def generated_worlds(
+    client: MockClient, count: int, seed: int, echo: Callable = print
+) -> Iterator[tuple[str, Callable[[], None]]]:
     """(name, load) of ``count`` generated worlds."""
     client.reset(BASE_SCENARIO)
     seats, notes = read_seats(client)

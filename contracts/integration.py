@@ -6,14 +6,15 @@ journal and the final state (the checks live in contracts/integration_checks.py)
 
     abiquo-mock contract integration --command "python examples/connectors/good_connector.py"
 """
+
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import requests
 
@@ -67,14 +68,16 @@ class MockClient:
         return self.control("PUT", f"/virtualmachines/{vm}/state", {"state": state})
 
     # ------------------------------------------------------------------ Abiquo API, as admin
-    def api(self, method: str, path: str, *, accept: str | None = None, body: object = None,
-            content: str | None = None) -> requests.Response:
+    def api(
+        self, method: str, path: str, *, accept: str | None = None, body: object = None, content: str | None = None
+    ) -> requests.Response:
         href = path if path.startswith("http") else self.api_url + "/" + path.lstrip("/")
         headers = {"Accept": accept or "application/json"}
         if content:
             headers["Content-Type"] = content
-        return self.session.request(method, href, auth=self.auth, headers=headers, timeout=30,
-                                    json=body if body is not None else None)
+        return self.session.request(
+            method, href, auth=self.auth, headers=headers, timeout=30, json=body if body is not None else None
+        )
 
     def collection(self, path: str, item_media: str) -> list[dict]:
         """Every item of a collection, following `next` links."""
@@ -90,7 +93,7 @@ class MockClient:
 
 
 def link(entity: dict, rel: str) -> str | None:
-    return next((l["href"] for l in entity.get("links", []) if l.get("rel") == rel), None)
+    return next((link["href"] for link in entity.get("links", []) if link.get("rel") == rel), None)
 
 
 class MockProcess(MockServer):
@@ -99,7 +102,7 @@ class MockProcess(MockServer):
     def __init__(self, *args: str):
         super().__init__("--memory", *args)
 
-    def wait_ready(self, timeout: float = 30) -> "MockProcess":
+    def wait_ready(self, timeout: float = 30) -> MockProcess:
         try:
             super().wait_ready(timeout)
         except RuntimeError as exc:
@@ -108,6 +111,7 @@ class MockProcess(MockServer):
 
 
 # ---------------------------------------------------------------------------------------------- one world
+
 
 def read_world(client: MockClient, scenario: str, expected_refusals: set) -> tuple[World, dict[int, str]]:
     """Every VM with its metadata, as the cloud administrator sees them; and each VM's metadata href."""
@@ -131,19 +135,28 @@ def read_metadata(client: MockClient, href: str | None) -> dict | None:
 def run_connector(command: str, client: MockClient, timeout: float) -> tuple[int | None, str, str]:
     """The connector's command in a shell, pointed at the mock; (exit status or None if killed, stdout, stderr)."""
     env = {**os.environ, "ABIQUO_API_URL": client.api_url, "ABIQUO_USER": ADMIN[0], "ABIQUO_PASSWORD": ADMIN[1]}
-    process = subprocess.Popen(command, shell=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, errors="replace", start_new_session=True)
+    process = subprocess.Popen(
+        command,
+        shell=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        errors="replace",
+        start_new_session=True,
+    )
     try:
         out, err = process.communicate(timeout=timeout)
         return process.returncode, out, err
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)    # the shell's children too
+        os.killpg(process.pid, signal.SIGKILL)  # the shell's children too
         out, err = process.communicate()
         return None, out, err
 
 
-def judge_world(client: MockClient, command: str, name: str, load: Callable[[], None], expected: set,
-                timeout: float) -> list["Row"]:
+def judge_world(
+    client: MockClient, command: str, name: str, load: Callable[[], None], expected: set, timeout: float
+) -> list[Row]:
     load()
     world, hrefs = read_world(client, name, expected)
     client.clear_journal()
@@ -161,6 +174,7 @@ def expected_refusals(scenario: dict) -> set[tuple[int, str]]:
 
 
 # ---------------------------------------------------------------------------------------------- the report
+
 
 @dataclass
 class Row:
@@ -205,9 +219,13 @@ class IntegrationReport:
         return "\n".join(lines)
 
     def junit(self) -> str:
-        suite = ET.Element("testsuite", name="abiquo-mock integration", tests=str(len(self.rows)),
-                           failures=str(sum(r.verdict == "FAIL" for r in self.rows)),
-                           errors=str(sum(r.verdict == "ERROR" for r in self.rows)))
+        suite = ET.Element(
+            "testsuite",
+            name="abiquo-mock integration",
+            tests=str(len(self.rows)),
+            failures=str(sum(r.verdict == "FAIL" for r in self.rows)),
+            errors=str(sum(r.verdict == "ERROR" for r in self.rows)),
+        )
         ET.SubElement(ET.SubElement(suite, "properties"), "property", name="command", value=self.command)
         for row in self.rows:
             case = ET.SubElement(suite, "testcase", classname=f"integration.{row.scenario}", name=row.check)
@@ -220,9 +238,18 @@ class IntegrationReport:
 
 # ---------------------------------------------------------------------------------------------- the suite
 
-def run(command: str, *, scenarios: list[str] | None = None, generated: int = 0, seed: int = 0,
-        timeout: float = 60, url: str | None = None, report_junit: str | None = None,
-        echo: Callable[[str], object] = print) -> IntegrationReport:
+
+def run(
+    command: str,
+    *,
+    scenarios: list[str] | None = None,
+    generated: int = 0,
+    seed: int = 0,
+    timeout: float = 60,
+    url: str | None = None,
+    report_junit: str | None = None,
+    echo: Callable[[str], object] = print,
+) -> IntegrationReport:
     """Run ``command`` against every scenario tagged integration (or those named: ``[]`` for none) and
     ``generated`` extra worlds; print the table and return the report."""
     report = IntegrationReport(command)
@@ -234,8 +261,9 @@ def run(command: str, *, scenarios: list[str] | None = None, generated: int = 0,
         report.rows.extend(_scenario_rows(client, command, scenarios, timeout))
         if generated:
             from .generate import generated_worlds
+
             for name, load in generated_worlds(client, generated, seed, echo):
-                report.rows.extend(_guarded(name, lambda: judge_world(client, command, name, load, set(), timeout)))
+                report.rows.extend(_guarded(name, lambda: judge_world(client, command, name, load, set(), timeout)))  # noqa: B023
     except (MockError, requests.RequestException) as exc:
         report.rows.append(Row("(mock)", "mock-answers", [], error=str(exc)))
     finally:
@@ -258,9 +286,10 @@ def _scenario_rows(client: MockClient, command: str, names: list[str] | None, ti
         if name not in known:
             rows.append(Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})"))
             continue
-        load = lambda name=name: client.reset(name)   # noqa: E731 - binds this scenario's name
-        rows.extend(_guarded(name, lambda: judge_world(client, command, name, load,
-                                                       expected_refusals(known[name]), timeout)))
+        load = lambda name=name: client.reset(name)  # noqa: E731 - binds this scenario's name
+        rows.extend(
+            _guarded(name, lambda: judge_world(client, command, name, load, expected_refusals(known[name]), timeout))  # noqa: B023
+        )
     return rows
 
 

@@ -3,6 +3,7 @@
 Every check is a function ``(world, run) -> [failure, ...]``; each failure names the VM (id and name) and,
 where there is one, the request (method path status). The functions know nothing of processes or HTTP.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ BACKUP_TYPES = ("complete", "snapshot", "filesystem")
 GRANULARITIES = ("defined_hour", "hourly", "daily", "weekly_planned", "monthly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 RESULT_STATUSES = ("done", "progress", "failed")
-CONNECTOR_KEY = "backupResults"          # the one metadata key a connector owns
+CONNECTOR_KEY = "backupResults"  # the one metadata key a connector owns
 RESULT_DATE = re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
 METADATA_PATH = re.compile(r"/virtualmachines/(\d+)/metadata/?$")
 WRITES = ("PUT", "POST", "DELETE")
@@ -29,10 +30,13 @@ def schedule_entries(metadata: object) -> list[tuple[str, str, dict]]:
     schedule = metadata.get("backupSchedule") if isinstance(metadata, dict) else None
     if not isinstance(schedule, dict):
         return []
-    return [(kind, granularity, entry)
-            for kind, granularities in schedule.items() if kind in BACKUP_TYPES and isinstance(granularities, dict)
-            for granularity, entry in granularities.items()
-            if granularity in GRANULARITIES and isinstance(entry, dict)]
+    return [
+        (kind, granularity, entry)
+        for kind, granularities in schedule.items()
+        if kind in BACKUP_TYPES and isinstance(granularities, dict)
+        for granularity, entry in granularities.items()
+        if granularity in GRANULARITIES and isinstance(entry, dict)
+    ]
 
 
 def lacks_schedule_details(granularity: str, entry: dict) -> bool:
@@ -85,6 +89,7 @@ class VirtualMachine:
 @dataclass
 class World:
     """What the mock held before the connector ran."""
+
     scenario: str
     vms: dict[int, VirtualMachine]
     expected_refusals: set[tuple[int, str]] = field(default_factory=set)
@@ -92,11 +97,11 @@ class World:
 
 @dataclass
 class ConnectorRun:
-    exit_code: int | None            # None: killed at the timeout
+    exit_code: int | None  # None: killed at the timeout
     stdout: str
     stderr: str
     journal: list[dict]
-    final: dict[int, dict | None]    # each VM's metadata after the run
+    final: dict[int, dict | None]  # each VM's metadata after the run
     timeout: float = 0
 
 
@@ -157,6 +162,7 @@ def differences(before: object, after: object, prefix: str = "", limit: int = 4)
 
 # ----------------------------------------------------------------------------------------------- the checks
 
+
 def exits_cleanly(world: World, run: ConnectorRun) -> list[str]:
     if run.exit_code == 0:
         return []
@@ -179,8 +185,9 @@ def reads_every_backup(world: World, run: ConnectorRun) -> list[str]:
         if not any(e["status"] == 200 for e in reads):
             seen = f"; its reads: {', '.join(request_label(e) for e in reads)}" if reads else ""
             kinds = ", ".join(f"{k}/{g}" for k, g, _ in vm.entries)
-            failures.append(f"{vm.label} is deployed with a backup schedule ({kinds}) "
-                            f"but its metadata was never read{seen}")
+            failures.append(
+                f"{vm.label} is deployed with a backup schedule ({kinds}) but its metadata was never read{seen}"
+            )
     return failures
 
 
@@ -207,7 +214,7 @@ def _result_problems(vm: VirtualMachine, metadata: dict) -> list[str]:
     problems, fresh = [], new_results(vm, metadata)
     block = metadata.get(CONNECTOR_KEY)
     if block is not None and not (isinstance(block, dict) and isinstance(block.get("results"), list)):
-        problems.append("backupResults is not {\"results\": [...]}")
+        problems.append('backupResults is not {"results": [...]}')
     if fresh and not vm.to_back_up:
         why = "is not deployed" if not vm.deployed else "has no backup schedule"
         problems.append(f"wrote {len(fresh)} result(s) on a VM that {why}")
@@ -261,12 +268,18 @@ def handles_not_apply(world: World, run: ConnectorRun) -> list[str]:
         if not any(e["status"] == 200 for e in metadata_requests(run, vm.id, ("GET",))):
             failures.append(f"{vm.label} has entries without time or days ({kinds}): metadata never read")
             continue
-        written = {r.get("type") for e in metadata_requests(run, vm.id, ("PUT",))
-                   for r in new_results(vm, sent_metadata(e)[0] or {}) if isinstance(r, dict)}
+        written = {
+            r.get("type")
+            for e in metadata_requests(run, vm.id, ("PUT",))
+            for r in new_results(vm, sent_metadata(e)[0] or {})
+            if isinstance(r, dict)
+        }
         missing = sorted({k for k, _ in undetailed} - written)
         if missing:
-            failures.append(f"{vm.label} has entries without time or days ({kinds}): "
-                            f"no result of type {', '.join(missing)} was written")
+            failures.append(
+                f"{vm.label} has entries without time or days ({kinds}): "
+                f"no result of type {', '.join(missing)} was written"
+            )
     return failures
 
 

@@ -8,11 +8,13 @@ it with a warning.
 Targets: a base URL (a real Abiquo or a running mock), a mock started for the run, or the mock in-process.
 The control API (/_mock) is the mock's own and is never part of the contract run.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import requests
 import schemathesis
@@ -39,7 +41,7 @@ class Settings:
     max_examples: int = 25
     report_junit: str | None = None
     phases: tuple[str, ...] | None = None
-    paths: str | None = None        # a regular expression: test only the operations whose path matches
+    paths: str | None = None  # a regular expression: test only the operations whose path matches
 
 
 @dataclass
@@ -50,9 +52,18 @@ class Outcome:
     failed_checks: set[str] = field(default_factory=set)
 
 
-def run(url: str | None = None, *, user: str = "admin", password: str = "xabiquo", seed: int = 42,
-        max_examples: int = 25, report_junit: str | None = None, in_process: bool = False,
-        phases: tuple[str, ...] | None = None, echo=print) -> int:
+def run(
+    url: str | None = None,
+    *,
+    user: str = "admin",
+    password: str = "xabiquo",
+    seed: int = 42,
+    max_examples: int = 25,
+    report_junit: str | None = None,
+    in_process: bool = False,
+    phases: tuple[str, ...] | None = None,
+    echo=print,
+) -> int:
     """Run the provider suite; returns the process exit code (0 = no failure)."""
     settings = Settings(user, password, seed, max_examples, report_junit, tuple(phases) if phases else None)
     if in_process:
@@ -104,15 +115,19 @@ def contract_document(base: str) -> tuple[dict, str]:
     from mockserver import openapi
     from mockserver.app import create_app
 
-    create_app({"CONTROL_ENABLED": True})   # registers every operation the document describes
+    create_app({"CONTROL_ENABLED": True})  # registers every operation the document describes
     return openapi.build(), "built by mockserver.openapi"
 
 
 def reset_mock(base: str) -> bool:
     """Reset a mock to the demo scenario through its control API; False where there is none (a real Abiquo)."""
     try:
-        answer = requests.post(base + "/_mock/reset", data=json.dumps({"scenario": "demo"}),
-                               headers={"Content-Type": "application/json"}, timeout=30)
+        answer = requests.post(
+            base + "/_mock/reset",
+            data=json.dumps({"scenario": "demo"}),
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
     except requests.RequestException:
         return False
     return answer.status_code == 200
@@ -126,10 +141,14 @@ def schemathesis_config(settings: Settings, *, base_url: str | None = None) -> S
     data: dict[str, Any] = {
         "seed": settings.seed,
         # Abiquo ignores query parameters it does not know, as JAX-RS does: extra ones are not invalid input.
-        "generation": {"max-examples": settings.max_examples, "deterministic": True, "database": "none",
-                       "allow-extra-parameters": True,
-                       # Credentials come from [auth]; a case that "drops" them would be sent with them anyway.
-                       "with-security-parameters": False},
+        "generation": {
+            "max-examples": settings.max_examples,
+            "deterministic": True,
+            "database": "none",
+            "allow-extra-parameters": True,
+            # Credentials come from [auth]; a case that "drops" them would be sent with them anyway.
+            "with-security-parameters": False,
+        },
         "auth": {"basic": {"username": settings.user, "password": settings.password}},
         "warnings": {"fail-on": list(FAIL_ON)},
         "phases": {name: {"enabled": name in chosen} for name in PHASES},
@@ -139,8 +158,9 @@ def schemathesis_config(settings: Settings, *, base_url: str | None = None) -> S
     # A schema-valid body may still break a business rule that OpenAPI 3.0 cannot state (a limit's location
     # link must name a datacenter, a (type, period) pair may not repeat...): such a 400 is not a contract
     # failure, but abiquo_positive_refusals_are_rules checks that it names a rule, not the body's shape.
-    data["checks"] = {"positive_data_acceptance": {"expected-statuses": [*POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES,
-                                                                         "400"]}}
+    data["checks"] = {
+        "positive_data_acceptance": {"expected-statuses": [*POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES, "400"]}
+    }
     if base_url is not None:
         data["base-url"] = base_url
     return SchemathesisConfig.from_dict(data)
@@ -157,9 +177,14 @@ def _execute(schema, location: str, settings: Settings) -> Outcome:
     outcome = Outcome()
     config = schema.config
     try:
-        execute_event_loop(_events(schema, location, outcome), config=config, args=[], params={},
-                           output_handler=OutputHandler(config=config),
-                           context_factory=lambda cfg: ExecutionContext(config=cfg))
+        execute_event_loop(
+            _events(schema, location, outcome),
+            config=config,
+            args=[],
+            params={},
+            output_handler=OutputHandler(config=config),
+            context_factory=lambda cfg: ExecutionContext(config=cfg),
+        )
     except SystemExit as exc:
         outcome.exit_code = int(exc.code) if isinstance(exc.code, int) else 1
     return outcome
@@ -171,12 +196,17 @@ def _events(schema, location: str, outcome: Outcome) -> Iterator:
 
     started = LoadingStarted(location=location)
     yield started
-    yield LoadingFinished.from_schema(schema, location=location, start_time=started.timestamp,
-                                      base_url=schema.get_base_url())
+    yield LoadingFinished.from_schema(
+        schema, location=location, start_time=started.timestamp, base_url=schema.get_base_url()
+    )
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
-            outcome.failed_checks |= {check.name for results in event.recorder.checks.values()
-                                      for check in results if check.status == Status.FAILURE}
+            outcome.failed_checks |= {
+                check.name
+                for results in event.recorder.checks.values()
+                for check in results
+                if check.status == Status.FAILURE
+            }
         yield event
 
 
@@ -197,4 +227,4 @@ def _send_probes_in_process(schema) -> None:
     schema.__class__ = type("InProcessSchema", (type(schema),), {"transport": property(lambda self: transport)})
 
 
-__all__ = ["run", "execute_against", "execute_in_process", "Settings", "Outcome", "abiquo_checks"]
+__all__ = ["Outcome", "Settings", "abiquo_checks", "execute_against", "execute_in_process", "run"]

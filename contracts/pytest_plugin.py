@@ -9,6 +9,7 @@ One server process serves the whole session (started the first time a test asks 
 test gets it freshly loaded with its scenario and an empty journal. Loaded through the `pytest11` entry point:
 nothing starts, and nothing beyond pytest is imported, until a test uses the fixture.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -17,8 +18,11 @@ DEFAULT_SCENARIO = "demo"
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "abiquo_scenario(name): the scenario the abiquo_mock fixture loads "
-                                       f"before the test (default {DEFAULT_SCENARIO})")
+    config.addinivalue_line(
+        "markers",
+        "abiquo_scenario(name): the scenario the abiquo_mock fixture loads "
+        f"before the test (default {DEFAULT_SCENARIO})",
+    )
 
 
 class AbiquoMock:
@@ -26,6 +30,7 @@ class AbiquoMock:
 
     def __init__(self, url: str, user: str = "admin", password: str = "xabiquo"):
         from .integration import MockClient
+
         self.url = url
         self.api_url = url + "/api"
         self.user = user
@@ -60,6 +65,7 @@ class AbiquoMock:
     def metadata(self, vm_id: int) -> dict | None:
         """A VM's metadata object as the API serves it now (None when it has none)."""
         from .integration import link, read_metadata
+
         vm = next(v for v in self._client.collection("cloud/virtualmachines", "virtualmachines") if v["id"] == vm_id)
         return read_metadata(self._client, link(vm, "metadata"))
 
@@ -68,6 +74,7 @@ class AbiquoMock:
 def abiquo_mock_server():
     """The mock process behind every ``abiquo_mock``: started once, stopped at the end of the session."""
     from .integration import MockProcess
+
     with MockProcess() as server:
         yield server
 

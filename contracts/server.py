@@ -1,4 +1,5 @@
 """The mock as a real process on a free loopback port, for suites that need a server of their own."""
+
 from __future__ import annotations
 
 import os
@@ -25,11 +26,16 @@ class MockServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args]
-        self.log = tempfile.TemporaryFile()   # a pipe nobody reads would fill up and block the server
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **(env or {})}, start_new_session=True)
+        self.log = tempfile.TemporaryFile()  # a pipe nobody reads would fill up and block the server  # noqa: SIM115
+        self.process = subprocess.Popen(
+            command,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
 
-    def wait_ready(self, timeout: float = 30) -> "MockServer":
+    def wait_ready(self, timeout: float = 30) -> MockServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -57,7 +63,7 @@ class MockServer:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")
 
-    def __enter__(self) -> "MockServer":
+    def __enter__(self) -> MockServer:
         return self.wait_ready()
 
     def __exit__(self, *exc) -> None:

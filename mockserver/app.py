@@ -1,4 +1,5 @@
 """create_app(config): the factory. No global app, no global store."""
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,10 @@ from .store import Store
 log = logging.getLogger("abiquo_mock")
 
 DEFAULTS: dict[str, Any] = {
-    "DB_PATH": None,              # None: in memory
-    "SCENARIO": None,             # load this scenario at start (replacing the store); None: keep the store
-    "CONTROL_ENABLED": True,      # the /_mock control API and the request journal
-    "CONTROL_TOKEN": None,        # when set, the control API needs header X-Mock-Token
+    "DB_PATH": None,  # None: in memory
+    "SCENARIO": None,  # load this scenario at start (replacing the store); None: keep the store
+    "CONTROL_ENABLED": True,  # the /_mock control API and the request journal
+    "CONTROL_TOKEN": None,  # when set, the control API needs header X-Mock-Token
     "JOURNAL_SIZE": 10_000,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "FSYNC": True,
@@ -27,14 +28,20 @@ PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
 # Blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
 # until the next write (mockserver/http/answers.py). Name a blueprint here only once that holds for all of it.
 KEPT_ANSWERS = ("general", "infrastructure", "backup", "metadata", "events")
-HTTP_CODES = {400: "GEN-3", 401: "401-UNAUTHORIZED", 403: "403-FORBIDDEN", 404: "404-NOT-FOUND",
-              405: "405-METHOD-NOT-ALLOWED", 406: "406-NOT-ACCEPTABLE", 413: "413-REQUEST-ENTITY-TOO-LARGE",
-              415: "415-UNSUPPORTED-MEDIA-TYPE"}
+HTTP_CODES = {
+    400: "GEN-3",
+    401: "401-UNAUTHORIZED",
+    403: "403-FORBIDDEN",
+    404: "404-NOT-FOUND",
+    405: "405-METHOD-NOT-ALLOWED",
+    406: "406-NOT-ACCEPTABLE",
+    413: "413-REQUEST-ENTITY-TOO-LARGE",
+    415: "415-UNSUPPORTED-MEDIA-TYPE",
+}
 
 
 def error_response(error: AbiquoError) -> Response:
-    response = Response(json.dumps(error.envelope()), status=error.status,
-                        content_type=media.versioned(media.ERRORS))
+    response = Response(json.dumps(error.envelope()), status=error.status, content_type=media.versioned(media.ERRORS))
     response.headers.update(error.headers)
     return response
 
@@ -45,8 +52,10 @@ def store_of(app: Flask | None = None) -> Store:
 
 def _http_error(exc: HTTPException) -> Response:
     code = HTTP_CODES.get(exc.code or 500, "500-INTERNAL-SERVER-ERROR")
-    message = {404: f"The requested resource {request.path} does not exist",
-               405: f"The method {request.method} is not allowed on {request.path}"}.get(exc.code, exc.description)
+    message = {
+        404: f"The requested resource {request.path} does not exist",
+        405: f"The method {request.method} is not allowed on {request.path}",
+    }.get(exc.code, exc.description)
     response = error_response(AbiquoError(code, message, status=exc.code))
     if isinstance(exc, RequestEntityTooLarge):
         response.headers["Connection"] = "close"
@@ -103,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["abiquo_store"] = store
 
     from . import scenarios
+
     scenarios.prepare_store(store, app.config["SCENARIO"])
 
     app.register_error_handler(AbiquoError, error_response)
@@ -114,10 +124,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.after_request(_keep_answer)  # registered first, so it runs after every other after-request hook
 
     from .views import register_all
+
     register_all(app)
     if app.config["CONTROL_ENABLED"]:
         from .control.journal import RequestJournal
         from .control.views import bp as control_bp
+
         app.extensions["abiquo_journal"] = RequestJournal(app.config["JOURNAL_SIZE"])
         app.after_request(_journal)
         app.register_blueprint(control_bp)

@@ -1,4 +1,5 @@
 """abiquo-mock: serve the mock, list its scenarios, and run the contract suites."""
+
 from __future__ import annotations
 
 import os
@@ -68,17 +69,27 @@ def serve(host, port, db, memory, scenario, control, control_token, dev):
         _fail("--db and --memory exclude each other")
     path = None if memory else str(Path(db or DEFAULT_DB))
     loaded = check_scenario(scenario or scenarios.DEFAULT_SCENARIO) if memory else prepare(path, scenario)
-    os.environ.update({"ABIQUO_MOCK_DB": path or "", "ABIQUO_MOCK_SCENARIO": scenario if memory and scenario else "",
-                       "ABIQUO_MOCK_CONTROL": "on" if control else "off",
-                       "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",
-                       "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or ""})
-    click.echo(f"abiquo-mock: serving http://{host}:{port}/api (store: {path or 'memory'}"
-               f"{', scenario ' + (loaded or scenario) if (loaded or scenario) else ''})", err=True)
+    os.environ.update(
+        {
+            "ABIQUO_MOCK_DB": path or "",
+            "ABIQUO_MOCK_SCENARIO": scenario if memory and scenario else "",
+            "ABIQUO_MOCK_CONTROL": "on" if control else "off",
+            "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",
+            "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or "",
+        }
+    )
+    click.echo(
+        f"abiquo-mock: serving http://{host}:{port}/api (store: {path or 'memory'}"
+        f"{', scenario ' + (loaded or scenario) if (loaded or scenario) else ''})",
+        err=True,
+    )
     if dev:
         from .wsgi import app_from_environment
+
         app_from_environment().run(host=host, port=port, threaded=True)
         return
     from .server import run
+
     run(host, port)
 
 

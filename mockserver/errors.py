@@ -3,6 +3,7 @@
 The model raises ``AbiquoError("BC-23")``; the HTTP layer renders it as the Abiquo envelope
 ``{"collection": [{"code", "message"}]}``. Status and default message live here and nowhere else.
 """
+
 from __future__ import annotations
 
 # code -> (HTTP status, default message). Messages follow Abiquo's error catalogue where it is known.
@@ -74,8 +75,9 @@ CATALOGUE: dict[str, tuple[int, str]] = {
 class AbiquoError(Exception):
     """An Abiquo API error: a catalogue code, its status, and a message (the default or a specific one)."""
 
-    def __init__(self, code: str, message: str | None = None, *, status: int | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self, code: str, message: str | None = None, *, status: int | None = None, headers: dict[str, str] | None = None
+    ):
         default_status, default_message = CATALOGUE[code]
         self.code = code
         self.status = status or default_status

@@ -4,6 +4,7 @@ Nothing here is written per route: paths, parameters, media types, status codes 
 ``mockserver.http.api.REGISTRY`` and ``mockserver.http.schemas.MEDIA_SCHEMAS``, so the document cannot
 drift from the views (tests/test_openapi.py checks that every Flask route is described).
 """
+
 from __future__ import annotations
 
 import re
@@ -16,16 +17,37 @@ from .http import media
 from .http.api import BODY_ERRORS, COMMON_ERRORS, REGISTRY, Operation
 from .http.schemas import COLLECTIONS, MEDIA_SCHEMAS
 
-STATUS_TEXT = {200: "OK", 201: "Created", 204: "No content", 400: "Bad request", 401: "Unauthorized",
-               403: "Forbidden", 404: "Not found", 405: "Method not allowed", 406: "Not acceptable",
-               409: "Conflict", 413: "Request body too large", 415: "Unsupported media type"}
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    204: "No content",
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Request body too large",
+    415: "Unsupported media type",
+}
 CONTROL_SCHEMAS = {
-    "Reset": {"type": "object", "additionalProperties": False,
-              "properties": {"scenario": {"type": "string", "description": "a scenario name; default demo"}}},
-    "VirtualMachineState": {"type": "object", "additionalProperties": False, "required": ["state"],
-                            "properties": {"state": {"type": "string", "enum": [
-                                "NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED",
-                                "UNKNOWN"]}}},
+    "Reset": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"scenario": {"type": "string", "description": "a scenario name; default demo"}},
+    },
+    "VirtualMachineState": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["state"],
+        "properties": {
+            "state": {
+                "type": "string",
+                "enum": ["NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED", "UNKNOWN"],
+            }
+        },
+    },
 }
 
 
@@ -37,15 +59,27 @@ def _register_components(spec: APISpec) -> None:
     for name, schema in MEDIA_SCHEMAS.items():
         spec.components.schema(_component(name), schema=schema)
     for collection, item in COLLECTIONS.items():
-        spec.components.schema(_component(collection), {
-            "type": "object", "required": ["links", "collection", "totalSize"], "properties": {
-                "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
-                "collection": {"type": "array", "items": {"$ref": f"#/components/schemas/{_component(item)}"}},
-                "totalSize": {"type": "integer", "minimum": 0}}})
+        spec.components.schema(
+            _component(collection),
+            {
+                "type": "object",
+                "required": ["links", "collection", "totalSize"],
+                "properties": {
+                    "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
+                    "collection": {"type": "array", "items": {"$ref": f"#/components/schemas/{_component(item)}"}},
+                    "totalSize": {"type": "integer", "minimum": 0},
+                },
+            },
+        )
     for name, schema in CONTROL_SCHEMAS.items():
         spec.components.schema(name, schema)
-    spec.components.response("Error", {"description": "An Abiquo error", "content": {
-        media.versioned(media.ERRORS): {"schema": {"$ref": "#/components/schemas/Errors"}}}})
+    spec.components.response(
+        "Error",
+        {
+            "description": "An Abiquo error",
+            "content": {media.versioned(media.ERRORS): {"schema": {"$ref": "#/components/schemas/Errors"}}},
+        },
+    )
     spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
 
 
@@ -54,9 +88,15 @@ def _schema_ref(name: str) -> dict:
 
 
 def _parameters(op: Operation) -> list[dict]:
-    params = [{"name": name, "in": "path", "required": True,
-               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
-              for name in re.findall(r"<(?:\w+:)?(\w+)>", op.rule)]
+    params = [
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+        }
+        for name in re.findall(r"<(?:\w+:)?(\w+)>", op.rule)
+    ]
     if op.paged:
         params += [
             {"name": "startwith", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}},
@@ -100,26 +140,36 @@ def _success(op: Operation) -> dict:
     elif op.produces:
         response["content"] = {media.versioned(op.produces): {"schema": _schema_ref(op.produces)}}
     if op.links:
-        response["links"] = {name: {"operationId": target, "parameters": params}
-                             for name, (target, params) in op.links.items()}
+        response["links"] = {
+            name: {"operationId": target, "parameters": params} for name, (target, params) in op.links.items()
+        }
     return {k: v for k, v in response.items() if v is not None}
 
 
 def _operation(op: Operation) -> dict:
-    doc: dict = {"operationId": op.op_id, "summary": op.summary or op.op_id, "tags": [_tag(op)],
-                 "parameters": _parameters(op), "x-fidelity": op.label,
-                 "responses": {str(op.status): _success(op)}}
+    doc: dict = {
+        "operationId": op.op_id,
+        "summary": op.summary or op.op_id,
+        "tags": [_tag(op)],
+        "parameters": _parameters(op),
+        "x-fidelity": op.label,
+        "responses": {str(op.status): _success(op)},
+    }
     doc["x-abiquo-errors"] = sorted(_error_codes(op))
     for status in sorted(_error_statuses(op)):
         doc["responses"][str(status)] = {"$ref": "#/components/responses/Error"}
     if op.privilege:
         doc["x-privilege"] = op.privilege
     if op.consumes:
-        doc["requestBody"] = {"required": True, "content": {media.versioned(op.consumes): {
-            "schema": _schema_ref(op.consumes)}}}
+        doc["requestBody"] = {
+            "required": True,
+            "content": {media.versioned(op.consumes): {"schema": _schema_ref(op.consumes)}},
+        }
     elif op.request_schema:
-        doc["requestBody"] = {"required": False, "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{op.request_schema}"}}}}
+        doc["requestBody"] = {
+            "required": False,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.request_schema}"}}},
+        }
     if op.path == "/api/version" or op.prefix != "/api":
         doc["security"] = []
     return doc
@@ -135,15 +185,24 @@ def build() -> dict:
     from .views import import_all
 
     import_all()
-    spec = APISpec(title="Abiquo API (backup surface) as served by abiquo-mock", version=media.PRODUCT_VERSION,
-                   openapi_version="3.0.3", plugins=[MarshmallowPlugin()],
-                   info={"description": "Abiquo 3.8.5 backup surface. x-fidelity on each operation says whether "
-                                        "it mirrors a captured exchange (verified), documentation (documented), "
-                                        "or is this project's reconstruction (reconstructed). The control tag "
-                                        "is the mock's own API, not Abiquo's."},
-                   security=[{"basicAuth": []}],
-                   tags=[{"name": "infrastructure"}, {"name": "backup"},
-                         {"name": "control", "description": "The mock's own control API under /_mock"}])
+    spec = APISpec(
+        title="Abiquo API (backup surface) as served by abiquo-mock",
+        version=media.PRODUCT_VERSION,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": "Abiquo 3.8.5 backup surface. x-fidelity on each operation says whether "
+            "it mirrors a captured exchange (verified), documentation (documented), "
+            "or is this project's reconstruction (reconstructed). The control tag "
+            "is the mock's own API, not Abiquo's."
+        },
+        security=[{"basicAuth": []}],
+        tags=[
+            {"name": "infrastructure"},
+            {"name": "backup"},
+            {"name": "control", "description": "The mock's own control API under /_mock"},
+        ],
+    )
     _register_components(spec)
     paths: dict[str, dict] = {}
     for op in REGISTRY:

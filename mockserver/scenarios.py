@@ -4,14 +4,15 @@ A scenario either lists its tables under ``world`` or derives from another scena
 transform (``derive: {from: legacy-3.8, apply: upgrade}``), so that a world produced by code is never
 written by hand.
 """
+
 from __future__ import annotations
 
 import copy
 import importlib
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
@@ -112,8 +113,12 @@ def complete_world(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
 
 def describe(name: str) -> dict:
     document = read(name)
-    return {"name": name, "description": document.get("description", ""), "tags": document.get("tags", []),
-            "integration": document.get("integration", {})}
+    return {
+        "name": name,
+        "description": document.get("description", ""),
+        "tags": document.get("tags", []),
+        "integration": document.get("integration", {}),
+    }
 
 
 def load(store: Store, name: str) -> None:

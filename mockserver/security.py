@@ -1,4 +1,5 @@
 """Users, roles and privileges, as the model sees them (no Flask here)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,15 +8,15 @@ from .errors import AbiquoError
 
 # The privileges the backup surface and the infrastructure it stands on check (Abiquo's names).
 PRIVILEGES = (
-    "PHYS_DC_ENUMERATE",            # see the datacenters, racks and machines of the infrastructure
+    "PHYS_DC_ENUMERATE",  # see the datacenters, racks and machines of the infrastructure
     "PHYS_DC_ALLOW_BACKUP_CONFIG",  # manage datacenter backup properties, policies and legacy configuration
-    "ENTERPRISE_ENUMERATE",         # see every enterprise
-    "ENTERPRISE_ADMINISTER_ALL",    # act on other enterprises: limits, their VMs
-    "USERS_MANAGE_LIMITS",          # create / change enterprise limits (allow and restrict policies)
-    "VAPP_MANAGE_BACKUP",           # change a VM's backup configuration
-    "VAPP_DEFINE_BACKUP_INFO",      # set backup dates and times defined in the VM
-    "VAPP_MANAGE_BACKUP_DISKS",     # choose the disks of a VM backup
-    "VAPP_RESTORE_BACKUP",          # request a restore
+    "ENTERPRISE_ENUMERATE",  # see every enterprise
+    "ENTERPRISE_ADMINISTER_ALL",  # act on other enterprises: limits, their VMs
+    "USERS_MANAGE_LIMITS",  # create / change enterprise limits (allow and restrict policies)
+    "VAPP_MANAGE_BACKUP",  # change a VM's backup configuration
+    "VAPP_DEFINE_BACKUP_INFO",  # set backup dates and times defined in the VM
+    "VAPP_MANAGE_BACKUP_DISKS",  # choose the disks of a VM backup
+    "VAPP_RESTORE_BACKUP",  # request a restore
 )
 
 

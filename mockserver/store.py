@@ -19,6 +19,7 @@ insert/put store a deep copy (a JSON round trip), so docs must be JSON-serialisa
 that raises is rolled back in memory and never reaches the disk. Nested transactions join the outer
 one; if an inner one raises, only the writes inside it are undone.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -146,8 +147,8 @@ class Store:
         self.is_new = True
         self._fsync = fsync
         self._undo: list[tuple[str, int, dict | None]] = []  # (table, id, doc before the write)
-        self._depth = 0                # how deeply transactions are nested
-        self._seq = 0                  # seq of the newest journal record (kept across compactions)
+        self._depth = 0  # how deeply transactions are nested
+        self._seq = 0  # seq of the newest journal record (kept across compactions)
         self._max_id: dict[str, int] = {}  # filled in lazily, kept up to date by _apply
         self._fd: int | None = None
         self._release: Callable[[], None] = lambda: None  # closes _fd (and so drops the flock) once
@@ -179,8 +180,9 @@ class Store:
 
     def find(self, table: str, **equals) -> list[dict]:
         with self.lock:
-            hits = [doc for doc in self._raw(table).values()
-                    if all(doc.get(k, _MISSING) == v for k, v in equals.items())]
+            hits = [
+                doc for doc in self._raw(table).values() if all(doc.get(k, _MISSING) == v for k, v in equals.items())
+            ]
             return sorted(hits, key=_by_id)
 
     def first(self, table: str, **equals) -> dict | None:
@@ -360,7 +362,7 @@ class Store:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(self._fd, view):]
+                view = view[os.write(self._fd, view) :]
             if self._fsync:
                 os.fsync(self._fd)
         except BaseException:
@@ -425,8 +427,10 @@ class Store:
             # replaced, so journal records without it mean someone removed the file. Neither drop
             # them in silence nor build a partial world from them: ask the human.
             if orphans := self._read_journal():
-                raise StoreError(f"{self.path} is missing or empty but {self._journal.name} holds {len(orphans)} "
-                                 "committed writes; restore the store file, or delete the journal to start empty")
+                raise StoreError(
+                    f"{self.path} is missing or empty but {self._journal.name} holds {len(orphans)} "
+                    "committed writes; restore the store file, or delete the journal to start empty"
+                )
             tables, version = _fresh_tables(), SCHEMA_VERSION
         else:
             version = self._check_meta(tables)
@@ -449,8 +453,9 @@ class Store:
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreError(f"{self.path}: already open in another Store or process "
-                             "(the mock must run as a single process)") from None
+            raise StoreError(
+                f"{self.path}: already open in another Store or process (the mock must run as a single process)"
+            ) from None
 
     def _read_snapshot(self):
         try:
@@ -475,8 +480,10 @@ class Store:
         if not _is_id(version):
             raise StoreError(f"{self.path}: store has an invalid schema_version {version!r}")
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path}: store has schema version {version}, written by a newer "
-                             f"abiquo-mock; this one reads up to version {SCHEMA_VERSION}")
+            raise StoreError(
+                f"{self.path}: store has schema version {version}, written by a newer "
+                f"abiquo-mock; this one reads up to version {SCHEMA_VERSION}"
+            )
         return version
 
     def _read_journal(self) -> list[dict]:
@@ -501,7 +508,8 @@ class Store:
             record = json.loads(line)
             ok = _is_id(record["seq"]) and all(
                 isinstance(c["t"], str) and _is_id(c["id"]) and isinstance(c["doc"], (dict, type(None)))
-                for c in record["changes"])
+                for c in record["changes"]
+            )
         except (ValueError, KeyError, TypeError):
             return None
         return record if ok else None

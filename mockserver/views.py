@@ -1,4 +1,5 @@
 """Every blueprint of the API, registered under /api (and the control API under /_mock)."""
+
 from __future__ import annotations
 
 import importlib

@@ -3,6 +3,7 @@
 The CLI validates its arguments and prepares the store before the server starts, then passes what the
 worker needs through the environment (the server imports the app in its own worker process).
 """
+
 from __future__ import annotations
 
 import atexit

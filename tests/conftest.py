@@ -1,4 +1,5 @@
 """Fixtures: an app per test with its own in-memory store, and the same tests over a real server process."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ from flask import g, request_finished
 from mockserver.app import create_app
 
 from .support import HttpApi, InProcessApi, ServerProcess
-
 
 # Which tests answered which operation and error code, for the fidelity table (make fidelity).
 RECORD_COVERAGE = os.environ.get("ABIQUO_MOCK_RECORD_COVERAGE") == "1"
@@ -30,15 +30,16 @@ def _record_coverage(sender, response, **extra):
             _coverage["errors"][error.get("code")].add(test)
 
 
-if RECORD_COVERAGE:   # every app any test builds, whatever its scenario
+if RECORD_COVERAGE:  # every app any test builds, whatever its scenario
     request_finished.connect(_record_coverage, weak=False)
 
 
 def pytest_sessionfinish(session):
     if RECORD_COVERAGE:
         COVERAGE_FILE.parent.mkdir(exist_ok=True)
-        COVERAGE_FILE.write_text(json.dumps({kind: {k: sorted(v) for k, v in found.items()}
-                                             for kind, found in _coverage.items()}, indent=1))
+        COVERAGE_FILE.write_text(
+            json.dumps({kind: {k: sorted(v) for k, v in found.items()} for kind, found in _coverage.items()}, indent=1)
+        )
 
 
 @pytest.fixture

@@ -9,13 +9,14 @@ reaches stdout only after the store call has returned:
     ok del <id>        the delete is committed
 The newest vm is never deleted. So ids are never reused, and the max id always equals I.
 """
+
 import pathlib
 import random
 import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from mockserver.store import Store  # noqa: E402
+from mockserver.store import Store
 
 
 class EagerStore(Store):

@@ -1,4 +1,5 @@
 """One way for tests to talk to the mock, in-process (Flask test client) or over HTTP (a real server)."""
+
 from __future__ import annotations
 
 import base64
@@ -44,9 +45,18 @@ class Api:
     def __init__(self, base: str = ""):
         self.base = base
 
-    def request(self, method: str, path: str, *, user: str | None = "admin", accept: str | None = None,
-                media: str | None = None, body: object = None, raw: bytes | None = None,
-                headers: dict | None = None) -> Answer:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        user: str | None = "admin",
+        accept: str | None = None,
+        media: str | None = None,
+        body: object = None,
+        raw: bytes | None = None,
+        headers: dict | None = None,
+    ) -> Answer:
         sent = dict(headers or {})
         if user is not None:
             sent["Authorization"] = "Basic " + base64.b64encode(f"{user}:{USERS.get(user, 'x')}".encode()).decode()
@@ -108,11 +118,12 @@ def contract_errors(media: str, document: object) -> list[str]:
     return [error.message for error in _contract_validator(media).iter_errors(document)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _contract_validator(media: str):
     import jsonschema_rs
 
     from mockserver.openapi import _component, build
 
-    return jsonschema_rs.Draft4Validator({"components": build()["components"],
-                                          "$ref": f"#/components/schemas/{_component(media)}"})
+    return jsonschema_rs.Draft4Validator(
+        {"components": build()["components"], "$ref": f"#/components/schemas/{_component(media)}"}
+    )

@@ -1,5 +1,6 @@
 """Abiquo's own Python client (PyPI abiquo-api) against the mock served as a real process: what a script
 written for the real API does must work here unchanged."""
+
 from __future__ import annotations
 
 import json
@@ -68,11 +69,12 @@ def test_a_policy_is_edited_through_its_edit_link(abiquo, live_server):
     if not _served(live_server, POLICY, "put"):
         pytest.skip(f"PUT {POLICY} is not in /api/openapi.json")
     status, policies = abiquo.admin.datacenters(1).backuppolicies.get(
-        headers={"Accept": "application/vnd.abiquo.backuppolicies+json"})
+        headers={"Accept": "application/vnd.abiquo.backuppolicies+json"}
+    )
     assert status == 200
     silver = next(p for p in policies if p.code == "SILVER")
     silver.description = "Weekly snapshot, edited by a script"
-    status, edited = silver.put()                      # Content-Type: the edit link's type; links sent back
+    status, edited = silver.put()  # Content-Type: the edit link's type; links sent back
     assert status == 200, edited.json if edited else None
     assert edited.description == "Weekly snapshot, edited by a script"
     status, again = edited.refresh()
@@ -82,15 +84,26 @@ def test_a_policy_is_edited_through_its_edit_link(abiquo, live_server):
 def test_a_vms_metadata_is_rewritten(abiquo, live_server):
     if not _served(live_server, METADATA, "put"):
         pytest.skip(f"PUT {METADATA} is not in /api/openapi.json")
-    status, vm = abiquo.cloud.virtualdatacenters(1).virtualappliances(1).virtualmachines(1).get(
-        headers={"Accept": "application/vnd.abiquo.virtualmachine+json"})
+    status, vm = (
+        abiquo.cloud.virtualdatacenters(1)
+        .virtualappliances(1)
+        .virtualmachines(1)
+        .get(headers={"Accept": "application/vnd.abiquo.virtualmachine+json"})
+    )
     assert status == 200
     status, metadata = vm.follow("metadata").get()
     assert status == 200
     document = metadata.json
     document["metadata"]["backupResults"]["results"].append(
-        {"id": "bk-1-2", "status": "progress", "name": "complete-daily", "type": "complete", "size": 0,
-         "date": "2026/11/21 00:00:00 +0000"})
+        {
+            "id": "bk-1-2",
+            "status": "progress",
+            "name": "complete-daily",
+            "type": "complete",
+            "size": 0,
+            "date": "2026/11/21 00:00:00 +0000",
+        }
+    )
     document["metadata"]["key1"] = "value1"
     link = next(link for link in vm.json["links"] if link["rel"] == "metadata")
     status, stored = vm.follow("metadata").put(headers={"Content-Type": link["type"]}, data=json.dumps(document))

@@ -2,6 +2,7 @@
 keep the binding invariants: no VM bound to a deleted or restricted policy, server-written
 ``backupSchedule.policies`` equal to the sorted bound codes, no second policy bound where multiple policies
 are off, and a refused request changes nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,11 +13,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from mockserver.app import create_app
 from tests.support import InProcessApi
 
-CONFIGURATIONS = [{"type": "COMPLETE", "period": "DAILY", "time": "01:00:00 +0000"},
-                  {"type": "COMPLETE", "period": "MONTHLY", "time": "NOT_APPLY"},
-                  {"type": "FILESYSTEM", "period": "WEEKLY_PLANNED", "days": "NOT_APPLY", "time": "NOT_APPLY"},
-                  {"type": "SNAPSHOT", "period": "WEEKLY_PLANNED", "days": ["MONDAY"]}]
-VMS = {1: (1, 1), 2: (1, 1), 3: (1, 1), 4: (2, 2), 5: (2, 2), 6: (3, 3), 7: (4, 4)}   # vm -> (vdc, vapp)
+CONFIGURATIONS = [
+    {"type": "COMPLETE", "period": "DAILY", "time": "01:00:00 +0000"},
+    {"type": "COMPLETE", "period": "MONTHLY", "time": "NOT_APPLY"},
+    {"type": "FILESYSTEM", "period": "WEEKLY_PLANNED", "days": "NOT_APPLY", "time": "NOT_APPLY"},
+    {"type": "SNAPSHOT", "period": "WEEKLY_PLANNED", "days": ["MONDAY"]},
+]
+VMS = {1: (1, 1), 2: (1, 1), 3: (1, 1), 4: (2, 2), 5: (2, 2), 6: (3, 3), 7: (4, 4)}  # vm -> (vdc, vapp)
 USERS = ["admin", "entadmin", "user"]
 
 
@@ -39,11 +42,20 @@ class BackupBindings(RuleBasedStateMachine):
             assert self.store.dump() == before, f"{method} {path} refused {answer.codes} but changed the store"
         return answer
 
-    @rule(dc=st.sampled_from([1, 2]), code=st.sampled_from(["NEW1", "NEW2", "GOLD"]),
-          configurations=st.lists(st.sampled_from(CONFIGURATIONS), min_size=1, max_size=3, unique_by=lambda c: (c["type"], c["period"])))
+    @rule(
+        dc=st.sampled_from([1, 2]),
+        code=st.sampled_from(["NEW1", "NEW2", "GOLD"]),
+        configurations=st.lists(
+            st.sampled_from(CONFIGURATIONS), min_size=1, max_size=3, unique_by=lambda c: (c["type"], c["period"])
+        ),
+    )
     def create_policy(self, dc, code, configurations):
-        self._request("POST", f"/api/admin/datacenters/{dc}/backuppolicies", media="backuppolicy",
-                      body={"code": code, "name": code, "backupConfigurations": configurations})
+        self._request(
+            "POST",
+            f"/api/admin/datacenters/{dc}/backuppolicies",
+            media="backuppolicy",
+            body={"code": code, "name": code, "backupConfigurations": configurations},
+        )
 
     @rule(index=st.integers(0, 10))
     def delete_policy(self, index):
@@ -60,26 +72,45 @@ class BackupBindings(RuleBasedStateMachine):
             return
         policy = policies[index % len(policies)]
         body = self.api.get(f"/api/admin/enterprises/{limit['enterprise']}/limits/{limit_id}").json
-        links = [l for l in body["links"] if not (l["rel"] == "backuppolicy" and l["href"].endswith(f"/{policy['id']}"))]
+        mine = f"/{policy['id']}"
+        links = [link for link in body["links"] if not (link["rel"] == "backuppolicy" and link["href"].endswith(mine))]
         if allow:
-            links.append({"rel": "backuppolicy",
-                          "href": f"http://localhost/api/admin/datacenters/{policy['datacenter']}/backuppolicies/{policy['id']}"})
-        self._request("PUT", f"/api/admin/enterprises/{limit['enterprise']}/limits/{limit_id}", media="limit",
-                      body={**body, "links": links})
+            links.append(
+                {
+                    "rel": "backuppolicy",
+                    "href": f"http://localhost/api/admin/datacenters/{policy['datacenter']}/backuppolicies/{policy['id']}",
+                }
+            )
+        self._request(
+            "PUT",
+            f"/api/admin/enterprises/{limit['enterprise']}/limits/{limit_id}",
+            media="limit",
+            body={**body, "links": links},
+        )
 
     @rule(dc=st.sampled_from([1, 2]), values=st.tuples(st.booleans(), st.booleans(), st.booleans()))
     def change_properties(self, dc, values):
-        body = dict(zip(("multipleRestore", "multiplePolicies", "updateWhileDeployed"), values))
-        self._request("PUT", f"/api/admin/datacenters/{dc}/backupproperties", media="backupdatacenterproperties",
-                      body=body)
+        body = dict(zip(("multipleRestore", "multiplePolicies", "updateWhileDeployed"), values, strict=False))
+        self._request(
+            "PUT", f"/api/admin/datacenters/{dc}/backupproperties", media="backupdatacenterproperties", body=body
+        )
 
-    @rule(vm=st.sampled_from([3, 3, 5, 2, 4, 6]), user=st.sampled_from(USERS), data=st.data(),
-          with_disks=st.booleans(), unknown_code=st.sampled_from([False, False, False, True]))
+    @rule(
+        vm=st.sampled_from([3, 3, 5, 2, 4, 6]),
+        user=st.sampled_from(USERS),
+        data=st.data(),
+        with_disks=st.booleans(),
+        unknown_code=st.sampled_from([False, False, False, True]),
+    )
     def put_metadata(self, vm, user, data, with_disks, unknown_code):
         """Bindings to policies of the VM's datacenter (allowed or not), with the values a client would send."""
         dc = self.store.get("virtualmachines", vm)["datacenter"]
         policies = self.store.find("backuppolicies", datacenter=dc)
-        chosen = data.draw(st.lists(st.sampled_from(policies), min_size=1, max_size=2, unique_by=lambda p: p["id"])) if policies else []
+        chosen = (
+            data.draw(st.lists(st.sampled_from(policies), min_size=1, max_size=2, unique_by=lambda p: p["id"]))
+            if policies
+            else []
+        )
         policy_bindings, schedule = {}, {}
         for policy in chosen:
             configuration = data.draw(st.sampled_from(policy["backupConfigurations"]))
@@ -87,8 +118,13 @@ class BackupBindings(RuleBasedStateMachine):
             policy_bindings.setdefault(backup_type, {})[granularity] = "NOPE" if unknown_code else policy["code"]
             schedule.setdefault(backup_type, {})[granularity] = self._entry(configuration, with_disks)
         multiple_before = self._properties(vm)["multiplePolicies"]
-        answer = self._request("PUT", self._path(vm), user=user, media="metadata", body={
-            "links": [], "metadata": {"policyBindings": policy_bindings, "backupSchedule": schedule}})
+        answer = self._request(
+            "PUT",
+            self._path(vm),
+            user=user,
+            media="metadata",
+            body={"links": [], "metadata": {"policyBindings": policy_bindings, "backupSchedule": schedule}},
+        )
         if answer.status == 200 and not multiple_before:
             assert len(bound_codes(answer.json["metadata"])) <= 1
 
@@ -97,7 +133,8 @@ class BackupBindings(RuleBasedStateMachine):
         entry = {}
         if "time" not in configuration:
             entry["time"] = {"HOURLY": "3", "DEFINED_HOUR": "2027/01/01 01:00:00 +0000"}.get(
-                configuration["period"], "01:00:00 +0000")
+                configuration["period"], "01:00:00 +0000"
+            )
         if configuration["period"] == "WEEKLY_PLANNED" and "days" not in configuration:
             entry["monday"] = "true"
         if with_disks and configuration["type"] != "FILESYSTEM":
@@ -134,5 +171,6 @@ class BackupBindings(RuleBasedStateMachine):
 
 
 TestBackupBindings = pytest.mark.slow(BackupBindings.TestCase)
-TestBackupBindings.settings = settings(max_examples=40, stateful_step_count=20, deadline=None, derandomize=True,
-                                       suppress_health_check=list(HealthCheck))
+TestBackupBindings.settings = settings(
+    max_examples=40, stateful_step_count=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)

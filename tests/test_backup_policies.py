@@ -1,5 +1,6 @@
 """Backup policies of a datacenter (spec §4): the administrator's CRUD, every rule of the table, and what a
 tenant sees through its limit."""
+
 from __future__ import annotations
 
 import copy
@@ -11,7 +12,9 @@ from .support import contract_errors
 POLICIES = "/api/admin/datacenters/1/backuppolicies"
 MEDIA = "backuppolicy"
 PLATINUM = {
-    "code": "PLATINUM", "name": "Platinum", "description": "Everything, every way",
+    "code": "PLATINUM",
+    "name": "Platinum",
+    "description": "Everything, every way",
     "backupConfigurations": [
         {"type": "complete", "period": "daily", "time": "22:00:00 +0100"},
         {"type": "Complete", "period": "Hourly", "time": "4"},
@@ -27,7 +30,7 @@ def _codes(answer) -> list[str]:
 
 
 def _rels(document) -> dict:
-    return {l["rel"]: l["href"] for l in document["links"]}
+    return {link["rel"]: link["href"] for link in document["links"]}
 
 
 def _pair(configuration: dict) -> tuple:
@@ -40,24 +43,28 @@ def _with_configuration(**configuration) -> dict:
 
 # --- reading ---------------------------------------------------------------------------------------------
 
+
 def test_the_administrator_lists_the_policies_of_a_datacenter_by_name(api):
     answer = api.get(POLICIES)
     assert answer.status == 200
     assert answer.headers["content-type"] == "application/vnd.abiquo.backuppolicies+json; version=3.8"
     assert answer.json["totalSize"] == 3
-    assert _codes(answer) == ["NAFS", "GOLD", "SILVER"]     # names: Filesystem…, Gold, Silver
+    assert _codes(answer) == ["NAFS", "GOLD", "SILVER"]  # names: Filesystem…, Gold, Silver
     assert contract_errors("backuppolicies", answer.json) == []
     assert _codes(api.get("/api/admin/datacenters/2/backuppolicies")) == ["BRONZE"]
 
 
-@pytest.mark.parametrize("query, codes", [
-    ("by=code", ["GOLD", "NAFS", "SILVER"]),
-    ("by=id&asc=false", ["SILVER", "NAFS", "GOLD"]),
-    ("has=gol", ["GOLD"]),
-    ("has=nafs", ["NAFS"]),        # matches the code
-    ("has=backup+system", ["NAFS"]),  # matches the name
-    ("by=code&limit=1&startwith=1", ["NAFS"]),
-])
+@pytest.mark.parametrize(
+    "query, codes",
+    [
+        ("by=code", ["GOLD", "NAFS", "SILVER"]),
+        ("by=id&asc=false", ["SILVER", "NAFS", "GOLD"]),
+        ("has=gol", ["GOLD"]),
+        ("has=nafs", ["NAFS"]),  # matches the code
+        ("has=backup+system", ["NAFS"]),  # matches the name
+        ("by=code&limit=1&startwith=1", ["NAFS"]),
+    ],
+)
 def test_the_list_sorts_filters_and_pages(api, query, codes):
     assert _codes(api.get(f"{POLICIES}?{query}")) == codes
 
@@ -66,24 +73,29 @@ def test_a_policy_reads_with_its_links_and_canonical_configurations(api):
     answer = api.get(f"{POLICIES}/2")
     assert answer.status == 200
     assert answer.json["backupConfigurations"] == [
-        {"type": "FILESYSTEM", "period": "WEEKLY_PLANNED", "time": "NOT_APPLY", "days": "NOT_APPLY"}]
+        {"type": "FILESYSTEM", "period": "WEEKLY_PLANNED", "time": "NOT_APPLY", "days": "NOT_APPLY"}
+    ]
     assert _rels(answer.json)["edit"].endswith(f"{POLICIES}/2")
     assert _rels(answer.json)["datacenter"].endswith("/api/admin/datacenters/1")
     assert contract_errors("backuppolicy", answer.json) == []
 
 
-@pytest.mark.parametrize("path, code", [
-    (f"{POLICIES}/99", "BC-23"),
-    (f"{POLICIES}/4", "BC-23"),                      # BRONZE belongs to datacenter 2
-    ("/api/admin/datacenters/9/backuppolicies", "DC-0"),
-    ("/api/admin/datacenters/9/backuppolicies/1", "DC-0"),
-])
+@pytest.mark.parametrize(
+    "path, code",
+    [
+        (f"{POLICIES}/99", "BC-23"),
+        (f"{POLICIES}/4", "BC-23"),  # BRONZE belongs to datacenter 2
+        ("/api/admin/datacenters/9/backuppolicies", "DC-0"),
+        ("/api/admin/datacenters/9/backuppolicies/1", "DC-0"),
+    ],
+)
 def test_unknown_policies_and_datacenters_are_404(api, path, code):
     answer = api.get(path)
     assert (answer.status, answer.codes) == (404, [code])
 
 
 # --- creating, changing, deleting ----------------------------------------------------------------------
+
 
 def test_create_answers_201_in_upper_case_and_the_policy_reads_back(api):
     answer = api.post(POLICIES, PLATINUM, media=MEDIA)
@@ -95,7 +107,7 @@ def test_create_answers_201_in_upper_case_and_the_policy_reads_back(api):
         {"type": "COMPLETE", "period": "HOURLY", "time": "4"},
         {"type": "SNAPSHOT", "period": "WEEKLY_PLANNED", "time": "03:00:00 +0000", "days": ["MONDAY", "THURSDAY"]},
         {"type": "SNAPSHOT", "period": "DEFINED_HOUR", "date": "2026/12/24", "time": "23:00:00 +0000"},
-        {"type": "FILESYSTEM", "period": "MONTHLY"},       # time absent: defined in the VM
+        {"type": "FILESYSTEM", "period": "MONTHLY"},  # time absent: defined in the VM
     ]
     assert _rels(created)["edit"].endswith(f"{POLICIES}/{created['id']}")
     assert api.get(f"{POLICIES}/{created['id']}").json == created
@@ -104,20 +116,28 @@ def test_create_answers_201_in_upper_case_and_the_policy_reads_back(api):
 
 def test_not_apply_is_accepted_in_any_case_and_served_upper_case(api):
     body = _with_configuration(type="filesystem", period="weekly_planned", time="not_apply", days="Not_Apply")
-    body["backupConfigurations"].append({"type": "snapshot", "period": "defined_hour", "date": "not_apply",
-                                         "time": "NOT_APPLY"})
+    body["backupConfigurations"].append(
+        {"type": "snapshot", "period": "defined_hour", "date": "not_apply", "time": "NOT_APPLY"}
+    )
     body["backupConfigurations"].append({"type": "complete", "period": "hourly", "time": "not_apply"})
     created = api.post(POLICIES, body, media=MEDIA).json
-    expected = [{"type": "FILESYSTEM", "period": "WEEKLY_PLANNED", "time": "NOT_APPLY", "days": "NOT_APPLY"},
-                {"type": "SNAPSHOT", "period": "DEFINED_HOUR", "date": "NOT_APPLY", "time": "NOT_APPLY"},
-                {"type": "COMPLETE", "period": "HOURLY", "time": "NOT_APPLY"}]
+    expected = [
+        {"type": "FILESYSTEM", "period": "WEEKLY_PLANNED", "time": "NOT_APPLY", "days": "NOT_APPLY"},
+        {"type": "SNAPSHOT", "period": "DEFINED_HOUR", "date": "NOT_APPLY", "time": "NOT_APPLY"},
+        {"type": "COMPLETE", "period": "HOURLY", "time": "NOT_APPLY"},
+    ]
     assert created["backupConfigurations"] == expected
     assert api.get(f"{POLICIES}/{created['id']}").json["backupConfigurations"] == expected
 
 
 def test_the_description_is_optional_and_the_links_of_the_body_are_ignored(api):
-    body = {"code": "bp1", "name": "namebp1", "backupConfigurations": [], "id": 77,
-            "links": [{"rel": "edit", "href": "http://elsewhere/api/admin/datacenters/2/backuppolicies/4"}]}
+    body = {
+        "code": "bp1",
+        "name": "namebp1",
+        "backupConfigurations": [],
+        "id": 77,
+        "links": [{"rel": "edit", "href": "http://elsewhere/api/admin/datacenters/2/backuppolicies/4"}],
+    }
     created = api.post(POLICIES, body, media=MEDIA).json
     assert created["code"] == "bp1" and created["description"] == "" and created["backupConfigurations"] == []
     assert _rels(created)["edit"].endswith(f"{POLICIES}/{created['id']}")
@@ -130,8 +150,7 @@ def test_put_replaces_name_description_and_configurations(api):
     answer = api.put(f"{POLICIES}/3", silver, media=MEDIA)
     assert answer.status == 200, answer.text
     assert answer.json["name"] == "Silver plus"
-    assert answer.json["backupConfigurations"][-1] == {"type": "SNAPSHOT", "period": "DAILY",
-                                                       "time": "01:00:00 +0000"}
+    assert answer.json["backupConfigurations"][-1] == {"type": "SNAPSHOT", "period": "DAILY", "time": "01:00:00 +0000"}
     assert api.get(f"{POLICIES}/3").json == answer.json
 
 
@@ -157,7 +176,7 @@ def test_delete_answers_204_and_the_policy_is_gone_and_no_longer_allowed(api):
     assert api.delete(f"{POLICIES}/3").status == 204
     assert api.get(f"{POLICIES}/3").codes == ["BC-23"]
     limit = api.get("/api/admin/enterprises/1/limits/1").json
-    allowed = [l["href"].rsplit("/", 1)[1] for l in limit["links"] if l["rel"] == "backuppolicy"]
+    allowed = [link["href"].rsplit("/", 1)[1] for link in limit["links"] if link["rel"] == "backuppolicy"]
     assert allowed == ["1", "2"]
 
 
@@ -188,9 +207,18 @@ RULES = [
     ({"code": "D", "name": "D", "description": 5, "backupConfigurations": []}, 400, "GEN-2"),
     ({"code": "U", "name": "U", "backupConfigurations": [], "retention": 3}, 400, "GEN-2"),
     ({"code": "GOLD", "name": "Duplicate", "backupConfigurations": []}, 409, "BC-24"),
-    ({"code": "TWICE", "name": "Twice", "backupConfigurations": [
-        {"type": "COMPLETE", "period": "DAILY"}, {"type": "complete", "period": "daily", "time": "NOT_APPLY"}]},
-     400, "BC-30"),
+    (
+        {
+            "code": "TWICE",
+            "name": "Twice",
+            "backupConfigurations": [
+                {"type": "COMPLETE", "period": "DAILY"},
+                {"type": "complete", "period": "daily", "time": "NOT_APPLY"},
+            ],
+        },
+        400,
+        "BC-30",
+    ),
     (_with_configuration(period="DAILY"), 400, "BC-33"),
     (_with_configuration(type="COMPLETE"), 400, "BC-33"),
     (_with_configuration(type=None, period="DAILY"), 400, "BC-33"),
@@ -235,24 +263,40 @@ def test_create_refuses_by_rule_and_changes_nothing(inproc, store, body, status,
     assert store.dump() == before
 
 
-@pytest.mark.parametrize("body, status, code", [r for r in RULES if r[2] not in ("BC-24", "BC-30")],
-                         ids=[i for i in RULE_IDS if not i.startswith(("BC-24", "BC-30"))])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [r for r in RULES if r[2] not in ("BC-24", "BC-30")],
+    ids=[i for i in RULE_IDS if not i.startswith(("BC-24", "BC-30"))],
+)
 def test_the_contract_refuses_what_the_server_refuses_for_its_shape(inproc, body, status, code):
     assert contract_errors("backuppolicy", body) != []
 
 
 def test_the_contract_accepts_the_bodies_the_server_accepts(inproc):
     body = _with_configuration(type="filesystem", period="weekly_planned", time="not_apply", days="Not_Apply")
-    for accepted in (PLATINUM, body, {**PLATINUM, "backupConfigurations": [
-            {"type": "Complete", "period": "Hourly", "time": "0004"},
-            {"type": "snapshot", "period": "defined_hour", "date": "2028/02/28"}]}):
+    for accepted in (
+        PLATINUM,
+        body,
+        {
+            **PLATINUM,
+            "backupConfigurations": [
+                {"type": "Complete", "period": "Hourly", "time": "0004"},
+                {"type": "snapshot", "period": "defined_hour", "date": "2028/02/28"},
+            ],
+        },
+    ):
         assert contract_errors("backuppolicy", accepted) == []
-        assert inproc.post(POLICIES, {**accepted, "code": f"C{len(inproc.get(POLICIES).json['collection'])}"},
-                           media=MEDIA).status == 201
+        assert (
+            inproc.post(
+                POLICIES, {**accepted, "code": f"C{len(inproc.get(POLICIES).json['collection'])}"}, media=MEDIA
+            ).status
+            == 201
+        )
 
 
-@pytest.mark.parametrize("body, status, code", [r for r in RULES if r[2] != "BC-24"],
-                         ids=[i for i in RULE_IDS if not i.startswith("BC-24")])
+@pytest.mark.parametrize(
+    "body, status, code", [r for r in RULES if r[2] != "BC-24"], ids=[i for i in RULE_IDS if not i.startswith("BC-24")]
+)
 def test_update_refuses_by_rule_and_changes_nothing(inproc, store, body, status, code):
     before = store.dump()
     answer = inproc.put(f"{POLICIES}/3", copy.deepcopy(body), media=MEDIA)
@@ -260,11 +304,14 @@ def test_update_refuses_by_rule_and_changes_nothing(inproc, store, body, status,
     assert store.dump() == before
 
 
-@pytest.mark.parametrize("change, status, code", [
-    ({"code": "NAFS"}, 409, "BC-24"),
-    ({"code": "GOLDEN"}, 409, "BC-29"),
-    ({"backupConfigurations": []}, 409, "BC-29"),
-])
+@pytest.mark.parametrize(
+    "change, status, code",
+    [
+        ({"code": "NAFS"}, 409, "BC-24"),
+        ({"code": "GOLDEN"}, 409, "BC-29"),
+        ({"backupConfigurations": []}, 409, "BC-29"),
+    ],
+)
 def test_update_of_a_code_or_of_a_bound_policy_is_refused_without_change(inproc, store, change, status, code):
     before = store.dump()
     gold = inproc.get(f"{POLICIES}/1").json
@@ -275,7 +322,7 @@ def test_update_of_a_code_or_of_a_bound_policy_is_refused_without_change(inproc,
 
 def test_refused_deletes_and_unknown_ids_change_nothing(inproc, store):
     before = store.dump()
-    assert inproc.delete(f"{POLICIES}/2").codes == ["BC-25"]        # NAFS: bound by web-02
+    assert inproc.delete(f"{POLICIES}/2").codes == ["BC-25"]  # NAFS: bound by web-02
     assert inproc.delete(f"{POLICIES}/99").codes == ["BC-23"]
     assert inproc.put(f"{POLICIES}/99", PLATINUM, media=MEDIA).codes == ["BC-23"]
     assert inproc.post("/api/admin/datacenters/9/backuppolicies", PLATINUM, media=MEDIA).codes == ["DC-0"]
@@ -284,11 +331,14 @@ def test_refused_deletes_and_unknown_ids_change_nothing(inproc, store):
 
 # --- privileges and the tenant's view ------------------------------------------------------------------
 
+
 def test_only_a_backup_configuration_manager_may_write_policies(api):
-    for answer in (api.post(POLICIES, PLATINUM, media=MEDIA, user="entadmin"),
-                   api.put(f"{POLICIES}/3", PLATINUM, media=MEDIA, user="entadmin"),
-                   api.delete(f"{POLICIES}/3", user="entadmin"),
-                   api.get(POLICIES, user="entadmin")):
+    for answer in (
+        api.post(POLICIES, PLATINUM, media=MEDIA, user="entadmin"),
+        api.put(f"{POLICIES}/3", PLATINUM, media=MEDIA, user="entadmin"),
+        api.delete(f"{POLICIES}/3", user="entadmin"),
+        api.get(POLICIES, user="entadmin"),
+    ):
         assert (answer.status, answer.codes) == (403, ["403-FORBIDDEN"])
     assert api.get(POLICIES).json["totalSize"] == 3
 
@@ -301,7 +351,7 @@ def test_a_tenant_sees_exactly_the_policies_allowed_to_its_enterprise(api):
     assert _rels(gold)["edit"].endswith("/api/cloud/locations/1/backuppolicies/1")
     assert _rels(gold)["datacenter"].endswith("/api/cloud/locations/1")
     assert api.get("/api/cloud/locations/1/backuppolicies/1", user="user").json == gold
-    refused = api.get("/api/cloud/locations/1/backuppolicies/3", user="user")      # SILVER: not allowed
+    refused = api.get("/api/cloud/locations/1/backuppolicies/3", user="user")  # SILVER: not allowed
     assert (refused.status, refused.codes) == (404, ["BC-23"])
 
 

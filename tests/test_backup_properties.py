@@ -1,4 +1,5 @@
 """Datacenter backup properties (spec §3): read, replace, the tenant's view, and every refusal."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,7 +16,7 @@ def _values(answer) -> dict:
 
 
 def _rels(answer) -> dict:
-    return {l["rel"]: l["href"] for l in answer.json["links"]}
+    return {link["rel"]: link["href"] for link in answer.json["links"]}
 
 
 def test_an_administrator_reads_the_properties_of_a_datacenter(api):
@@ -49,16 +50,20 @@ def test_the_answer_of_a_get_can_be_put_back_unchanged(api):
     assert api.put(ADMIN_PATH, before, media=MEDIA).json == before
 
 
-@pytest.mark.parametrize("body", [
-    {"multipleRestore": True, "multiplePolicies": True},                              # one missing
-    {"multipleRestore": "true", "multiplePolicies": True, "updateWhileDeployed": True},  # text, not boolean
-    {"multipleRestore": 1, "multiplePolicies": True, "updateWhileDeployed": True},       # number
-    {"multipleRestore": None, "multiplePolicies": True, "updateWhileDeployed": True},
-    {**ALL_ON, "multipleBackups": True},                                                 # unknown field
-    {**ALL_ON, "links": "none"},
-    {**ALL_ON, "links": None},
-    [True, True, True],
-], ids=["missing", "text", "number", "null", "unknown-field", "bad-links", "null-links", "not-an-object"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"multipleRestore": True, "multiplePolicies": True},  # one missing
+        {"multipleRestore": "true", "multiplePolicies": True, "updateWhileDeployed": True},  # text, not boolean
+        {"multipleRestore": 1, "multiplePolicies": True, "updateWhileDeployed": True},  # number
+        {"multipleRestore": None, "multiplePolicies": True, "updateWhileDeployed": True},
+        {**ALL_ON, "multipleBackups": True},  # unknown field
+        {**ALL_ON, "links": "none"},
+        {**ALL_ON, "links": None},
+        [True, True, True],
+    ],
+    ids=["missing", "text", "number", "null", "unknown-field", "bad-links", "null-links", "not-an-object"],
+)
 def test_an_invalid_document_is_refused_and_changes_nothing(inproc, store, body):
     assert contract_errors(MEDIA, body) != []
     before = store.dump()
@@ -98,8 +103,11 @@ def test_a_location_without_a_limit_is_404_for_the_tenant(api):
 def test_multiple_policies_cannot_be_switched_off_while_a_vm_uses_several(inproc, store):
     # In demo, web-02 in Barcelona is bound to GOLD and NAFS.
     before = store.dump()
-    answer = inproc.put("/api/admin/datacenters/1/backupproperties", media="backupdatacenterproperties",
-                        body={"multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": False})
+    answer = inproc.put(
+        "/api/admin/datacenters/1/backupproperties",
+        media="backupdatacenterproperties",
+        body={"multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": False},
+    )
     assert (answer.status, answer.codes) == (409, ["BC-27"])
     assert "web-02" in answer.json["collection"][0]["message"]
     assert store.dump() == before

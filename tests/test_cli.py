@@ -1,4 +1,5 @@
 """The abiquo-mock command: listing scenarios, refusing bad arguments in one line, serving a store file."""
+
 from __future__ import annotations
 
 import os
@@ -31,12 +32,15 @@ def test_scenarios_lists_every_scenario_with_its_tags():
     assert next(line for line in lines if line.startswith("demo ")).endswith("[integration]")
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--scenario", "no-such-world"], "abiquo-mock: there is no scenario 'no-such-world' (known: demo, "),
-    (["--memory", "--scenario", "no-such-world"], "abiquo-mock: there is no scenario 'no-such-world' (known: "),
-    (["--db", "store.json", "--memory"], "abiquo-mock: --db and --memory exclude each other"),
-    (["--db", "corrupt.json"], "abiquo-mock: corrupt.json: not a JSON file"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--scenario", "no-such-world"], "abiquo-mock: there is no scenario 'no-such-world' (known: demo, "),
+        (["--memory", "--scenario", "no-such-world"], "abiquo-mock: there is no scenario 'no-such-world' (known: "),
+        (["--db", "store.json", "--memory"], "abiquo-mock: --db and --memory exclude each other"),
+        (["--db", "corrupt.json"], "abiquo-mock: corrupt.json: not a JSON file"),
+    ],
+)
 def test_serve_refuses_bad_arguments_in_one_line(tmp_path, monkeypatch, arguments, message):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "corrupt.json").write_text('{"virtualmachines": {"1": ')
@@ -47,7 +51,7 @@ def test_serve_refuses_bad_arguments_in_one_line(tmp_path, monkeypatch, argument
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     assert (tmp_path / "corrupt.json").read_text() == '{"virtualmachines": {"1": '  # left as it was
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.json"]          # and nothing added beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.json"]  # and nothing added beside it
 
 
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
@@ -63,9 +67,9 @@ def test_serve_answers_and_stops_cleanly(how):
 
 @pytest.mark.slow
 def test_serve_stops_on_ctrl_c_in_a_terminal():
-    for _ in range(3):                                 # a lost race used to hang the shutdown: give it chances
+    for _ in range(3):  # a lost race used to hang the shutdown: give it chances
         server = ServerProcess("--memory").wait_ready()
-        os.killpg(server.process.pid, signal.SIGINT)   # a terminal signals the whole foreground group
+        os.killpg(server.process.pid, signal.SIGINT)  # a terminal signals the whole foreground group
         try:
             assert server.process.wait(8) == 0
         finally:
@@ -93,12 +97,27 @@ def test_a_new_store_file_starts_from_demo_an_existing_one_is_kept_and_scenario_
 
 # ---------------------------------------------------------------------------------------------- contract
 
+
 def test_contract_integration_prints_the_table_writes_junit_and_exits_with_the_verdict(tmp_path):
     connector = Path(__file__).resolve().parent.parent / "examples" / "connectors" / "bad_status_connector.py"
     junit = tmp_path / "integration.xml"
 
-    result = CliRunner().invoke(main, ["contract", "integration", "--command", f"{sys.executable} {connector}",
-                                       "--scenario", "demo", "--timeout", "30", "--report", "junit", str(junit)])
+    result = CliRunner().invoke(
+        main,
+        [
+            "contract",
+            "integration",
+            "--command",
+            f"{sys.executable} {connector}",
+            "--scenario",
+            "demo",
+            "--timeout",
+            "30",
+            "--report",
+            "junit",
+            str(junit),
+        ],
+    )
 
     assert result.exit_code == 1, result.output
     assert "demo      valid-results           FAIL" in result.output
@@ -114,15 +133,35 @@ def test_contract_integration_needs_a_command():
 
 def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(monkeypatch):
     import contracts.provider
+
     calls = []
     monkeypatch.setattr(contracts.provider, "run", lambda url, **kw: calls.append((url, kw)) or 3)
 
-    result = CliRunner().invoke(main, ["contract", "provider", "--url", "http://abiquo.example/api", "--seed", "7",
-                                       "--max-examples", "5", "--report", "junit", "out.xml"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "contract",
+            "provider",
+            "--url",
+            "http://abiquo.example/api",
+            "--seed",
+            "7",
+            "--max-examples",
+            "5",
+            "--report",
+            "junit",
+            "out.xml",
+        ],
+    )
 
     assert result.exit_code == 3
-    (url, options), = calls
+    ((url, options),) = calls
     assert url == "http://abiquo.example/api"
     assert {k: options[k] for k in ("user", "password", "seed", "max_examples", "report_junit", "in_process")} == {
-        "user": "admin", "password": "xabiquo", "seed": 7, "max_examples": 5, "report_junit": "out.xml",
-        "in_process": False}
+        "user": "admin",
+        "password": "xabiquo",
+        "seed": 7,
+        "max_examples": 5,
+        "report_junit": "out.xml",
+        "in_process": False,
+    }

@@ -1,5 +1,6 @@
 """The integration contract suite passes the correct example connector and fails each broken one on the check
 that names its bug, on every integration scenario where that bug shows (new scenarios are picked up)."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,17 @@ import pytest
 
 from contracts import integration
 from contracts.generate import draw_worlds, read_seats, worlds
-from contracts.integration_checks import (CHECKS, ConnectorRun, VirtualMachine, World, exits_cleanly,
-                                          handles_not_apply, no_refused_writes, preserves_foreign_keys,
-                                          valid_results)
+from contracts.integration_checks import (
+    CHECKS,
+    ConnectorRun,
+    VirtualMachine,
+    World,
+    exits_cleanly,
+    handles_not_apply,
+    no_refused_writes,
+    preserves_foreign_keys,
+    valid_results,
+)
 from mockserver import scenarios
 
 CONNECTORS = Path(__file__).resolve().parent.parent / "examples" / "connectors"
@@ -52,8 +61,10 @@ def keeps_foreign_keys(vm: VirtualMachine) -> bool:
 # every broken example connector, the check that names its bug, and the VMs on which the bug shows
 BUGS = {
     "fixed_model_connector.py": ({"preserves-foreign-keys"}, lambda vm: vm.to_back_up and keeps_foreign_keys(vm)),
-    "assumes_time_connector.py": ({"handles-not-apply", "exits-cleanly"},
-                                  lambda vm: vm.to_back_up and any("time" not in e for _, _, e in vm.entries)),
+    "assumes_time_connector.py": (
+        {"handles-not-apply", "exits-cleanly"},
+        lambda vm: vm.to_back_up and any("time" not in e for _, _, e in vm.entries),
+    ),
     "bad_status_connector.py": ({"valid-results"}, lambda vm: vm.to_back_up),
 }
 
@@ -89,19 +100,22 @@ def test_a_failure_names_the_vm_and_the_request(mock, tmp_path):
     junit = tmp_path / "reports" / "integration.xml"
     lines: list[str] = []
 
-    report = integration.run(command("bad_status_connector.py"), scenarios=["demo"], url=mock.url,
-                             report_junit=str(junit), echo=lines.append)
+    report = integration.run(
+        command("bad_status_connector.py"), scenarios=["demo"], url=mock.url, report_junit=str(junit), echo=lines.append
+    )
 
     failures = next(row.failures for row in report.rows if row.check == "valid-results")
-    assert any("VM 1 'web-01'" in f and f"PUT {METADATA.format(1)} 400 BC-15" in f and "'success'" in f
-               for f in failures), failures
+    assert any(
+        "VM 1 'web-01'" in f and f"PUT {METADATA.format(1)} 400 BC-15" in f and "'success'" in f for f in failures
+    ), failures
     assert "demo      valid-results           FAIL" in lines[0]
     assert '<testcase classname="integration.demo" name="valid-results"><failure' in junit.read_text()
 
 
 def test_an_unknown_scenario_is_an_error_row_and_the_others_still_run(mock):
-    report = integration.run(command("good_connector.py"), scenarios=["no-such-world", "demo"], url=mock.url,
-                             echo=quiet)
+    report = integration.run(
+        command("good_connector.py"), scenarios=["no-such-world", "demo"], url=mock.url, echo=quiet
+    )
 
     assert [(r.scenario, r.verdict) for r in report.rows][:1] == [("no-such-world", "ERROR")]
     assert all(r.verdict == "PASS" for r in report.rows if r.scenario == "demo")
@@ -116,6 +130,7 @@ def test_a_connector_that_hangs_is_killed_at_the_timeout(mock):
 
 
 # ----------------------------------------------------------------------------------------- generated worlds
+
 
 def test_generated_worlds_are_the_same_for_the_same_seed(mock):
     client = integration.MockClient(mock.url)
@@ -132,10 +147,12 @@ def test_generated_worlds_are_the_same_for_the_same_seed(mock):
 
 def test_the_good_connector_passes_generated_worlds_and_a_rebuilding_one_does_not(mock):
     said: list[str] = []
-    good = integration.run(command("good_connector.py"), scenarios=[], generated=3, seed=5, url=mock.url,
-                           echo=said.append)
-    fixed = integration.run(command("fixed_model_connector.py"), scenarios=[], generated=3, seed=5,
-                            url=mock.url, echo=quiet)
+    good = integration.run(
+        command("good_connector.py"), scenarios=[], generated=3, seed=5, url=mock.url, echo=said.append
+    )
+    fixed = integration.run(
+        command("fixed_model_connector.py"), scenarios=[], generated=3, seed=5, url=mock.url, echo=quiet
+    )
 
     assert good.ok, good.table()
     assert said == [good.table()], "every drawn world matched the contract and was accepted by the mock"
@@ -145,18 +162,28 @@ def test_the_good_connector_passes_generated_worlds_and_a_rebuilding_one_does_no
 
 # ----------------------------------------------------------------------------------------- the checks alone
 
-WEB = VirtualMachine(2, "web-02", "ON", {"policyBindings": {"complete": {"daily": "GOLD"}},
-                                         "backupSchedule": {"policies": ["GOLD"],
-                                                            "complete": {"daily": {"disks": ["1"]}}}})
+WEB = VirtualMachine(
+    2,
+    "web-02",
+    "ON",
+    {
+        "policyBindings": {"complete": {"daily": "GOLD"}},
+        "backupSchedule": {"policies": ["GOLD"], "complete": {"daily": {"disks": ["1"]}}},
+    },
+)
 IDLE = VirtualMachine(5, "db-02", "NOT_ALLOCATED", {"backupSchedule": {"complete": {"daily": {"time": "1"}}}})
-RESULT = {"id": "r1", "status": "done", "name": "n", "type": "complete", "size": 1,
-          "date": "2026/11/20 00:14:02 +0000"}
+RESULT = {"id": "r1", "status": "done", "name": "n", "type": "complete", "size": 1, "date": "2026/11/20 00:14:02 +0000"}
 
 
 def put(vm: int, metadata: dict, status: int = 200, code: str | None = None) -> dict:
     body = json.dumps({"collection": [{"code": code, "message": "refused"}]}) if code else "{}"
-    return {"method": "PUT", "path": METADATA.format(vm), "status": status,
-            "requestBody": json.dumps({"links": [], "metadata": metadata}), "responseBody": body}
+    return {
+        "method": "PUT",
+        "path": METADATA.format(vm),
+        "status": status,
+        "requestBody": json.dumps({"links": [], "metadata": metadata}),
+        "responseBody": body,
+    }
 
 
 def get(vm: int) -> dict:
@@ -177,14 +204,18 @@ def test_a_refused_write_that_dropped_policy_bindings_still_fails_preserves_fore
 
     failures = preserves_foreign_keys(world(WEB), run)
 
-    assert failures == [f"VM 2 'web-02': PUT {METADATA.format(2)} 409 BC-36 sent keys it does not own changed: "
-                        "backupSchedule.policies removed, policyBindings removed"]
+    assert failures == [
+        f"VM 2 'web-02': PUT {METADATA.format(2)} 409 BC-36 sent keys it does not own changed: "
+        "backupSchedule.policies removed, policyBindings removed"
+    ]
 
 
 def test_results_with_a_foreign_status_a_bad_date_a_reused_id_or_on_an_undeployed_vm_are_invalid():
     bad = [dict(RESULT, status="success"), dict(RESULT, id="r2", date="2026-11-20T00:14:02Z"), dict(RESULT, id="r2")]
-    run = connector_run(put(2, {**WEB.metadata, "backupResults": {"results": bad}}),
-                        put(5, {**IDLE.metadata, "backupResults": {"results": [RESULT]}}))
+    run = connector_run(
+        put(2, {**WEB.metadata, "backupResults": {"results": bad}}),
+        put(5, {**IDLE.metadata, "backupResults": {"results": [RESULT]}}),
+    )
 
     failures = valid_results(world(WEB, IDLE), run)
 
@@ -192,12 +223,14 @@ def test_results_with_a_foreign_status_a_bad_date_a_reused_id_or_on_an_undeploye
         "result 'r1' has status 'success' (not done|progress|failed)",
         "result 'r2' has date '2026-11-20T00:14:02Z' (not yyyy/MM/dd HH:mm:ss Z)",
         "result id 'r2' is used twice on this VM",
-        "wrote 1 result(s) on a VM that is not deployed"]
+        "wrote 1 result(s) on a VM that is not deployed",
+    ]
 
 
 def test_an_entry_without_time_read_but_given_no_result_fails_handles_not_apply():
     assert handles_not_apply(world(WEB), connector_run(get(2))) == [
-        "VM 2 'web-02' has entries without time or days (complete/daily): no result of type complete was written"]
+        "VM 2 'web-02' has entries without time or days (complete/daily): no result of type complete was written"
+    ]
     written = put(2, {**WEB.metadata, "backupResults": {"results": [RESULT]}})
     assert handles_not_apply(world(WEB), connector_run(get(2), written)) == []
 
@@ -206,7 +239,8 @@ def test_a_refusal_the_scenario_expects_is_not_a_failure():
     refused = put(2, WEB.metadata, 409, "BC-36")
 
     assert no_refused_writes(world(WEB), connector_run(refused)) == [
-        f"VM 2 'web-02': PUT {METADATA.format(2)} 409 BC-36 was refused"]
+        f"VM 2 'web-02': PUT {METADATA.format(2)} 409 BC-36 was refused"
+    ]
     assert no_refused_writes(world(WEB, refusals=[(2, "BC-36")]), connector_run(refused)) == []
 
 
@@ -214,4 +248,5 @@ def test_a_crash_names_the_vm_of_the_last_request_and_the_error():
     run = connector_run(get(2), exit_code=1, stderr="Traceback...\nKeyError: 'time'\n")
 
     assert exits_cleanly(world(WEB), run) == [
-        f"exit status 1 after GET {METADATA.format(2)} 200 (VM 2 'web-02'); stderr ends: KeyError: 'time'"]
+        f"exit status 1 after GET {METADATA.format(2)} 200 (VM 2 'web-02'); stderr ends: KeyError: 'time'"
+    ]

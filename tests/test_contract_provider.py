@@ -1,4 +1,5 @@
 """The provider contract suite holds against the mock: a real server process, a fixed seed, no failure."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,7 @@ def test_a_trailing_api_in_the_url_names_the_same_server():
 
 
 def test_without_a_served_document_the_built_contract_is_used():
-    document, source = provider.contract_document("http://127.0.0.1:9")   # nothing listens there
+    document, source = provider.contract_document("http://127.0.0.1:9")  # nothing listens there
     assert source == "built by mockserver.openapi"
     assert "/api/admin/datacenters" in document["paths"]
 

@@ -1,5 +1,6 @@
 """The control API under /_mock: health, scenarios, reset, the request journal, and how it is switched off
 or guarded by a token."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,8 @@ def test_reset_brings_the_demo_back(api):
     assert api.get(VM1).json["state"] == "NOT_ALLOCATED"
     answer = api.post("/_mock/reset", body={"scenario": "empty"}, user=None)
     assert answer.status == 200 and answer.json["scenario"] == "empty"
-    assert api.get("/api/admin/datacenters", user=None).status == 401     # no users any more
-    answer = api.post("/_mock/reset", user=None)                           # no body: the demo
+    assert api.get("/api/admin/datacenters", user=None).status == 401  # no users any more
+    answer = api.post("/_mock/reset", user=None)  # no body: the demo
     assert answer.status == 200 and answer.json["scenario"] == "demo"
     assert api.get(VM1).json["state"] == "ON"
     assert api.get("/api/cloud/virtualmachines").json["totalSize"] == 7
@@ -58,15 +59,17 @@ def test_the_journal_records_each_api_exchange(api):
     api.delete("/_mock/journal", user=None)
     api.get("/api/cloud/virtualmachines?limit=1&has=web", user="entadmin")
     sent = {"name": "renamed", "links": []}
-    api.put("/api/admin/datacenters/1", body=sent)                          # refused: 405
+    api.put("/api/admin/datacenters/1", body=sent)  # refused: 405
     entries = _journal(api)
     assert [(e["method"], e["path"], e["status"]) for e in entries] == [
-        ("GET", "/api/cloud/virtualmachines", 200), ("PUT", "/api/admin/datacenters/1", 405)]
+        ("GET", "/api/cloud/virtualmachines", 200),
+        ("PUT", "/api/admin/datacenters/1", 405),
+    ]
     listing, refused = entries
     assert listing["query"] == "limit=1&has=web"
     assert listing["user"] == "entadmin"
     assert json.loads(listing["responseBody"])["collection"][0]["name"] == "web-01"
-    assert "authorization" not in {k.lower() for k in listing["requestHeaders"]}   # no password in the journal
+    assert "authorization" not in {k.lower() for k in listing["requestHeaders"]}  # no password in the journal
     assert json.loads(refused["requestBody"]) == sent
     assert json.loads(refused["responseBody"])["collection"][0]["code"] == "405-METHOD-NOT-ALLOWED"
 
@@ -77,7 +80,9 @@ def test_the_journal_filters_by_path_and_method_and_clears(api):
     api.get("/api/admin/enterprises")
     api.request("DELETE", "/api/admin/enterprises/1")
     assert [e["path"] for e in _journal(api, "?path=/api/admin/enterprises")] == [
-        "/api/admin/enterprises", "/api/admin/enterprises/1"]
+        "/api/admin/enterprises",
+        "/api/admin/enterprises/1",
+    ]
     assert [e["path"] for e in _journal(api, "?method=delete")] == ["/api/admin/enterprises/1"]
     assert [e["path"] for e in _journal(api, "?path=/api/admin/enterprises&method=GET")] == ["/api/admin/enterprises"]
     assert api.delete("/_mock/journal", user=None).status == 204
@@ -93,8 +98,12 @@ def test_the_control_api_does_not_record_itself(api):
 def test_without_control_there_is_no_mock_api_and_no_journal():
     app = create_app({"DB_PATH": None, "SCENARIO": "demo", "CONTROL_ENABLED": False})
     api = InProcessApi(app)
-    for method, path in (("GET", "/_mock/health"), ("GET", "/_mock/journal"), ("POST", "/_mock/reset"),
-                         ("PUT", "/_mock/virtualmachines/1/state")):
+    for method, path in (
+        ("GET", "/_mock/health"),
+        ("GET", "/_mock/journal"),
+        ("POST", "/_mock/reset"),
+        ("PUT", "/_mock/virtualmachines/1/state"),
+    ):
         answer = api.request(method, path, user=None, body={"state": "OFF"} if method == "PUT" else None)
         assert (answer.status, answer.codes) == (404, ["404-NOT-FOUND"])
     assert "abiquo_journal" not in app.extensions
@@ -106,16 +115,23 @@ def guarded():
     return InProcessApi(create_app({"DB_PATH": None, "SCENARIO": "demo", "CONTROL_TOKEN": "s3cret"}))
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/_mock/health"), ("GET", "/_mock/scenarios"), ("GET", "/_mock/journal"),
-    ("DELETE", "/_mock/journal"), ("POST", "/_mock/reset"), ("PUT", "/_mock/virtualmachines/1/state"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/_mock/health"),
+        ("GET", "/_mock/scenarios"),
+        ("GET", "/_mock/journal"),
+        ("DELETE", "/_mock/journal"),
+        ("POST", "/_mock/reset"),
+        ("PUT", "/_mock/virtualmachines/1/state"),
+    ],
+)
 def test_with_a_token_the_control_api_needs_it(guarded, method, path):
     body = {"state": "OFF"} if method == "PUT" else None
     for headers in ({}, {"X-Mock-Token": "wrong"}, {"X-Mock-Token": ""}):
         answer = guarded.request(method, path, user=None, body=body, headers=headers)
         assert (answer.status, answer.codes) == (401, ["401-UNAUTHORIZED"]), answer.text
-    assert guarded.get(VM1).json["state"] == "ON"                          # refused: nothing changed
+    assert guarded.get(VM1).json["state"] == "ON"  # refused: nothing changed
     answer = guarded.request(method, path, user=None, body=body, headers={"X-Mock-Token": "s3cret"})
     assert answer.status in (200, 204), answer.text
 

@@ -1,5 +1,6 @@
 """The wire conventions every Abiquo endpoint shares (spec §1): media types and their version, links,
 collections and paging, and the error envelope."""
+
 from __future__ import annotations
 
 import re
@@ -28,21 +29,25 @@ def _error_envelope(answer, status: int, code: str) -> None:
 
 # --- media types ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("accept", [
-    DATACENTERS,
-    f"{DATACENTERS}; version=3.8",
-    f"{DATACENTERS};version=3.8",
-    f"{DATACENTERS}; version=3.8;",
-    f'{DATACENTERS}; version="3.8"',
-    "application/json",
-    "text/json",
-    "*/*",
-    "application/*",
-    "text/json,application/json",
-    f"text/html, {DATACENTERS}; version=3.8;",
-    f"{DATACENTERS}; version=3.10, {DATACENTERS}; version=3.8; q=0.5",
-    None,
-])
+
+@pytest.mark.parametrize(
+    "accept",
+    [
+        DATACENTERS,
+        f"{DATACENTERS}; version=3.8",
+        f"{DATACENTERS};version=3.8",
+        f"{DATACENTERS}; version=3.8;",
+        f'{DATACENTERS}; version="3.8"',
+        "application/json",
+        "text/json",
+        "*/*",
+        "application/*",
+        "text/json,application/json",
+        f"text/html, {DATACENTERS}; version=3.8;",
+        f"{DATACENTERS}; version=3.10, {DATACENTERS}; version=3.8; q=0.5",
+        None,
+    ],
+)
 def test_every_accepted_form_answers_the_versioned_vendor_type(api, accept):
     answer = api.get("/api/admin/datacenters", accept=accept)
     assert answer.status == 200, answer.text
@@ -50,13 +55,16 @@ def test_every_accepted_form_answers_the_versioned_vendor_type(api, accept):
     assert answer.json["totalSize"] == 2
 
 
-@pytest.mark.parametrize("accept", [
-    f"{DATACENTERS}; version=3.10",
-    f"{DATACENTERS}; version=2.0;",
-    f"{DATACENTERS};version=4.0, text/html",
-    mt("datacenter"),                       # the single entity where the collection is served
-    "text/html",
-])
+@pytest.mark.parametrize(
+    "accept",
+    [
+        f"{DATACENTERS}; version=3.10",
+        f"{DATACENTERS}; version=2.0;",
+        f"{DATACENTERS};version=4.0, text/html",
+        mt("datacenter"),  # the single entity where the collection is served
+        "text/html",
+    ],
+)
 def test_any_other_version_or_type_in_accept_is_not_acceptable(api, accept):
     _error_envelope(api.get("/api/admin/datacenters", accept=accept), 406, "406-NOT-ACCEPTABLE")
 
@@ -76,21 +84,30 @@ def _body_check(content_type: str):
         media.require_content_type("backuppolicy")
 
 
-@pytest.mark.parametrize("content_type", [
-    mt("backuppolicy"), f"{mt('backuppolicy')}; version=3.8", f"{mt('backuppolicy')};version=3.8;",
-    "application/json", "text/json",
-])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        mt("backuppolicy"),
+        f"{mt('backuppolicy')}; version=3.8",
+        f"{mt('backuppolicy')};version=3.8;",
+        "application/json",
+        "text/json",
+    ],
+)
 def test_a_body_of_the_consumed_type_in_any_supported_form_is_read(content_type):
     _body_check(content_type)
 
 
-@pytest.mark.parametrize("content_type, code", [
-    (f"{mt('backuppolicy')}; version=3.10", "415-UNSUPPORTED-MEDIA-TYPE-VERSION"),
-    (f"{mt('backuppolicy')}; version=2.0;", "415-UNSUPPORTED-MEDIA-TYPE-VERSION"),
-    (f"{mt('datacenter')}; version=3.8", "415-UNSUPPORTED-MEDIA-TYPE"),
-    ("text/plain", "415-UNSUPPORTED-MEDIA-TYPE"),
-    ("", "415-UNSUPPORTED-MEDIA-TYPE"),
-])
+@pytest.mark.parametrize(
+    "content_type, code",
+    [
+        (f"{mt('backuppolicy')}; version=3.10", "415-UNSUPPORTED-MEDIA-TYPE-VERSION"),
+        (f"{mt('backuppolicy')}; version=2.0;", "415-UNSUPPORTED-MEDIA-TYPE-VERSION"),
+        (f"{mt('datacenter')}; version=3.8", "415-UNSUPPORTED-MEDIA-TYPE"),
+        ("text/plain", "415-UNSUPPORTED-MEDIA-TYPE"),
+        ("", "415-UNSUPPORTED-MEDIA-TYPE"),
+    ],
+)
 def test_a_body_of_another_version_or_entity_is_unsupported(content_type, code):
     from mockserver.errors import AbiquoError
 
@@ -102,19 +119,35 @@ def test_a_body_of_another_version_or_entity_is_unsupported(content_type, code):
 # --- links ---------------------------------------------------------------------------------------------
 
 ENTITIES = [
-    "/api/admin/datacenters/1", "/api/admin/datacenters/1/racks/1", "/api/admin/datacenters/1/racks/1/machines/1",
-    "/api/admin/enterprises/2", "/api/admin/enterprises/2/limits/3", "/api/cloud/locations/1",
-    "/api/cloud/virtualdatacenters/1", "/api/cloud/virtualdatacenters/1/virtualappliances/1",
-    "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1", "/api/login",
-    "/api/admin/enterprises/1/users/1", "/api/admin/roles/1", "/api/admin/datacenters/1/backuppolicies/1",
-    "/api/admin/datacenters/1/backupproperties", "/api/cloud/locations/1/backuppolicies/1",
-    "/api/admin/datacenters/1/backups/1", "/api/config/backups/1",
+    "/api/admin/datacenters/1",
+    "/api/admin/datacenters/1/racks/1",
+    "/api/admin/datacenters/1/racks/1/machines/1",
+    "/api/admin/enterprises/2",
+    "/api/admin/enterprises/2/limits/3",
+    "/api/cloud/locations/1",
+    "/api/cloud/virtualdatacenters/1",
+    "/api/cloud/virtualdatacenters/1/virtualappliances/1",
+    "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1",
+    "/api/login",
+    "/api/admin/enterprises/1/users/1",
+    "/api/admin/roles/1",
+    "/api/admin/datacenters/1/backuppolicies/1",
+    "/api/admin/datacenters/1/backupproperties",
+    "/api/cloud/locations/1/backuppolicies/1",
+    "/api/admin/datacenters/1/backups/1",
+    "/api/config/backups/1",
 ]
 COLLECTIONS = [
-    "/api/admin/datacenters", "/api/admin/datacenters/1/racks", "/api/admin/datacenters/1/racks/1/machines",
-    "/api/admin/datacenters/1/racks/1/machines/1/virtualmachines", "/api/admin/enterprises",
-    "/api/admin/enterprises/2/limits", "/api/cloud/locations", "/api/cloud/virtualdatacenters",
-    "/api/cloud/virtualdatacenters/1/virtualappliances", "/api/cloud/virtualmachines",
+    "/api/admin/datacenters",
+    "/api/admin/datacenters/1/racks",
+    "/api/admin/datacenters/1/racks/1/machines",
+    "/api/admin/datacenters/1/racks/1/machines/1/virtualmachines",
+    "/api/admin/enterprises",
+    "/api/admin/enterprises/2/limits",
+    "/api/cloud/locations",
+    "/api/cloud/virtualdatacenters",
+    "/api/cloud/virtualdatacenters/1/virtualappliances",
+    "/api/cloud/virtualmachines",
     "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines",
 ]
 
@@ -154,14 +187,17 @@ def test_entities_that_can_be_changed_carry_an_edit_link(api, path):
 
 
 def _contract_paths() -> dict[str, dict]:
-    create_app({"DB_PATH": None, "SCENARIO": "empty", "CONTROL_ENABLED": False})   # registers every view
+    create_app({"DB_PATH": None, "SCENARIO": "empty", "CONTROL_ENABLED": False})  # registers every view
     return {t: ops for t, ops in build()["paths"].items() if t.startswith("/api/")}
 
 
 CONTRACT = _contract_paths()
 # The metadata envelope is VERIFIED as {"links": [], "metadata": ...}: changeable, yet without an edit link.
-CHANGEABLE = sorted(re.sub(r"\{\w+\}", "1", t) for t, ops in CONTRACT.items()
-                    if "get" in ops and "put" in ops and not t.endswith("/metadata"))
+CHANGEABLE = sorted(
+    re.sub(r"\{\w+\}", "1", t)
+    for t, ops in CONTRACT.items()
+    if "get" in ops and "put" in ops and not t.endswith("/metadata")
+)
 
 
 def _operations_at(path: str) -> set[str]:
@@ -176,7 +212,7 @@ def _operations_at(path: str) -> set[str]:
 def test_every_entity_the_contract_lets_a_client_put_has_an_edit_link_to_itself(api, path):
     answer = api.get(path)
     assert answer.status == 200, answer.text
-    if "collection" in answer.json:                    # a collection PUT (legacy backups): its items are edited
+    if "collection" in answer.json:  # a collection PUT (legacy backups): its items are edited
         assert answer.json["collection"]
         for item in answer.json["collection"]:
             assert [link for link in item["links"] if link["rel"] == "edit"], item
@@ -192,7 +228,7 @@ def test_every_link_leads_somewhere_and_answers_its_type(api, path):
         methods = _operations_at(href.path)
         assert methods, f"{link['rel']} of {path} leads to {href.path}, which the contract does not serve"
         if "get" not in methods:
-            continue                                   # an action such as restorebackup: POST only
+            continue  # an action such as restorebackup: POST only
         followed = api.get(f"{href.path}?{href.query}" if href.query else href.path, accept=link["type"])
         assert followed.status == 200, (link, followed.text)
         assert followed.headers["content-type"] == link["type"] + "; version=3.8", link
@@ -221,7 +257,7 @@ def test_a_collection_carries_links_collection_and_total_size(api):
     answer = _page(api, "")
     assert set(answer.json) == {"links", "collection", "totalSize"}
     assert answer.json["totalSize"] == 7
-    assert [vm["name"] for vm in answer.json["collection"]] == VMS_BY_NAME   # default: by name, 25 a page
+    assert [vm["name"] for vm in answer.json["collection"]] == VMS_BY_NAME  # default: by name, 25 a page
     assert _rels(answer) == [("first", 0, 25), ("last", 0, 25)]
 
 
@@ -255,14 +291,17 @@ def test_limit_zero_answers_everything(api):
     assert len(answer.json["collection"]) == 7
 
 
-@pytest.mark.parametrize("query, names", [
-    ("by=id&asc=false", ["tools-01", "erp-01", "db-02", "db-01", "web-03", "web-02", "web-01"]),
-    ("by=name&asc=false&limit=2", ["web-03", "web-02"]),
-    ("has=WEB", ["web-01", "web-02", "web-03"]),
-    ("has=db&by=id&asc=false", ["db-02", "db-01"]),
-    ("by=state&limit=2", ["web-03", "db-02"]),          # NOT_ALLOCATED sorts first, ties by id
-    ("has=nothing-like-this", []),
-])
+@pytest.mark.parametrize(
+    "query, names",
+    [
+        ("by=id&asc=false", ["tools-01", "erp-01", "db-02", "db-01", "web-03", "web-02", "web-01"]),
+        ("by=name&asc=false&limit=2", ["web-03", "web-02"]),
+        ("has=WEB", ["web-01", "web-02", "web-03"]),
+        ("has=db&by=id&asc=false", ["db-02", "db-01"]),
+        ("by=state&limit=2", ["web-03", "db-02"]),  # NOT_ALLOCATED sorts first, ties by id
+        ("has=nothing-like-this", []),
+    ],
+)
 def test_sorting_and_filtering_are_honoured(api, query, names):
     answer = _page(api, query)
     assert [vm["name"] for vm in answer.json["collection"]] == names
@@ -276,14 +315,25 @@ def test_the_filter_is_kept_in_paging_links(api):
         assert parse_qs(urlsplit(link["href"]).query)["has"] == ["web"]
 
 
-@pytest.mark.parametrize("query", [
-    "startwith=-1", "startwith=x", "limit=-5", "limit=ten", "limit=1.5", "by=password", "asc=maybe", "startwith=",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "startwith=-1",
+        "startwith=x",
+        "limit=-5",
+        "limit=ten",
+        "limit=1.5",
+        "by=password",
+        "asc=maybe",
+        "startwith=",
+    ],
+)
 def test_invalid_paging_values_are_refused(api, query):
     _error_envelope(api.get(f"/api/cloud/virtualmachines?{query}"), 400, "QUERY-1")
 
 
 # --- the error envelope --------------------------------------------------------------------------------
+
 
 def test_an_unknown_path_is_a_404_in_the_envelope(api):
     for path in ("/api/nothing/here", "/", "/favicon.ico", "/api/admin/datacenters/1/nothing"):
@@ -309,7 +359,7 @@ def test_not_acceptable_and_forbidden_answers_are_in_the_envelope(api):
 
 
 def test_an_answer_without_a_body_still_honours_the_accept_version(api):
-    policy = "/api/admin/datacenters/1/backuppolicies/3"            # SILVER, bound to no VM
+    policy = "/api/admin/datacenters/1/backuppolicies/3"  # SILVER, bound to no VM
     refused = api.delete(policy, accept=f"{mt('backuppolicy')}; version=3.10")
     _error_envelope(refused, 406, "406-NOT-ACCEPTABLE")
     assert api.get(policy).status == 200

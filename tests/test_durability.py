@@ -1,4 +1,5 @@
 """Durability and thread safety of mockserver.store with real processes, signals and threads."""
+
 import pathlib
 import random
 import select
@@ -16,8 +17,9 @@ DELETED = object()
 
 def run_writer_and_kill(path, rng):
     # bufsize=0: the readline below must not buffer bytes that communicate() then misses.
-    proc = subprocess.Popen([sys.executable, str(WRITER), str(path)], bufsize=0,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, str(WRITER), str(path)], bufsize=0, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     if rng.random() < 0.25:
         time.sleep(rng.uniform(0, 0.3))  # often still starting or opening (and compacting) the store
     else:  # wait until it writes, however slow the machine is, then let it write for a while
@@ -85,6 +87,7 @@ def run_threads(target, count=8):
             target(n)
         except BaseException as exc:  # a failing thread must fail the test
             errors.append(exc)
+
     threads = [threading.Thread(target=guarded, args=(n,)) for n in range(count)]
     for t in threads:
         t.start()

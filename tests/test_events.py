@@ -1,7 +1,8 @@
 """The event log (spec §8): every successful backup write leaves its event; a refused one leaves none."""
+
 from __future__ import annotations
 
-VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"       # web-01 of Acme
+VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"  # web-01 of Acme
 POLICIES = "/api/admin/datacenters/1/backuppolicies"
 
 
@@ -27,15 +28,25 @@ def test_a_metadata_write_records_metadata_modified_for_that_vm(api):
 
 
 def test_a_refused_write_records_nothing(api):
-    answer = api.put(f"{VM1}/metadata", media="metadata",
-                     body={"metadata": {"backupResults": {"results": [{"id": "x", "status": "success"}]}}})
+    answer = api.put(
+        f"{VM1}/metadata",
+        media="metadata",
+        body={"metadata": {"backupResults": {"results": [{"id": "x", "status": "success"}]}}},
+    )
     assert (answer.status, answer.codes) == (400, ["BC-15"])
     assert events(api)[0] == []
 
 
 def test_a_restore_records_the_backup_it_restores(api):
-    body = {"id": "bk-1-1", "name": "x", "type": "complete", "size": "1", "date": "2026/11/20 00:14:02 +0000",
-            "status": "done", "links": []}
+    body = {
+        "id": "bk-1-1",
+        "name": "x",
+        "type": "complete",
+        "size": "1",
+        "date": "2026/11/20 00:14:02 +0000",
+        "status": "done",
+        "links": [],
+    }
     assert api.post(f"{VM1}/action/restorebackup", media="restore", body=body).status == 204
     kinds, found = events(api)
     assert kinds == [("VIRTUAL_MACHINE", "RESTORE_BACKUP")]
@@ -43,8 +54,11 @@ def test_a_restore_records_the_backup_it_restores(api):
 
 
 def test_policy_life_and_access_are_recorded(api):
-    created = api.post(POLICIES, media="backuppolicy", body={
-        "code": "EVT", "name": "Evented", "backupConfigurations": [{"type": "complete", "period": "daily"}]})
+    created = api.post(
+        POLICIES,
+        media="backuppolicy",
+        body={"code": "EVT", "name": "Evented", "backupConfigurations": [{"type": "complete", "period": "daily"}]},
+    )
     assert created.status == 201
     policy = f"{POLICIES}/{created.json['id']}"
     assert api.put(policy, media="backuppolicy", body={**created.json, "name": "Renamed"}).status == 200
@@ -54,12 +68,23 @@ def test_policy_life_and_access_are_recorded(api):
     limit["links"].pop()
     assert api.put("/api/admin/enterprises/2/limits/3", media="limit", body=limit).status == 200
     assert api.delete(policy).status == 204
-    assert api.put("/api/admin/datacenters/2/backupproperties", media="backupdatacenterproperties", body={
-        "multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": True}).status == 200
+    assert (
+        api.put(
+            "/api/admin/datacenters/2/backupproperties",
+            media="backupdatacenterproperties",
+            body={"multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": True},
+        ).status
+        == 200
+    )
     kinds, found = events(api)
-    assert kinds == [("BACKUP_POLICY", "CREATE"), ("BACKUP_POLICY", "MODIFY"), ("BACKUP_POLICY", "ALLOW"),
-                     ("BACKUP_POLICY", "RESTRICT"), ("BACKUP_POLICY", "DELETE"),
-                     ("BACKUP_DATACENTER_PROPERTIES", "UPDATE")]
+    assert kinds == [
+        ("BACKUP_POLICY", "CREATE"),
+        ("BACKUP_POLICY", "MODIFY"),
+        ("BACKUP_POLICY", "ALLOW"),
+        ("BACKUP_POLICY", "RESTRICT"),
+        ("BACKUP_POLICY", "DELETE"),
+        ("BACKUP_DATACENTER_PROPERTIES", "UPDATE"),
+    ]
     assert {e["details"].get("BACKUP_POLICY_CODE") for e in found[:5]} == {"EVT"}
     assert found[2]["idEnterprise"] == 2
     assert found[5]["details"] == {"multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": True}

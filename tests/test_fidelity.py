@@ -1,4 +1,5 @@
 """The fidelity table lists every route and every error code the mock can answer."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Authentication, privileges, tenancy, login, and the crawl a backup connector makes (spec §1–§2)."""
+
 from __future__ import annotations
 
 import base64
@@ -14,7 +15,7 @@ from mockserver.openapi import build
 
 def _protected_gets() -> list[str]:
     """Every GET the contract declares under /api that needs credentials, ids filled from the demo."""
-    create_app({"DB_PATH": None, "SCENARIO": "empty", "CONTROL_ENABLED": False})   # registers every view
+    create_app({"DB_PATH": None, "SCENARIO": "empty", "CONTROL_ENABLED": False})  # registers every view
     document = build()
     paths = []
     for template, operations in sorted(document["paths"].items()):
@@ -38,8 +39,12 @@ def _refused(answer, status: int, code: str) -> None:
 
 
 def test_the_contract_declares_the_paths_a_connector_crawls():
-    for path in ("/api/admin/datacenters", "/api/admin/datacenters/1/racks/1/machines/1/virtualmachines",
-                 "/api/login", "/api/cloud/virtualmachines"):
+    for path in (
+        "/api/admin/datacenters",
+        "/api/admin/datacenters/1/racks/1/machines/1/virtualmachines",
+        "/api/login",
+        "/api/cloud/virtualmachines",
+    ):
         assert path in PROTECTED
 
 
@@ -64,28 +69,34 @@ def test_the_version_needs_no_credentials(api):
 
 # --- privileges and tenancy ----------------------------------------------------------------------------
 
+
 def test_an_enterprise_admin_may_not_see_the_physical_infrastructure(api):
     for path in ("/api/admin/datacenters", "/api/admin/datacenters/1", "/api/admin/datacenters/1/racks"):
         _refused(api.get(path, user="entadmin"), 403, "403-FORBIDDEN")
 
 
-@pytest.mark.parametrize("path, code", [
-    ("/api/cloud/virtualdatacenters/1", "VDC-0"),
-    ("/api/cloud/virtualdatacenters/1/virtualappliances/1", "VDC-0"),
-    ("/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1", "VDC-0"),
-    ("/api/admin/enterprises/2", "EN-0"),
-    ("/api/admin/enterprises/2/limits", "EN-0"),
-    ("/api/admin/enterprises/2/limits/3", "EN-0"),
-    ("/api/admin/enterprises/2/users/2", "EN-0"),
-    ("/api/cloud/locations/2", "DC-0"),                  # Globex has no limit in Madrid
-])
+@pytest.mark.parametrize(
+    "path, code",
+    [
+        ("/api/cloud/virtualdatacenters/1", "VDC-0"),
+        ("/api/cloud/virtualdatacenters/1/virtualappliances/1", "VDC-0"),
+        ("/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1", "VDC-0"),
+        ("/api/admin/enterprises/2", "EN-0"),
+        ("/api/admin/enterprises/2/limits", "EN-0"),
+        ("/api/admin/enterprises/2/limits/3", "EN-0"),
+        ("/api/admin/enterprises/2/users/2", "EN-0"),
+        ("/api/cloud/locations/2", "DC-0"),  # Globex has no limit in Madrid
+    ],
+)
 def test_another_tenants_entities_are_not_found(api, path, code):
     _refused(api.get(path, user="globex"), 404, code)
-    assert api.get(path).status == 200                    # they exist: the cloud admin sees them
+    assert api.get(path).status == 200  # they exist: the cloud admin sees them
 
 
 def test_a_tenant_lists_only_its_own(api):
-    names = lambda path, user: [e["name"] for e in api.get(path, user=user).json["collection"]]
+    def names(path, user):
+        return [e["name"] for e in api.get(path, user=user).json["collection"]]
+
     assert names("/api/cloud/virtualmachines", "globex") == ["erp-01"]
     assert names("/api/cloud/virtualdatacenters", "globex") == ["Globex BCN"]
     assert names("/api/admin/enterprises", "globex") == ["Globex"]
@@ -110,6 +121,7 @@ def test_login_returns_the_current_user_with_links_that_resolve(api, nick, enter
 
 
 # --- the connector's crawl -----------------------------------------------------------------------------
+
 
 def _follow(api, link: dict) -> dict:
     answer = api.get(urlsplit(link["href"]).path, accept=link["type"])
@@ -139,20 +151,23 @@ def _set_state(api, vm: int, state: str) -> None:
 
 
 def test_the_crawl_finds_only_deployed_vms(api):
-    assert _crawl(api) == {"esx-bcn-01": ["erp-01", "web-01"], "esx-bcn-02": ["tools-01", "web-02"],
-                           "kvm-mad-01": ["db-01"]}
+    assert _crawl(api) == {
+        "esx-bcn-01": ["erp-01", "web-01"],
+        "esx-bcn-02": ["tools-01", "web-02"],
+        "kvm-mad-01": ["db-01"],
+    }
 
 
 def test_deploying_and_undeploying_a_vm_moves_it_on_and_off_its_machine(api):
-    _set_state(api, 3, "ON")                          # web-03, in Barcelona
+    _set_state(api, 3, "ON")  # web-03, in Barcelona
     crawled = _crawl(api)
     assert sum(names.count("web-03") for names in crawled.values()) == 1
     assert "web-03" in crawled["esx-bcn-01"] + crawled["esx-bcn-02"]
-    _set_state(api, 1, "NOT_ALLOCATED")               # web-01 leaves esx-bcn-01
+    _set_state(api, 1, "NOT_ALLOCATED")  # web-01 leaves esx-bcn-01
     crawled = _crawl(api)
     assert all("web-01" not in names for names in crawled.values())
     vm = api.get("/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1").json
-    assert vm["state"] == "NOT_ALLOCATED"             # still a VM of its appliance, just not on a machine
+    assert vm["state"] == "NOT_ALLOCATED"  # still a VM of its appliance, just not on a machine
 
 
 def test_a_vm_stays_on_its_machine_while_it_changes_deployed_state(api):
@@ -162,8 +177,8 @@ def test_a_vm_stays_on_its_machine_while_it_changes_deployed_state(api):
 
 
 def test_an_undeployed_vm_is_not_on_a_machine_even_if_one_is_recorded(inproc, store):
-    stale = copy.deepcopy(store.get("virtualmachines", 3))   # web-03: NOT_ALLOCATED
-    stale["machine"] = 1                                     # as a hand-written scenario might leave it
+    stale = copy.deepcopy(store.get("virtualmachines", 3))  # web-03: NOT_ALLOCATED
+    stale["machine"] = 1  # as a hand-written scenario might leave it
     store.put("virtualmachines", 3, stale)
     listed = inproc.get("/api/admin/datacenters/1/racks/1/machines/1/virtualmachines").json["collection"]
     assert sorted(vm["name"] for vm in listed) == ["erp-01", "web-01"]

@@ -1,4 +1,5 @@
 """The legacy 3.8 backup configuration (spec §7): templates, and which are enabled in each datacenter."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,15 +15,18 @@ def _template(template_id: int) -> dict:
 
 
 def _rels(document: dict) -> dict:
-    return {l["rel"]: l["href"] for l in document["links"]}
+    return {link["rel"]: link["href"] for link in document["links"]}
 
 
 def test_the_templates_are_complete_snapshot_and_filesystem(api):
     answer = api.get("/api/config/backups", user="user")
     assert answer.status == 200
     assert answer.headers["content-type"] == "application/vnd.abiquo.backups+json; version=3.8"
-    assert [(t["id"], t["name"]) for t in answer.json["collection"]] == [(1, "complete"), (3, "filesystem"),
-                                                                         (2, "snapshot")]
+    assert [(t["id"], t["name"]) for t in answer.json["collection"]] == [
+        (1, "complete"),
+        (3, "filesystem"),
+        (2, "snapshot"),
+    ]
     assert _rels(answer.json["collection"][0])["edit"].endswith("/api/config/backups/1")
     snapshot = api.get("/api/config/backups/2")
     assert snapshot.json == next(t for t in answer.json["collection"] if t["id"] == 2)
@@ -63,35 +67,53 @@ def test_put_changes_the_granularities_and_delete_disables_the_template(api):
 
 
 def test_put_of_the_collection_keeps_exactly_the_listed_templates(api):
-    body = {"links": [], "totalSize": 2, "collection": [
-        {"attributes": ["monthly"], "links": [_template(1)]},
-        {"attributes": ["hourly"], "links": [_template(3)]}]}
+    body = {
+        "links": [],
+        "totalSize": 2,
+        "collection": [
+            {"attributes": ["monthly"], "links": [_template(1)]},
+            {"attributes": ["hourly"], "links": [_template(3)]},
+        ],
+    }
     answer = api.put(BACKUPS, body, media="backups")
     assert answer.status == 200, answer.text
     listed = {b["name"]: (b["id"], b["attributes"]) for b in api.get(BACKUPS).json["collection"]}
-    assert listed["complete"] == (1, ["monthly"])          # kept its id
+    assert listed["complete"] == (1, ["monthly"])  # kept its id
     assert set(listed) == {"complete", "filesystem"} and listed["filesystem"][1] == ["hourly"]
 
 
-@pytest.mark.parametrize("method, path, body, status, code", [
-    ("post", BACKUPS, {"attributes": ["daily"], "links": [_template(1)]}, 409, "409-CONFLICT"),
-    ("post", BACKUPS, {"attributes": ["yearly"], "links": [_template(2)]}, 400, "BC-7"),
-    ("post", BACKUPS, {"attributes": [3], "links": [_template(2)]}, 400, "BC-7"),
-    ("post", BACKUPS, {"attributes": "daily", "links": [_template(2)]}, 400, "GEN-2"),
-    ("post", BACKUPS, {"attributes": ["daily"]}, 400, "GEN-6"),
-    ("post", BACKUPS, {"attributes": ["daily"], "links": [{"rel": "template", "href": "complete"}]}, 400, "GEN-6"),
-    ("post", BACKUPS, {"attributes": ["daily"], "links": [_template(9)]}, 404, "BC-2"),
-    ("post", BACKUPS, {"attributes": ["daily"], "enabled": True, "links": [_template(2)]}, 400, "GEN-2"),
-    ("post", "/api/admin/datacenters/9/backups", {"links": [_template(2)]}, 404, "DC-0"),
-    ("put", f"{BACKUPS}/1", {"attributes": ["weekly"]}, 400, "BC-7"),
-    ("put", f"{BACKUPS}/2", {"attributes": ["daily"]}, 404, "BC-1"),       # belongs to datacenter 2
-    ("put", BACKUPS, {"links": [], "totalSize": 2, "collection": [
-        {"links": [_template(2)]}, {"links": [_template(2)]}]}, 409, "409-CONFLICT"),
-    ("put", BACKUPS, {"links": [], "totalSize": 1, "collection": [{"attributes": ["often"],
-                                                                    "links": [_template(2)]}]}, 400, "BC-7"),
-    ("put", BACKUPS, {"backups": []}, 400, "GEN-2"),
-    ("delete", f"{BACKUPS}/9", None, 404, "BC-1"),
-])
+@pytest.mark.parametrize(
+    "method, path, body, status, code",
+    [
+        ("post", BACKUPS, {"attributes": ["daily"], "links": [_template(1)]}, 409, "409-CONFLICT"),
+        ("post", BACKUPS, {"attributes": ["yearly"], "links": [_template(2)]}, 400, "BC-7"),
+        ("post", BACKUPS, {"attributes": [3], "links": [_template(2)]}, 400, "BC-7"),
+        ("post", BACKUPS, {"attributes": "daily", "links": [_template(2)]}, 400, "GEN-2"),
+        ("post", BACKUPS, {"attributes": ["daily"]}, 400, "GEN-6"),
+        ("post", BACKUPS, {"attributes": ["daily"], "links": [{"rel": "template", "href": "complete"}]}, 400, "GEN-6"),
+        ("post", BACKUPS, {"attributes": ["daily"], "links": [_template(9)]}, 404, "BC-2"),
+        ("post", BACKUPS, {"attributes": ["daily"], "enabled": True, "links": [_template(2)]}, 400, "GEN-2"),
+        ("post", "/api/admin/datacenters/9/backups", {"links": [_template(2)]}, 404, "DC-0"),
+        ("put", f"{BACKUPS}/1", {"attributes": ["weekly"]}, 400, "BC-7"),
+        ("put", f"{BACKUPS}/2", {"attributes": ["daily"]}, 404, "BC-1"),  # belongs to datacenter 2
+        (
+            "put",
+            BACKUPS,
+            {"links": [], "totalSize": 2, "collection": [{"links": [_template(2)]}, {"links": [_template(2)]}]},
+            409,
+            "409-CONFLICT",
+        ),
+        (
+            "put",
+            BACKUPS,
+            {"links": [], "totalSize": 1, "collection": [{"attributes": ["often"], "links": [_template(2)]}]},
+            400,
+            "BC-7",
+        ),
+        ("put", BACKUPS, {"backups": []}, 400, "GEN-2"),
+        ("delete", f"{BACKUPS}/9", None, 404, "BC-1"),
+    ],
+)
 def test_invalid_changes_are_refused_and_change_nothing(inproc, store, method, path, body, status, code):
     before = store.dump()
     media = "backups" if path == BACKUPS and method == "put" else "backup"
@@ -101,9 +123,11 @@ def test_invalid_changes_are_refused_and_change_nothing(inproc, store, method, p
 
 
 def test_only_a_backup_configuration_manager_may_change_it(api):
-    for answer in (api.post(BACKUPS, {"links": [_template(2)]}, media="backup", user="entadmin"),
-                   api.put(f"{BACKUPS}/1", {"attributes": []}, media="backup", user="entadmin"),
-                   api.delete(f"{BACKUPS}/1", user="entadmin"),
-                   api.get(BACKUPS, user="entadmin")):
+    for answer in (
+        api.post(BACKUPS, {"links": [_template(2)]}, media="backup", user="entadmin"),
+        api.put(f"{BACKUPS}/1", {"attributes": []}, media="backup", user="entadmin"),
+        api.delete(f"{BACKUPS}/1", user="entadmin"),
+        api.get(BACKUPS, user="entadmin"),
+    ):
         assert (answer.status, answer.codes) == (403, ["403-FORBIDDEN"])
     assert api.get(f"{BACKUPS}/1").json["attributes"] == ["daily", "hourly"]

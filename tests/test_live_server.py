@@ -1,5 +1,6 @@
 """``abiquo-mock serve --db FILE`` as a real process: acknowledged writes survive a kill, SIGTERM stops it
 cleanly, and every request leaves a log line."""
+
 from __future__ import annotations
 
 import signal
@@ -40,7 +41,7 @@ def test_acknowledged_writes_survive_a_kill(servers, db):
     first = servers("--db", db)
     api = HttpApi(first.url)
     written = {(1, 1, 3): "ON", (2, 2, 5): "CONFIGURED", (1, 1, 1): "NOT_ALLOCATED"}
-    for (vdc, vapp, vm), state in written.items():
+    for (_vdc, _vapp, vm), state in written.items():
         answer = api.put(f"/_mock/virtualmachines/{vm}/state", body={"state": state}, user=None)
         assert answer.status == 200, answer.text
     assert first.stop(signal.SIGKILL) == -signal.SIGKILL
@@ -62,14 +63,17 @@ def test_a_restart_keeps_the_store_and_does_not_reload_the_demo(servers, db):
 def test_sigterm_stops_the_server_with_exit_0(servers, db):
     server = servers("--db", db)
     assert HttpApi(server.url).get("/api/login").status == 200
-    assert server.stop(signal.SIGTERM, timeout=10) == 0     # stop() falls back to SIGKILL (-9) after 10 s
+    assert server.stop(signal.SIGTERM, timeout=10) == 0  # stop() falls back to SIGKILL (-9) after 10 s
 
 
 def test_each_request_leaves_a_log_line(servers, db):
     server = servers("--db", db)
     api = HttpApi(server.url)
-    requests = {"/api/admin/datacenters/1": 200, "/api/admin/datacenters/2/racks": 200,
-                "/api/admin/enterprises/77": 404}
+    requests = {
+        "/api/admin/datacenters/1": 200,
+        "/api/admin/datacenters/2/racks": 200,
+        "/api/admin/enterprises/77": 404,
+    }
     for path, status in requests.items():
         assert api.get(path).status == status
     server.stop(signal.SIGTERM)

@@ -1,9 +1,10 @@
 """The legacy (3.8) schedule in VM metadata: BC-5…BC-19 and BC-15, each refusal leaving the store as it was."""
+
 from __future__ import annotations
 
 import pytest
 
-VM4 = "/api/cloud/virtualdatacenters/2/virtualappliances/2/virtualmachines/5/metadata"   # db-02, undeployed
+VM4 = "/api/cloud/virtualdatacenters/2/virtualappliances/2/virtualmachines/5/metadata"  # db-02, undeployed
 
 
 def put(api, metadata, user="admin", path=VM4):
@@ -52,8 +53,9 @@ def test_an_invalid_legacy_schedule_is_refused_and_changes_nothing(inproc, store
     assert store.dump() == before
 
 
-@pytest.mark.parametrize("body", [[], {"links": []}, {"metadata": []}, {"metadata": {}, "extra": 1},
-                                  {"metadata": {}, "links": "none"}])
+@pytest.mark.parametrize(
+    "body", [[], {"links": []}, {"metadata": []}, {"metadata": {}, "extra": 1}, {"metadata": {}, "links": "none"}]
+)
 def test_a_body_that_is_no_envelope_is_refused(inproc, store, body):
     before = store.dump()
     answer = inproc.put(VM4, body=body, media="metadata")
@@ -62,19 +64,25 @@ def test_a_body_that_is_no_envelope_is_refused(inproc, store, body):
 
 
 EVERY_GRANULARITY = {
-    "complete": {"defined_hour": {"time": "2026/12/24 23:00:00 +0000", "disks": ["1"]},
-                 "hourly": {"time": "23", "disks": [7527]},
-                 "daily": {"disks": ["1"]},                        # no time: accepted, as in 3.8
-                 "weekly_planned": {"time": "03:00:00 -0330", "sunday": "true"},
-                 "monthly": {"time": "00:00:00 +0000"}},
+    "complete": {
+        "defined_hour": {"time": "2026/12/24 23:00:00 +0000", "disks": ["1"]},
+        "hourly": {"time": "23", "disks": [7527]},
+        "daily": {"disks": ["1"]},  # no time: accepted, as in 3.8
+        "weekly_planned": {"time": "03:00:00 -0330", "sunday": "true"},
+        "monthly": {"time": "00:00:00 +0000"},
+    },
     "snapshot": {},
     "filesystem": {"daily": {"time": "12:30:59 +1200", "paths": ["/var/lib/db", "/etc"]}},
 }
 
 
 def test_a_legacy_schedule_of_every_granularity_round_trips_with_disks_as_strings(api):
-    metadata = {"chef": "{}", "backupSchedule": EVERY_GRANULARITY, "startup-script": "#!/bin/sh",
-                "backupResults": {"results": [{"id": 9, "status": "progress", "extra": [1]}]}}
+    metadata = {
+        "chef": "{}",
+        "backupSchedule": EVERY_GRANULARITY,
+        "startup-script": "#!/bin/sh",
+        "backupResults": {"results": [{"id": 9, "status": "progress", "extra": [1]}]},
+    }
     answer = put(api, metadata)
     assert answer.status == 200, answer.text
     stored = answer.json["metadata"]

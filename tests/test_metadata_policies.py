@@ -4,6 +4,7 @@ Demo: web-03 (vm 3) is undeployed in Barcelona (multiple policies on, updates wh
 allowed GOLD and NAFS there but not SILVER; db-02 (vm 5) is undeployed in Madrid (multiple policies off),
 where Acme is allowed BRONZE (daily complete, time defined in the VM).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -25,8 +26,10 @@ def bound(bindings, schedule=None, **more):
 
 
 def add_policy(store, dc, code, configurations, allow_limit=None):
-    policy_id = store.insert("backuppolicies", {"datacenter": dc, "code": code, "name": code, "description": "",
-                                                "backupConfigurations": configurations})
+    policy_id = store.insert(
+        "backuppolicies",
+        {"datacenter": dc, "code": code, "name": code, "description": "", "backupConfigurations": configurations},
+    )
     if allow_limit:
         limit = store.get("limits", allow_limit)
         store.put("limits", allow_limit, {**limit, "backuppolicies": limit["backuppolicies"] + [policy_id]})
@@ -43,19 +46,31 @@ def refused(inproc, store, path, metadata, status, code, user="admin"):
 
 # --- step 1 ---------------------------------------------------------------------------------------------
 
+
 def test_an_unknown_code_is_bc_23(inproc, store):
     refused(inproc, store, WEB03, bound({"complete": {"daily": "NOPE"}}), 404, "BC-23")
 
 
 def test_a_policy_of_another_datacenter_is_bc_23(inproc, store):
-    refused(inproc, store, WEB03, bound({"complete": {"daily": "BRONZE"}}, {"complete": {"daily": {"time": "01:00:00 +0000"}}}),
-            404, "BC-23")
+    refused(
+        inproc,
+        store,
+        WEB03,
+        bound({"complete": {"daily": "BRONZE"}}, {"complete": {"daily": {"time": "01:00:00 +0000"}}}),
+        404,
+        "BC-23",
+    )
 
 
 def test_a_policy_not_allowed_to_the_enterprise_is_forbidden(inproc, store):
-    answer = refused(inproc, store, WEB03, bound({"snapshot": {"weekly_planned": "SILVER"}},
-                                                 {"snapshot": {"weekly_planned": {"monday": "true"}}}),
-                     403, "403-FORBIDDEN")
+    answer = refused(
+        inproc,
+        store,
+        WEB03,
+        bound({"snapshot": {"weekly_planned": "SILVER"}}, {"snapshot": {"weekly_planned": {"monday": "true"}}}),
+        403,
+        "403-FORBIDDEN",
+    )
     assert "SILVER" in answer.text
 
 
@@ -65,10 +80,20 @@ def test_a_policy_without_that_type_and_period_is_bc_32(inproc, store):
 
 # --- step 2 ---------------------------------------------------------------------------------------------
 
+
 def test_two_policies_need_multiple_policies(inproc, store):
     store.put("backupproperties", 1, {"multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": False})
-    refused(inproc, store, WEB03, bound({"complete": {"daily": "GOLD"}, "filesystem": {"weekly_planned": "NAFS"}},
-                                        {"complete": {"daily": {"disks": ["1"]}}}), 409, "BC-27")
+    refused(
+        inproc,
+        store,
+        WEB03,
+        bound(
+            {"complete": {"daily": "GOLD"}, "filesystem": {"weekly_planned": "NAFS"}},
+            {"complete": {"daily": {"disks": ["1"]}}},
+        ),
+        409,
+        "BC-27",
+    )
 
 
 def test_two_bindings_to_one_policy_are_one_policy(inproc, store):
@@ -76,50 +101,94 @@ def test_two_bindings_to_one_policy_are_one_policy(inproc, store):
     answer = put(inproc, WEB03, bound({"complete": {"daily": "GOLD", "hourly": "GOLD"}}))
     assert answer.status == 200, answer.text
     assert answer.json["metadata"]["backupSchedule"] == {
-        "policies": ["GOLD"], "complete": {"daily": {"time": "22:00:00 +0100"}, "hourly": {"time": "4"}}}
+        "policies": ["GOLD"],
+        "complete": {"daily": {"time": "22:00:00 +0100"}, "hourly": {"time": "4"}},
+    }
 
 
 # --- step 3 ---------------------------------------------------------------------------------------------
 
+
 def test_fixed_values_are_written_by_the_server(api):
     answer = put(api, WEB03, bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"disks": [7527]}}}))
     assert answer.status == 200, answer.text
-    assert answer.json["metadata"]["backupSchedule"]["complete"]["daily"] == {"time": "22:00:00 +0100",
-                                                                            "disks": ["7527"]}
+    assert answer.json["metadata"]["backupSchedule"]["complete"]["daily"] == {
+        "time": "22:00:00 +0100",
+        "disks": ["7527"],
+    }
     assert api.get(WEB03).json == answer.json
 
 
 def test_a_fixed_value_sent_unchanged_is_accepted_and_a_different_one_is_bc_6(inproc, store):
-    same = put(inproc, WEB03, bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"time": "22:00:00 +0100"}}}))
+    same = put(
+        inproc, WEB03, bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"time": "22:00:00 +0100"}}})
+    )
     assert same.status == 200
-    refused(inproc, store, WEB03, bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"time": "21:00:00 +0100"}}}),
-            400, "BC-6")
+    refused(
+        inproc,
+        store,
+        WEB03,
+        bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"time": "21:00:00 +0100"}}}),
+        400,
+        "BC-6",
+    )
 
 
 @pytest.mark.parametrize("entry", [{"time": "03:00:00 +0000"}, {"monday": "true"}])
 def test_a_value_for_a_not_apply_field_is_bc_6(inproc, store, entry):
-    refused(inproc, store, WEB03, bound({"filesystem": {"weekly_planned": "NAFS"}},
-                                        {"filesystem": {"weekly_planned": {"paths": ["/srv"], **entry}}}), 400, "BC-6")
+    refused(
+        inproc,
+        store,
+        WEB03,
+        bound(
+            {"filesystem": {"weekly_planned": "NAFS"}}, {"filesystem": {"weekly_planned": {"paths": ["/srv"], **entry}}}
+        ),
+        400,
+        "BC-6",
+    )
 
 
 def test_a_time_defined_in_the_vm_must_be_sent(inproc, store):
-    refused(inproc, store, DB02, bound({"complete": {"daily": "BRONZE"}}, {"complete": {"daily": {"disks": ["5"]}}}),
-            400, "BC-11")
+    refused(
+        inproc,
+        store,
+        DB02,
+        bound({"complete": {"daily": "BRONZE"}}, {"complete": {"daily": {"disks": ["5"]}}}),
+        400,
+        "BC-11",
+    )
 
 
 def test_a_time_defined_in_the_vm_needs_the_schedule_privilege(inproc, store):
-    answer = refused(inproc, store, DB02, bound({"complete": {"daily": "BRONZE"}},
-                                                {"complete": {"daily": {"time": "01:00:00 +0000"}}}),
-                     403, "403-FORBIDDEN", user="user")
+    answer = refused(
+        inproc,
+        store,
+        DB02,
+        bound({"complete": {"daily": "BRONZE"}}, {"complete": {"daily": {"time": "01:00:00 +0000"}}}),
+        403,
+        "403-FORBIDDEN",
+        user="user",
+    )
     assert "VAPP_DEFINE_BACKUP_INFO" in answer.text
-    ok = put(inproc, DB02, bound({"complete": {"daily": "BRONZE"}}, {"complete": {"daily": {"time": "01:00:00 +0000"}}}),
-             user="entadmin")
+    ok = put(
+        inproc,
+        DB02,
+        bound({"complete": {"daily": "BRONZE"}}, {"complete": {"daily": {"time": "01:00:00 +0000"}}}),
+        user="entadmin",
+    )
     assert ok.status == 200 and ok.json["metadata"]["backupSchedule"]["complete"]["daily"] == {"time": "01:00:00 +0000"}
 
 
 def test_disks_need_the_disks_privilege(inproc, store):
-    answer = refused(inproc, store, WEB03, bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"disks": ["9"]}}}),
-                     403, "403-FORBIDDEN", user="user")
+    answer = refused(
+        inproc,
+        store,
+        WEB03,
+        bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"disks": ["9"]}}}),
+        403,
+        "403-FORBIDDEN",
+        user="user",
+    )
     assert "VAPP_MANAGE_BACKUP_DISKS" in answer.text
 
 
@@ -133,21 +202,50 @@ def test_days_defined_in_the_vm_must_be_sent(inproc, store):
     silver = store.first("backuppolicies", code="SILVER")["id"]
     limit = store.get("limits", 3)
     store.put("limits", 3, {**limit, "backuppolicies": limit["backuppolicies"] + [silver]})
-    refused(inproc, store, WEB03, bound({"snapshot": {"weekly_planned": "SILVER"}},
-                                        {"snapshot": {"weekly_planned": {"disks": ["1"]}}}), 400, "BC-19")
-    answer = put(inproc, WEB03, bound({"snapshot": {"weekly_planned": "SILVER"}},
-                                      {"snapshot": {"weekly_planned": {"friday": "true", "monday": "true"}}}))
+    refused(
+        inproc,
+        store,
+        WEB03,
+        bound({"snapshot": {"weekly_planned": "SILVER"}}, {"snapshot": {"weekly_planned": {"disks": ["1"]}}}),
+        400,
+        "BC-19",
+    )
+    answer = put(
+        inproc,
+        WEB03,
+        bound(
+            {"snapshot": {"weekly_planned": "SILVER"}},
+            {"snapshot": {"weekly_planned": {"friday": "true", "monday": "true"}}},
+        ),
+    )
     assert answer.json["metadata"]["backupSchedule"]["snapshot"]["weekly_planned"] == {
-        "time": "03:00:00 +0000", "friday": "true", "monday": "true"}
+        "time": "03:00:00 +0000",
+        "friday": "true",
+        "monday": "true",
+    }
 
 
 def test_fixed_days_are_written_and_other_days_are_bc_6(inproc, store):
-    add_policy(store, 1, "WEEKLY", [{"type": "COMPLETE", "period": "WEEKLY_PLANNED", "time": "NOT_APPLY",
-                                     "days": ["MONDAY", "SUNDAY"]}], allow_limit=3)
+    add_policy(
+        store,
+        1,
+        "WEEKLY",
+        [{"type": "COMPLETE", "period": "WEEKLY_PLANNED", "time": "NOT_APPLY", "days": ["MONDAY", "SUNDAY"]}],
+        allow_limit=3,
+    )
     answer = put(inproc, WEB03, bound({"complete": {"weekly_planned": "WEEKLY"}}))
-    assert answer.json["metadata"]["backupSchedule"]["complete"]["weekly_planned"] == {"monday": "true", "sunday": "true"}
-    refused(inproc, store, WEB03, bound({"complete": {"weekly_planned": "WEEKLY"}},
-                                        {"complete": {"weekly_planned": {"tuesday": "true"}}}), 400, "BC-6")
+    assert answer.json["metadata"]["backupSchedule"]["complete"]["weekly_planned"] == {
+        "monday": "true",
+        "sunday": "true",
+    }
+    refused(
+        inproc,
+        store,
+        WEB03,
+        bound({"complete": {"weekly_planned": "WEEKLY"}}, {"complete": {"weekly_planned": {"tuesday": "true"}}}),
+        400,
+        "BC-6",
+    )
 
 
 def _defined_hour_policy(store, date, time):
@@ -157,13 +255,16 @@ def _defined_hour_policy(store, date, time):
     add_policy(store, 1, "ONCE", [configuration], allow_limit=3)
 
 
-@pytest.mark.parametrize("date, time, sent, expected", [
-    ("2026/12/24", "23:00:00 +0000", None, "2026/12/24 23:00:00 +0000"),
-    ("NOT_APPLY", "23:00:00 +0000", None, None),
-    ("2026/12/24", "NOT_APPLY", None, None),
-    (None, "23:00:00 +0000", "2027/01/01 23:00:00 +0000", "2027/01/01 23:00:00 +0000"),
-    ("2026/12/24", None, "2026/12/24 08:15:00 +0100", "2026/12/24 08:15:00 +0100"),
-])
+@pytest.mark.parametrize(
+    "date, time, sent, expected",
+    [
+        ("2026/12/24", "23:00:00 +0000", None, "2026/12/24 23:00:00 +0000"),
+        ("NOT_APPLY", "23:00:00 +0000", None, None),
+        ("2026/12/24", "NOT_APPLY", None, None),
+        (None, "23:00:00 +0000", "2027/01/01 23:00:00 +0000", "2027/01/01 23:00:00 +0000"),
+        ("2026/12/24", None, "2026/12/24 08:15:00 +0100", "2026/12/24 08:15:00 +0100"),
+    ],
+)
 def test_a_defined_hour_time_is_date_and_time(inproc, store, date, time, sent, expected):
     _defined_hour_policy(store, date, time)
     entry = {"disks": ["3"]} if sent is None else {"time": sent, "disks": ["3"]}
@@ -173,49 +274,84 @@ def test_a_defined_hour_time_is_date_and_time(inproc, store, date, time, sent, e
     assert stored.get("time") == expected and stored["disks"] == ["3"]
 
 
-@pytest.mark.parametrize("date, time, sent, code", [
-    (None, "23:00:00 +0000", None, "BC-13"),
-    ("2026/12/24", None, None, "BC-11"),
-    (None, None, None, "BC-11"),
-    (None, "23:00:00 +0000", "2027/01/01 22:00:00 +0000", "BC-6"),
-    ("2026/12/24", None, "2026/12/25 08:15:00 +0100", "BC-6"),
-])
+@pytest.mark.parametrize(
+    "date, time, sent, code",
+    [
+        (None, "23:00:00 +0000", None, "BC-13"),
+        ("2026/12/24", None, None, "BC-11"),
+        (None, None, None, "BC-11"),
+        (None, "23:00:00 +0000", "2027/01/01 22:00:00 +0000", "BC-6"),
+        ("2026/12/24", None, "2026/12/25 08:15:00 +0100", "BC-6"),
+    ],
+)
 def test_a_defined_hour_part_left_to_the_vm_is_required_and_the_fixed_part_kept(inproc, store, date, time, sent, code):
     _defined_hour_policy(store, date, time)
     entry = {} if sent is None else {"time": sent}
-    refused(inproc, store, WEB03, bound({"snapshot": {"defined_hour": "ONCE"}}, {"snapshot": {"defined_hour": entry}}),
-            400, code)
+    refused(
+        inproc,
+        store,
+        WEB03,
+        bound({"snapshot": {"defined_hour": "ONCE"}}, {"snapshot": {"defined_hour": entry}}),
+        400,
+        code,
+    )
 
 
 # --- steps 4 and 5 --------------------------------------------------------------------------------------
 
+
 def test_a_schedule_entry_without_binding_is_bc_34(inproc, store):
-    refused(inproc, store, WEB03, bound({"complete": {"daily": "GOLD"}},
-                                        {"complete": {"daily": {}, "monthly": {"time": "01:00:00 +0000"}}}),
-            400, "BC-34")
+    refused(
+        inproc,
+        store,
+        WEB03,
+        bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {}, "monthly": {"time": "01:00:00 +0000"}}}),
+        400,
+        "BC-34",
+    )
 
 
 def test_policies_are_written_by_the_server_sorted(api):
-    answer = put(api, WEB03, bound({"filesystem": {"weekly_planned": "NAFS"}, "complete": {"hourly": "GOLD"}},
-                                   {"policies": ["ZZZ", "AAA"], "filesystem": {"weekly_planned": {"paths": ["/srv"]}}}))
+    answer = put(
+        api,
+        WEB03,
+        bound(
+            {"filesystem": {"weekly_planned": "NAFS"}, "complete": {"hourly": "GOLD"}},
+            {"policies": ["ZZZ", "AAA"], "filesystem": {"weekly_planned": {"paths": ["/srv"]}}},
+        ),
+    )
     assert answer.status == 200, answer.text
     assert answer.json["metadata"]["backupSchedule"]["policies"] == ["GOLD", "NAFS"]
 
 
 def test_removing_every_binding_removes_policies(inproc):
-    answer = put(inproc, WEB03, {"policyBindings": {}, "backupSchedule": {"policies": ["GOLD"], "complete": {
-        "daily": {"time": "22:00:00 +0100", "disks": ["301"]}}}})
+    answer = put(
+        inproc,
+        WEB03,
+        {
+            "policyBindings": {},
+            "backupSchedule": {
+                "policies": ["GOLD"],
+                "complete": {"daily": {"time": "22:00:00 +0100", "disks": ["301"]}},
+            },
+        },
+    )
     assert answer.status == 200, answer.text
-    assert answer.json["metadata"]["backupSchedule"] == {"complete": {"daily": {"time": "22:00:00 +0100",
-                                                                                "disks": ["301"]}}}
+    assert answer.json["metadata"]["backupSchedule"] == {
+        "complete": {"daily": {"time": "22:00:00 +0100", "disks": ["301"]}}
+    }
 
 
 # --- §6.3 -----------------------------------------------------------------------------------------------
 
+
 def test_a_deployed_vm_keeps_its_configuration_where_updates_while_deployed_are_off(inproc, store):
     current = inproc.get(WEB02).json["metadata"]
-    changed = {**current, "policyBindings": {"complete": {"daily": "GOLD"}},
-               "backupSchedule": {"complete": {"daily": {"disks": ["201"]}}}}
+    changed = {
+        **current,
+        "policyBindings": {"complete": {"daily": "GOLD"}},
+        "backupSchedule": {"complete": {"daily": {"disks": ["201"]}}},
+    }
     refused(inproc, store, WEB02, changed, 409, "BC-36")
     before = store.dump()
     answer = inproc.delete(WEB02)
@@ -224,16 +360,25 @@ def test_a_deployed_vm_keeps_its_configuration_where_updates_while_deployed_are_
 
 def test_an_integration_may_write_results_on_a_deployed_vm(api):
     current = api.get(WEB02).json["metadata"]
-    result = {"id": "bk-2-9", "status": "done", "name": "complete-daily", "type": "complete", "size": 10,
-              "date": "2026/11/21 22:10:00 +0100"}
+    result = {
+        "id": "bk-2-9",
+        "status": "done",
+        "name": "complete-daily",
+        "type": "complete",
+        "size": 10,
+        "date": "2026/11/21 22:10:00 +0100",
+    }
     answer = put(api, WEB02, {**current, "backupResults": {"results": [result]}})
     assert answer.status == 200, answer.text
     assert answer.json["metadata"] == {**current, "backupResults": {"results": [result]}}
 
 
 def test_a_deployed_vm_may_change_where_updates_while_deployed_are_on(inproc):
-    answer = put(inproc, VM.format(vdc=2, vapp=2, vm=4), bound({"complete": {"daily": "BRONZE"}},
-                                                               {"complete": {"daily": {"time": "04:00:00 +0000"}}}))
+    answer = put(
+        inproc,
+        VM.format(vdc=2, vapp=2, vm=4),
+        bound({"complete": {"daily": "BRONZE"}}, {"complete": {"daily": {"time": "04:00:00 +0000"}}}),
+    )
     assert answer.status == 200, answer.text
 
 
@@ -246,14 +391,24 @@ def test_changing_the_backup_configuration_needs_manage_backup(inproc, store):
 
 
 def test_an_unchanged_configuration_stays_byte_for_byte(inproc, store):
-    upgraded = put(inproc, WEB03, {"policyBindings": {"complete": {"daily": "GOLD"}},
-                                   "backupSchedule": {"policies": ["GOLD"], "complete": {"daily": {"time": "22:00:00 +0100",
-                                                                                          "disks": ["301"]}}}})
+    upgraded = put(
+        inproc,
+        WEB03,
+        {
+            "policyBindings": {"complete": {"daily": "GOLD"}},
+            "backupSchedule": {
+                "policies": ["GOLD"],
+                "complete": {"daily": {"time": "22:00:00 +0100", "disks": ["301"]}},
+            },
+        },
+    )
     assert upgraded.status == 200
     vm = store.get("virtualmachines", 3)
-    legacy_like = {"backupSchedule": {"complete": {"daily": {"disks": ["301"]}}},
-                   "policyBindings": {"complete": {"daily": "GOLD"}}}
-    store.put("virtualmachines", 3, {**vm, "metadata": legacy_like})    # as the upgrade leaves a VM
+    legacy_like = {
+        "backupSchedule": {"complete": {"daily": {"disks": ["301"]}}},
+        "policyBindings": {"complete": {"daily": "GOLD"}},
+    }
+    store.put("virtualmachines", 3, {**vm, "metadata": legacy_like})  # as the upgrade leaves a VM
     answer = put(inproc, WEB03, {**legacy_like, "backupResults": {"results": []}}, user="user")
     assert answer.status == 200, answer.text
     assert answer.json["metadata"] == {**legacy_like, "backupResults": {"results": []}}
@@ -273,16 +428,31 @@ def test_delete_removes_everything_and_get_shows_null(api):
 
 
 def test_not_apply_end_to_end(api):
-    created = api.post("/api/admin/datacenters/1/backuppolicies", media="backuppolicy", body={
-        "code": "LATER", "name": "Whenever", "backupConfigurations": [
-            {"type": "complete", "period": "weekly_planned", "time": "not_apply", "days": "NOT_APPLY"}]})
+    created = api.post(
+        "/api/admin/datacenters/1/backuppolicies",
+        media="backuppolicy",
+        body={
+            "code": "LATER",
+            "name": "Whenever",
+            "backupConfigurations": [
+                {"type": "complete", "period": "weekly_planned", "time": "not_apply", "days": "NOT_APPLY"}
+            ],
+        },
+    )
     assert created.status == 201, created.text
     limit = api.get("/api/admin/enterprises/2/limits/3").json
-    limit["links"].append({"rel": "backuppolicy", "href": next(
-        l["href"] for l in created.json["links"] if l["rel"] == "edit")})
+    limit["links"].append(
+        {"rel": "backuppolicy", "href": next(link["href"] for link in created.json["links"] if link["rel"] == "edit")}
+    )
     assert api.put("/api/admin/enterprises/2/limits/3", body=limit, media="limit").status == 200
-    answer = put(api, WEB03, bound({"complete": {"weekly_planned": "LATER"}},
-                                   {"complete": {"weekly_planned": {"disks": ["301"]}}}), user="entadmin")
+    answer = put(
+        api,
+        WEB03,
+        bound({"complete": {"weekly_planned": "LATER"}}, {"complete": {"weekly_planned": {"disks": ["301"]}}}),
+        user="entadmin",
+    )
     assert answer.status == 200, answer.text
     assert api.get(WEB03, user="entadmin").json["metadata"]["backupSchedule"] == {
-        "policies": ["LATER"], "complete": {"weekly_planned": {"disks": ["301"]}}}
+        "policies": ["LATER"],
+        "complete": {"weekly_planned": {"disks": ["301"]}},
+    }

@@ -1,4 +1,5 @@
 """The OpenAPI document is a valid OpenAPI 3.0 document and says exactly what the server does."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ from mockserver import openapi
 
 METHODS = ("get", "put", "post", "delete", "patch")
 UNAUTHENTICATED = ("/api/version",)
-UNDOCUMENTED_RULES = {"/api/openapi.json"}      # the document does not describe itself
+UNDOCUMENTED_RULES = {"/api/openapi.json"}  # the document does not describe itself
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ def test_the_document_is_valid_openapi_3_0(document):
     assert document["openapi"].startswith("3.0.")
     try:
         from openapi_spec_validator import validate
-    except ImportError:       # the meta-schema check schemathesis itself ships
+    except ImportError:  # the meta-schema check schemathesis itself ships
         validate = None
     if validate is not None:
         validate(document)
@@ -78,8 +79,12 @@ def test_operation_ids_are_unique(document):
 
 
 def _produces_vendor_type(document: dict, op: dict) -> bool:
-    return any("vnd.abiquo" in media for status, response in op["responses"].items() if status.startswith("2")
-               for media in resolve(document, response).get("content", {}))
+    return any(
+        "vnd.abiquo" in media
+        for status, response in op["responses"].items()
+        if status.startswith("2")
+        for media in resolve(document, response).get("content", {})
+    )
 
 
 def test_every_operation_documents_the_errors_of_the_conventions(document):
@@ -141,11 +146,16 @@ def test_every_link_names_an_operation_and_its_parameters(document):
                     broken.append(f"{where}: no operation {link['operationId']}")
                     continue
                 known = {p["name"] for p in target.get("parameters", [])}
-                broken += [f"{where}: {link['operationId']} has no parameter {p}"
-                           for p in link.get("parameters", {}) if p not in known]
+                broken += [
+                    f"{where}: {link['operationId']} has no parameter {p}"
+                    for p in link.get("parameters", {})
+                    if p not in known
+                ]
                 required = {p["name"] for p in target.get("parameters", []) if p.get("in") == "path"}
-                broken += [f"{where}: {link['operationId']} needs {p}"
-                           for p in sorted(required - set(link.get("parameters", {})))]
+                broken += [
+                    f"{where}: {link['operationId']} needs {p}"
+                    for p in sorted(required - set(link.get("parameters", {})))
+                ]
     assert broken == []
 
 

@@ -1,4 +1,5 @@
 """The pytest plugin: a user's connector test with the abiquo_mock fixture, run by pytest as a user would."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +12,7 @@ pytest_plugins = ["pytester"]
 CONNECTORS = Path(__file__).resolve().parent.parent / "examples" / "connectors"
 
 # the README's example, word for word apart from the connector's path
-CONNECTOR_TEST = '''
+CONNECTOR_TEST = """
 import os, subprocess, sys
 import pytest
 
@@ -21,7 +22,7 @@ def test_connector_reports_a_backup(abiquo_mock):
     results = abiquo_mock.metadata(1)["backupResults"]["results"]
     assert results[-1]["status"] == "done"
     assert [e["status"] for e in abiquo_mock.journal(method="PUT")] == [200, 200, 200, 200]
-'''
+"""
 
 
 def test_a_connector_test_written_with_the_fixture_passes(pytester):
@@ -42,7 +43,7 @@ def test_the_same_test_catches_a_broken_connector(pytester):
 
 
 def test_each_test_gets_its_own_scenario_and_an_empty_journal(pytester):
-    pytester.makepyfile('''
+    pytester.makepyfile("""
         import pytest
 
         @pytest.mark.abiquo_scenario("empty")
@@ -53,7 +54,7 @@ def test_each_test_gets_its_own_scenario_and_an_empty_journal(pytester):
             assert abiquo_mock.scenario == "demo"
             assert abiquo_mock.metadata(2)["policyBindings"] == {"complete": {"daily": "GOLD"},
                                                                  "filesystem": {"weekly_planned": "NAFS"}}
-    ''')
+    """)
 
     result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers")
 
@@ -63,12 +64,12 @@ def test_each_test_gets_its_own_scenario_and_an_empty_journal(pytester):
 @pytest.mark.slow
 def test_the_plugin_starts_nothing_for_a_test_that_does_not_use_it(pytester):
     # a fresh interpreter, so that what this session imported does not count
-    pytester.makepyfile('''
+    pytester.makepyfile("""
         import sys
 
         def test_plain():
             assert "contracts.integration" not in sys.modules
-    ''')
+    """)
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")
 

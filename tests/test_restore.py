@@ -1,4 +1,5 @@
 """Restoring a backup (§7): BC-20, BC-22, BC-21 with multipleRestore, and the mark left for the integration."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,14 +7,25 @@ import pytest
 from mockserver.app import create_app
 from tests.support import InProcessApi
 
-VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"       # web-01, Barcelona
-DB01 = "/api/cloud/virtualdatacenters/2/virtualappliances/2/virtualmachines/4"      # db-01, Madrid
+VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"  # web-01, Barcelona
+DB01 = "/api/cloud/virtualdatacenters/2/virtualappliances/2/virtualmachines/4"  # db-01, Madrid
 
 
 def restore(api, vm_path, backup_id, user="admin"):
-    return api.post(f"{vm_path}/action/restorebackup", media="restore", user=user, body={
-        "id": backup_id, "name": "x", "type": "complete", "size": "250", "date": "2026/11/20 00:14:02 +0000",
-        "status": "done", "links": []})
+    return api.post(
+        f"{vm_path}/action/restorebackup",
+        media="restore",
+        user=user,
+        body={
+            "id": backup_id,
+            "name": "x",
+            "type": "complete",
+            "size": "250",
+            "date": "2026/11/20 00:14:02 +0000",
+            "status": "done",
+            "links": [],
+        },
+    )
 
 
 def results(api, vm_path, user="admin"):
@@ -68,7 +80,7 @@ def test_a_failed_restore_may_be_requested_again_and_forgets_its_outcome(legacy)
 
 def test_multiple_restore_allows_a_second_request(inproc):
     assert restore(inproc, VM1, "bk-1-1").status == 204
-    assert restore(inproc, VM1, "bk-1-1").status == 204      # Barcelona allows multiple restore
+    assert restore(inproc, VM1, "bk-1-1").status == 204  # Barcelona allows multiple restore
 
 
 def test_a_second_restore_is_bc_21_where_multiple_restore_is_off(inproc, store):

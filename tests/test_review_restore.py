@@ -1,22 +1,27 @@
 """Restore (§7) names a backup by the id its result carries: a result without an id cannot be restored."""
+
 from __future__ import annotations
 
 import pytest
 
-WEB03 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/3"     # web-03, undeployed
+WEB03 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/3"  # web-03, undeployed
 
 
 def _write_results(api, results):
-    answer = api.put(f"{WEB03}/metadata", media="metadata", body={"links": [], "metadata": {
-        "backupResults": {"results": results}}})
+    answer = api.put(
+        f"{WEB03}/metadata", media="metadata", body={"links": [], "metadata": {"backupResults": {"results": results}}}
+    )
     assert answer.status == 200, answer.text
 
 
-@pytest.mark.parametrize("results, named", [
-    ([{"status": "done", "name": "no id at all"}], "None"),
-    ([{"id": None, "status": "done"}], "None"),
-    ([{"id": True, "status": "done"}], "True"),
-])
+@pytest.mark.parametrize(
+    "results, named",
+    [
+        ([{"status": "done", "name": "no id at all"}], "None"),
+        ([{"id": None, "status": "done"}], "None"),
+        ([{"id": True, "status": "done"}], "True"),
+    ],
+)
 def test_a_result_without_a_usable_id_is_not_restored_by_its_printed_form(inproc, store, results, named):
     _write_results(inproc, results)
     before = store.dump()

@@ -1,4 +1,5 @@
 """Every scenario pack satisfies every metadata rule, and serves metadata that matches the contract."""
+
 from __future__ import annotations
 
 import copy
@@ -26,16 +27,21 @@ def served(name: str):
 
 
 def metadata_path(vm: dict) -> str:
-    return (f"/api/cloud/virtualdatacenters/{vm['virtualdatacenter']}/virtualappliances/"
-            f"{vm['virtualappliance']}/virtualmachines/{vm['id']}/metadata")
+    return (
+        f"/api/cloud/virtualdatacenters/{vm['virtualdatacenter']}/virtualappliances/"
+        f"{vm['virtualappliance']}/virtualmachines/{vm['id']}/metadata"
+    )
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_every_vm_metadata_put_back_is_accepted_unchanged(name):
     api, store = served(name)
     for dc in store.all("datacenters"):
-        store.put("backupproperties", dc["id"], {"multipleRestore": False, "multiplePolicies": False,
-                                                 "updateWhileDeployed": True})
+        store.put(
+            "backupproperties",
+            dc["id"],
+            {"multipleRestore": False, "multiplePolicies": False, "updateWhileDeployed": True},
+        )
     for vm in store.all("virtualmachines"):
         stored = json.dumps(vm["metadata"])
         answer = api.put(metadata_path(vm), body={"links": [], "metadata": vm["metadata"]}, media="metadata")
@@ -49,7 +55,9 @@ def test_every_vm_metadata_is_what_the_policy_steps_would_write(name):
     for vm in store.all("virtualmachines"):
         if vm["metadata"] is None:
             continue
-        rewritten = configured_metadata(store, ADMIN, vm, checked_metadata(copy.deepcopy(vm["metadata"])), vm["metadata"])
+        rewritten = configured_metadata(
+            store, ADMIN, vm, checked_metadata(copy.deepcopy(vm["metadata"])), vm["metadata"]
+        )
         assert rewritten == vm["metadata"], f"{name} vm {vm['id']}"
 
 
@@ -92,11 +100,13 @@ def test_every_served_metadata_matches_the_contract(name, envelope_validator):
 
 def test_the_contract_refuses_what_the_server_refuses(envelope_validator):
     assert envelope_validator.is_valid({"links": [], "metadata": None})
-    for wrong in ({"metadata": {"backupSchedule": {"incremental": {}}}},
-                  {"metadata": {"backupSchedule": {"complete": {"daily": {"time": "25:00:00 +0000"}}}}},
-                  {"metadata": {"backupSchedule": {"filesystem": {"daily": {"disks": ["1"]}}}}},
-                  {"metadata": {"backupResults": {"results": [{"status": "complete"}]}}},
-                  {"metadata": {"policyBindings": {"complete": {"yearly": "GOLD"}}}}):
+    for wrong in (
+        {"metadata": {"backupSchedule": {"incremental": {}}}},
+        {"metadata": {"backupSchedule": {"complete": {"daily": {"time": "25:00:00 +0000"}}}}},
+        {"metadata": {"backupSchedule": {"filesystem": {"daily": {"disks": ["1"]}}}}},
+        {"metadata": {"backupResults": {"results": [{"status": "complete"}]}}},
+        {"metadata": {"policyBindings": {"complete": {"yearly": "GOLD"}}}},
+    ):
         assert not envelope_validator.is_valid(wrong), wrong
 
 
@@ -114,9 +124,11 @@ def test_a_derived_scenario_loads_in_a_fresh_interpreter_at_app_start():
     import subprocess
     import sys
 
-    code = ("from mockserver.app import create_app; "
-            "app = create_app({'SCENARIO': 'upgraded-3.8.5'}); "
-            "print(len(app.extensions['abiquo_store'].all('backuppolicies')))")
+    code = (
+        "from mockserver.app import create_app; "
+        "app = create_app({'SCENARIO': 'upgraded-3.8.5'}); "
+        "print(len(app.extensions['abiquo_store'].all('backuppolicies')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) > 0

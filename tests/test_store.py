@@ -1,4 +1,5 @@
 """Behaviour of mockserver.store: the API (memory and file modes), the on-disk format and recovery."""
+
 import json
 import os
 import pathlib
@@ -134,12 +135,11 @@ def test_generation_counts_committed_writes_not_reads(store):
 
 def test_failed_transaction_is_rolled_back_in_memory(store):
     store.put("vms", 1, {"state": "OFF"})
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            store.put("vms", 1, {"state": "ON"})
-            store.insert("vms", {"name": "new"})
-            store.delete("vms", 1)
-            raise RuntimeError("validation failed")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.put("vms", 1, {"state": "ON"})
+        store.insert("vms", {"name": "new"})
+        store.delete("vms", 1)
+        raise RuntimeError("validation failed")
     assert store.all("vms") == [{"state": "OFF", "id": 1}]
     assert store.generation == 1
     assert store.insert("vms", {}) == 2
@@ -148,10 +148,9 @@ def test_failed_transaction_is_rolled_back_in_memory(store):
 def test_nested_transaction_failure_undoes_only_the_inner_writes(store):
     with store.transaction():
         store.put("vms", 1, {})
-        with pytest.raises(KeyError):
-            with store.transaction():
-                store.put("vms", 2, {})
-                raise KeyError
+        with pytest.raises(KeyError), store.transaction():
+            store.put("vms", 2, {})
+            raise KeyError
         store.put("vms", 3, {})
     assert [d["id"] for d in store.all("vms")] == [1, 3]
     assert store.generation == 1
@@ -208,8 +207,10 @@ def test_each_write_is_one_journal_line_and_replayed_after_a_crash(path):
         s.put("vms", 2, {})
         s.delete("vms", 1)
     lines = [json.loads(line) for line in journal_lines(path)]
-    assert lines[1] == {"seq": 2, "changes": [{"t": "vms", "id": 2, "doc": {"id": 2}},
-                                              {"t": "vms", "id": 1, "doc": None}]}
+    assert lines[1] == {
+        "seq": 2,
+        "changes": [{"t": "vms", "id": 2, "doc": {"id": 2}}, {"t": "vms", "id": 1, "doc": None}],
+    }
     crash(s)  # only the journal holds the writes now
     assert Store(path).all("vms") == [{"id": 2}]
 
@@ -285,11 +286,10 @@ def test_crash_between_snapshot_and_journal_truncation_does_not_replay_old_write
 def test_failed_transaction_leaves_nothing_on_disk(path):
     s = Store(path)
     s.put("vms", 1, {"v": 1})
-    with pytest.raises(RuntimeError):
-        with s.transaction():
-            s.put("vms", 1, {"v": 2})
-            s.put("vms", 2, {})
-            raise RuntimeError
+    with pytest.raises(RuntimeError), s.transaction():
+        s.put("vms", 1, {"v": 2})
+        s.put("vms", 2, {})
+        raise RuntimeError
     assert len(journal_lines(path)) == 1
     crash(s)
     assert Store(path).all("vms") == [{"v": 1, "id": 1}]
@@ -301,6 +301,7 @@ def test_failed_journal_write_rolls_back_and_leaves_no_partial_line(path, monkey
 
     def broken_fsync(fd):
         raise OSError(5, "I/O error")
+
     monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(OSError):
         s.put("vms", 1, {"v": 2})
@@ -369,12 +370,15 @@ def test_newer_schema_version_is_refused(path):
     assert str(path) in str(err.value) and "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize("content, problem", [
-    ("not json at all", "not a JSON file"),
-    ('{"vms": {"1": {"id": 1}}}', "not an abiquo-mock store"),
-    ("[1, 2]", "not an abiquo-mock store"),
-    ('{"_meta": {"1": {"format": "other", "schema_version": 1}}}', "not an abiquo-mock store"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("not json at all", "not a JSON file"),
+        ('{"vms": {"1": {"id": 1}}}', "not an abiquo-mock store"),
+        ("[1, 2]", "not an abiquo-mock store"),
+        ('{"_meta": {"1": {"format": "other", "schema_version": 1}}}', "not an abiquo-mock store"),
+    ],
+)
 def test_foreign_files_are_refused_with_a_one_line_message(path, content, problem):
     path.write_text(content)
     with pytest.raises(StoreError, match=problem) as err:
@@ -384,8 +388,11 @@ def test_foreign_files_are_refused_with_a_one_line_message(path, content, proble
 
 
 def test_older_schema_is_migrated_once_and_saved(path, monkeypatch):
-    path.write_text(json.dumps({"_meta": {"1": {"format": "abiquo-mock", "schema_version": 1}},
-                                "vms": {"1": {"id": 1, "name": "a"}}}))
+    path.write_text(
+        json.dumps(
+            {"_meta": {"1": {"format": "abiquo-mock", "schema_version": 1}}, "vms": {"1": {"id": 1, "name": "a"}}}
+        )
+    )
     calls = []
 
     def rename_field(tables):
@@ -393,6 +400,7 @@ def test_older_schema_is_migrated_once_and_saved(path, monkeypatch):
         for doc in tables["vms"].values():
             doc["label"] = doc.pop("name")
         return tables
+
     monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 2)
     monkeypatch.setattr(store_mod, "MIGRATIONS", {1: rename_field})
     Store(path).close()
@@ -409,8 +417,15 @@ def test_missing_migration_is_reported(path, monkeypatch):
 
 
 # ------------------------------------------------------------------ against a model, with reopen
-OPS = st.lists(st.tuples(st.sampled_from(["insert", "put", "delete", "failed_txn"]),
-                         st.sampled_from(["a", "b"]), st.integers(0, 6), st.integers(0, 99)), max_size=40)
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["insert", "put", "delete", "failed_txn"]),
+        st.sampled_from(["a", "b"]),
+        st.integers(0, 6),
+        st.integers(0, 99),
+    ),
+    max_size=40,
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -435,7 +450,7 @@ def test_store_matches_a_plain_dict_model_across_reopens(ops, reopen_every):
                 with pytest.raises(ZeroDivisionError), s.transaction():
                     s.insert(table, {"v": value})
                     s.delete(table, doc_id)
-                    1 / 0
+                    1 / 0  # noqa: B018
             if step % reopen_every == 0:
                 if value % 2:
                     s.close()

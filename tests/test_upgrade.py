@@ -1,4 +1,5 @@
 """The 3.8 → 3.8.5 upgrade (§7): policies from the legacy configuration, bindings added, nothing else touched."""
+
 from __future__ import annotations
 
 import copy
@@ -43,18 +44,27 @@ def test_the_upgrade_does_not_change_its_input():
 def test_each_legacy_pair_is_bound_to_the_policy_of_its_type():
     after, report = upgrade_world(legacy())
     vms = by_id(after, "virtualmachines")
-    assert vms[2]["metadata"]["policyBindings"] == {"complete": {"defined_hour": "COMPLETE-1", "hourly": "COMPLETE-1"},
-                                                    "filesystem": {"weekly_planned": "FILESYSTEM-1"}}
-    assert vms[7]["metadata"]["policyBindings"] == {"complete": {"daily": "COMPLETE-1"}}   # "filesystem": {} binds nothing
-    assert "policyBindings" not in vms[9]["metadata"]                                      # custom keys only
+    assert vms[2]["metadata"]["policyBindings"] == {
+        "complete": {"defined_hour": "COMPLETE-1", "hourly": "COMPLETE-1"},
+        "filesystem": {"weekly_planned": "FILESYSTEM-1"},
+    }
+    assert vms[7]["metadata"]["policyBindings"] == {
+        "complete": {"daily": "COMPLETE-1"}
+    }  # "filesystem": {} binds nothing
+    assert "policyBindings" not in vms[9]["metadata"]  # custom keys only
     assert {v["id"] for v in report["virtualMachinesBound"]} == {1, 2, 3, 4, 5, 6, 7, 10}
 
 
 def test_policies_have_every_enabled_or_used_granularity_defined_in_the_vm():
     after, _ = upgrade_world(legacy())
     policies = {(p["datacenter"], p["code"]): p for p in after["backuppolicies"]}
-    assert set(policies) == {(1, "COMPLETE-1"), (1, "FILESYSTEM-1"), (1, "SNAPSHOT-1"), (2, "COMPLETE-2"),
-                             (2, "SNAPSHOT-2")}
+    assert set(policies) == {
+        (1, "COMPLETE-1"),
+        (1, "FILESYSTEM-1"),
+        (1, "SNAPSHOT-1"),
+        (2, "COMPLETE-2"),
+        (2, "SNAPSHOT-2"),
+    }
     periods = {key: [c["period"] for c in p["backupConfigurations"]] for key, p in policies.items()}
     assert periods[(1, "FILESYSTEM-1")] == ["DEFINED_HOUR", "HOURLY", "DAILY", "WEEKLY_PLANNED", "MONTHLY"]
     assert periods[(2, "SNAPSHOT-2")] == ["DEFINED_HOUR", "HOURLY", "DAILY", "WEEKLY_PLANNED", "MONTHLY"]
@@ -65,7 +75,7 @@ def test_policies_have_every_enabled_or_used_granularity_defined_in_the_vm():
 def test_policies_are_allowed_to_every_enterprise_with_a_limit_there():
     after, _ = upgrade_world(legacy())
     codes = {p["id"]: p["code"] for p in after["backuppolicies"]}
-    allowed = {l["id"]: sorted(codes[i] for i in l["backuppolicies"]) for l in after["limits"]}
+    allowed = {lim["id"]: sorted(codes[i] for i in lim["backuppolicies"]) for lim in after["limits"]}
     assert allowed[3] == ["COMPLETE-1", "FILESYSTEM-1", "SNAPSHOT-1"]
     assert allowed[5] == ["COMPLETE-1", "FILESYSTEM-1", "SNAPSHOT-1"]
     assert allowed[4] == ["COMPLETE-2", "SNAPSHOT-2"]

@@ -146,8 +146,7 @@ def iter_collection(client, url, accept):
     while url and url not in seen:
         seen.add(url)  # a server that links a page to itself must not loop us forever
         page = client.get_json(url, accept) or {}
-        for item in page.get("collection") or []:
-            yield item
+        yield from page.get("collection") or []
         nxt = find_link(page, "next")
         url = nxt.get("href") if nxt else None
         accept = link_accept(nxt, accept)

@@ -1,4 +1,5 @@
-"""Broken connector: assumes every backupSchedule entry has a `time`, so it crashes with KeyError on a NOT_APPLY entry (which has none).
+"""Broken connector: assumes every backupSchedule entry has a `time`, so it crashes with KeyError on a
+NOT_APPLY entry (which has none).
 
 It behaves like good_connector.py except in `plan`: to log when the next backup is due it parses
 ``entry["time"]``. Entries written for a policy whose time is "Do not use time" (NOT_APPLY) carry no `time`
@@ -22,8 +23,7 @@ def next_backup_time(granularity, time, now):
     if granularity == "defined_hour":
         return datetime.strptime(time, "%Y/%m/%d %H:%M:%S %z")
     at = datetime.strptime(time, "%H:%M:%S %z")
-    candidate = now.astimezone(at.tzinfo).replace(
-        hour=at.hour, minute=at.minute, second=at.second, microsecond=0)
+    candidate = now.astimezone(at.tzinfo).replace(hour=at.hour, minute=at.minute, second=at.second, microsecond=0)
     return candidate if candidate > now else candidate + timedelta(days=1)
 
 

@@ -1,4 +1,5 @@
-"""Broken connector: rebuilds the metadata from its own fixed model on write, dropping `policyBindings`, `backupSchedule.policies` and custom keys such as `chef`.
+"""Broken connector: rebuilds the metadata from its own fixed model on write, dropping `policyBindings`,
+`backupSchedule.policies` and custom keys such as `chef`.
 
 It behaves like good_connector.py except in `build_put_body`: instead of PUTting back the envelope it read,
 it PUTs ``{"metadata": {"backupSchedule": <only the type/granularity entries it understands>,
@@ -26,8 +27,7 @@ class FixedModelConnector(Connector):
         for backup_type, granularity, entry in schedule_entries(metadata.get("backupSchedule")):
             schedule.setdefault(backup_type, {})[granularity] = entry
         previous = (metadata.get("backupResults") or {}).get("results") or []
-        return {"metadata": {"backupSchedule": schedule,
-                             "backupResults": {"results": list(previous) + list(results)}}}
+        return {"metadata": {"backupSchedule": schedule, "backupResults": {"results": list(previous) + list(results)}}}
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ The broken example connectors subclass `Connector` and override one method each.
 
 import sys
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from abiquo_http import (
     ApiError,
@@ -41,16 +41,16 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 NOT_APPLY = "NOT_APPLY"
 
 METADATA_MEDIA = media_type("metadata")  # for the PUT: Content-Type and Accept
-GIB = 1024 ** 3
+GIB = 1024**3
 
 
 def utc_now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def abiquo_date(moment):
     """Abiquo's result date format: ``yyyy/MM/dd HH:mm:ss +0000`` (always written in UTC)."""
-    return moment.astimezone(timezone.utc).strftime("%Y/%m/%d %H:%M:%S +0000")
+    return moment.astimezone(UTC).strftime("%Y/%m/%d %H:%M:%S +0000")
 
 
 def schedule_entries(schedule):
@@ -138,7 +138,12 @@ class Connector:
 
     def summary(self):
         return "%s: VMs seen %d, VMs backed up %d, results written %d, errors %d" % (
-            self.name, self.vms_seen, self.vms_backed_up, self.results_written, self.errors)
+            self.name,
+            self.vms_seen,
+            self.vms_backed_up,
+            self.results_written,
+            self.errors,
+        )
 
     def log_version(self):
         try:
@@ -149,16 +154,17 @@ class Connector:
 
     def iter_vms(self):
         """Deployed VMs: datacenters -> racks -> machines -> virtualmachines, all by links and paging."""
-        datacenters = self.collect(iter_collection(
-            self.client, self.client.url("admin/datacenters"), media_type("datacenters")))
+        datacenters = self.collect(
+            iter_collection(self.client, self.client.url("admin/datacenters"), media_type("datacenters"))
+        )
         for datacenter in datacenters:
             racks = self.collect(follow_collection(self.client, datacenter, "racks", media_type("racks")))
             for rack in racks:
-                machines = self.collect(
-                    follow_collection(self.client, rack, "machines", media_type("machines")))
+                machines = self.collect(follow_collection(self.client, rack, "machines", media_type("machines")))
                 for machine in machines:
-                    vms = self.collect(follow_collection(
-                        self.client, machine, "virtualmachines", media_type("virtualmachines")))
+                    vms = self.collect(
+                        follow_collection(self.client, machine, "virtualmachines", media_type("virtualmachines"))
+                    )
                     for vm in vms:
                         if vm.get("state") != "NOT_ALLOCATED":
                             yield vm
@@ -182,9 +188,10 @@ class Connector:
         for backup_type, granularity, entry in entries:
             timing = self.plan(vm, backup_type, granularity, entry)
             result = self.perform_backup(vm, backup_type, granularity, entry)
-            self.log("%s: %s/%s %s -> backup %s, %d bytes, %s" % (
-                vm_label(vm), backup_type, granularity, timing, result["id"], result["size"],
-                result["status"]))
+            self.log(
+                "%s: %s/%s %s -> backup %s, %d bytes, %s"
+                % (vm_label(vm), backup_type, granularity, timing, result["id"], result["size"], result["status"])
+            )
             results.append(result)
         body = self.build_put_body(envelope, results)
         try:

@@ -1,4 +1,5 @@
 """``abiquo-mock upgrade --db PATH``: the 3.8 → 3.8.5 backup upgrade on a store file."""
+
 from __future__ import annotations
 
 import json
@@ -13,12 +14,17 @@ from .upgrade import upgrade_store
 
 def summary(report: dict) -> list[str]:
     """The report as lines a person reads."""
-    lines = [f"policy {p['code']} created in datacenter {p['datacenter']} (id {p['id']})"
-             for p in report["policiesCreated"]]
-    lines += [f"policy {c['code']}: configuration {c['type']} {c['period']} added" for c in report["configurationsAdded"]]
+    lines = [
+        f"policy {p['code']} created in datacenter {p['datacenter']} (id {p['id']})" for p in report["policiesCreated"]
+    ]
+    lines += [
+        f"policy {c['code']}: configuration {c['type']} {c['period']} added" for c in report["configurationsAdded"]
+    ]
     lines += [f"policy {a['code']} allowed to enterprise {a['enterprise']}" for a in report["policiesAllowed"]]
-    lines += [f"virtual machine {v['id']} ({v['name']}) bound: {json.dumps(v['policyBindings'], sort_keys=True)}"
-              for v in report["virtualMachinesBound"]]
+    lines += [
+        f"virtual machine {v['id']} ({v['name']}) bound: {json.dumps(v['policyBindings'], sort_keys=True)}"
+        for v in report["virtualMachinesBound"]
+    ]
     lines += [f"multiple policies enabled in datacenter {dc}" for dc in report["multiplePoliciesEnabled"]]
     return lines or ["nothing to upgrade: the store already holds 3.8.5 backup data"]
 

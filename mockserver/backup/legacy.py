@@ -1,5 +1,6 @@
 """The 3.8 backup configuration, still served by 3.8.5 (spec §7): templates at /config/backups (complete,
 snapshot, filesystem) and, per datacenter, which templates are enabled there with which granularities."""
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,14 @@ def datacenter_backups(store: Store, dc_id: int) -> list[dict]:
 
 def datacenter_backup(store: Store, dc_id: int, backup_id: int) -> dict:
     datacenter(store, dc_id)
-    return belonging(store, "datacenterbackups", backup_id, "BC-1",
-                     f"The backup configuration {backup_id} does not exist in datacenter {dc_id}", datacenter=dc_id)
+    return belonging(
+        store,
+        "datacenterbackups",
+        backup_id,
+        "BC-1",
+        f"The backup configuration {backup_id} does not exist in datacenter {dc_id}",
+        datacenter=dc_id,
+    )
 
 
 def create_datacenter_backup(store: Store, dc_id: int, body: object) -> dict:
@@ -61,10 +68,14 @@ def replace_datacenter_backups(store: Store, dc_id: int, body: object) -> list[d
     """PUT of the whole collection: the datacenter keeps exactly the templates listed, each with the
     granularities listed; a template it had already keeps its configuration id."""
     datacenter(store, dc_id)
-    if not isinstance(body, dict) or not isinstance(body.get("collection"), list) or "links" not in body \
-            or type(body.get("totalSize")) is not int or body["totalSize"] < 0:
-        raise AbiquoError("GEN-2", "Invalid document: a backups collection (links, collection, totalSize) "
-                                   "is expected")
+    if (
+        not isinstance(body, dict)
+        or not isinstance(body.get("collection"), list)
+        or "links" not in body
+        or type(body.get("totalSize")) is not int
+        or body["totalSize"] < 0
+    ):
+        raise AbiquoError("GEN-2", "Invalid document: a backups collection (links, collection, totalSize) is expected")
     check_links(body)
     wanted = [_configuration(store, item, template_id=None) for item in body["collection"]]
     chosen = [w["template"] for w in wanted]
@@ -92,8 +103,9 @@ def delete_datacenter_backup(store: Store, dc_id: int, backup_id: int) -> None:
 
 def _check_template_free(store: Store, dc_id: int, template_id: int) -> None:
     if store.first("datacenterbackups", datacenter=dc_id, template=template_id) is not None:
-        raise AbiquoError("409-CONFLICT", f"Datacenter {dc_id} already has a configuration of backup template "
-                                          f"{template_id}")
+        raise AbiquoError(
+            "409-CONFLICT", f"Datacenter {dc_id} already has a configuration of backup template {template_id}"
+        )
 
 
 def _configuration(store: Store, body: object, template_id: int | None) -> dict:

@@ -4,6 +4,7 @@ The limit's ``location`` link names its datacenter; one ``backuppolicy`` link pe
 link restricts that policy, which is refused while a VM of the enterprise is bound to it. Links are matched by
 the path they name below /api, whatever host they carry.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,11 @@ def location_policies(store: Store, user: User, loc_id: int) -> list[dict]:
 def location_policy(store: Store, user: User, loc_id: int, policy_id: int) -> dict:
     infrastructure.location(store, user, loc_id)
     found = store.get("backuppolicies", policy_id)
-    if found is None or found["datacenter"] != loc_id or policy_id not in allowed_policy_ids(
-            store, user.enterprise, loc_id):
+    if (
+        found is None
+        or found["datacenter"] != loc_id
+        or policy_id not in allowed_policy_ids(store, user.enterprise, loc_id)
+    ):
         raise AbiquoError("BC-23", f"The backup policy {policy_id} does not exist in location {loc_id}")
     return found
 
@@ -52,8 +56,9 @@ def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> 
         if store.first("limits", enterprise=enterprise_id, datacenter=dc_id) is not None:
             raise AbiquoError("LIMIT-7", f"Enterprise {enterprise_id} already has a limit in datacenter {dc_id}")
         allowed = _allowed_from_links(store, body, dc_id)
-        limit_id = store.insert("limits", {"enterprise": enterprise_id, "datacenter": dc_id,
-                                           "backuppolicies": allowed, **numbers})
+        limit_id = store.insert(
+            "limits", {"enterprise": enterprise_id, "datacenter": dc_id, "backuppolicies": allowed, **numbers}
+        )
         return store.get("limits", limit_id)
 
 
@@ -63,8 +68,10 @@ def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, bo
         numbers = _limit_numbers(body)
         dc_id = _location(store, body)
         if dc_id is not None and dc_id != current["datacenter"]:
-            raise AbiquoError("GEN-6", "Invalid link: the datacenter of a limit cannot change "
-                                       f"(it is datacenter {current['datacenter']})")
+            raise AbiquoError(
+                "GEN-6",
+                f"Invalid link: the datacenter of a limit cannot change (it is datacenter {current['datacenter']})",
+            )
         allowed = _allowed_from_links(store, body, current["datacenter"])
         restricted = [p for p in current.get("backuppolicies", []) if p not in allowed]
         _check_restrictable(store, enterprise_id, restricted)
@@ -87,8 +94,11 @@ def _check_restrictable(store: Store, enterprise_id: int, policy_ids: list[int])
             continue
         bound = [vm["name"] for vm in vms_bound_to(store, policy) if vm["enterprise"] == enterprise_id]
         if bound:
-            raise AbiquoError("LIMIT-25", f"Cannot restrict the backup policy '{policy['code']}' because the "
-                                          f"enterprise has virtual machines with it: {', '.join(bound)}")
+            raise AbiquoError(
+                "LIMIT-25",
+                f"Cannot restrict the backup policy '{policy['code']}' because the "
+                f"enterprise has virtual machines with it: {', '.join(bound)}",
+            )
 
 
 def _limit_numbers(body: object) -> dict:
@@ -125,8 +135,10 @@ def _allowed_from_links(store: Store, body: dict, dc_id: int) -> list[int]:
         match = POLICY_PATH.fullmatch(api_path_of(href) or "")
         policy = store.get("backuppolicies", int(match.group(2))) if match else None
         if policy is None or policy["datacenter"] != dc_id or int(match.group(1)) != dc_id:
-            raise AbiquoError("LIMIT-24", f"Invalid link of the backup policy to allow: {href} is not a backup "
-                                          f"policy of datacenter {dc_id}")
+            raise AbiquoError(
+                "LIMIT-24",
+                f"Invalid link of the backup policy to allow: {href} is not a backup policy of datacenter {dc_id}",
+            )
         if policy["id"] not in allowed:
             allowed.append(policy["id"])
     return allowed

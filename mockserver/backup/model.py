@@ -4,6 +4,7 @@ ask of them: which VMs are bound to a policy, which policies an enterprise is al
 A policy is stored in canonical form: type, period and days upper case, a schedule field absent when it is
 defined in the VM, the literal NOT_APPLY when the backup system decides it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,8 +21,13 @@ PERIODS = ("DEFINED_HOUR", "HOURLY", "DAILY", "WEEKLY_PLANNED", "MONTHLY")
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 NOT_APPLY = "NOT_APPLY"
 # The schedule fields each period has: time everywhere, days only weekly, a date only on a defined hour.
-PERIOD_FIELDS = {"DEFINED_HOUR": ("time", "date"), "HOURLY": ("time",), "DAILY": ("time",),
-                 "WEEKLY_PLANNED": ("time", "days"), "MONTHLY": ("time",)}
+PERIOD_FIELDS = {
+    "DEFINED_HOUR": ("time", "date"),
+    "HOURLY": ("time",),
+    "DAILY": ("time",),
+    "WEEKLY_PLANNED": ("time", "days"),
+    "MONTHLY": ("time",),
+}
 POLICY_FIELDS = ("id", "code", "name", "description", "backupConfigurations", "links")
 # The patterns are also the contract's (backup/schemas.py), so the server accepts what the contract does.
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -34,6 +40,7 @@ DATE_PATTERN = re.compile(r"^[0-9]{4}/[0-9]{2}/[0-9]{2}$")
 
 
 # --- datacenter backup properties -----------------------------------------------------------------------
+
 
 def properties(store: Store, dc_id: int) -> dict:
     """The datacenter's three backup switches; a datacenter never configured has them all off."""
@@ -68,8 +75,11 @@ def _check_no_vm_holds_several_policies(store: Store, dc_id: int) -> None:
     """Multiple policies cannot be switched off while a VM of the datacenter still uses several."""
     for vm in store.find("virtualmachines", datacenter=dc_id):
         if len(bound_codes(vm.get("metadata"))) > 1:
-            raise AbiquoError("BC-27", f"Cannot disable multiple backup policies: virtual machine '{vm['name']}' "
-                                       f"has {', '.join(sorted(bound_codes(vm.get('metadata'))))}")
+            raise AbiquoError(
+                "BC-27",
+                f"Cannot disable multiple backup policies: virtual machine '{vm['name']}' "
+                f"has {', '.join(sorted(bound_codes(vm.get('metadata'))))}",
+            )
 
 
 def check_links(body: dict) -> None:
@@ -78,12 +88,17 @@ def check_links(body: dict) -> None:
         return
     links = body["links"]
     if not isinstance(links, list) or not all(
-            isinstance(l, dict) and isinstance(l.get("rel"), str) and isinstance(l.get("href"), str)
-            and all(isinstance(l.get(k, ""), str) for k in ("type", "title")) for l in links):
+        isinstance(entry, dict)
+        and isinstance(entry.get("rel"), str)
+        and isinstance(entry.get("href"), str)
+        and all(isinstance(entry.get(k, ""), str) for k in ("type", "title"))
+        for entry in links
+    ):
         raise AbiquoError("GEN-2", "Invalid document: 'links' must be a list of links with rel and href")
 
 
 # --- queries other contexts use -------------------------------------------------------------------------
+
 
 def policy_by_code(store: Store, dc_id: int, code: str) -> dict | None:
     """The policy of a datacenter with that code (codes are compared exactly), or None."""
@@ -101,17 +116,26 @@ def bound_codes(metadata: object) -> set[str]:
     bindings = metadata.get("policyBindings") if isinstance(metadata, dict) else None
     if not isinstance(bindings, dict):
         return set()
-    return {code for granularities in bindings.values() if isinstance(granularities, dict)
-            for code in granularities.values() if isinstance(code, str)}
+    return {
+        code
+        for granularities in bindings.values()
+        if isinstance(granularities, dict)
+        for code in granularities.values()
+        if isinstance(code, str)
+    }
 
 
 def vms_bound_to(store: Store, policy: dict) -> list[dict]:
     """The VMs of the policy's datacenter whose metadata binds the policy's code."""
-    return [vm for vm in store.find("virtualmachines", datacenter=policy["datacenter"])
-            if policy["code"] in bound_codes(vm.get("metadata"))]
+    return [
+        vm
+        for vm in store.find("virtualmachines", datacenter=policy["datacenter"])
+        if policy["code"] in bound_codes(vm.get("metadata"))
+    ]
 
 
 # --- policies -------------------------------------------------------------------------------------------
+
 
 def policies(store: Store, dc_id: int) -> list[dict]:
     datacenter(store, dc_id)
@@ -120,8 +144,14 @@ def policies(store: Store, dc_id: int) -> list[dict]:
 
 def policy(store: Store, dc_id: int, policy_id: int) -> dict:
     datacenter(store, dc_id)
-    return belonging(store, "backuppolicies", policy_id, "BC-23",
-                     f"The backup policy {policy_id} does not exist in datacenter {dc_id}", datacenter=dc_id)
+    return belonging(
+        store,
+        "backuppolicies",
+        policy_id,
+        "BC-23",
+        f"The backup policy {policy_id} does not exist in datacenter {dc_id}",
+        datacenter=dc_id,
+    )
 
 
 def create_policy(store: Store, dc_id: int, body: object) -> dict:
@@ -138,14 +168,18 @@ def update_policy(store: Store, dc_id: int, policy_id: int, body: object) -> dic
         current = policy(store, dc_id, policy_id)
         wanted = policy_from_document(body)
         code_changes = wanted["code"] != current["code"]
-        configurations_change = (_configuration_set(wanted["backupConfigurations"])
-                                 != _configuration_set(current["backupConfigurations"]))
+        configurations_change = _configuration_set(wanted["backupConfigurations"]) != _configuration_set(
+            current["backupConfigurations"]
+        )
         if code_changes:
             _check_code_free(store, dc_id, wanted["code"])
         if (code_changes or configurations_change) and vms_bound_to(store, current):
             what = "code" if code_changes else "backup configurations"
-            raise AbiquoError("BC-29", f"Cannot update the {what} of the backup policy '{current['code']}' "
-                                       "because there are virtual machines assigned to it")
+            raise AbiquoError(
+                "BC-29",
+                f"Cannot update the {what} of the backup policy '{current['code']}' "
+                "because there are virtual machines assigned to it",
+            )
         updated = {**copy.deepcopy(current), **wanted}
         store.put("backuppolicies", policy_id, updated)
         return updated
@@ -157,13 +191,19 @@ def delete_policy(store: Store, dc_id: int, policy_id: int) -> None:
         bound = vms_bound_to(store, current)
         if bound:
             names = ", ".join(vm["name"] for vm in bound)
-            raise AbiquoError("BC-25", f"Cannot delete the backup policy '{current['code']}' because the virtual "
-                                       f"machines {names} have it assigned")
+            raise AbiquoError(
+                "BC-25",
+                f"Cannot delete the backup policy '{current['code']}' because the virtual "
+                f"machines {names} have it assigned",
+            )
         # A deleted policy is no longer allowed anywhere, so a later policy reusing its id is not either.
         for limit in store.find("limits", datacenter=dc_id):
             if policy_id in limit.get("backuppolicies", []):
-                store.put("limits", limit["id"], {**limit, "backuppolicies": [
-                    p for p in limit["backuppolicies"] if p != policy_id]})
+                store.put(
+                    "limits",
+                    limit["id"],
+                    {**limit, "backuppolicies": [p for p in limit["backuppolicies"] if p != policy_id]},
+                )
         store.delete("backuppolicies", policy_id)
 
 
@@ -178,6 +218,7 @@ def _configuration_set(configurations: list[dict]) -> list[tuple]:
 
 
 # --- reading a policy document --------------------------------------------------------------------------
+
 
 def policy_from_document(body: object) -> dict:
     """The canonical policy a backuppolicy document describes (id and links are ignored), or 400."""
@@ -197,8 +238,12 @@ def policy_from_document(body: object) -> dict:
     description = body.get("description", "")
     if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
         raise AbiquoError("GEN-2", f"Invalid document: 'description' is text of at most {DESCRIPTION_MAX} characters")
-    return {"code": code, "name": name, "description": description,
-            "backupConfigurations": backup_configurations(body.get("backupConfigurations"))}
+    return {
+        "code": code,
+        "name": name,
+        "description": description,
+        "backupConfigurations": backup_configurations(body.get("backupConfigurations")),
+    }
 
 
 def backup_configurations(raw: object) -> list[dict]:

@@ -8,6 +8,7 @@ granularity) pairs and nothing else: its ``backupSchedule`` and every other key 
 were (no ``policies`` until its backup is next saved). ``multiplePolicies`` is switched on where a VM needs
 more than one policy. The legacy configuration is kept. Run again, it changes nothing.
 """
+
 from __future__ import annotations
 
 import copy
@@ -25,8 +26,13 @@ def legacy_pairs(metadata: object) -> list[tuple[str, str]]:
     schedule = metadata.get("backupSchedule") if isinstance(metadata, dict) else None
     if not isinstance(schedule, dict):
         return []
-    return [(t, g) for t, granularities in schedule.items() if t in TYPES and isinstance(granularities, dict)
-            for g in granularities if g in GRANULARITIES]
+    return [
+        (t, g)
+        for t, granularities in schedule.items()
+        if t in TYPES and isinstance(granularities, dict)
+        for g in granularities
+        if g in GRANULARITIES
+    ]
 
 
 def policy_code(backup_type: str, dc_id: int) -> str:
@@ -36,8 +42,13 @@ def policy_code(backup_type: str, dc_id: int) -> str:
 def upgrade_world(tables: dict[str, list[dict]]) -> tuple[dict[str, list[dict]], dict]:
     """The world after the upgrade, and a report of what changed (a pure function: ``tables`` is untouched)."""
     world = copy.deepcopy(tables)
-    report = {"policiesCreated": [], "configurationsAdded": [], "policiesAllowed": [], "virtualMachinesBound": [],
-              "multiplePoliciesEnabled": []}
+    report = {
+        "policiesCreated": [],
+        "configurationsAdded": [],
+        "policiesAllowed": [],
+        "virtualMachinesBound": [],
+        "multiplePoliciesEnabled": [],
+    }
     vms_needing = _vms_to_bind(world)
     for dc in sorted(world.get("datacenters", []), key=lambda d: d["id"]):
         wanted = _wanted_configurations(world, dc["id"], vms_needing)
@@ -52,9 +63,13 @@ def upgrade_world(tables: dict[str, list[dict]]) -> tuple[dict[str, list[dict]],
 
 
 def _vms_to_bind(world: dict) -> list[dict]:
-    return [vm for vm in sorted(world.get("virtualmachines", []), key=lambda v: v["id"])
-            if isinstance(vm.get("metadata"), dict) and "policyBindings" not in vm["metadata"]
-            and legacy_pairs(vm["metadata"])]
+    return [
+        vm
+        for vm in sorted(world.get("virtualmachines", []), key=lambda v: v["id"])
+        if isinstance(vm.get("metadata"), dict)
+        and "policyBindings" not in vm["metadata"]
+        and legacy_pairs(vm["metadata"])
+    ]
 
 
 def _wanted_configurations(world: dict, dc_id: int, vms: list[dict]) -> dict[str, set[str]]:
@@ -77,10 +92,14 @@ def _ensure_policy(world: dict, dc: dict, backup_type: str, granularities: set[s
     code = policy_code(backup_type, dc["id"])
     policy = next((p for p in policies if p["datacenter"] == dc["id"] and p["code"] == code), None)
     if policy is None:
-        policy = {"id": max((p["id"] for p in policies), default=0) + 1, "datacenter": dc["id"], "code": code,
-                  "name": f"{backup_type.capitalize()} ({dc['name']})",
-                  "description": f"Made by the 3.8.5 upgrade from the {backup_type} backups of {dc['name']}",
-                  "backupConfigurations": []}
+        policy = {
+            "id": max((p["id"] for p in policies), default=0) + 1,
+            "datacenter": dc["id"],
+            "code": code,
+            "name": f"{backup_type.capitalize()} ({dc['name']})",
+            "description": f"Made by the 3.8.5 upgrade from the {backup_type} backups of {dc['name']}",
+            "backupConfigurations": [],
+        }
         policies.append(policy)
         report["policiesCreated"].append({"datacenter": dc["id"], "id": policy["id"], "code": code})
     have = {(c["type"], c["period"]) for c in policy["backupConfigurations"]}
@@ -88,25 +107,27 @@ def _ensure_policy(world: dict, dc: dict, backup_type: str, granularities: set[s
         pair = (backup_type.upper(), granularity.upper())
         if granularity in granularities and pair not in have:
             policy["backupConfigurations"].append({"type": pair[0], "period": pair[1]})
-            report["configurationsAdded"].append({"datacenter": dc["id"], "code": code, "type": pair[0],
-                                                  "period": pair[1]})
+            report["configurationsAdded"].append(
+                {"datacenter": dc["id"], "code": code, "type": pair[0], "period": pair[1]}
+            )
     return policy
 
 
 def _allow_everywhere(world: dict, dc_id: int, policy: dict, report: dict) -> None:
-    for limit in sorted(world.get("limits", []), key=lambda l: l["id"]):
+    for limit in sorted(world.get("limits", []), key=lambda lim: lim["id"]):
         allowed = limit.setdefault("backuppolicies", [])
         if limit["datacenter"] == dc_id and policy["id"] not in allowed:
             allowed.append(policy["id"])
-            report["policiesAllowed"].append({"enterprise": limit["enterprise"], "datacenter": dc_id,
-                                              "code": policy["code"]})
+            report["policiesAllowed"].append(
+                {"enterprise": limit["enterprise"], "datacenter": dc_id, "code": policy["code"]}
+            )
 
 
 def _bind(vm: dict, report: dict) -> None:
     bindings: dict[str, dict[str, str]] = {}
     for backup_type, granularity in legacy_pairs(vm["metadata"]):
         bindings.setdefault(backup_type, {})[granularity] = policy_code(backup_type, vm["datacenter"])
-    vm["metadata"]["policyBindings"] = bindings       # appended: every existing key keeps its place
+    vm["metadata"]["policyBindings"] = bindings  # appended: every existing key keeps its place
     report["virtualMachinesBound"].append({"id": vm["id"], "name": vm["name"], "policyBindings": bindings})
 
 

@@ -1,4 +1,5 @@
 """The control operation that runs the 3.8 → 3.8.5 upgrade on the store the mock serves."""
+
 from __future__ import annotations
 
 from ..app import store_of
@@ -6,7 +7,11 @@ from ..control.views import control
 from .upgrade import upgrade_store
 
 
-@control("POST", "/upgrade", op_id="mockUpgrade",
-         summary="Run the 3.8 → 3.8.5 backup upgrade on the store and report what it changed")
+@control(
+    "POST",
+    "/upgrade",
+    op_id="mockUpgrade",
+    summary="Run the 3.8 → 3.8.5 backup upgrade on the store and report what it changed",
+)
 def upgrade():
     return upgrade_store(store_of())

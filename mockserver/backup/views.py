@@ -1,5 +1,6 @@
 """The backup endpoints (blueprint registered under /api): datacenter backup properties and policies, the
 tenant's view of them, allowing policies through limits, and the legacy 3.8 configuration."""
+
 from __future__ import annotations
 
 import copy
@@ -14,8 +15,12 @@ from ..http.paging import collection
 from ..infrastructure import model as infrastructure
 from ..infrastructure import render as infrastructure_render
 from ..infrastructure.render import datacenter_path, location_path
-from . import legacy, limits, model
-from . import schemas  # noqa: F401  (registers the backup media types)
+from . import (
+    legacy,
+    limits,
+    model,
+    schemas,  # noqa: F401  (registers the backup media types)
+)
 
 bp = Blueprint("backup", __name__)
 DC = "/admin/datacenters/<int:dc>"
@@ -30,34 +35,54 @@ THIS_POLICY = {"dc": "$request.path.dc", "policy": "$response.body#/id"}
 
 # --- rendering ------------------------------------------------------------------------------------------
 
+
 def render_properties(values: dict, base: str) -> dict:
-    return {**values, "links": [link("edit", f"{base}/backupproperties", "backupdatacenterproperties",
-                                     "backup datacenter properties"),
-                                link("datacenter", base, "datacenter")]}
+    return {
+        **values,
+        "links": [
+            link("edit", f"{base}/backupproperties", "backupdatacenterproperties", "backup datacenter properties"),
+            link("datacenter", base, "datacenter"),
+        ],
+    }
 
 
 def render_policy(policy: dict, base: str) -> dict:
     """``base`` is the datacenter as the caller reaches it: /admin/datacenters/{dc} or /cloud/locations/{loc}."""
-    return {"id": policy["id"], "code": policy["code"], "name": policy["name"],
-            "description": policy.get("description", ""),
-            "backupConfigurations": copy.deepcopy(policy["backupConfigurations"]),
-            "links": [link("edit", f"{base}/backuppolicies/{policy['id']}", "backuppolicy", policy["name"]),
-                      link("datacenter", base, "datacenter")]}
+    return {
+        "id": policy["id"],
+        "code": policy["code"],
+        "name": policy["name"],
+        "description": policy.get("description", ""),
+        "backupConfigurations": copy.deepcopy(policy["backupConfigurations"]),
+        "links": [
+            link("edit", f"{base}/backuppolicies/{policy['id']}", "backuppolicy", policy["name"]),
+            link("datacenter", base, "datacenter"),
+        ],
+    }
 
 
 def render_template(template: dict) -> dict:
-    return {"id": template["id"], "name": template["name"],
-            "links": [link("edit", f"/config/backups/{template['id']}", "backup", template["name"])]}
+    return {
+        "id": template["id"],
+        "name": template["name"],
+        "links": [link("edit", f"/config/backups/{template['id']}", "backup", template["name"])],
+    }
 
 
 def render_datacenter_backup(backup: dict) -> dict:
     template = store_of().get("backuptemplates", backup["template"]) or {"name": ""}
     own = f"{datacenter_path(backup['datacenter'])}/backups/{backup['id']}"
-    return {"id": backup["id"], "name": template["name"], "attributes": list(backup.get("attributes", [])),
-            "links": [link("datacenter", datacenter_path(backup["datacenter"]), "datacenter"),
-                      link("template", f"/config/backups/{backup['template']}", "backup", template["name"]),
-                      link("edit", own, "backup", template["name"]),
-                      link("backup", own, "backup", template["name"])]}
+    return {
+        "id": backup["id"],
+        "name": template["name"],
+        "attributes": list(backup.get("attributes", [])),
+        "links": [
+            link("datacenter", datacenter_path(backup["datacenter"]), "datacenter"),
+            link("template", f"/config/backups/{backup['template']}", "backup", template["name"]),
+            link("edit", own, "backup", template["name"]),
+            link("backup", own, "backup", template["name"]),
+        ],
+    }
 
 
 def render_limit(limit: dict) -> dict:
@@ -66,22 +91,47 @@ def render_limit(limit: dict) -> dict:
 
 # --- datacenter backup properties -----------------------------------------------------------------------
 
-@operation(bp, "GET", f"{DC}/backupproperties", op_id="getBackupProperties", produces="backupdatacenterproperties",
-           privilege=ENUMERATE, errors=("DC-0",), label="reconstructed",
-           links={"UpdateBackupProperties": ("updateBackupProperties", {"dc": "$request.path.dc"})})
+
+@operation(
+    bp,
+    "GET",
+    f"{DC}/backupproperties",
+    op_id="getBackupProperties",
+    produces="backupdatacenterproperties",
+    privilege=ENUMERATE,
+    errors=("DC-0",),
+    label="reconstructed",
+    links={"UpdateBackupProperties": ("updateBackupProperties", {"dc": "$request.path.dc"})},
+)
 def get_backup_properties(dc):
     return render_properties(model.datacenter_properties(store_of(), dc), datacenter_path(dc))
 
 
-@operation(bp, "PUT", f"{DC}/backupproperties", op_id="updateBackupProperties", event=emitters.PROPERTIES_UPDATE,
-           produces="backupdatacenterproperties", consumes="backupdatacenterproperties", privilege=MANAGE,
-           errors=("DC-0", "BC-27"), label="reconstructed")
+@operation(
+    bp,
+    "PUT",
+    f"{DC}/backupproperties",
+    op_id="updateBackupProperties",
+    event=emitters.PROPERTIES_UPDATE,
+    produces="backupdatacenterproperties",
+    consumes="backupdatacenterproperties",
+    privilege=MANAGE,
+    errors=("DC-0", "BC-27"),
+    label="reconstructed",
+)
 def update_backup_properties(dc, body):
     return render_properties(model.update_properties(store_of(), dc, body), datacenter_path(dc))
 
 
-@operation(bp, "GET", f"{LOC}/backupproperties", op_id="getLocationBackupProperties",
-           produces="backupdatacenterproperties", errors=("DC-0",), label="reconstructed")
+@operation(
+    bp,
+    "GET",
+    f"{LOC}/backupproperties",
+    op_id="getLocationBackupProperties",
+    produces="backupdatacenterproperties",
+    errors=("DC-0",),
+    label="reconstructed",
+)
 def get_location_backup_properties(loc):
     infrastructure.location(store_of(), g.user, loc)
     return render_properties(model.properties(store_of(), loc), location_path(loc))
@@ -89,61 +139,140 @@ def get_location_backup_properties(loc):
 
 # --- backup policies (administrator) --------------------------------------------------------------------
 
-@operation(bp, "GET", f"{DC}/backuppolicies", op_id="listBackupPolicies", produces="backuppolicies",
-           privilege=ENUMERATE, errors=("DC-0",), paged=POLICY_SORT, label="verified",
-           links={"GetBackupPolicy": ("getBackupPolicy", {"dc": "$request.path.dc",
-                                                          "policy": "$response.body#/collection/0/id"})})
+
+@operation(
+    bp,
+    "GET",
+    f"{DC}/backuppolicies",
+    op_id="listBackupPolicies",
+    produces="backuppolicies",
+    privilege=ENUMERATE,
+    errors=("DC-0",),
+    paged=POLICY_SORT,
+    label="verified",
+    links={
+        "GetBackupPolicy": ("getBackupPolicy", {"dc": "$request.path.dc", "policy": "$response.body#/collection/0/id"})
+    },
+)
 def list_backup_policies(dc):
-    return collection(model.policies(store_of(), dc), media="backuppolicies", sort_keys=POLICY_SORT,
-                      filter_fields=("name", "code"), render=lambda p: render_policy(p, datacenter_path(dc)))
+    return collection(
+        model.policies(store_of(), dc),
+        media="backuppolicies",
+        sort_keys=POLICY_SORT,
+        filter_fields=("name", "code"),
+        render=lambda p: render_policy(p, datacenter_path(dc)),
+    )
 
 
-@operation(bp, "POST", f"{DC}/backuppolicies", op_id="createBackupPolicy", event=emitters.POLICY_CREATE, produces="backuppolicy",
-           consumes="backuppolicy", status=201, privilege=MANAGE, errors=("DC-0", *POLICY_ERRORS),
-           label="verified",
-           links={"GetBackupPolicy": ("getBackupPolicy", THIS_POLICY),
-                  "UpdateBackupPolicy": ("updateBackupPolicy", THIS_POLICY),
-                  "DeleteBackupPolicy": ("deleteBackupPolicy", THIS_POLICY)})
+@operation(
+    bp,
+    "POST",
+    f"{DC}/backuppolicies",
+    op_id="createBackupPolicy",
+    event=emitters.POLICY_CREATE,
+    produces="backuppolicy",
+    consumes="backuppolicy",
+    status=201,
+    privilege=MANAGE,
+    errors=("DC-0", *POLICY_ERRORS),
+    label="verified",
+    links={
+        "GetBackupPolicy": ("getBackupPolicy", THIS_POLICY),
+        "UpdateBackupPolicy": ("updateBackupPolicy", THIS_POLICY),
+        "DeleteBackupPolicy": ("deleteBackupPolicy", THIS_POLICY),
+    },
+)
 def create_backup_policy(dc, body):
     return render_policy(model.create_policy(store_of(), dc, body), datacenter_path(dc))
 
 
-@operation(bp, "GET", f"{DC}/backuppolicies/<int:policy>", op_id="getBackupPolicy", produces="backuppolicy",
-           privilege=ENUMERATE, errors=("DC-0", "BC-23"), label="verified",
-           links={"GetDatacenter": ("getDatacenter", {"dc": "$request.path.dc"})})
+@operation(
+    bp,
+    "GET",
+    f"{DC}/backuppolicies/<int:policy>",
+    op_id="getBackupPolicy",
+    produces="backuppolicy",
+    privilege=ENUMERATE,
+    errors=("DC-0", "BC-23"),
+    label="verified",
+    links={"GetDatacenter": ("getDatacenter", {"dc": "$request.path.dc"})},
+)
 def get_backup_policy(dc, policy):
     return render_policy(model.policy(store_of(), dc, policy), datacenter_path(dc))
 
 
-@operation(bp, "PUT", f"{DC}/backuppolicies/<int:policy>", op_id="updateBackupPolicy", event=emitters.POLICY_MODIFY, produces="backuppolicy",
-           consumes="backuppolicy", privilege=MANAGE, errors=("DC-0", "BC-23", "BC-29", *POLICY_ERRORS),
-           label="verified", summary="Replace a policy; code and configurations only while no VM is bound to it")
+@operation(
+    bp,
+    "PUT",
+    f"{DC}/backuppolicies/<int:policy>",
+    op_id="updateBackupPolicy",
+    event=emitters.POLICY_MODIFY,
+    produces="backuppolicy",
+    consumes="backuppolicy",
+    privilege=MANAGE,
+    errors=("DC-0", "BC-23", "BC-29", *POLICY_ERRORS),
+    label="verified",
+    summary="Replace a policy; code and configurations only while no VM is bound to it",
+)
 def update_backup_policy(dc, policy, body):
     return render_policy(model.update_policy(store_of(), dc, policy, body), datacenter_path(dc))
 
 
-@operation(bp, "DELETE", f"{DC}/backuppolicies/<int:policy>", op_id="deleteBackupPolicy", event=emitters.POLICY_DELETE, privilege=MANAGE,
-           errors=("DC-0", "BC-23", "BC-25"), label="verified")
+@operation(
+    bp,
+    "DELETE",
+    f"{DC}/backuppolicies/<int:policy>",
+    op_id="deleteBackupPolicy",
+    event=emitters.POLICY_DELETE,
+    privilege=MANAGE,
+    errors=("DC-0", "BC-23", "BC-25"),
+    label="verified",
+)
 def delete_backup_policy(dc, policy):
     model.delete_policy(store_of(), dc, policy)
 
 
 # --- backup policies (tenant view: those allowed to the caller's enterprise) ----------------------------
 
-@operation(bp, "GET", f"{LOC}/backuppolicies", op_id="listLocationBackupPolicies", produces="backuppolicies",
-           errors=("DC-0",), paged=POLICY_SORT, label="verified",
-           summary="The policies of a location allowed to the caller's enterprise",
-           links={"GetLocationBackupPolicy": ("getLocationBackupPolicy", {
-               "loc": "$request.path.loc", "policy": "$response.body#/collection/0/id"}),
-               "GetLocationBackupProperties": ("getLocationBackupProperties", {"loc": "$request.path.loc"})})
+
+@operation(
+    bp,
+    "GET",
+    f"{LOC}/backuppolicies",
+    op_id="listLocationBackupPolicies",
+    produces="backuppolicies",
+    errors=("DC-0",),
+    paged=POLICY_SORT,
+    label="verified",
+    summary="The policies of a location allowed to the caller's enterprise",
+    links={
+        "GetLocationBackupPolicy": (
+            "getLocationBackupPolicy",
+            {"loc": "$request.path.loc", "policy": "$response.body#/collection/0/id"},
+        ),
+        "GetLocationBackupProperties": ("getLocationBackupProperties", {"loc": "$request.path.loc"}),
+    },
+)
 def list_location_backup_policies(loc):
     found = limits.location_policies(store_of(), g.user, loc)
-    return collection(found, media="backuppolicies", sort_keys=POLICY_SORT, filter_fields=("name", "code"),
-                      render=lambda p: render_policy(p, location_path(loc)))
+    return collection(
+        found,
+        media="backuppolicies",
+        sort_keys=POLICY_SORT,
+        filter_fields=("name", "code"),
+        render=lambda p: render_policy(p, location_path(loc)),
+    )
 
 
-@operation(bp, "GET", f"{LOC}/backuppolicies/<int:policy>", op_id="getLocationBackupPolicy",
-           produces="backuppolicy", errors=("DC-0", "BC-23"), label="verified")
+@operation(
+    bp,
+    "GET",
+    f"{LOC}/backuppolicies/<int:policy>",
+    op_id="getLocationBackupPolicy",
+    produces="backuppolicy",
+    errors=("DC-0", "BC-23"),
+    label="verified",
+)
 def get_location_backup_policy(loc, policy):
     return render_policy(limits.location_policy(store_of(), g.user, loc, policy), location_path(loc))
 
@@ -153,83 +282,190 @@ def get_location_backup_policy(loc, policy):
 THIS_LIMIT = {"enterprise": "$request.path.enterprise", "limit": "$response.body#/id"}
 
 
-@operation(bp, "POST", f"{ENT}/limits", op_id="createLimit", event=emitters.LIMIT_ACCESS, produces="limit", consumes="limit", status=201,
-           privilege="USERS_MANAGE_LIMITS", errors=("EN-0", "GEN-6", "LIMIT-7", "LIMIT-24"), label="verified",
-           links={"GetLimit": ("getLimit", THIS_LIMIT), "UpdateLimit": ("updateLimit", THIS_LIMIT),
-                  "DeleteLimit": ("deleteLimit", THIS_LIMIT)})
+@operation(
+    bp,
+    "POST",
+    f"{ENT}/limits",
+    op_id="createLimit",
+    event=emitters.LIMIT_ACCESS,
+    produces="limit",
+    consumes="limit",
+    status=201,
+    privilege="USERS_MANAGE_LIMITS",
+    errors=("EN-0", "GEN-6", "LIMIT-7", "LIMIT-24"),
+    label="verified",
+    links={
+        "GetLimit": ("getLimit", THIS_LIMIT),
+        "UpdateLimit": ("updateLimit", THIS_LIMIT),
+        "DeleteLimit": ("deleteLimit", THIS_LIMIT),
+    },
+)
 def create_limit(enterprise, body):
     return render_limit(limits.create_limit(store_of(), g.user, enterprise, body))
 
 
-@operation(bp, "PUT", f"{ENT}/limits/<int:limit>", op_id="updateLimit", event=emitters.LIMIT_ACCESS, produces="limit", consumes="limit",
-           privilege="USERS_MANAGE_LIMITS", errors=("EN-0", "LIMIT-1", "GEN-6", "LIMIT-24", "LIMIT-25"),
-           label="verified", summary="Replace a limit; its backuppolicy links allow policies, omitting one restricts it")
+@operation(
+    bp,
+    "PUT",
+    f"{ENT}/limits/<int:limit>",
+    op_id="updateLimit",
+    event=emitters.LIMIT_ACCESS,
+    produces="limit",
+    consumes="limit",
+    privilege="USERS_MANAGE_LIMITS",
+    errors=("EN-0", "LIMIT-1", "GEN-6", "LIMIT-24", "LIMIT-25"),
+    label="verified",
+    summary="Replace a limit; its backuppolicy links allow policies, omitting one restricts it",
+)
 def update_limit(enterprise, limit, body):
     return render_limit(limits.update_limit(store_of(), g.user, enterprise, limit, body))
 
 
-@operation(bp, "DELETE", f"{ENT}/limits/<int:limit>", op_id="deleteLimit", event=emitters.LIMIT_ACCESS, privilege="USERS_MANAGE_LIMITS",
-           errors=("EN-0", "LIMIT-1", "LIMIT-25"), label="verified")
+@operation(
+    bp,
+    "DELETE",
+    f"{ENT}/limits/<int:limit>",
+    op_id="deleteLimit",
+    event=emitters.LIMIT_ACCESS,
+    privilege="USERS_MANAGE_LIMITS",
+    errors=("EN-0", "LIMIT-1", "LIMIT-25"),
+    label="verified",
+)
 def delete_limit(enterprise, limit):
     limits.delete_limit(store_of(), g.user, enterprise, limit)
 
 
 # --- legacy 3.8 configuration ---------------------------------------------------------------------------
 
-@operation(bp, "GET", "/config/backups", op_id="listBackupTemplates", produces="backups", paged=("name", "id"),
-           label="verified", links={"GetBackupTemplate": ("getBackupTemplate", {
-               "template": "$response.body#/collection/0/id"})})
+
+@operation(
+    bp,
+    "GET",
+    "/config/backups",
+    op_id="listBackupTemplates",
+    produces="backups",
+    paged=("name", "id"),
+    label="verified",
+    links={"GetBackupTemplate": ("getBackupTemplate", {"template": "$response.body#/collection/0/id"})},
+)
 def list_backup_templates():
     return collection(legacy.templates(store_of()), media="backups", render=render_template)
 
 
-@operation(bp, "GET", "/config/backups/<int:template>", op_id="getBackupTemplate", produces="backup",
-           errors=("BC-2",), label="verified")
+@operation(
+    bp,
+    "GET",
+    "/config/backups/<int:template>",
+    op_id="getBackupTemplate",
+    produces="backup",
+    errors=("BC-2",),
+    label="verified",
+)
 def get_backup_template(template):
     return render_template(legacy.template(store_of(), template))
 
 
-@operation(bp, "GET", f"{DC}/backups", op_id="listDatacenterBackups", produces="backups", privilege=ENUMERATE,
-           errors=("DC-0",), paged=("id",), label="verified",
-           links={"GetDatacenterBackup": ("getDatacenterBackup", {"dc": "$request.path.dc",
-                                                                  "backup": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    f"{DC}/backups",
+    op_id="listDatacenterBackups",
+    produces="backups",
+    privilege=ENUMERATE,
+    errors=("DC-0",),
+    paged=("id",),
+    label="verified",
+    links={
+        "GetDatacenterBackup": (
+            "getDatacenterBackup",
+            {"dc": "$request.path.dc", "backup": "$response.body#/collection/0/id"},
+        )
+    },
+)
 def list_datacenter_backups(dc):
-    return collection(legacy.datacenter_backups(store_of(), dc), media="backups", sort_keys=("id",),
-                      render=render_datacenter_backup)
+    return collection(
+        legacy.datacenter_backups(store_of(), dc), media="backups", sort_keys=("id",), render=render_datacenter_backup
+    )
 
 
-@operation(bp, "PUT", f"{DC}/backups", op_id="replaceDatacenterBackups", produces="backups", consumes="backups",
-           privilege=MANAGE, errors=("DC-0", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"), label="verified",
-           summary="Keep exactly the listed template configurations in the datacenter")
+@operation(
+    bp,
+    "PUT",
+    f"{DC}/backups",
+    op_id="replaceDatacenterBackups",
+    produces="backups",
+    consumes="backups",
+    privilege=MANAGE,
+    errors=("DC-0", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
+    label="verified",
+    summary="Keep exactly the listed template configurations in the datacenter",
+)
 def replace_datacenter_backups(dc, body):
     stored = legacy.replace_datacenter_backups(store_of(), dc, body)
     return collection(stored, media="backups", sort_keys=("id",), render=render_datacenter_backup)
 
 
-@operation(bp, "POST", f"{DC}/backups", op_id="createDatacenterBackup", produces="backup", consumes="backup",
-           status=201, privilege=MANAGE, errors=("DC-0", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
-           label="verified",
-           links={name: (target, {"dc": "$request.path.dc", "backup": "$response.body#/id"}) for name, target in (
-               ("GetDatacenterBackup", "getDatacenterBackup"), ("UpdateDatacenterBackup", "updateDatacenterBackup"),
-               ("DeleteDatacenterBackup", "deleteDatacenterBackup"))})
+@operation(
+    bp,
+    "POST",
+    f"{DC}/backups",
+    op_id="createDatacenterBackup",
+    produces="backup",
+    consumes="backup",
+    status=201,
+    privilege=MANAGE,
+    errors=("DC-0", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
+    label="verified",
+    links={
+        name: (target, {"dc": "$request.path.dc", "backup": "$response.body#/id"})
+        for name, target in (
+            ("GetDatacenterBackup", "getDatacenterBackup"),
+            ("UpdateDatacenterBackup", "updateDatacenterBackup"),
+            ("DeleteDatacenterBackup", "deleteDatacenterBackup"),
+        )
+    },
+)
 def create_datacenter_backup(dc, body):
     return render_datacenter_backup(legacy.create_datacenter_backup(store_of(), dc, body))
 
 
-@operation(bp, "GET", f"{DC}/backups/<int:backup>", op_id="getDatacenterBackup", produces="backup",
-           privilege=ENUMERATE, errors=("DC-0", "BC-1"), label="verified")
+@operation(
+    bp,
+    "GET",
+    f"{DC}/backups/<int:backup>",
+    op_id="getDatacenterBackup",
+    produces="backup",
+    privilege=ENUMERATE,
+    errors=("DC-0", "BC-1"),
+    label="verified",
+)
 def get_datacenter_backup(dc, backup):
     return render_datacenter_backup(legacy.datacenter_backup(store_of(), dc, backup))
 
 
-@operation(bp, "PUT", f"{DC}/backups/<int:backup>", op_id="updateDatacenterBackup", produces="backup",
-           consumes="backup", privilege=MANAGE, errors=("DC-0", "BC-1", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
-           label="verified")
+@operation(
+    bp,
+    "PUT",
+    f"{DC}/backups/<int:backup>",
+    op_id="updateDatacenterBackup",
+    produces="backup",
+    consumes="backup",
+    privilege=MANAGE,
+    errors=("DC-0", "BC-1", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
+    label="verified",
+)
 def update_datacenter_backup(dc, backup, body):
     return render_datacenter_backup(legacy.update_datacenter_backup(store_of(), dc, backup, body))
 
 
-@operation(bp, "DELETE", f"{DC}/backups/<int:backup>", op_id="deleteDatacenterBackup", privilege=MANAGE,
-           errors=("DC-0", "BC-1"), label="verified")
+@operation(
+    bp,
+    "DELETE",
+    f"{DC}/backups/<int:backup>",
+    op_id="deleteDatacenterBackup",
+    privilege=MANAGE,
+    errors=("DC-0", "BC-1"),
+    label="verified",
+)
 def delete_datacenter_backup(dc, backup):
     legacy.delete_datacenter_backup(store_of(), dc, backup)

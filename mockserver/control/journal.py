@@ -1,4 +1,5 @@
 """The request journal: every request and response the API answered, for tests and QA to inspect."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,7 +10,7 @@ from collections import deque
 from flask import Request, Response
 from werkzeug.exceptions import RequestEntityTooLarge
 
-MAX_BODY = 64 * 1024   # bodies longer than this are cut, so that a big upload cannot fill memory
+MAX_BODY = 64 * 1024  # bodies longer than this are cut, so that a big upload cannot fill memory
 
 
 def _text(raw: bytes) -> str:
@@ -20,7 +21,7 @@ def _text(raw: bytes) -> str:
 def _request_body(request: Request) -> str:
     try:
         return _text(request.get_data(cache=True))
-    except RequestEntityTooLarge:   # a refused oversized body is never read; the 413 must not become a 500
+    except RequestEntityTooLarge:  # a refused oversized body is never read; the 413 must not become a 500
         return f"…(not read: {request.content_length} bytes)"
 
 

@@ -1,4 +1,5 @@
 """The control API (/_mock): what tests and QA use to set up and inspect the mock. Plain JSON."""
+
 from __future__ import annotations
 
 import functools
@@ -8,12 +9,12 @@ import time
 
 from flask import Blueprint, Response, current_app, g, request
 
+from .. import scenarios
 from ..app import store_of
 from ..errors import AbiquoError
 from ..http.api import REGISTRY, Operation
 from ..http.media import PRODUCT_VERSION
 from ..infrastructure import model as infrastructure
-from .. import scenarios
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 JSON = "application/json"
@@ -42,11 +43,31 @@ def _check_token() -> None:
         raise AbiquoError("401-UNAUTHORIZED", "The control API needs the header X-Mock-Token")
 
 
-def control(method: str, rule: str, *, op_id: str, summary: str, status: int = 200,
-            errors: tuple[str, ...] = (), request_schema: str | None = None):
+def control(
+    method: str,
+    rule: str,
+    *,
+    op_id: str,
+    summary: str,
+    status: int = 200,
+    errors: tuple[str, ...] = (),
+    request_schema: str | None = None,
+):
     """Register a control operation (documented in the contract's control section)."""
-    op = Operation(op_id, method, rule, "control", None, status, errors, None, summary, "mock-only",
-                   prefix="/_mock", request_schema=request_schema)
+    op = Operation(
+        op_id,
+        method,
+        rule,
+        "control",
+        None,
+        status,
+        errors,
+        None,
+        summary,
+        "mock-only",
+        prefix="/_mock",
+        request_schema=request_schema,
+    )
     REGISTRY.append(op)
 
     def decorate(fn):
@@ -55,19 +76,28 @@ def control(method: str, rule: str, *, op_id: str, summary: str, status: int = 2
             g.operation = op
             _check_token()
             result = fn(**values)
-            return result if isinstance(result, Response) else (
-                Response(status=204) if result is None else _json(result, status))
+            return (
+                result
+                if isinstance(result, Response)
+                else (Response(status=204) if result is None else _json(result, status))
+            )
+
         bp.add_url_rule(rule, endpoint=op_id, view_func=view, methods=[method], provide_automatic_options=False)
         return fn
+
     return decorate
 
 
 @control("GET", "/health", op_id="mockHealth", summary="Is the mock up, which store generation it serves")
 def health():
     store = store_of()
-    return {"status": "ok", "version": PRODUCT_VERSION, "generation": store.generation,
-            "scenario": current_app.config.get("LOADED_SCENARIO"),
-            "store": str(store.path) if store.path else "memory"}
+    return {
+        "status": "ok",
+        "version": PRODUCT_VERSION,
+        "generation": store.generation,
+        "scenario": current_app.config.get("LOADED_SCENARIO"),
+        "store": str(store.path) if store.path else "memory",
+    }
 
 
 @control("GET", "/scenarios", op_id="mockListScenarios", summary="The scenarios the mock can load")
@@ -75,8 +105,14 @@ def list_scenarios():
     return {"collection": [scenarios.describe(name) for name in scenarios.names()]}
 
 
-@control("POST", "/reset", op_id="mockReset", errors=("CTRL-1", "GEN-2", "GEN-3"), request_schema="Reset",
-         summary="Replace the whole store with a scenario (default: demo) and clear the journal")
+@control(
+    "POST",
+    "/reset",
+    op_id="mockReset",
+    errors=("CTRL-1", "GEN-2", "GEN-3"),
+    request_schema="Reset",
+    summary="Replace the whole store with a scenario (default: demo) and clear the journal",
+)
 def reset():
     name = _body().get("scenario", scenarios.DEFAULT_SCENARIO)
     if not isinstance(name, str):
@@ -90,9 +126,14 @@ def reset():
     return {"scenario": name, "elapsedMs": round((time.perf_counter() - started) * 1000, 2)}
 
 
-@control("PUT", "/virtualmachines/<int:vm>/state", op_id="mockSetVirtualMachineState",
-         errors=("VM-0", "VM-STATE", "GEN-2", "GEN-3"), request_schema="VirtualMachineState",
-         summary="Deploy or undeploy a VM by setting its state")
+@control(
+    "PUT",
+    "/virtualmachines/<int:vm>/state",
+    op_id="mockSetVirtualMachineState",
+    errors=("VM-0", "VM-STATE", "GEN-2", "GEN-3"),
+    request_schema="VirtualMachineState",
+    summary="Deploy or undeploy a VM by setting its state",
+)
 def set_state(vm):
     state = _body().get("state")
     if not isinstance(state, str):
@@ -101,8 +142,12 @@ def set_state(vm):
     return {"id": found["id"], "state": found["state"], "machine": found["machine"]}
 
 
-@control("GET", "/journal", op_id="mockJournal",
-         summary="Every request and response the API answered; filter with ?path=<prefix>&method=<verb>")
+@control(
+    "GET",
+    "/journal",
+    op_id="mockJournal",
+    summary="Every request and response the API answered; filter with ?path=<prefix>&method=<verb>",
+)
 def journal():
     entries = current_app.extensions["abiquo_journal"].entries(request.args.get("path"), request.args.get("method"))
     return {"collection": entries, "totalSize": len(entries)}

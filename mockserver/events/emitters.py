@@ -1,4 +1,5 @@
 """Which operation records which event (spec §8), declared on the operations themselves."""
+
 from __future__ import annotations
 
 from ..infrastructure.render import datacenter_path, policy_path, vm_path
@@ -10,8 +11,17 @@ from .model import Emitter, record
 def _vm_event(action: str, details_of=lambda values: {}) -> Emitter:
     def emit(store: Store, user: User, values: dict, result: object, before: object) -> None:
         vm = store.get("virtualmachines", values["vm"])
-        record(store, user, "VIRTUAL_MACHINE", action, enterprise=vm["enterprise"], entity=vm_path(vm), vm=vm,
-               details=details_of(values))
+        record(
+            store,
+            user,
+            "VIRTUAL_MACHINE",
+            action,
+            enterprise=vm["enterprise"],
+            entity=vm_path(vm),
+            vm=vm,
+            details=details_of(values),
+        )
+
     return Emitter(None, emit)
 
 
@@ -26,22 +36,37 @@ def _policy_event(action: str) -> Emitter:
 
     def emit(store: Store, user: User, values: dict, result: object, previous: object) -> None:
         policy = result if isinstance(result, dict) and "code" in result else previous
-        record(store, user, "BACKUP_POLICY", action, enterprise=None,
-               entity=policy_path(values["dc"], policy["id"]),
-               details={"BACKUP_POLICY_CODE": policy["code"], "DATACENTER_ID": values["dc"]})
+        record(
+            store,
+            user,
+            "BACKUP_POLICY",
+            action,
+            enterprise=None,
+            entity=policy_path(values["dc"], policy["id"]),
+            details={"BACKUP_POLICY_CODE": policy["code"], "DATACENTER_ID": values["dc"]},
+        )
+
     return Emitter(before, emit)
 
 
 def _properties_event() -> Emitter:
     def emit(store: Store, user: User, values: dict, result: object, before: object) -> None:
-        record(store, user, "BACKUP_DATACENTER_PROPERTIES", "UPDATE", enterprise=None,
-               entity=f"{datacenter_path(values['dc'])}/backupproperties",
-               details={k: v for k, v in (result or {}).items() if k != "links"})
+        record(
+            store,
+            user,
+            "BACKUP_DATACENTER_PROPERTIES",
+            "UPDATE",
+            enterprise=None,
+            entity=f"{datacenter_path(values['dc'])}/backupproperties",
+            details={k: v for k, v in (result or {}).items() if k != "links"},
+        )
+
     return Emitter(None, emit)
 
 
 def _limit_events() -> Emitter:
     """ALLOW / RESTRICT, one event per policy whose access the limit write changed."""
+
     def before(store: Store, values: dict) -> object:
         limit = store.get("limits", values["limit"]) if "limit" in values else None
         return set(limit.get("backuppolicies", [])) if limit else set()
@@ -53,9 +78,16 @@ def _limit_events() -> Emitter:
         now = set(limit.get("backuppolicies", [])) if limit else set()
         for action, ids in (("ALLOW", now - previous), ("RESTRICT", previous - now)):
             for policy in filter(None, (store.get("backuppolicies", pid) for pid in sorted(ids))):
-                record(store, user, "BACKUP_POLICY", action, enterprise=values["enterprise"],
-                       entity=policy_path(policy["datacenter"], policy["id"]),
-                       details={"BACKUP_POLICY_CODE": policy["code"], "ENTERPRISE_ID": values["enterprise"]})
+                record(
+                    store,
+                    user,
+                    "BACKUP_POLICY",
+                    action,
+                    enterprise=values["enterprise"],
+                    entity=policy_path(policy["datacenter"], policy["id"]),
+                    details={"BACKUP_POLICY_CODE": policy["code"], "ENTERPRISE_ID": values["enterprise"]},
+                )
+
     return Emitter(before, emit)
 
 

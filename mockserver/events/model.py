@@ -4,24 +4,43 @@ Each successful write of the backup surface records one event in the same transa
 acknowledged change always has its event and a refused one never does. Names follow Abiquo's event
 catalogue; the JSON spelling of the fields is reconstructed from the getters of Abiquo's event DTO.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..security import User
 from ..store import Store
 
 TABLE = "events"
-KEPT = 10_000           # the newest events kept; older ones are dropped as new ones arrive
+KEPT = 10_000  # the newest events kept; older ones are dropped as new ones arrive
 
 
-def record(store: Store, user: User, component: str, action: str, *, enterprise: int | None,
-           entity: str, vm: dict | None = None, details: dict | None = None) -> None:
-    event = {"timestamp": int(time.time() * 1000), "severity": "INFO", "component": component,
-             "action": action, "actionPerformed": f"{component}_{action}", "user": user.nick,
-             "idUser": user.id, "idEnterprise": enterprise, "entityId": entity, "details": details or {}}
+def record(
+    store: Store,
+    user: User,
+    component: str,
+    action: str,
+    *,
+    enterprise: int | None,
+    entity: str,
+    vm: dict | None = None,
+    details: dict | None = None,
+) -> None:
+    event = {
+        "timestamp": int(time.time() * 1000),
+        "severity": "INFO",
+        "component": component,
+        "action": action,
+        "actionPerformed": f"{component}_{action}",
+        "user": user.nick,
+        "idUser": user.id,
+        "idEnterprise": enterprise,
+        "entityId": entity,
+        "details": details or {},
+    }
     if vm is not None:
         event.update(virtualMachine=vm["name"], idVirtualMachine=vm["id"])
     with store.transaction():
@@ -32,12 +51,16 @@ def record(store: Store, user: User, component: str, action: str, *, enterprise:
 
 def visible(store: Store, user: User, since_ms: int) -> list[dict]:
     everything = user.can("ENTERPRISE_ADMINISTER_ALL")
-    return [e for e in store.all(TABLE) if e["timestamp"] >= since_ms
-            and (everything or e.get("idEnterprise") == user.enterprise)]
+    return [
+        e
+        for e in store.all(TABLE)
+        if e["timestamp"] >= since_ms and (everything or e.get("idEnterprise") == user.enterprise)
+    ]
 
 
 @dataclass(frozen=True)
 class Emitter:
     """How one operation turns its path values, its answer and the state before it into events."""
+
     before: Callable[[Store, dict], object] | None
     emit: Callable[[Store, User, dict, object, object], None]

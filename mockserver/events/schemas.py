@@ -1,4 +1,5 @@
 """The shape of an event (media ``event`` / ``events``)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields

@@ -1,4 +1,5 @@
 """GET /api/events: the event log a connector reads to catch up (``datefrom`` in epoch seconds)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g, request
@@ -24,10 +25,28 @@ def _datefrom_ms() -> int:
     return int(raw) * 1000
 
 
-@operation(bp, "GET", "/events", op_id="listEvents", produces="events", paged=("timestamp", "id"),
-           query={"datefrom": {"type": "integer", "minimum": 0, "maximum": 2**53,
-                               "description": "only events at or after this time, in epoch seconds"}},
-           label="reconstructed", summary="What the API did, oldest first by default; ?datefrom=<epoch seconds>")
+@operation(
+    bp,
+    "GET",
+    "/events",
+    op_id="listEvents",
+    produces="events",
+    paged=("timestamp", "id"),
+    query={
+        "datefrom": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 2**53,
+            "description": "only events at or after this time, in epoch seconds",
+        }
+    },
+    label="reconstructed",
+    summary="What the API did, oldest first by default; ?datefrom=<epoch seconds>",
+)
 def list_events():
-    return collection(model.visible(store_of(), g.user, _datefrom_ms()), media="events", render=render_event,
-                      filter_fields=("component", "actionPerformed", "user"))
+    return collection(
+        model.visible(store_of(), g.user, _datefrom_ms()),
+        media="events",
+        render=render_event,
+        filter_fields=("component", "actionPerformed", "user"),
+    )

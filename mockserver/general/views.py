@@ -1,4 +1,5 @@
 """The API's own endpoints: version, login, and the contract document."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g
@@ -12,16 +13,22 @@ from ..infrastructure import render
 bp = Blueprint("general", __name__)
 
 
-@operation(bp, "GET", "/version", op_id="getVersion", plain_text=True, label="verified",
-           summary="The API version, as plain text")
+@operation(
+    bp,
+    "GET",
+    "/version",
+    op_id="getVersion",
+    plain_text=True,
+    label="verified",
+    summary="The API version, as plain text",
+)
 def get_version():
     if not media.accepts_plain_text():
         raise AbiquoError("406-NOT-ACCEPTABLE", "/version answers text/plain only")
     return Response(media.PRODUCT_VERSION, content_type="text/plain; charset=utf-8")
 
 
-@operation(bp, "GET", "/login", op_id="login", produces="user", label="verified",
-           summary="The authenticated user")
+@operation(bp, "GET", "/login", op_id="login", produces="user", label="verified", summary="The authenticated user")
 def login():
     return render.user(store_of().get("users", g.user.id))
 

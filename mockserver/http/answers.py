@@ -6,6 +6,7 @@ at: every write bumps the generation, and the first request at a new generation 
 Authentication still runs on every request, and the kept answer goes through the same after-request
 hooks (the request journal) as a computed one.
 """
+
 from __future__ import annotations
 
 import threading
@@ -22,9 +23,17 @@ def key_of(generation: int, request: Request) -> tuple:
     """Everything the answer can depend on: the whole URL (host included, it is in every href), Accept
     and Authorization, at one store generation."""
     environ = request.environ
-    return (generation, environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
-            environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME", ""), environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""), environ.get("HTTP_ACCEPT"), environ.get("HTTP_AUTHORIZATION"))
+    return (
+        generation,
+        environ.get("wsgi.url_scheme"),
+        environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+        environ.get("QUERY_STRING", ""),
+        environ.get("HTTP_ACCEPT"),
+        environ.get("HTTP_AUTHORIZATION"),
+    )
 
 
 class Answers:

@@ -5,12 +5,13 @@ codes it can answer, the privilege it needs and the OpenAPI links that lead on f
 what every view shares (Accept / Content-Type negotiation, body parsing, privilege) so that views stay
 short, and ``mockserver/openapi.py`` builds the contract from the same declarations.
 """
+
 from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from flask import Blueprint, Response, g
 
@@ -19,29 +20,34 @@ from . import media
 
 # Every status the conventions themselves can answer, whatever the operation.
 COMMON_ERRORS = ("401-UNAUTHORIZED", "404-NOT-FOUND", "405-METHOD-NOT-ALLOWED", "406-NOT-ACCEPTABLE")
-BODY_ERRORS = ("GEN-2", "GEN-3", "413-REQUEST-ENTITY-TOO-LARGE", "415-UNSUPPORTED-MEDIA-TYPE",
-               "415-UNSUPPORTED-MEDIA-TYPE-VERSION")
+BODY_ERRORS = (
+    "GEN-2",
+    "GEN-3",
+    "413-REQUEST-ENTITY-TOO-LARGE",
+    "415-UNSUPPORTED-MEDIA-TYPE",
+    "415-UNSUPPORTED-MEDIA-TYPE-VERSION",
+)
 
 
 @dataclass
 class Operation:
     op_id: str
     method: str
-    rule: str                       # Flask rule below /api, e.g. "/admin/datacenters/<int:dc>"
-    produces: str | None            # media name of the answer, None for 204 / plain text
-    consumes: str | None            # media name of the body
+    rule: str  # Flask rule below /api, e.g. "/admin/datacenters/<int:dc>"
+    produces: str | None  # media name of the answer, None for 204 / plain text
+    consumes: str | None  # media name of the body
     status: int
     errors: tuple[str, ...]
     privilege: str | None
     summary: str
-    label: str                      # fidelity: verified / documented / reconstructed
-    paged: tuple[str, ...] = ()     # sort keys when the answer is a paged collection
-    links: dict = field(default_factory=dict)   # OpenAPI links: name -> (operationId, {param: expression})
+    label: str  # fidelity: verified / documented / reconstructed
+    paged: tuple[str, ...] = ()  # sort keys when the answer is a paged collection
+    links: dict = field(default_factory=dict)  # OpenAPI links: name -> (operationId, {param: expression})
     plain_text: bool = False
-    event: object = None            # a mockserver.events.model.Emitter: the event a success records
-    query: dict = field(default_factory=dict)   # further query parameters: name -> JSON schema
-    prefix: str = "/api"            # "/_mock" for the control API
-    request_schema: str | None = None   # control operations: a component schema name for the JSON body
+    event: object = None  # a mockserver.events.model.Emitter: the event a success records
+    query: dict = field(default_factory=dict)  # further query parameters: name -> JSON schema
+    prefix: str = "/api"  # "/_mock" for the control API
+    request_schema: str | None = None  # control operations: a component schema name for the JSON body
 
     @property
     def path(self) -> str:
@@ -76,15 +82,44 @@ def _call(op: Operation, fn: Callable, values: dict) -> object:
     return result
 
 
-def operation(bp: Blueprint, method: str, rule: str, *, op_id: str, produces: str | None = None,
-              consumes: str | None = None, status: int | None = None, errors: tuple[str, ...] = (),
-              privilege: str | None = None, summary: str = "", label: str = "documented",
-              paged: tuple[str, ...] = (), links: dict | None = None, plain_text: bool = False,
-              event=None, query: dict | None = None) -> Callable:
+def operation(
+    bp: Blueprint,
+    method: str,
+    rule: str,
+    *,
+    op_id: str,
+    produces: str | None = None,
+    consumes: str | None = None,
+    status: int | None = None,
+    errors: tuple[str, ...] = (),
+    privilege: str | None = None,
+    summary: str = "",
+    label: str = "documented",
+    paged: tuple[str, ...] = (),
+    links: dict | None = None,
+    plain_text: bool = False,
+    event=None,
+    query: dict | None = None,
+) -> Callable:
     """Register ``fn`` as the view of one Abiquo operation. ``fn`` receives the path values, and ``body``
     (the parsed JSON) when the operation consumes a media type; it returns a dict, None (204) or a Response."""
-    op = Operation(op_id, method, rule, produces, consumes, status or (200 if produces or plain_text else 204),
-                   tuple(errors), privilege, summary, label, paged, links or {}, plain_text, event, query or {})
+    op = Operation(
+        op_id,
+        method,
+        rule,
+        produces,
+        consumes,
+        status or (200 if produces or plain_text else 204),
+        tuple(errors),
+        privilege,
+        summary,
+        label,
+        paged,
+        links or {},
+        plain_text,
+        event,
+        query or {},
+    )
     REGISTRY.append(op)
 
     def decorate(fn: Callable) -> Callable:

@@ -1,4 +1,5 @@
 """HTTP Basic authentication on every /api path except the version."""
+
 from __future__ import annotations
 
 import hmac

@@ -1,4 +1,5 @@
 """Abiquo links: ``{"rel", "href", "type", "title"}``, absolute hrefs built from the request's host."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ def link(rel: str, path: str, media: str | None, title: str | None = None) -> di
 def links_with_rel(links: object, rel: str) -> list[dict]:
     if not isinstance(links, list):
         return []
-    return [l for l in links if isinstance(l, dict) and l.get("rel") == rel]
+    return [entry for entry in links if isinstance(entry, dict) and entry.get("rel") == rel]
 
 
 def api_path_of(href: object) -> str | None:
@@ -34,4 +35,4 @@ def api_path_of(href: object) -> str | None:
     path = urlsplit(href).path
     if not path.startswith(API_PREFIX + "/"):
         return None
-    return path[len(API_PREFIX):].rstrip("/")
+    return path[len(API_PREFIX) :].rstrip("/")

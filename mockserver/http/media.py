@@ -3,6 +3,7 @@
 Werkzeug's MIMEAccept compares media-type parameters exactly, so ``X; version=3.8`` would not match the
 offer ``X``; the rules here are decided by hand on the parsed header instead.
 """
+
 from __future__ import annotations
 
 import json
@@ -87,8 +88,9 @@ def require_content_type(name: str) -> None:
     if mimetype in ("application/json", "text/json"):
         return
     if mimetype != vendor(name):
-        raise AbiquoError("415-UNSUPPORTED-MEDIA-TYPE",
-                          f"Unsupported 'Content-Type' {mimetype or '(none)'}: expected {vendor(name)}")
+        raise AbiquoError(
+            "415-UNSUPPORTED-MEDIA-TYPE", f"Unsupported 'Content-Type' {mimetype or '(none)'}: expected {vendor(name)}"
+        )
     if params.get("version", API_VERSION) not in SUPPORTED_VERSIONS:
         raise AbiquoError("415-UNSUPPORTED-MEDIA-TYPE-VERSION")
 

@@ -1,9 +1,10 @@
 """Abiquo collections: ``{"links", "collection", "totalSize"}`` with startwith / limit / by / asc / has."""
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 from urllib.parse import urlencode
 
 from flask import g, request
@@ -13,7 +14,7 @@ from .links import api_url
 from .media import vendor
 
 DEFAULT_LIMIT = 25
-MAX_INT = 2**31 - 1      # Abiquo reads paging values as Java ints; the contract promises this bound
+MAX_INT = 2**31 - 1  # Abiquo reads paging values as Java ints; the contract promises this bound
 PAGING_PARAMS = ("startwith", "limit", "by", "asc", "has")
 SORTED_KEPT = 64
 # A crawl asks for every page of one collection in turn: sort it once, not once a page. An entry is
@@ -36,21 +37,29 @@ def _non_negative_int(name: str, default: int) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_INT:   # '²'.isdigit() is True, int('²') fails
-        raise AbiquoError("QUERY-1", f"Invalid value for query parameter '{name}': "
-                                     f"an integer from 0 to {MAX_INT} is expected")
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_INT:  # '²'.isdigit() is True, int('²') fails
+        raise AbiquoError(
+            "QUERY-1", f"Invalid value for query parameter '{name}': an integer from 0 to {MAX_INT} is expected"
+        )
     return int(raw)
 
 
 def parse_paging(sort_keys: tuple[str, ...]) -> Paging:
     by = request.args.get("by", sort_keys[0])
     if by not in sort_keys:
-        raise AbiquoError("QUERY-1", f"Invalid value for query parameter 'by': one of {', '.join(sort_keys)} is expected")
+        raise AbiquoError(
+            "QUERY-1", f"Invalid value for query parameter 'by': one of {', '.join(sort_keys)} is expected"
+        )
     asc = request.args.get("asc", "true").lower()
     if asc not in ("true", "false"):
         raise AbiquoError("QUERY-1", "Invalid value for query parameter 'asc': true or false is expected")
-    return Paging(_non_negative_int("startwith", 0), _non_negative_int("limit", DEFAULT_LIMIT), by,
-                  asc == "true", request.args.get("has") or None)
+    return Paging(
+        _non_negative_int("startwith", 0),
+        _non_negative_int("limit", DEFAULT_LIMIT),
+        by,
+        asc == "true",
+        request.args.get("has") or None,
+    )
 
 
 def _sort_value(item: dict, key: str):
@@ -86,24 +95,41 @@ def paging_links(path: str, paging: Paging, total: int, media: str) -> list[dict
     return links
 
 
-def collection(items: Iterable[dict], *, media: str, render: Callable[[dict], dict],
-               sort_keys: tuple[str, ...] | None = None, filter_fields: tuple[str, ...] = ("name",)) -> dict:
+def collection(
+    items: Iterable[dict],
+    *,
+    media: str,
+    render: Callable[[dict], dict],
+    sort_keys: tuple[str, ...] | None = None,
+    filter_fields: tuple[str, ...] = ("name",),
+) -> dict:
     """Filter, sort, page and render ``items`` (stored documents) as an Abiquo collection of ``media``.
     The sort keys default to those the operation declares (``paged=``), so the contract cannot drift."""
     declared = getattr(getattr(g, "operation", None), "paged", ())
     paging = parse_paging(sort_keys or declared or ("name", "id"))
     chosen = _filtered_and_sorted(list(items), paging, filter_fields)
-    window = chosen[paging.startwith:] if paging.limit == 0 else chosen[paging.startwith:paging.startwith + paging.limit]
-    path = request.path[len("/api"):]
-    return {"links": paging_links(path, paging, len(chosen), media),
-            "collection": [render(i) for i in window], "totalSize": len(chosen)}
+    window = (
+        chosen[paging.startwith :] if paging.limit == 0 else chosen[paging.startwith : paging.startwith + paging.limit]
+    )
+    path = request.path[len("/api") :]
+    return {
+        "links": paging_links(path, paging, len(chosen), media),
+        "collection": [render(i) for i in window],
+        "totalSize": len(chosen),
+    }
 
 
 def _filtered_and_sorted(items: list[dict], paging: Paging, filter_fields: tuple[str, ...]) -> list[dict]:
     from ..app import store_of
 
-    key = (request.endpoint, tuple(sorted((request.view_args or {}).items())), paging.by, paging.asc,
-           paging.has, filter_fields)
+    key = (
+        request.endpoint,
+        tuple(sorted((request.view_args or {}).items())),
+        paging.by,
+        paging.asc,
+        paging.has,
+        filter_fields,
+    )
     generation = store_of().generation
     kept = _sorted.get(key)
     if kept is not None and kept[0] == generation and kept[1] == items:  # == compares by identity first

@@ -3,12 +3,13 @@
 The contract (mockserver/openapi.py) is generated from this registry, so a media type served without a
 registered schema fails the contract tests.
 """
+
 from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields
 
 MEDIA_SCHEMAS: dict[str, type[Schema]] = {}
-COLLECTIONS: dict[str, str] = {}      # collection media name -> item media name
+COLLECTIONS: dict[str, str] = {}  # collection media name -> item media name
 
 
 class LinkSchema(Schema):
@@ -32,11 +33,13 @@ class ErrorsSchema(Schema):
 
 def media_type(name: str, collection: str | None = None):
     """Register a schema as the shape of media ``name`` (and of its collection media, if any)."""
+
     def register(schema: type[Schema]) -> type[Schema]:
         MEDIA_SCHEMAS[name] = schema
         if collection:
             COLLECTIONS[collection] = name
         return schema
+
     return register
 
 

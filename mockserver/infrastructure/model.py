@@ -1,6 +1,7 @@
 """The infrastructure and tenancy the backup surface stands on: datacenters, racks, machines, enterprises,
 limits, virtual datacenters, virtual appliances and virtual machines. Lookups here enforce visibility:
 another tenant's entity is reported as not found."""
+
 from __future__ import annotations
 
 from ..errors import AbiquoError

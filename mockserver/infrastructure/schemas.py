@@ -1,4 +1,5 @@
 """Shapes of the infrastructure media types (one schema per media type)."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields
@@ -73,15 +74,27 @@ class RoleSchema(_Entity):
     privileges = fields.List(fields.String(), required=True)
 
 
-LIMIT_FIELDS = ("cpuCountSoftLimit", "cpuCountHardLimit", "ramSoftLimitInMb", "ramHardLimitInMb",
-                "diskSoftLimitInMb", "diskHardLimitInMb", "storageSoftInMb", "storageHardInMb",
-                "vlansSoft", "vlansHard", "publicIpsSoft", "publicIpsHard")
+LIMIT_FIELDS = (
+    "cpuCountSoftLimit",
+    "cpuCountHardLimit",
+    "ramSoftLimitInMb",
+    "ramHardLimitInMb",
+    "diskSoftLimitInMb",
+    "diskHardLimitInMb",
+    "storageSoftInMb",
+    "storageHardInMb",
+    "vlansSoft",
+    "vlansHard",
+    "publicIpsSoft",
+    "publicIpsHard",
+)
 
 
 @media_type("limit", collection="limits")
 class LimitSchema(_Entity):
     """An enterprise's limit in one datacenter; its links carry meaning (location, backuppolicy)."""
-    id = fields.Integer()   # a POST cannot know it, and a PUT names the limit by its URL
+
+    id = fields.Integer()  # a POST cannot know it, and a PUT names the limit by its URL
     cpuCountSoftLimit = fields.Integer(load_default=0)
     cpuCountHardLimit = fields.Integer(load_default=0)
     ramSoftLimitInMb = fields.Integer(load_default=0)

@@ -1,4 +1,5 @@
 """Infrastructure and tenancy endpoints: what connectors crawl to find the VMs to back up."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g
@@ -18,81 +19,163 @@ VAPP = f"{VDC}/virtualappliances/<int:vapp>"
 VM_SORT = ("name", "id", "state")
 
 
-@operation(bp, "GET", "/admin/datacenters", op_id="listDatacenters", produces="datacenters",
-           privilege="PHYS_DC_ENUMERATE", paged=("name", "id"), label="verified",
-           links={"GetDatacenter": ("getDatacenter", {"dc": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    "/admin/datacenters",
+    op_id="listDatacenters",
+    produces="datacenters",
+    privilege="PHYS_DC_ENUMERATE",
+    paged=("name", "id"),
+    label="verified",
+    links={"GetDatacenter": ("getDatacenter", {"dc": "$response.body#/collection/0/id"})},
+)
 def list_datacenters():
     return collection(store_of().all("datacenters"), media="datacenters", render=render.datacenter)
 
 
-@operation(bp, "GET", DC, op_id="getDatacenter", produces="datacenter", privilege="PHYS_DC_ENUMERATE",
-           errors=("DC-0",), label="verified",
-           links={"ListRacks": ("listRacks", {"dc": "$request.path.dc"}),
-                  "ListBackupPolicies": ("listBackupPolicies", {"dc": "$request.path.dc"}),
-                  "GetBackupProperties": ("getBackupProperties", {"dc": "$request.path.dc"})})
+@operation(
+    bp,
+    "GET",
+    DC,
+    op_id="getDatacenter",
+    produces="datacenter",
+    privilege="PHYS_DC_ENUMERATE",
+    errors=("DC-0",),
+    label="verified",
+    links={
+        "ListRacks": ("listRacks", {"dc": "$request.path.dc"}),
+        "ListBackupPolicies": ("listBackupPolicies", {"dc": "$request.path.dc"}),
+        "GetBackupProperties": ("getBackupProperties", {"dc": "$request.path.dc"}),
+    },
+)
 def get_datacenter(dc):
     return render.datacenter(model.datacenter(store_of(), dc))
 
 
-@operation(bp, "GET", f"{DC}/racks", op_id="listRacks", produces="racks", privilege="PHYS_DC_ENUMERATE",
-           errors=("DC-0",), paged=("name", "id"), label="verified",
-           links={"GetRack": ("getRack", {"dc": "$request.path.dc", "rack": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    f"{DC}/racks",
+    op_id="listRacks",
+    produces="racks",
+    privilege="PHYS_DC_ENUMERATE",
+    errors=("DC-0",),
+    paged=("name", "id"),
+    label="verified",
+    links={"GetRack": ("getRack", {"dc": "$request.path.dc", "rack": "$response.body#/collection/0/id"})},
+)
 def list_racks(dc):
     model.datacenter(store_of(), dc)
     return collection(store_of().find("racks", datacenter=dc), media="racks", render=render.rack)
 
 
-@operation(bp, "GET", RACK, op_id="getRack", produces="rack", privilege="PHYS_DC_ENUMERATE",
-           errors=("DC-0", "RACK-0"), label="verified",
-           links={"ListMachines": ("listMachines", {"dc": "$request.path.dc", "rack": "$request.path.rack"})})
+@operation(
+    bp,
+    "GET",
+    RACK,
+    op_id="getRack",
+    produces="rack",
+    privilege="PHYS_DC_ENUMERATE",
+    errors=("DC-0", "RACK-0"),
+    label="verified",
+    links={"ListMachines": ("listMachines", {"dc": "$request.path.dc", "rack": "$request.path.rack"})},
+)
 def get_rack(dc, rack):
     return render.rack(model.rack(store_of(), dc, rack))
 
 
-@operation(bp, "GET", f"{RACK}/machines", op_id="listMachines", produces="machines",
-           privilege="PHYS_DC_ENUMERATE", errors=("DC-0", "RACK-0"), paged=("name", "id"), label="verified",
-           links={"GetMachine": ("getMachine", {"dc": "$request.path.dc", "rack": "$request.path.rack",
-                                                "machine": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    f"{RACK}/machines",
+    op_id="listMachines",
+    produces="machines",
+    privilege="PHYS_DC_ENUMERATE",
+    errors=("DC-0", "RACK-0"),
+    paged=("name", "id"),
+    label="verified",
+    links={
+        "GetMachine": (
+            "getMachine",
+            {"dc": "$request.path.dc", "rack": "$request.path.rack", "machine": "$response.body#/collection/0/id"},
+        )
+    },
+)
 def list_machines(dc, rack):
     model.rack(store_of(), dc, rack)
-    return collection(store_of().find("machines", rack=rack), media="machines",
-                      render=lambda m: render.machine(m, dc))
+    return collection(store_of().find("machines", rack=rack), media="machines", render=lambda m: render.machine(m, dc))
 
 
-@operation(bp, "GET", MACHINE, op_id="getMachine", produces="machine", privilege="PHYS_DC_ENUMERATE",
-           errors=("DC-0", "RACK-0", "MACHINE-0"), label="verified",
-           links={"ListMachineVirtualMachines": ("listMachineVirtualMachines", {
-               "dc": "$request.path.dc", "rack": "$request.path.rack", "machine": "$request.path.machine"})})
+@operation(
+    bp,
+    "GET",
+    MACHINE,
+    op_id="getMachine",
+    produces="machine",
+    privilege="PHYS_DC_ENUMERATE",
+    errors=("DC-0", "RACK-0", "MACHINE-0"),
+    label="verified",
+    links={
+        "ListMachineVirtualMachines": (
+            "listMachineVirtualMachines",
+            {"dc": "$request.path.dc", "rack": "$request.path.rack", "machine": "$request.path.machine"},
+        )
+    },
+)
 def get_machine(dc, rack, machine):
     return render.machine(model.machine(store_of(), dc, rack, machine), dc)
 
 
-@operation(bp, "GET", f"{MACHINE}/virtualmachines", op_id="listMachineVirtualMachines",
-           produces="virtualmachines", privilege="PHYS_DC_ENUMERATE", errors=("DC-0", "RACK-0", "MACHINE-0"),
-           paged=VM_SORT, label="verified", summary="The VMs deployed on a machine")
+@operation(
+    bp,
+    "GET",
+    f"{MACHINE}/virtualmachines",
+    op_id="listMachineVirtualMachines",
+    produces="virtualmachines",
+    privilege="PHYS_DC_ENUMERATE",
+    errors=("DC-0", "RACK-0", "MACHINE-0"),
+    paged=VM_SORT,
+    label="verified",
+    summary="The VMs deployed on a machine",
+)
 def list_machine_virtual_machines(dc, rack, machine):
     model.machine(store_of(), dc, rack, machine)
-    return collection(model.machine_vms(store_of(), machine), media="virtualmachines",
-                      render=render.virtual_machine)
+    return collection(model.machine_vms(store_of(), machine), media="virtualmachines", render=render.virtual_machine)
 
 
-@operation(bp, "GET", "/admin/enterprises", op_id="listEnterprises", produces="enterprises",
-           paged=("name", "id"), label="verified",
-           links={"GetEnterprise": ("getEnterprise", {"enterprise": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    "/admin/enterprises",
+    op_id="listEnterprises",
+    produces="enterprises",
+    paged=("name", "id"),
+    label="verified",
+    links={"GetEnterprise": ("getEnterprise", {"enterprise": "$response.body#/collection/0/id"})},
+)
 def list_enterprises():
     return collection(model.enterprises(store_of(), g.user), media="enterprises", render=render.enterprise)
 
 
-@operation(bp, "GET", ENT, op_id="getEnterprise", produces="enterprise", errors=("EN-0",), label="verified",
-           links={"ListLimits": ("listLimits", {"enterprise": "$request.path.enterprise"})})
+@operation(
+    bp,
+    "GET",
+    ENT,
+    op_id="getEnterprise",
+    produces="enterprise",
+    errors=("EN-0",),
+    label="verified",
+    links={"ListLimits": ("listLimits", {"enterprise": "$request.path.enterprise"})},
+)
 def get_enterprise(enterprise):
     return render.enterprise(model.enterprise(store_of(), g.user, enterprise))
 
 
-@operation(bp, "GET", f"{ENT}/users/<int:user>", op_id="getUser", produces="user", errors=("EN-0",),
-           label="verified")
+@operation(bp, "GET", f"{ENT}/users/<int:user>", op_id="getUser", produces="user", errors=("EN-0",), label="verified")
 def get_user(enterprise, user):
     from ..errors import AbiquoError
+
     model.enterprise(store_of(), g.user, enterprise)
     found = store_of().get("users", user)
     if found is None or found["enterprise"] != enterprise:
@@ -104,98 +187,203 @@ def get_user(enterprise, user):
 def get_role(role):
     from ..errors import AbiquoError
     from ..security import expand_privileges
+
     found = store_of().get("roles", role)
     if found is None or (role != g.user.role and not g.user.can("ENTERPRISE_ADMINISTER_ALL")):
         raise AbiquoError("404-NOT-FOUND", "The requested role does not exist")
     return render.role(found, expand_privileges(found.get("privileges", [])))
 
 
-@operation(bp, "GET", "/cloud/locations", op_id="listLocations", produces="datacenters",
-           paged=("name", "id"), label="verified",
-           links={"GetLocation": ("getLocation", {"loc": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    "/cloud/locations",
+    op_id="listLocations",
+    produces="datacenters",
+    paged=("name", "id"),
+    label="verified",
+    links={"GetLocation": ("getLocation", {"loc": "$response.body#/collection/0/id"})},
+)
 def list_locations():
     return collection(model.locations(store_of(), g.user), media="datacenters", render=render.location)
 
 
-@operation(bp, "GET", "/cloud/locations/<int:loc>", op_id="getLocation", produces="datacenter",
-           errors=("DC-0",), label="verified",
-           links={"ListLocationBackupPolicies": ("listLocationBackupPolicies", {"loc": "$request.path.loc"})})
+@operation(
+    bp,
+    "GET",
+    "/cloud/locations/<int:loc>",
+    op_id="getLocation",
+    produces="datacenter",
+    errors=("DC-0",),
+    label="verified",
+    links={"ListLocationBackupPolicies": ("listLocationBackupPolicies", {"loc": "$request.path.loc"})},
+)
 def get_location(loc):
     return render.location(model.location(store_of(), g.user, loc))
 
 
-@operation(bp, "GET", "/cloud/virtualdatacenters", op_id="listVirtualDatacenters",
-           produces="virtualdatacenters", paged=("name", "id"), label="verified",
-           links={"GetVirtualDatacenter": ("getVirtualDatacenter", {"vdc": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    "/cloud/virtualdatacenters",
+    op_id="listVirtualDatacenters",
+    produces="virtualdatacenters",
+    paged=("name", "id"),
+    label="verified",
+    links={"GetVirtualDatacenter": ("getVirtualDatacenter", {"vdc": "$response.body#/collection/0/id"})},
+)
 def list_virtual_datacenters():
-    return collection(model.virtual_datacenters(store_of(), g.user), media="virtualdatacenters",
-                      render=render.virtual_datacenter)
+    return collection(
+        model.virtual_datacenters(store_of(), g.user), media="virtualdatacenters", render=render.virtual_datacenter
+    )
 
 
-@operation(bp, "GET", VDC, op_id="getVirtualDatacenter", produces="virtualdatacenter", errors=("VDC-0",),
-           label="verified",
-           links={"ListVirtualAppliances": ("listVirtualAppliances", {"vdc": "$request.path.vdc"})})
+@operation(
+    bp,
+    "GET",
+    VDC,
+    op_id="getVirtualDatacenter",
+    produces="virtualdatacenter",
+    errors=("VDC-0",),
+    label="verified",
+    links={"ListVirtualAppliances": ("listVirtualAppliances", {"vdc": "$request.path.vdc"})},
+)
 def get_virtual_datacenter(vdc):
     return render.virtual_datacenter(model.virtual_datacenter(store_of(), g.user, vdc))
 
 
-@operation(bp, "GET", f"{VDC}/virtualappliances", op_id="listVirtualAppliances", produces="virtualappliances",
-           errors=("VDC-0",), paged=("name", "id"), label="verified",
-           links={"GetVirtualAppliance": ("getVirtualAppliance", {
-               "vdc": "$request.path.vdc", "vapp": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    f"{VDC}/virtualappliances",
+    op_id="listVirtualAppliances",
+    produces="virtualappliances",
+    errors=("VDC-0",),
+    paged=("name", "id"),
+    label="verified",
+    links={
+        "GetVirtualAppliance": (
+            "getVirtualAppliance",
+            {"vdc": "$request.path.vdc", "vapp": "$response.body#/collection/0/id"},
+        )
+    },
+)
 def list_virtual_appliances(vdc):
     model.virtual_datacenter(store_of(), g.user, vdc)
-    return collection(store_of().find("virtualappliances", virtualdatacenter=vdc), media="virtualappliances",
-                      render=render.virtual_appliance)
+    return collection(
+        store_of().find("virtualappliances", virtualdatacenter=vdc),
+        media="virtualappliances",
+        render=render.virtual_appliance,
+    )
 
 
-@operation(bp, "GET", VAPP, op_id="getVirtualAppliance", produces="virtualappliance",
-           errors=("VDC-0", "VAPP-0"), label="verified",
-           links={"ListVirtualMachines": ("listVirtualMachines", {"vdc": "$request.path.vdc",
-                                                                  "vapp": "$request.path.vapp"})})
+@operation(
+    bp,
+    "GET",
+    VAPP,
+    op_id="getVirtualAppliance",
+    produces="virtualappliance",
+    errors=("VDC-0", "VAPP-0"),
+    label="verified",
+    links={"ListVirtualMachines": ("listVirtualMachines", {"vdc": "$request.path.vdc", "vapp": "$request.path.vapp"})},
+)
 def get_virtual_appliance(vdc, vapp):
     return render.virtual_appliance(model.virtual_appliance(store_of(), g.user, vdc, vapp))
 
 
-@operation(bp, "GET", f"{VAPP}/virtualmachines", op_id="listVirtualMachines", produces="virtualmachines",
-           errors=("VDC-0", "VAPP-0"), paged=VM_SORT, label="verified",
-           links={"GetVirtualMachine": ("getVirtualMachine", {
-               "vdc": "$request.path.vdc", "vapp": "$request.path.vapp", "vm": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    f"{VAPP}/virtualmachines",
+    op_id="listVirtualMachines",
+    produces="virtualmachines",
+    errors=("VDC-0", "VAPP-0"),
+    paged=VM_SORT,
+    label="verified",
+    links={
+        "GetVirtualMachine": (
+            "getVirtualMachine",
+            {"vdc": "$request.path.vdc", "vapp": "$request.path.vapp", "vm": "$response.body#/collection/0/id"},
+        )
+    },
+)
 def list_virtual_machines(vdc, vapp):
     model.virtual_appliance(store_of(), g.user, vdc, vapp)
-    return collection(store_of().find("virtualmachines", virtualappliance=vapp), media="virtualmachines",
-                      render=render.virtual_machine)
+    return collection(
+        store_of().find("virtualmachines", virtualappliance=vapp),
+        media="virtualmachines",
+        render=render.virtual_machine,
+    )
 
 
-@operation(bp, "GET", f"{VAPP}/virtualmachines/<int:vm>", op_id="getVirtualMachine", produces="virtualmachine",
-           errors=("VDC-0", "VAPP-0", "VM-0"), label="verified",
-           links={"GetMetadata": ("getMetadata", {"vdc": "$request.path.vdc", "vapp": "$request.path.vapp",
-                                                  "vm": "$request.path.vm"})})
+@operation(
+    bp,
+    "GET",
+    f"{VAPP}/virtualmachines/<int:vm>",
+    op_id="getVirtualMachine",
+    produces="virtualmachine",
+    errors=("VDC-0", "VAPP-0", "VM-0"),
+    label="verified",
+    links={
+        "GetMetadata": (
+            "getMetadata",
+            {"vdc": "$request.path.vdc", "vapp": "$request.path.vapp", "vm": "$request.path.vm"},
+        )
+    },
+)
 def get_virtual_machine(vdc, vapp, vm):
     return render.virtual_machine(model.virtual_machine(store_of(), g.user, vdc, vapp, vm))
 
 
-@operation(bp, "GET", "/cloud/virtualmachines", op_id="listAllVirtualMachines", produces="virtualmachines",
-           paged=VM_SORT, label="verified", summary="Every VM the caller may see")
+@operation(
+    bp,
+    "GET",
+    "/cloud/virtualmachines",
+    op_id="listAllVirtualMachines",
+    produces="virtualmachines",
+    paged=VM_SORT,
+    label="verified",
+    summary="Every VM the caller may see",
+)
 def list_all_virtual_machines():
-    return collection(model.visible_virtual_machines(store_of(), g.user), media="virtualmachines",
-                      render=render.virtual_machine)
+    return collection(
+        model.visible_virtual_machines(store_of(), g.user), media="virtualmachines", render=render.virtual_machine
+    )
 
 
-@operation(bp, "GET", f"{ENT}/limits", op_id="listLimits", produces="limits", errors=("EN-0",),
-           paged=("id",), label="verified",
-           links={"GetLimit": ("getLimit", {"enterprise": "$request.path.enterprise",
-                                            "limit": "$response.body#/collection/0/id"})})
+@operation(
+    bp,
+    "GET",
+    f"{ENT}/limits",
+    op_id="listLimits",
+    produces="limits",
+    errors=("EN-0",),
+    paged=("id",),
+    label="verified",
+    links={
+        "GetLimit": ("getLimit", {"enterprise": "$request.path.enterprise", "limit": "$response.body#/collection/0/id"})
+    },
+)
 def list_limits(enterprise):
     store = store_of()
-    return collection(model.limits(store, g.user, enterprise), media="limits", sort_keys=("id",),
-                      render=lambda lim: render.limit(lim, _allowed_policies(lim)))
+    return collection(
+        model.limits(store, g.user, enterprise),
+        media="limits",
+        sort_keys=("id",),
+        render=lambda lim: render.limit(lim, _allowed_policies(lim)),
+    )
 
 
-@operation(bp, "GET", f"{ENT}/limits/<int:limit>", op_id="getLimit", produces="limit",
-           errors=("EN-0", "LIMIT-1"), label="verified",
-           links={"UpdateLimit": ("updateLimit", {"enterprise": "$request.path.enterprise",
-                                                  "limit": "$request.path.limit"})})
+@operation(
+    bp,
+    "GET",
+    f"{ENT}/limits/<int:limit>",
+    op_id="getLimit",
+    produces="limit",
+    errors=("EN-0", "LIMIT-1"),
+    label="verified",
+    links={"UpdateLimit": ("updateLimit", {"enterprise": "$request.path.enterprise", "limit": "$request.path.limit"})},
+)
 def get_limit(enterprise, limit):
     found = model.limit(store_of(), g.user, enterprise, limit)
     return render.limit(found, _allowed_policies(found))

@@ -12,6 +12,7 @@
 Values the VM defines (a time, days, disks) need a privilege only when they change, so that a user without
 it can still save a VM whose stored values another user chose.
 """
+
 from __future__ import annotations
 
 from ..backup.model import allowed_policy_ids, policy_by_code, properties
@@ -21,7 +22,7 @@ from ..store import Store
 from .legacy_schedule import DAYS, GRANULARITIES, POLICIES_KEY, TYPES, entries, require_days
 
 NOT_APPLY = "NOT_APPLY"
-IN_VM = object()        # the policy leaves the field to the VM (the field is absent from the policy)
+IN_VM = object()  # the policy leaves the field to the VM (the field is absent from the policy)
 
 
 def bound_pairs(bindings: object) -> list[tuple[str, str, str]]:
@@ -40,33 +41,43 @@ def bound_pairs(bindings: object) -> list[tuple[str, str, str]]:
             if granularity not in GRANULARITIES:
                 raise AbiquoError("BC-7", f"Invalid backup granularity '{granularity}' in policyBindings")
             if not isinstance(code, str) or not code:
-                raise AbiquoError("GEN-2", f"Invalid document: policyBindings.{backup_type}.{granularity} "
-                                           "must be a policy code")
+                raise AbiquoError(
+                    "GEN-2", f"Invalid document: policyBindings.{backup_type}.{granularity} must be a policy code"
+                )
             pairs.append((backup_type, granularity, code))
     return pairs
 
 
-def apply_bindings(store: Store, user: User, vm: dict, schedule: dict | None, bindings: object,
-                   stored_schedule: object) -> dict | None:
+def apply_bindings(
+    store: Store, user: User, vm: dict, schedule: dict | None, bindings: object, stored_schedule: object
+) -> dict | None:
     """The backupSchedule to store for these bindings (steps 1 to 5), or the error a step raises."""
     pairs = bound_pairs(bindings)
-    configurations = bound_configurations(store, vm, pairs)                                       # steps 1, 2
+    configurations = bound_configurations(store, vm, pairs)  # steps 1, 2
     codes = sorted({code for _, _, code in pairs})
     if schedule is None and not pairs:
         return None
     result = dict(schedule or {})
-    for (backup_type, granularity), configuration in configurations.items():                     # step 3
+    for (backup_type, granularity), configuration in configurations.items():  # step 3
         sent = (result.get(backup_type) or {}).get(granularity, {})
-        result[backup_type] = {**result.get(backup_type, {}), granularity: fill_entry(
-            user, configuration, sent, _stored_entry(stored_schedule, backup_type, granularity),
-            f"{backup_type}/{granularity}")}
+        result[backup_type] = {
+            **result.get(backup_type, {}),
+            granularity: fill_entry(
+                user,
+                configuration,
+                sent,
+                _stored_entry(stored_schedule, backup_type, granularity),
+                f"{backup_type}/{granularity}",
+            ),
+        }
     for backup_type, granularity, entry in list(entries(result)):
-        if pairs and (backup_type, granularity) not in configurations:                            # step 4
+        if pairs and (backup_type, granularity) not in configurations:  # step 4
             raise AbiquoError("BC-34", f"The backup schedule {backup_type}/{granularity} has no policy binding")
-        if not pairs:       # legacy form: every value is the VM's own
-            check_vm_values(user, backup_type, granularity, entry,
-                            _stored_entry(stored_schedule, backup_type, granularity))
-    result.pop(POLICIES_KEY, None)                                                                # step 5
+        if not pairs:  # legacy form: every value is the VM's own
+            check_vm_values(
+                user, backup_type, granularity, entry, _stored_entry(stored_schedule, backup_type, granularity)
+            )
+    result.pop(POLICIES_KEY, None)  # step 5
     return {POLICIES_KEY: codes, **result} if pairs else result
 
 
@@ -75,8 +86,11 @@ def bound_configurations(store: Store, vm: dict, pairs: list[tuple[str, str, str
     configurations = {(t, g): _configuration(store, vm, t, g, code) for t, g, code in pairs}
     codes = sorted({code for _, _, code in pairs})
     if len(codes) > 1 and not properties(store, vm["datacenter"])["multiplePolicies"]:
-        raise AbiquoError("BC-27", f"Cannot select multiple backup policies ({', '.join(codes)}): "
-                                   "multiple policies are disabled in the datacenter")
+        raise AbiquoError(
+            "BC-27",
+            f"Cannot select multiple backup policies ({', '.join(codes)}): "
+            "multiple policies are disabled in the datacenter",
+        )
     return configurations
 
 
@@ -85,13 +99,15 @@ def _configuration(store: Store, vm: dict, backup_type: str, granularity: str, c
     if policy is None:
         raise AbiquoError("BC-23", f"There is no backup policy '{code}' in the datacenter of the virtual machine")
     if policy["id"] not in allowed_policy_ids(store, vm["enterprise"], vm["datacenter"]):
-        raise AbiquoError("403-FORBIDDEN", f"The backup policy '{code}' is not allowed to the enterprise "
-                                           "of the virtual machine")
+        raise AbiquoError(
+            "403-FORBIDDEN", f"The backup policy '{code}' is not allowed to the enterprise of the virtual machine"
+        )
     for configuration in policy.get("backupConfigurations", []):
         if (configuration["type"], configuration["period"]) == (backup_type.upper(), granularity.upper()):
             return configuration
-    raise AbiquoError("BC-32", f"The backup policy '{code}' has no {backup_type.upper()} "
-                               f"{granularity.upper()} configuration")
+    raise AbiquoError(
+        "BC-32", f"The backup policy '{code}' has no {backup_type.upper()} {granularity.upper()} configuration"
+    )
 
 
 def _stored_entry(stored_schedule: object, backup_type: str, granularity: str) -> dict:
@@ -146,8 +162,10 @@ def _check_vm_time(user: User, sent: dict, stored: dict, where: str, fixed_part,
     if "time" not in sent:
         date_missing = configuration["period"] == "DEFINED_HOUR" and configuration.get("date") is None
         time_missing = configuration.get("time") is None
-        raise AbiquoError("BC-11" if time_missing or not date_missing else "BC-13",
-                          f"The backup policy of {where} leaves its time to the virtual machine: send it")
+        raise AbiquoError(
+            "BC-11" if time_missing or not date_missing else "BC-13",
+            f"The backup policy of {where} leaves its time to the virtual machine: send it",
+        )
     if fixed_part is not None:
         which, value = fixed_part
         date, _, time = sent["time"].partition(" ")
@@ -157,12 +175,15 @@ def _check_vm_time(user: User, sent: dict, stored: dict, where: str, fixed_part,
 
 def _fill_days(user: User, policy_days: object, entry: dict, stored: dict, where: str) -> dict:
     sent_days = [day for day in DAYS if day in entry]
-    if policy_days is None:                         # defined in the VM
+    if policy_days is None:  # defined in the VM
         if sent_days != [day for day in DAYS if day in stored]:
             user.require("VAPP_DEFINE_BACKUP_INFO", f"setting the days of {where}")
         if not sent_days:
-            raise AbiquoError("BC-19", f"The backup policy of {where} leaves its days to the virtual machine: "
-                                       "send at least one (monday…sunday: \"true\")")
+            raise AbiquoError(
+                "BC-19",
+                f"The backup policy of {where} leaves its days to the virtual machine: "
+                'send at least one (monday…sunday: "true")',
+            )
         return entry
     if policy_days == NOT_APPLY:
         if sent_days:

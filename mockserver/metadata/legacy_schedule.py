@@ -12,6 +12,7 @@ Choices where the facts are silent:
   or an unknown key inside an entry is an invalid schedule (BC-14).
 - disk ids may be sent as integers and are stored as strings (VERIFIED); other disk values are BC-17.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,7 @@ TYPES = ("complete", "snapshot", "filesystem")
 GRANULARITIES = ("defined_hour", "hourly", "daily", "weekly_planned", "monthly")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DISK_TYPES = ("complete", "snapshot")
-POLICIES_KEY = "policies"           # written by the server inside backupSchedule (3.8.5)
+POLICIES_KEY = "policies"  # written by the server inside backupSchedule (3.8.5)
 RESULT_STATUSES = ("done", "progress", "failed")
 
 # Java's "HH:mm:ss Z" and "yyyy/MM/dd HH:mm:ss Z" (RFC 822 zone, e.g. +0100)
@@ -70,7 +71,7 @@ def checked_schedule(schedule: object) -> dict:
     checked = {}
     for backup_type, granularities in schedule.items():
         if backup_type == POLICIES_KEY:
-            checked[backup_type] = granularities     # the server rewrites it; see bindings
+            checked[backup_type] = granularities  # the server rewrites it; see bindings
             continue
         if backup_type not in TYPES:
             raise AbiquoError("BC-5", f"Invalid backup type '{backup_type}': one of {', '.join(TYPES)}")
@@ -79,8 +80,10 @@ def checked_schedule(schedule: object) -> dict:
         checked[backup_type] = {}
         for granularity, entry in granularities.items():
             if granularity not in GRANULARITIES:
-                raise AbiquoError("BC-7", f"Invalid backup granularity '{granularity}' in '{backup_type}': "
-                                          f"one of {', '.join(GRANULARITIES)}")
+                raise AbiquoError(
+                    "BC-7",
+                    f"Invalid backup granularity '{granularity}' in '{backup_type}': one of {', '.join(GRANULARITIES)}",
+                )
             checked[backup_type][granularity] = checked_entry(backup_type, granularity, entry)
     return checked
 
@@ -99,7 +102,7 @@ def checked_entry(backup_type: str, granularity: str, entry: object) -> dict:
             _check_paths(where, backup_type, value)
         elif key in DAYS and granularity == "weekly_planned":
             if value != "true":
-                raise AbiquoError("BC-14", f"Invalid backup schedule: {where}/{key} must be \"true\" when selected")
+                raise AbiquoError("BC-14", f'Invalid backup schedule: {where}/{key} must be "true" when selected')
         else:
             raise AbiquoError("BC-14", f"Invalid backup schedule: unknown key '{key}' in {where}")
         checked[key] = value
@@ -109,7 +112,7 @@ def checked_entry(backup_type: str, granularity: str, entry: object) -> dict:
 def require_days(backup_type: str, granularity: str, entry: dict) -> None:
     """BC-19: a weekly planned entry the VM defines names at least one day."""
     if granularity == "weekly_planned" and not any(day in entry for day in DAYS):
-        raise AbiquoError("BC-19", f"{backup_type}/weekly_planned needs at least one day (monday…sunday: \"true\")")
+        raise AbiquoError("BC-19", f'{backup_type}/weekly_planned needs at least one day (monday…sunday: "true")')
 
 
 def _check_time(where: str, granularity: str, value: object) -> None:
@@ -153,5 +156,8 @@ def check_results(results: object) -> None:
         raise AbiquoError("GEN-2", "Invalid document: backupResults.results must be a list of objects")
     for result in items:
         if result.get("status") not in RESULT_STATUSES:
-            raise AbiquoError("BC-15", f"Invalid backup result status {result.get('status')!r} for backup "
-                                       f"{result.get('id')!r}: valid status values are: done, progress, failed")
+            raise AbiquoError(
+                "BC-15",
+                f"Invalid backup result status {result.get('status')!r} for backup "
+                f"{result.get('id')!r}: valid status values are: done, progress, failed",
+            )

@@ -6,6 +6,7 @@ server does not know round-trip unchanged, in the order sent. The backup configu
 privilege VAPP_MANAGE_BACKUP and the deployed-VM rule (BC-36) apply only when a PUT changes it, so that
 an integration writing ``backupResults`` back leaves the configuration exactly as stored.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,7 +21,7 @@ from .legacy_schedule import POLICIES_KEY, check_results, checked_schedule
 
 SCHEDULE, BINDINGS, RESULTS = "backupSchedule", "policyBindings", "backupResults"
 _ABSENT = object()
-MAX_DEPTH = 100         # levels of objects and lists inside the metadata object
+MAX_DEPTH = 100  # levels of objects and lists inside the metadata object
 
 
 def metadata(store: Store, user: User, vdc: int, vapp: int, vm_id: int) -> dict | None:
@@ -69,8 +70,9 @@ def delete_metadata(store: Store, user: User, vdc: int, vapp: int, vm_id: int) -
 
 def metadata_from_envelope(body: object) -> dict | None:
     if not isinstance(body, dict) or "metadata" not in body:
-        raise AbiquoError("GEN-2", "Invalid document: a metadata envelope {\"links\": [...], \"metadata\": {...}} "
-                                   "is expected")
+        raise AbiquoError(
+            "GEN-2", 'Invalid document: a metadata envelope {"links": [...], "metadata": {...}} is expected'
+        )
     unknown = sorted(set(body) - {"links", "metadata"})
     if unknown:
         raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)} in the envelope")
@@ -114,8 +116,11 @@ def check_may_change_configuration(store: Store, user: User, vm: dict) -> None:
     change them where the datacenter allows updates while deployed (BC-36)."""
     user.require("VAPP_MANAGE_BACKUP", "changing the backup configuration of a virtual machine")
     if is_deployed(vm) and not properties(store, vm["datacenter"])["updateWhileDeployed"]:
-        raise AbiquoError("BC-36", f"The backup configuration of '{vm['name']}' cannot be modified while it is "
-                                   "deployed: updates while deployed are disabled in its datacenter")
+        raise AbiquoError(
+            "BC-36",
+            f"The backup configuration of '{vm['name']}' cannot be modified while it is "
+            "deployed: updates while deployed are disabled in its datacenter",
+        )
 
 
 def configured_metadata(store: Store, user: User, vm: dict, new: dict | None, stored: object) -> dict | None:

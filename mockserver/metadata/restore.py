@@ -5,6 +5,7 @@ outcome. A result counts as already restored once it was requested, unless the i
 restore as failed: a failed restore may be requested again even where multiple restore is disabled
 (the 3.2.5 behaviour of ``restoreInfo.result``), and a new request drops the old ``restoreInfo``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -30,11 +31,16 @@ def restore_backup(store: Store, user: User, vdc: int, vapp: int, vm_id: int, bo
         if found is None:
             raise AbiquoError("BC-20", f"There is no backup '{backup_id}' in the results of '{vm['name']}'")
         if found.get("status") not in RESTORABLE:
-            raise AbiquoError("BC-22", f"The backup '{backup_id}' has status {found.get('status')!r}: only "
-                                       "backups whose status is done or complete can be restored")
+            raise AbiquoError(
+                "BC-22",
+                f"The backup '{backup_id}' has status {found.get('status')!r}: only "
+                "backups whose status is done or complete can be restored",
+            )
         if already_restored(found) and not properties(store, vm["datacenter"])["multipleRestore"]:
-            raise AbiquoError("BC-21", f"The backup '{backup_id}' was already restored and multiple restore is "
-                                       "disabled in the datacenter")
+            raise AbiquoError(
+                "BC-21",
+                f"The backup '{backup_id}' was already restored and multiple restore is disabled in the datacenter",
+            )
         found.pop("restoreInfo", None)
         found["restore"] = REQUESTED
         store.put("virtualmachines", vm["id"], {**vm, "metadata": metadata})
@@ -50,8 +56,9 @@ def already_restored(result: dict) -> bool:
 
 def _backup_id(body: object) -> str:
     if not isinstance(body, dict):
-        raise AbiquoError("GEN-2", "Invalid document: a restore object {id, name, type, size, date, status} "
-                                   "is expected")
+        raise AbiquoError(
+            "GEN-2", "Invalid document: a restore object {id, name, type, size, date, status} is expected"
+        )
     backup_id = body.get("id")
     if isinstance(backup_id, bool) or not isinstance(backup_id, (str, int)) or backup_id == "":
         raise AbiquoError("GEN-2", "Invalid document: 'id' (the id of the backup to restore) is mandatory")

@@ -5,6 +5,7 @@ with their Abiquo codes live in legacy_schedule.py and bindings.py and accept ex
 Each (type, granularity) entry has its own generated class, so that the contract knows which entries
 carry disks or paths, which have day keys, and the time format of each granularity.
 """
+
 from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
@@ -23,8 +24,10 @@ def _entry_schema(kind: str, granularity: str) -> type[Schema]:
     """One schedule entry: time in the granularity's format, disks or paths, days for weekly_planned."""
     attrs = {"time": fields.String(validate=validate.Regexp(TIME_FORMATS.get(granularity, TIME_PATTERN)))}
     if kind == "Disks":
-        attrs["disks"] = fields.List(fields.String(validate=validate.Length(min=1)),
-                                     metadata={"description": "disk ids; integers sent are stored as strings"})
+        attrs["disks"] = fields.List(
+            fields.String(validate=validate.Length(min=1)),
+            metadata={"description": "disk ids; integers sent are stored as strings"},
+        )
     else:
         attrs["paths"] = fields.List(fields.String(validate=validate.Length(min=1)))
     if granularity == "weekly_planned":
@@ -43,6 +46,7 @@ PATH_SCHEDULE = _granularities_schema("Paths")
 
 class BackupScheduleSchema(Schema):
     """Legacy form type → granularity → entry; ``policies`` (the bound codes, sorted) is written by the server."""
+
     policies = fields.List(fields.String(validate=validate.Length(min=1)))
     complete = fields.Nested(DISK_SCHEDULE)
     snapshot = fields.Nested(DISK_SCHEDULE)
@@ -59,6 +63,7 @@ class BindingGranularitiesSchema(Schema):
 
 class PolicyBindingsSchema(Schema):
     """type → granularity → the code of a policy of the VM's datacenter (3.8.5)."""
+
     complete = fields.Nested(BindingGranularitiesSchema)
     snapshot = fields.Nested(BindingGranularitiesSchema)
     filesystem = fields.Nested(BindingGranularitiesSchema)
@@ -66,6 +71,7 @@ class PolicyBindingsSchema(Schema):
 
 class BackupResultSchema(Schema):
     """Written by the integration; only ``status`` is checked. ``restore``/``restoreInfo`` follow a restore."""
+
     class Meta:
         unknown = INCLUDE
 
@@ -88,6 +94,7 @@ class BackupResultsSchema(Schema):
 
 class VirtualMachineMetadataSchema(Schema):
     """The VM's metadata: known backup keys with their shapes, any other key kept as sent."""
+
     class Meta:
         unknown = INCLUDE
 
@@ -108,6 +115,7 @@ class MetadataEnvelopeSchema(Schema):
 @media_type("restore")
 class RestoreSchema(Schema):
     """The backup result to restore, as the VM's metadata lists it; ``id`` names it."""
+
     class Meta:
         unknown = INCLUDE
 
@@ -118,4 +126,3 @@ class RestoreSchema(Schema):
     date = fields.String()
     status = fields.String()
     links = fields.List(fields.Nested(LinkSchema))
-

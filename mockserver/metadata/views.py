@@ -1,4 +1,5 @@
 """The metadata endpoints (blueprint registered under /api): a VM's metadata and the restore of a backup."""
+
 from __future__ import annotations
 
 from flask import Blueprint, g
@@ -11,8 +12,22 @@ from . import model, restore, schemas  # noqa: F401  (schemas registers the meta
 bp = Blueprint("metadata", __name__)
 VM = "/cloud/virtualdatacenters/<int:vdc>/virtualappliances/<int:vapp>/virtualmachines/<int:vm>"
 VM_ERRORS = ("VDC-0", "VAPP-0", "VM-0")
-SCHEDULE_ERRORS = ("BC-5", "BC-6", "BC-7", "BC-9", "BC-10", "BC-11", "BC-12", "BC-13", "BC-14", "BC-15",
-                   "BC-16", "BC-17", "BC-18", "BC-19")
+SCHEDULE_ERRORS = (
+    "BC-5",
+    "BC-6",
+    "BC-7",
+    "BC-9",
+    "BC-10",
+    "BC-11",
+    "BC-12",
+    "BC-13",
+    "BC-14",
+    "BC-15",
+    "BC-16",
+    "BC-17",
+    "BC-18",
+    "BC-19",
+)
 POLICY_ERRORS = ("BC-23", "BC-27", "BC-32", "BC-34", "BC-36", "403-FORBIDDEN")
 SAME_VM = {"vdc": "$request.path.vdc", "vapp": "$request.path.vapp", "vm": "$request.path.vm"}
 
@@ -21,31 +36,64 @@ def _envelope(metadata: dict | None) -> dict:
     return {"links": [], "metadata": metadata}
 
 
-@operation(bp, "GET", f"{VM}/metadata", op_id="getMetadata", produces="metadata", errors=VM_ERRORS,
-           label="verified", summary="The VM's metadata (null when it has none)",
-           links={"UpdateMetadata": ("updateMetadata", SAME_VM)})
+@operation(
+    bp,
+    "GET",
+    f"{VM}/metadata",
+    op_id="getMetadata",
+    produces="metadata",
+    errors=VM_ERRORS,
+    label="verified",
+    summary="The VM's metadata (null when it has none)",
+    links={"UpdateMetadata": ("updateMetadata", SAME_VM)},
+)
 def get_metadata(vdc, vapp, vm):
     return _envelope(model.metadata(store_of(), g.user, vdc, vapp, vm))
 
 
-@operation(bp, "PUT", f"{VM}/metadata", op_id="updateMetadata", produces="metadata", consumes="metadata",
-           event=emitters.METADATA_MODIFIED,
-           errors=VM_ERRORS + SCHEDULE_ERRORS + POLICY_ERRORS, label="verified",
-           summary="Replace the VM's whole metadata; backup configuration by the policy rules",
-           links={"GetMetadata": ("getMetadata", SAME_VM)})
+@operation(
+    bp,
+    "PUT",
+    f"{VM}/metadata",
+    op_id="updateMetadata",
+    produces="metadata",
+    consumes="metadata",
+    event=emitters.METADATA_MODIFIED,
+    errors=VM_ERRORS + SCHEDULE_ERRORS + POLICY_ERRORS,
+    label="verified",
+    summary="Replace the VM's whole metadata; backup configuration by the policy rules",
+    links={"GetMetadata": ("getMetadata", SAME_VM)},
+)
 def update_metadata(vdc, vapp, vm, body):
     return _envelope(model.update_metadata(store_of(), g.user, vdc, vapp, vm, body))
 
 
-@operation(bp, "DELETE", f"{VM}/metadata", op_id="deleteMetadata", event=emitters.METADATA_MODIFIED, errors=VM_ERRORS + ("BC-36", "403-FORBIDDEN"),
-           label="documented", summary="Remove all of the VM's metadata, policy bindings included")
+@operation(
+    bp,
+    "DELETE",
+    f"{VM}/metadata",
+    op_id="deleteMetadata",
+    event=emitters.METADATA_MODIFIED,
+    errors=(*VM_ERRORS, "BC-36", "403-FORBIDDEN"),
+    label="documented",
+    summary="Remove all of the VM's metadata, policy bindings included",
+)
 def delete_metadata(vdc, vapp, vm):
     model.delete_metadata(store_of(), g.user, vdc, vapp, vm)
 
 
-@operation(bp, "POST", f"{VM}/action/restorebackup", op_id="restoreBackup", consumes="restore", event=emitters.RESTORE_BACKUP,
-           privilege="VAPP_RESTORE_BACKUP", errors=VM_ERRORS + ("BC-20", "BC-21", "BC-22"), label="verified",
-           summary="Request the restore of one of the VM's backups")
+@operation(
+    bp,
+    "POST",
+    f"{VM}/action/restorebackup",
+    op_id="restoreBackup",
+    consumes="restore",
+    event=emitters.RESTORE_BACKUP,
+    privilege="VAPP_RESTORE_BACKUP",
+    errors=(*VM_ERRORS, "BC-20", "BC-21", "BC-22"),
+    label="verified",
+    summary="Request the restore of one of the VM's backups",
+)
 def restore_backup(vdc, vapp, vm, body):
     restore.restore_backup(store_of(), g.user, vdc, vapp, vm, body)
 
