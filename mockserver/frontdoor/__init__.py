@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 
-from ..app import DOOR_REFUSAL, PUBLIC_PATHS
+from ..app import DOOR_REFUSAL, DOOR_ROUTES, PUBLIC_PATHS
 from ..http.auth import accepts
 from .answer import Answer
 from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, has_body, read_body
@@ -27,7 +27,6 @@ from .faults import TransportFault, drop_before, send_faulty
 
 __all__ = ["Answer", "Door", "TransportFault", "build"]
 
-ROUTES = "abiquo_door_routes"
 FAULTS = "abiquo_door_faults"
 BODY_TIMEOUT = 10.0  # seconds a client has to send its whole body (config BODY_TIMEOUT)
 KNOWN_CREDENTIALS = 256
@@ -40,7 +39,7 @@ def build(flask_app: Flask) -> Door:
 class Door:
     def __init__(self, flask_app: Flask):
         self.app = flask_app
-        flask_app.extensions.setdefault(ROUTES, {})
+        flask_app.extensions.setdefault(DOOR_ROUTES, {})
         self.store = flask_app.extensions["abiquo_store"]
         self.limit = flask_app.config["MAX_CONTENT_LENGTH"]
         self.timeout = float(flask_app.config.get("BODY_TIMEOUT") or BODY_TIMEOUT)
@@ -55,7 +54,7 @@ class Door:
             await _lifespan(receive, send)
 
     async def _http(self, scope, receive, send) -> None:
-        route = self.app.extensions[ROUTES].get(scope["path"])
+        route = self.app.extensions[DOOR_ROUTES].get(scope["path"])
         if route is not None:
             await route(scope, receive, send)
             return
