@@ -38,13 +38,13 @@ def scope_of(method: str, path: str, headers: dict | None = None, query: str = "
 
 async def call(app, method: str, path: str, *, headers=None, chunks=(), stall=False, query="", read=None) -> Sent:
     """One request; ``chunks`` is the body as sent, ``stall`` leaves it unfinished forever, and ``read`` (a
-    list) counts how many times the app asked for the body."""
+    list) gets, for each time the app asked for the body, the status it had answered by then (None: not yet)."""
     pending = list(chunks)
     sent = Sent()
 
     async def receive():
         if read is not None:
-            read.append(1)
+            read.append(sent.status)
         if pending:
             chunk = pending.pop(0)
             return {"type": "http.request", "body": chunk, "more_body": bool(pending) or stall}

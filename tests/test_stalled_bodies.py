@@ -77,21 +77,28 @@ def test_an_unauthenticated_body_is_answered_401_without_waiting_for_it(live_ser
 
 
 def _chunked_put(server, document: bytes) -> tuple[int, dict]:
-    url = urlparse(server.url)
-    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
-    pieces = (document[i : i + 65536] for i in range(0, len(document), 65536))
+    """Send ``document`` chunked from a thread (the server may answer and stop reading before it is all sent)
+    and read the answer as it comes."""
+    sock = socket.create_connection(_address(server), timeout=30)
+    head = b"PUT /_mock/virtualmachines/2/state HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    pieces = [document[i : i + 65536] for i in range(0, len(document), 65536)]
+
+    def send():
+        with contextlib.suppress(OSError):
+            sock.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
+            for piece in pieces:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+            sock.sendall(b"0\r\n\r\n")
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
     try:
-        conn.request(
-            "PUT",
-            "/_mock/virtualmachines/2/state",
-            body=pieces,
-            headers={"Content-Type": "application/json"},
-            encode_chunked=True,
-        )
-        response = conn.getresponse()
+        response = http.client.HTTPResponse(sock)
+        response.begin()
         return response.status, json.loads(response.read())
     finally:
-        conn.close()
+        sock.close()
+        sender.join(5)
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from flask import Flask
 from ..app import DOOR_REFUSAL, DOOR_ROUTES, PUBLIC_PATHS
 from ..http.auth import accepts
 from .answer import Answer
-from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, has_body, read_body
+from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, drain, has_body, read_body
 from .bridge import call_wsgi, environ_of
 from .faults import TransportFault, drop_before, send_faulty
 
@@ -74,6 +74,8 @@ class Door:
             return
         await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
         await send({"type": "http.response.body", "body": answer.body})
+        if answer.unread:
+            await drain(receive)
 
     async def answer(self, scope, receive) -> Answer | None:
         headers = scope["headers"]
@@ -125,8 +127,8 @@ def _needs_credentials(path: str) -> bool:
 def _closing(answer: Answer) -> Answer:
     """The body was not read whole, so the connection cannot carry another request."""
     if any(name == b"connection" for name, _ in answer.headers):
-        return answer
-    return Answer(answer.status, [*answer.headers, (b"connection", b"close")], answer.body)
+        return answer._replace(unread=True)
+    return Answer(answer.status, [*answer.headers, (b"connection", b"close")], answer.body, unread=True)
 
 
 async def _lifespan(receive, send) -> None:

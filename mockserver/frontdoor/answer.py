@@ -9,3 +9,4 @@ class Answer(NamedTuple):
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    unread: bool = False  # the request's body was refused unread (or only partly read)

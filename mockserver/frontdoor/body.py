@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import NamedTuple
 
+DRAIN_BYTES = 8 * 1024 * 1024
+DRAIN_SECONDS = 2.0
 TIMED_OUT = "408"
 TOO_LARGE = "413"
 DISCONNECTED = "gone"
@@ -51,3 +54,16 @@ async def read_body(receive, *, limit: int, timeout: float) -> Body:
                     return Body(b"".join(chunks), None, size)
     except TimeoutError:
         return Body(b"", TIMED_OUT, size)
+
+
+async def drain(receive) -> None:
+    """Read and drop what a refused client still sends, for a bounded while: a socket closed with unread data
+    is reset, and the reset can destroy the answer before the client reads it."""
+    size = 0
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(DRAIN_SECONDS):
+            while size < DRAIN_BYTES:
+                message = await receive()
+                if message["type"] == "http.disconnect" or not message.get("more_body", False):
+                    return
+                size += len(message.get("body", b""))
