@@ -133,4 +133,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.extensions["abiquo_journal"] = RequestJournal(app.config["JOURNAL_SIZE"])
         app.after_request(_journal)
         app.register_blueprint(control_bp)
+        from .console.views import bp as console_bp
+
+        app.register_blueprint(console_bp)
     return app

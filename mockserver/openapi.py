@@ -37,6 +37,16 @@ CONTROL_SCHEMAS = {
         "additionalProperties": False,
         "properties": {"scenario": {"type": "string", "description": "a scenario name; default demo"}},
     },
+    "BackupProperties": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["multipleRestore", "multiplePolicies", "updateWhileDeployed"],
+        "properties": {
+            "multipleRestore": {"type": "boolean"},
+            "multiplePolicies": {"type": "boolean"},
+            "updateWhileDeployed": {"type": "boolean"},
+        },
+    },
     "VirtualMachineState": {
         "type": "object",
         "additionalProperties": False,

@@ -52,8 +52,11 @@ def control(
     status: int = 200,
     errors: tuple[str, ...] = (),
     request_schema: str | None = None,
+    query: dict | None = None,
+    blueprint: Blueprint = bp,
 ):
-    """Register a control operation (documented in the contract's control section)."""
+    """Register a control operation (documented in the contract's control section) on ``blueprint``, whose
+    url_prefix must be /_mock or below it (``rule`` is relative to that prefix)."""
     op = Operation(
         op_id,
         method,
@@ -65,8 +68,9 @@ def control(
         None,
         summary,
         "mock-only",
-        prefix="/_mock",
+        prefix=blueprint.url_prefix,
         request_schema=request_schema,
+        query=query or {},
     )
     REGISTRY.append(op)
 
@@ -82,7 +86,7 @@ def control(
                 else (Response(status=204) if result is None else _json(result, status))
             )
 
-        bp.add_url_rule(rule, endpoint=op_id, view_func=view, methods=[method], provide_automatic_options=False)
+        blueprint.add_url_rule(rule, endpoint=op_id, view_func=view, methods=[method], provide_automatic_options=False)
         return fn
 
     return decorate
