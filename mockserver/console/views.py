@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, request, send_from_directory
 
-from ..app import store_of
+from ..extensions import store_of
 from ..backup.model import update_properties
 from ..control.views import _body, control
 from ..errors import AbiquoError
