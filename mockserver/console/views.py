@@ -11,10 +11,10 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, request, send_from_directory
 
-from ..extensions import store_of
 from ..backup.model import update_properties
 from ..control.views import _body, control
 from ..errors import AbiquoError
+from ..extensions import store_of
 from . import vm as vm_view
 from . import world
 
