@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, current_app, request, send_from_directory
+from flask import current_app, request, send_from_directory
 
 from ..backup.model import update_properties
-from ..control.views import _body, control
 from ..errors import AbiquoError
 from ..extensions import store_of
+from ..http import control as conventions
+from ..http.control import json_body
 from . import vm as vm_view
 from . import world
 
 STATIC = Path(__file__).resolve().parent / "static"
-bp = Blueprint("console", __name__, url_prefix="/_mock/console")
+bp = conventions.blueprint("console", __name__)
 INT = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 VM_FILTERS = ("datacenter", "enterprise", "machine")
 
@@ -33,21 +34,21 @@ def _int_arg(name: str, default: int | None) -> int | None:
     return int(raw)
 
 
-@bp.get("/")
+@bp.get("/console/")
 def page():
     return send_from_directory(STATIC, "index.html", max_age=0)
 
 
-@bp.get("/static/<path:name>")
+@bp.get("/console/static/<path:name>")
 def asset(name):
     return send_from_directory(STATIC, name, max_age=0)
 
 
-@control(
+@conventions.control(
+    bp,
     "GET",
-    "/api/world",
+    "/console/api/world",
     op_id="consoleWorld",
-    blueprint=bp,
     summary="The console's overview: datacenters, racks, machines, enterprises, limits, allowed policies",
 )
 def overview():
@@ -59,11 +60,11 @@ def overview():
     }
 
 
-@control(
+@conventions.control(
+    bp,
     "GET",
-    "/api/virtualmachines",
+    "/console/api/virtualmachines",
     op_id="consoleVirtualMachines",
-    blueprint=bp,
     query={
         "search": {"type": "string"},
         "state": {"type": "string"},
@@ -87,48 +88,48 @@ def virtual_machines():
     )
 
 
-@control(
+@conventions.control(
+    bp,
     "GET",
-    "/api/virtualmachines/<int:vm>",
+    "/console/api/virtualmachines/<int:vm>",
     op_id="consoleVirtualMachine",
     errors=("VM-0",),
-    blueprint=bp,
     summary="A VM as a person reads it: schedule cells with where each value comes from, bindings, results",
 )
 def virtual_machine(vm):
     return vm_view.view(store_of(), vm)
 
 
-@control(
+@conventions.control(
+    bp,
     "GET",
-    "/api/datacenters/<int:dc>",
+    "/console/api/datacenters/<int:dc>",
     op_id="consoleDatacenter",
     errors=("DC-0",),
-    blueprint=bp,
     summary="A datacenter's backup properties and policies, each configuration field with its mode",
 )
 def datacenter(dc):
     return world.datacenter_view(store_of(), dc)
 
 
-@control(
+@conventions.control(
+    bp,
     "PUT",
-    "/api/datacenters/<int:dc>/backupproperties",
+    "/console/api/datacenters/<int:dc>/backupproperties",
     op_id="consoleUpdateBackupProperties",
     errors=("DC-0", "BC-27", "GEN-2", "GEN-3"),
     request_schema="BackupProperties",
-    blueprint=bp,
     summary="Change a datacenter's backup properties, with the API's rules (the mock's hand: no event)",
 )
 def update_backup_properties(dc):
-    return update_properties(store_of(), dc, _body())
+    return update_properties(store_of(), dc, json_body())
 
 
-@control(
+@conventions.control(
+    bp,
     "GET",
-    "/api/events",
+    "/console/api/events",
     op_id="consoleEvents",
-    blueprint=bp,
     query={"after": INT, "limit": INT},
     summary="The newest events of the event log after an event id, newest first, for the live feed",
 )
