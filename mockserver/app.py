@@ -20,7 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "SCENARIO": None,  # load this scenario at start (replacing the store); None: keep the store
     "CONTROL_ENABLED": True,  # the /_mock control API and the request journal
     "CONTROL_TOKEN": None,  # when set, the control API needs header X-Mock-Token
-    "JOURNAL_SIZE": 10_000,
+    "JOURNAL_BYTES": 8 * 1024 * 1024,  # the request journal's memory budget (mockserver/control/journal.py)
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "FSYNC": True,
 }
@@ -96,11 +96,28 @@ def _keep_answer(response: Response) -> Response:
     return response
 
 
+def _request_body() -> bytes:
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:  # a refused oversized body is never read; the 413 must not become a 500
+        return b""
+
+
 def _journal(response: Response) -> Response:
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None and request.path.startswith("/api"):
         user = getattr(g, "user", None)
-        journal.record(request, response, user.nick if user else None)
+        journal.record(
+            request.method,
+            request.path,
+            request.query_string.decode("latin-1"),
+            user.nick if user else None,
+            request.headers.items(),
+            _request_body(),
+            response.status_code,
+            response.headers.items(),
+            b"" if response.direct_passthrough or response.is_streamed else response.get_data(),
+        )
     return response
 
 
@@ -130,7 +147,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from .control.journal import RequestJournal
         from .control.views import bp as control_bp
 
-        app.extensions["abiquo_journal"] = RequestJournal(app.config["JOURNAL_SIZE"])
+        app.extensions["abiquo_journal"] = RequestJournal(app.config["JOURNAL_BYTES"])
         app.after_request(_journal)
         app.register_blueprint(control_bp)
     return app

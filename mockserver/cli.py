@@ -62,8 +62,15 @@ def check_scenario(name: str) -> str:
 @click.option("--scenario", help="Load this scenario, replacing what the store held.")
 @click.option("--control/--no-control", default=True, show_default=True, help="Serve the /_mock control API.")
 @click.option("--control-token", envvar="ABIQUO_MOCK_CONTROL_TOKEN", help="Require X-Mock-Token on /_mock.")
+@click.option(
+    "--journal-mib",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="Memory the request journal may use (MiB); the oldest requests are forgotten beyond it.",
+)
 @click.option("--dev", is_flag=True, help="Flask's development server instead of granian (development only).")
-def serve(host, port, db, memory, scenario, control, control_token, dev):
+def serve(host, port, db, memory, scenario, control, control_token, journal_mib, dev):
     """Serve the mock on one process (the store's lock lives in it)."""
     if memory and db:
         _fail("--db and --memory exclude each other")
@@ -75,6 +82,7 @@ def serve(host, port, db, memory, scenario, control, control_token, dev):
             "ABIQUO_MOCK_SCENARIO": scenario if memory and scenario else "",
             "ABIQUO_MOCK_CONTROL": "on" if control else "off",
             "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",
+            "ABIQUO_MOCK_JOURNAL_MIB": str(journal_mib),
             "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or "",
         }
     )

@@ -21,6 +21,7 @@ def config_from_environment() -> dict:
         "CONTROL_ENABLED": os.environ.get("ABIQUO_MOCK_CONTROL", "on") != "off",
         "CONTROL_TOKEN": os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN") or None,
         "LOADED_SCENARIO": os.environ.get("ABIQUO_MOCK_LOADED_SCENARIO") or None,
+        "JOURNAL_BYTES": int(os.environ.get("ABIQUO_MOCK_JOURNAL_MIB") or 8) * 1024 * 1024,
     }
 
 
