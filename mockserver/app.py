@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .errors import AbiquoError
 from .http import answers, auth, media
-from .store import Store
+from .store import Store, StoreUnavailable
 
 log = logging.getLogger("abiquo_mock")
 
@@ -64,6 +64,13 @@ def _http_error(exc: HTTPException) -> Response:
         if original:
             response.headers[name] = original
     return response
+
+
+def _unavailable(exc: StoreUnavailable) -> Response:
+    # Nothing of the refused write was kept, and the next write tries the disk again: say why, and when to retry.
+    log.error("%s %s refused: %s", request.method, request.path, exc)
+    message = f"Service unavailable: the mock cannot write its store ({exc.cause}); nothing was changed, try again"
+    return error_response(AbiquoError("503-SERVICE-UNAVAILABLE", message, headers={"Retry-After": "5"}))
 
 
 def _unexpected(exc: Exception) -> Response:
@@ -125,7 +132,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("mockserver")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    store = app.config.get("STORE") or Store(app.config["DB_PATH"], fsync=app.config["FSYNC"])
+    store = app.config.get("STORE") or Store(
+        app.config["DB_PATH"], fsync=app.config["FSYNC"], lock_held=app.config.get("STORE_LOCK_HELD", False)
+    )
     app.extensions["abiquo_store"] = store
 
     from . import scenarios
@@ -134,6 +143,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_error_handler(AbiquoError, error_response)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_authenticate)
     app.extensions["abiquo_answers"] = answers.Answers()

@@ -90,11 +90,19 @@ def control(
     return decorate
 
 
-@control("GET", "/health", op_id="mockHealth", summary="Is the mock up, which store generation it serves")
+@control(
+    "GET",
+    "/health",
+    op_id="mockHealth",
+    summary="Is the mock up, which store generation it serves; status degraded (with storeError) while its "
+    "last store write was refused by the disk",
+)
 def health():
     store = store_of()
+    refused = store.unavailable
     return {
-        "status": "ok",
+        "status": "degraded" if refused else "ok",
+        **({"storeError": str(refused)} if refused else {}),
         "version": PRODUCT_VERSION,
         "generation": store.generation,
         "scenario": current_app.config.get("LOADED_SCENARIO"),
