@@ -17,6 +17,7 @@ def config_from_environment() -> dict:
     db = os.environ.get("ABIQUO_MOCK_DB") or None
     return {
         "DB_PATH": db,
+        "STORE_LOCK_HELD": bool(db) and os.environ.get("ABIQUO_MOCK_STORE_LOCKED") == "1",
         "SCENARIO": os.environ.get("ABIQUO_MOCK_SCENARIO") or None,
         "CONTROL_ENABLED": os.environ.get("ABIQUO_MOCK_CONTROL", "on") != "off",
         "CONTROL_TOKEN": os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN") or None,
