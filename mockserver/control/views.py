@@ -3,91 +3,24 @@
 from __future__ import annotations
 
 import functools
-import hmac
-import json
 import time
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import current_app, request
 
 from .. import scenarios
-from ..app import store_of
 from ..errors import AbiquoError
-from ..http.api import REGISTRY, Operation
-from ..http.media import PRODUCT_VERSION, json_body
+from ..extensions import store_of, transforms_of
+from ..http import control as conventions
+from ..http.control import json_body
+from ..http.media import PRODUCT_VERSION
 from ..infrastructure import model as infrastructure
 from .journal import PATTERN_FIELDS, Pattern
 
-bp = Blueprint("control", __name__, url_prefix="/_mock")
-JSON = "application/json"
+bp = conventions.blueprint("control", __name__)
 
 
-def _json(payload: object, status: int = 200) -> Response:
-    return Response(json.dumps(payload), status=status, content_type=JSON)
-
-
-def _body() -> dict:
-    if not request.get_data(cache=True).strip():
-        return {}
-    body = json_body()  # strict JSON; too deep a nesting is GEN-3 like any other unreadable body
-    if not isinstance(body, dict):
-        raise AbiquoError("GEN-2", "A JSON object is expected")
-    return body
-
-
-def _check_token() -> None:
-    token = current_app.config.get("CONTROL_TOKEN")
-    # Compared as bytes: compare_digest refuses non-ASCII str. A header arrives as latin-1 text of the bytes
-    # sent, so a token typed in UTF-8 on both sides matches.
-    sent = request.headers.get("X-Mock-Token", "").encode("latin-1", errors="replace")
-    if token and not hmac.compare_digest(sent, token.encode("utf-8")):
-        raise AbiquoError("401-UNAUTHORIZED", "The control API needs the header X-Mock-Token")
-
-
-def control(
-    method: str,
-    rule: str,
-    *,
-    op_id: str,
-    summary: str,
-    status: int = 200,
-    errors: tuple[str, ...] = (),
-    request_schema: str | None = None,
-    query: dict | None = None,
-):
-    """Register a control operation (documented in the contract's control section)."""
-    op = Operation(
-        op_id,
-        method,
-        rule,
-        "control",
-        None,
-        status,
-        errors,
-        None,
-        summary,
-        "mock-only",
-        prefix="/_mock",
-        request_schema=request_schema,
-        query=query or {},
-    )
-    REGISTRY.append(op)
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def view(**values):
-            g.operation = op
-            _check_token()
-            result = fn(**values)
-            return (
-                result
-                if isinstance(result, Response)
-                else (Response(status=204) if result is None else _json(result, status))
-            )
-
-        bp.add_url_rule(rule, endpoint=op_id, view_func=view, methods=[method], provide_automatic_options=False)
-        return fn
-
-    return decorate
+# Every control operation of this context is declared on its blueprint.
+control = functools.partial(conventions.control, bp)
 
 
 @control(
@@ -124,11 +57,11 @@ def list_scenarios():
     summary="Replace the whole store with a scenario (default: demo) and clear the journal",
 )
 def reset():
-    name = _body().get("scenario", scenarios.DEFAULT_SCENARIO)
+    name = json_body().get("scenario", scenarios.DEFAULT_SCENARIO)
     if not isinstance(name, str):
         raise AbiquoError("GEN-2", "'scenario' must be a scenario name")
     started = time.perf_counter()
-    scenarios.load(store_of(), name)
+    scenarios.load(store_of(), name, transforms_of())
     current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None:
@@ -145,7 +78,7 @@ def reset():
     summary="Deploy or undeploy a VM by setting its state",
 )
 def set_state(vm):
-    state = _body().get("state")
+    state = json_body().get("state")
     if not isinstance(state, str):
         raise AbiquoError("GEN-2", "'state' is required, e.g. ON or NOT_ALLOCATED")
     found = infrastructure.set_vm_state(store_of(), vm, state)
@@ -220,7 +153,7 @@ def journal():
     summary="How many recorded requests match a pattern (the fields of the journal's filters)",
 )
 def count_requests():
-    return {"count": len(_journal().select(_pattern(_body(), PATTERN_FIELDS, "GEN-2")))}
+    return {"count": len(_journal().select(_pattern(json_body(), PATTERN_FIELDS, "GEN-2")))}
 
 
 @control(
@@ -232,7 +165,7 @@ def count_requests():
     summary="The recorded requests that match a pattern, oldest first (at most 1000, the newest kept)",
 )
 def find_requests():
-    found = _journal().select(_pattern(_body(), PATTERN_FIELDS, "GEN-2"))
+    found = _journal().select(_pattern(json_body(), PATTERN_FIELDS, "GEN-2"))
     return {"requests": [entry.render() for entry in found[-JOURNAL_PAGE_MAX:]], "totalSize": len(found)}
 
 
@@ -246,7 +179,7 @@ def find_requests():
     "Answers verified true or false with the count found",
 )
 def verify_requests():
-    body = _body()
+    body = json_body()
     expected = {k: body[k] for k in ("count", "atLeast", "atMost") if k in body}
     if not expected:
         expected = {"atLeast": 1}

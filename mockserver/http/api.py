@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, g
 
 from ..errors import AbiquoError
+from ..extensions import store_of
 from . import media
 
 # Every status the conventions themselves can answer, whatever the operation.
@@ -48,6 +49,7 @@ class Operation:
     query: dict = field(default_factory=dict)  # further query parameters: name -> JSON schema
     prefix: str = "/api"  # "/_mock" for the control API
     request_schema: str | None = None  # control operations: a component schema name for the JSON body
+    blueprint: str = ""  # the name of the blueprint serving it, which says its context (mockserver/contexts.py)
 
     @property
     def path(self) -> str:
@@ -72,8 +74,6 @@ def _call(op: Operation, fn: Callable, values: dict) -> object:
     """The view, and the event its success records, as one transaction: a refused request records none."""
     if op.event is None:
         return fn(**values)
-    from ..app import store_of
-
     store = store_of()
     with store.transaction():
         before = op.event.before(store, values) if op.event.before else None
@@ -119,6 +119,7 @@ def operation(
         plain_text,
         event,
         query or {},
+        blueprint=bp.name,
     )
     REGISTRY.append(op)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
-from ..app import store_of
 from ..events import emitters
+from ..extensions import store_of
 from ..http.api import operation
 from . import model, restore, schemas  # noqa: F401  (schemas registers the metadata and restore media)
 
@@ -96,6 +96,3 @@ def delete_metadata(vdc, vapp, vm):
 )
 def restore_backup(vdc, vapp, vm, body):
     restore.restore_backup(store_of(), g.user, vdc, vapp, vm, body)
-
-
-from ..backup import upgrade_views  # noqa: E402,F401  (the /_mock/upgrade control operation and the transform)
