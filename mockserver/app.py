@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "CONTROL_TOKEN": None,  # when set, the control API needs header X-Mock-Token
     "JOURNAL_BYTES": 8 * 1024 * 1024,  # the request journal's memory budget (mockserver/control/journal.py)
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "FAST_PATH": True,  # the front door answers repeated GETs from kept answers (mockserver/frontdoor/fast.py)
     "BODY_TIMEOUT": 10.0,  # seconds a client has to send its whole body before it is answered 408
     "FSYNC": True,
 }
@@ -32,6 +33,7 @@ DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not re
 # The blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
 # until the next write (mockserver/http/answers.py). A context says so in the table (keeps_answers).
 KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
+ANSWERS = "abiquo_answers"
 DOOR_ROUTES = "abiquo_door_routes"
 HTTP_CODES = {
     400: "GEN-3",
@@ -97,18 +99,41 @@ def _authenticate() -> Response | None:
 def _kept_answer() -> Response | None:
     if request.method != "GET" or request.blueprint not in current_app.extensions[KEPT_BLUEPRINTS]:
         return None
-    key = answers.key_of(store_of().generation, request)
-    found = current_app.extensions["abiquo_answers"].get(key)
-    if found is None:
-        g.answer_key = key
-    return found
+    store = store_of()
+    key = answers.key_of(request.environ)
+    found = current_app.extensions[ANSWERS].get(key, store)
+    if found is not None:
+        return Response(found.body, status=found.status, headers=found.headers)
+    g.answer = (key, store.generation, store.track_reads())
+    return None
 
 
 def _keep_answer(response: Response) -> Response:
-    key = g.pop("answer_key", None)
-    if key is not None and key[0] == store_of().generation:
-        current_app.extensions["abiquo_answers"].keep(key, response)
+    computing = g.pop("answer", None)
+    if computing is None:
+        return response
+    key, generation, _ = computing
+    store = store_of()
+    tables = store.untrack_reads() | auth.CREDENTIAL_TABLES
+    if generation == store.generation and not (response.direct_passthrough or response.is_streamed):
+        headers = list(response.headers.items())
+        user = getattr(g, "user", None)
+        kept = answers.Kept(
+            response.status_code,
+            headers,
+            response.get_data(),
+            generation,
+            frozenset(tables),
+            user.nick if user else None,
+            answers.raw(headers),
+        )
+        current_app.extensions[ANSWERS].keep(key, kept)
     return response
+
+
+def _stop_tracking(exc: BaseException | None) -> None:
+    if g.pop("answer", None) is not None:  # the request failed before its answer could be kept
+        store_of().untrack_reads()
 
 
 def _install_contexts(app: Flask) -> None:
@@ -146,8 +171,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_refused_body)
     app.before_request(_authenticate)
-    app.extensions["abiquo_answers"] = answers.Answers()
+    app.extensions[ANSWERS] = answers.Answers()
     app.before_request(_kept_answer)
     app.after_request(_keep_answer)  # registered first, so it runs after every other after-request hook
+    app.teardown_request(_stop_tracking)
     _install_contexts(app)
     return app

@@ -60,6 +60,7 @@ MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
 log = logging.getLogger(__name__)
 _by_id = operator.itemgetter("id")
 _MISSING = object()
+ALL = "*"  # in a set of tables read: every table
 
 
 class StoreError(Exception):
@@ -183,6 +184,11 @@ class Store:
         self._lock_held = lock_held
         self._torn = False  # a failed append may have left a partial line after _journal_size
         self.unavailable: StoreUnavailable | None = None  # the last write the disk refused, until one succeeds
+        # What changed when, so that something computed from a few tables is dropped only when one of those
+        # changes: table -> generation of its last write, and the generation of the last whole replacement.
+        self._changed_at: dict[str, int] = {}
+        self._replaced_at = 0
+        self._reading = threading.local()  # .tables: the tables read on this thread while reads are tracked
         self._db = _DB(self, storage=_LiveStorage)
         if self.path is None:
             self._db.storage.write(_fresh_tables())
@@ -198,6 +204,25 @@ class Store:
             if isinstance(exc, OSError):
                 raise StoreError(f"{self.path}: cannot open store ({exc.strerror or exc})") from exc
             raise
+
+    def track_reads(self) -> set[str]:
+        """Start recording the tables this thread reads (until untrack_reads); returns the growing set.
+        Reading every table (tables(), dump()) records ``ALL``."""
+        self._reading.tables = tables = set()
+        return tables
+
+    def untrack_reads(self) -> set[str]:
+        tables, self._reading.tables = getattr(self._reading, "tables", None), None
+        return tables or set()
+
+    def unchanged_since(self, generation: int, tables) -> bool:
+        """Whether no write since ``generation`` touched any of ``tables`` (nor replaced the whole store)."""
+        if self._replaced_at > generation:
+            return False
+        if ALL in tables:
+            return self.generation == generation
+        changed_at = self._changed_at
+        return all(changed_at.get(table, 0) <= generation for table in tables)
 
     def get(self, table: str, id: int) -> dict | None:
         with self.lock:
@@ -225,6 +250,7 @@ class Store:
     def tables(self) -> list[str]:
         """The tables that hold at least one doc, without _meta."""
         with self.lock:
+            self._note_read(ALL)
             return sorted(n for n, raw in self._db.storage.read().items() if n != META and raw)
 
     def dump(self) -> dict[str, list[dict]]:
@@ -290,6 +316,7 @@ class Store:
             self._db.storage.write(tables)
             self._max_id.clear()
             self.generation += 1
+            self._replaced_at = self.generation
             if self._fd is not None:
                 try:
                     self._truncate_journal()
@@ -318,7 +345,13 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _note_read(self, table: str) -> None:
+        tracked = getattr(self._reading, "tables", None)
+        if tracked is not None:
+            tracked.add(table)
+
     def _raw(self, table: str, create: bool = False) -> dict:
+        self._note_read(table)
         tables = self._db.storage.read()
         return tables.setdefault(table, {}) if create else tables.get(table, {})
 
@@ -376,6 +409,8 @@ class Store:
         self._seq += 1
         self._undo.clear()
         self.generation += 1
+        for table, _ in touched:
+            self._changed_at[table] = self.generation
         if self._compaction_due():
             try:
                 self._compact()

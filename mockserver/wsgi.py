@@ -23,6 +23,7 @@ def config_from_environment() -> dict:
         "CONTROL_ENABLED": os.environ.get("ABIQUO_MOCK_CONTROL", "on") != "off",
         "CONTROL_TOKEN": os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN") or None,
         "LOADED_SCENARIO": os.environ.get("ABIQUO_MOCK_LOADED_SCENARIO") or None,
+        "FAST_PATH": os.environ.get("ABIQUO_MOCK_FAST_PATH", "on") != "off",
         "BODY_TIMEOUT": float(os.environ.get("ABIQUO_MOCK_BODY_TIMEOUT") or 10),
         "JOURNAL_BYTES": int(os.environ.get("ABIQUO_MOCK_JOURNAL_MIB") or 8) * 1024 * 1024,
     }

@@ -19,10 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 
 from ..app import DOOR_REFUSAL, DOOR_ROUTES, PUBLIC_PATHS
-from ..http.auth import accepts
+from ..http.auth import CREDENTIAL_TABLES, accepts
 from .answer import Answer
 from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, drain, has_body, read_body
 from .bridge import call_wsgi, environ_of
+from .fast import FastPath
 from .faults import TransportFault, drop_before, send_faulty
 
 __all__ = ["Answer", "Door", "TransportFault", "build"]
@@ -46,6 +47,7 @@ class Door:
         # one thread runs every Flask call: it owns the store, as a WSGI server with one thread did
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="abiquo-store")
         self._good: dict[bytes, int] = {}  # Authorization header -> store generation it was accepted at
+        self.fast = FastPath(flask_app)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
@@ -66,7 +68,7 @@ class Door:
             if fault.drop == "before":
                 await drop_before(send)
                 return
-        answer = await self.answer(scope, receive)
+        answer = self.fast.answer(scope) or await self.answer(scope, receive)
         if answer is None:
             return  # the client went away before its body was whole
         if fault is not None:
@@ -100,13 +102,15 @@ class Door:
 
     async def run(self, environ: dict) -> Answer:
         """The Flask app's answer, computed on the store thread."""
+        self.fast.journal.flush()  # what the fast path answered before this request goes first
         return await asyncio.get_running_loop().run_in_executor(self.executor, call_wsgi, self.app, environ)
 
     async def _credentials_accepted(self, headers) -> bool:
         header = next((value for name, value in headers if name == b"authorization"), None)
         if header is None:
             return False
-        if self._good.get(header) == self.store.generation:
+        checked_at = self._good.get(header)
+        if checked_at is not None and self.store.unchanged_since(checked_at, CREDENTIAL_TABLES):
             return True
         loop = asyncio.get_running_loop()
         generation, accepted = await loop.run_in_executor(self.executor, self._check, header)

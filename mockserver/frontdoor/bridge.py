@@ -22,9 +22,14 @@ def header_key(name: bytes) -> str:
     return "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
 
 
+def server_of(scope: dict) -> tuple[str, str]:
+    server = scope.get("server") or ("localhost", 80)
+    return str(server[0]), str(server[1])
+
+
 def environ_of(scope: dict, body: bytes) -> dict:
     """The environ a WSGI server would build for this request, with ``body`` as its input."""
-    server = scope.get("server") or ("localhost", 80)
+    server = server_of(scope)
     client = scope.get("client") or ("", 0)
     environ = {
         "REQUEST_METHOD": scope["method"],
@@ -32,8 +37,8 @@ def environ_of(scope: dict, body: bytes) -> dict:
         # WSGI carries the path as latin-1 text of the undecoded UTF-8 bytes
         "PATH_INFO": scope["path"].encode("utf-8").decode("latin-1"),
         "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
-        "SERVER_NAME": str(server[0]),
-        "SERVER_PORT": str(server[1]),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": server[1],
         "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
         "REMOTE_ADDR": str(client[0]),
         "REMOTE_PORT": str(client[1]),

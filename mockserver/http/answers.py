@@ -1,30 +1,30 @@
-"""Answers to repeated GETs, kept until the store's next write.
+"""Answers to repeated GETs, kept until a write changes what they were computed from.
 
 An answer is kept only for the operations the app names (their answer depends on nothing but the store,
-the URL, Accept and the caller), only when it is a 200, and only for the store generation it was computed
-at: every write bumps the generation, and the first request at a new generation forgets all answers.
-Authentication still runs on every request, and the kept answer goes through the same after-request
-hooks (the request journal) as a computed one.
+the URL, Accept and the caller), only when it is a 200, together with the store generation it was computed
+at and the tables it read (plus users and roles: the caller's credentials were checked against them). It
+stays good until a write touches one of those tables: a VM's metadata does not drop the datacenter list.
+The front door (mockserver/frontdoor/fast.py) serves kept answers before Flask; in Flask, authentication
+still runs first and the kept answer goes through the same after-request hooks as a computed one.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import NamedTuple
 
-from flask import Request, Response
+from ..store import Store
 
 MAX_ANSWERS = 2048
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = 16 * 1024 * 1024
 MAX_ANSWER_BYTES = 1024 * 1024
 
 
-def key_of(generation: int, request: Request) -> tuple:
-    """Everything the answer can depend on: the whole URL (host included, it is in every href), Accept
-    and Authorization, at one store generation."""
-    environ = request.environ
+def key_of(environ: dict) -> tuple:
+    """Everything the answer can depend on besides the store: the whole URL (host included, it is in every
+    href), Accept and Authorization."""
     return (
-        generation,
         environ.get("wsgi.url_scheme"),
         environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
         environ.get("SERVER_PORT"),
@@ -36,37 +36,52 @@ def key_of(generation: int, request: Request) -> tuple:
     )
 
 
+class Kept(NamedTuple):
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    generation: int  # the store generation it was computed at
+    tables: frozenset[str]  # what it was computed from
+    user: str | None  # the caller's nick, for the request journal
+    raw_headers: list[tuple[bytes, bytes]]  # the headers as the front door sends them
+
+
+def raw(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+
+
 class Answers:
-    def __init__(self) -> None:
-        self._kept: OrderedDict[tuple, tuple[int, list, bytes]] = OrderedDict()
-        self._generation: int | None = None
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        self._kept: OrderedDict[tuple, Kept] = OrderedDict()
         self._bytes = 0
+        self._max_bytes = max_bytes
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> Response | None:
+    def get(self, key: tuple, store: Store) -> Kept | None:
+        """The kept answer, if no write has touched what it was computed from since."""
         with self._lock:
             found = self._kept.get(key)
             if found is None:
                 return None
+            if not store.unchanged_since(found.generation, found.tables):
+                self._drop(key)
+                return None
             self._kept.move_to_end(key)
-        status, headers, body = found
-        return Response(body, status=status, headers=headers)
+            return found
 
-    def keep(self, key: tuple, response: Response) -> None:
-        if response.status_code != 200 or response.direct_passthrough or response.is_streamed:
-            return
-        body = response.get_data()
-        if len(body) > MAX_ANSWER_BYTES:
+    def keep(self, key: tuple, kept: Kept) -> None:
+        if kept.status != 200 or len(kept.body) > MAX_ANSWER_BYTES:
             return
         with self._lock:
-            if key[0] != self._generation:
-                if self._generation is not None and key[0] < self._generation:
-                    return  # computed before a write that has since been committed
-                self._kept.clear()
-                self._generation, self._bytes = key[0], 0
             if key in self._kept:
-                return
-            self._kept[key] = (response.status_code, list(response.headers.items()), body)
-            self._bytes += len(body)
-            while len(self._kept) > MAX_ANSWERS or self._bytes > MAX_BYTES:
-                self._bytes -= len(self._kept.popitem(last=False)[1][2])
+                self._drop(key)
+            self._kept[key] = kept
+            self._bytes += len(kept.body)
+            while len(self._kept) > MAX_ANSWERS or self._bytes > self._max_bytes:
+                self._drop(next(iter(self._kept)))
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def _drop(self, key: tuple) -> None:
+        self._bytes -= len(self._kept.pop(key).body)

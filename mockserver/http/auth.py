@@ -19,8 +19,10 @@ def unauthorized(message: str) -> AbiquoError:
     return AbiquoError("401-UNAUTHORIZED", message, headers={"WWW-Authenticate": REALM})
 
 
-# store -> (generation, {(nick, password): User}): users and roles change only through the store, and
-# every write bumps its generation, so a User stays right until then (measured: make bench).
+# The tables a caller's credentials are checked against.
+CREDENTIAL_TABLES = frozenset({"users", "roles"})
+# store -> (generation, {(nick, password): User}): users and roles change only through the store, so a User
+# stays right until a write touches one of those tables (measured: make bench).
 _known: weakref.WeakKeyDictionary[Store, tuple[int, dict]] = weakref.WeakKeyDictionary()
 
 
@@ -42,7 +44,7 @@ def _user(store: Store, credentials: Authorization | None) -> User:
     if credentials is None or credentials.type != "basic":
         raise unauthorized("This request requires user authentication (HTTP Basic)")
     generation, users = _known.get(store, (None, None))
-    if generation != store.generation:
+    if generation is None or not store.unchanged_since(generation, CREDENTIAL_TABLES):
         generation, users = store.generation, {}
         _known[store] = (generation, users)
     key = (credentials.username, credentials.password)
