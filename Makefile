@@ -26,8 +26,8 @@ test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, cont
 		echo "make test: NO BROWSER (chromium and chromedriver not found): the console's browser tests are SKIPPED; install Debian's chromium and chromium-driver to run them"
 	$(PY) -m pytest -rs
 
-bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
-	$(PY) -m benchmarks.run
+bench: $(STAMP)  ## print throughput and latency figures (no pass/fail); ANCHORS=1 adds WireMock side by side
+	$(PY) -m benchmarks.run $(if $(ANCHORS),--anchors)
 
 bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)
 	$(PY) -m benchmarks.console

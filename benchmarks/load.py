@@ -94,8 +94,13 @@ def _parse_wrk(out: str) -> Load:
 def run_wrk(
     wrk: str, port: int, paths: list[str], accept: str, *, seconds: float, threads: int, connections: int
 ) -> Load:
+    return run_script(wrk, port, _lua(paths, accept), seconds=seconds, threads=threads, connections=connections)
+
+
+def run_script(wrk: str, port: int, lua: str, *, seconds: float, threads: int, connections: int) -> Load:
+    """wrk driven by the Lua script ``lua`` (its ``request`` function chooses each request)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_lua(paths, accept))
+        script.write(lua)
     try:
         command = [
             wrk,
@@ -105,7 +110,7 @@ def run_wrk(
             "--latency",
             "-s",
             script.name,
-            f"http://{HOST}:{port}{paths[0]}",
+            f"http://{HOST}:{port}/",
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
         return _parse_wrk(done.stdout)

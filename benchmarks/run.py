@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mockserver.http.media import versioned
 
-from . import stalls
+from . import anchors, stalls
 from . import world as worlds
 from .load import Generator, Load, percentile, prime
 from .server import ADMIN, Server
@@ -152,6 +152,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="VM counts, comma-separated")
     parser.add_argument("--seconds", type=float, default=5, help="length of each measured load")
     parser.add_argument("--writes", type=int, default=500, help="durable writes per size")
+    parser.add_argument("--anchors", action="store_true", help="run WireMock side by side (npm install, once)")
     args = parser.parse_args()
     generator = Generator(seconds=args.seconds, warmup=1)
     if not generator.wrk:
@@ -165,6 +166,10 @@ def main() -> None:
     )
     with Server(None, trivial=True) as bare:
         trivial = generator.run(bare.port, ["/trivial"], "*/*")
+    side_by_side = None
+    if generator.wrk:
+        print("  side by side ...", flush=True)
+        side_by_side = anchors.measure(generator, anchors=args.anchors, seconds=args.seconds)
     print("  stalled bodies ...", flush=True)
     stalled = stalls.measure(generator)
     results: dict[int, dict] = {}
@@ -178,6 +183,8 @@ def main() -> None:
             results[size].update(measure_writes(db, world, generator, writes=args.writes, seconds=args.seconds))
     report(results, generator, args.writes, args.seconds, trivial)
     stalls.report(*stalled)
+    if side_by_side is not None:
+        anchors.report(side_by_side, generator)
 
 
 if __name__ == "__main__":

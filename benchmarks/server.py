@@ -27,7 +27,7 @@ def free_port() -> int:
 class Server:
     """Starts on construction; ``started_in`` is the time from spawning to the first 200 of /api/version."""
 
-    def __init__(self, db: Path | None, *, control: bool = False, trivial: bool = False):
+    def __init__(self, db: Path | None, *, control: bool = False, trivial: bool = False, env: dict | None = None):
         self.port = free_port()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115
         command = [
@@ -59,7 +59,13 @@ class Server:
             ]
         started = time.perf_counter()
         # The access log goes nowhere: an unread pipe would fill up and block the server.
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True)
+        self.process = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
         self.ready_path = "/trivial" if trivial else "/api/version"
         self._wait_ready()
         self.started_in = time.perf_counter() - started

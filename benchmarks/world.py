@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 import uuid
 from pathlib import Path
 
@@ -15,8 +16,9 @@ STATES = ("ON", "ON", "OFF", "NOT_ALLOCATED")
 HOSTS = {1: (1, 2), 2: (3,), 3: (1, 2), 4: (1, 2)}
 
 
-def build_world(vm_count: int) -> dict[str, list[dict]]:
-    """The demo world with ``vm_count`` more VMs, 100 to a virtual appliance, one in four with metadata."""
+def build_world(vm_count: int, events: int = 0) -> dict[str, list[dict]]:
+    """The demo world with ``vm_count`` more VMs, 100 to a virtual appliance, one in four with metadata, and
+    ``events`` events in the log (one a second up to now)."""
     world = scenarios.world("demo")
     sample_metadata = next(vm["metadata"] for vm in world["virtualmachines"] if vm.get("metadata"))
     next_vapp = max(v["id"] for v in world["virtualappliances"]) + 1
@@ -42,12 +44,36 @@ def build_world(vm_count: int) -> dict[str, list[dict]]:
                 "metadata": copy.deepcopy(sample_metadata) if n % 4 == 0 else None,
             }
         )
+    world["events"] = event_log(events)
     return scenarios.complete_world(world)
 
 
-def write_store(path: Path, vm_count: int) -> dict[str, list[dict]]:
+def event_log(count: int) -> list[dict]:
+    """``count`` metadata events of the first VMs, one a second until now, as the mock records them."""
+    now_ms = int(time.time() * 1000)
+    return [
+        {
+            "id": n + 1,
+            "timestamp": now_ms - (count - n) * 1000,
+            "severity": "INFO",
+            "component": "VIRTUAL_MACHINE",
+            "action": "METADATA_MODIFIED",
+            "actionPerformed": "VIRTUAL_MACHINE_METADATA_MODIFIED",
+            "user": "admin",
+            "idUser": 1,
+            "idEnterprise": 1,
+            "entityId": "/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1",
+            "details": {},
+            "virtualMachine": "web-01",
+            "idVirtualMachine": 1,
+        }
+        for n in range(count)
+    ]
+
+
+def write_store(path: Path, vm_count: int, events: int = 0) -> dict[str, list[dict]]:
     """Write the world into a new store file at ``path`` and return it."""
-    world = build_world(vm_count)
+    world = build_world(vm_count, events)
     with Store(path) as store:
         store.replace_all(world)
     return world
