@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..infrastructure.model import VM_STATES
+from ..infrastructure.constants import VM_STATES
 
 SCHEMAS = {
     "Reset": {
