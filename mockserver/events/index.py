@@ -15,11 +15,10 @@ from itertools import pairwise
 
 from ..store import Store
 
-TABLE = "events"
-
 
 class EventIndex:
-    def __init__(self) -> None:
+    def __init__(self, table: str) -> None:
+        self._table = table
         self._events: list[dict] = []  # the stored event docs in id order, from _start on
         self._start = 0
         self._generation: int | None = None  # the store generation it was last brought up to
@@ -38,24 +37,24 @@ class EventIndex:
             return events, bisect.bisect_left(events, since_ms, lo=self._start, key=_timestamp)
 
     def _sync(self, store: Store) -> None:
-        if self._generation is not None and store.unchanged_since(self._generation, (TABLE,)):
+        if self._generation is not None and store.unchanged_since(self._generation, (self._table,)):
             return
         with store.lock:
             generation = store.generation
             if not self._follow(store):
-                self._events, self._start = store.all(TABLE), 0
+                self._events, self._start = store.all(self._table), 0
                 self.monotonic = all(a["timestamp"] <= b["timestamp"] for a, b in pairwise(self._events))
             self._generation = generation
 
     def _follow(self, store: Store) -> bool:
         """Bring the index up to date from its ends; False when the table changed in another way."""
         events, start = self._events, self._start
-        while start < len(events) and store.get(TABLE, events[start]["id"]) is None:
+        while start < len(events) and store.get(self._table, events[start]["id"]) is None:
             start += 1
-        if start < len(events) and store.get(TABLE, events[-1]["id"]) is not events[-1]:
+        if start < len(events) and store.get(self._table, events[-1]["id"]) is not events[-1]:
             return False  # the newest event we know was replaced: not a growing log
         next_id = events[-1]["id"] + 1 if events else 1
-        while (event := store.get(TABLE, next_id)) is not None:
+        while (event := store.get(self._table, next_id)) is not None:
             if events and event["timestamp"] < events[-1]["timestamp"]:
                 self.monotonic = False
             events.append(event)
@@ -64,7 +63,7 @@ class EventIndex:
             events, start = events[start:], 0
             self._events = events
         self._start = start
-        return len(events) - start == store.count(TABLE)
+        return len(events) - start == store.count(self._table)
 
 
 def _timestamp(event: dict) -> int:
@@ -75,9 +74,10 @@ _indexes: weakref.WeakKeyDictionary[Store, EventIndex] = weakref.WeakKeyDictiona
 _indexes_lock = threading.Lock()
 
 
-def of(store: Store) -> EventIndex:
+def of(store: Store, table: str) -> EventIndex:
+    """The index of ``table`` (the event log) in ``store``."""
     with _indexes_lock:
         index = _indexes.get(store)
         if index is None:
-            index = _indexes[store] = EventIndex()
+            index = _indexes[store] = EventIndex(table)
         return index

@@ -55,7 +55,7 @@ def page(
 ) -> tuple[list[dict], int] | None:
     """One page of the events ``user`` sees at or after ``since_ms`` in time order (limit 0: all the rest)
     and how many there are in all, read from the index without sorting; None when the index cannot say."""
-    found = index.of(store).since(store, since_ms)
+    found = index.of(store, TABLE).since(store, since_ms)
     if found is None:
         return None
     events, first = found
