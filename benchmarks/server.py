@@ -27,7 +27,7 @@ def free_port() -> int:
 class Server:
     """Starts on construction; ``started_in`` is the time from spawning to the first 200 of /api/version."""
 
-    def __init__(self, db: Path | None, *, control: bool = False):
+    def __init__(self, db: Path | None, *, control: bool = False, extra: tuple[str, ...] = ()):
         self.port = free_port()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115
         command = [
@@ -40,6 +40,7 @@ class Server:
             "--port",
             str(self.port),
             "--control" if control else "--no-control",
+            *extra,
         ]
         if db is None:  # the bench-only app, with the settings of mockserver/server.py
             command = [
