@@ -40,13 +40,15 @@ def store_bytes(db: Path) -> int:
     return sum(p.stat().st_size for p in db.parent.iterdir() if p.name.startswith(db.name))
 
 
-def put_all(server: Server, puts: int, size: int) -> tuple[float, int]:
+def put_all(server: Server, puts: int, size: int) -> tuple[float, int, int]:
+    """(seconds, failed PUTs, the largest the store's files were after any PUT)."""
     conn = server.connection()
-    started, failed = time.perf_counter(), 0
+    started, failed, largest = time.perf_counter(), 0, 0
     for n in range(puts):
         body = {"links": [], "metadata": {"chef": f"{n:08d}" + "x" * (size - 8)}}
         status, _ = server.request("PUT", METADATA.format(VMS[n % len(VMS)]), body, conn=conn)
         failed += status != 200
+        largest = max(largest, store_bytes(server.db))
         if (n + 1) % max(1, puts // 10) == 0:
             rss, peak = memory_mib(worker_pid(server))
             print(
@@ -55,7 +57,7 @@ def put_all(server: Server, puts: int, size: int) -> tuple[float, int]:
                 flush=True,
             )
     conn.close()
-    return time.perf_counter() - started, failed
+    return time.perf_counter() - started, failed, largest
 
 
 def main() -> None:
@@ -69,7 +71,7 @@ def main() -> None:
         server = Server(db, control=True, extra=("--journal-mib", str(args.journal_mib)))
         server.db = db
         print(f"{args.puts} PUTs of {args.size / 1000:.0f} KB metadata (store {db}, fsync on, journal on)")
-        elapsed, failed = put_all(server, args.puts, args.size)
+        elapsed, failed, largest = put_all(server, args.puts, args.size)
         rss, peak = memory_mib(worker_pid(server))
         usage = json.loads(server.request("GET", "/_mock/journal?limit=0")[1])["usage"]
         files = store_bytes(db)
@@ -82,8 +84,8 @@ def main() -> None:
             f"{usage['budget'] / MIB:.0f} MiB, {usage['dropped']} forgotten"
         )
         print(
-            f"store files while serving: {files / MIB:.2f} MiB; live data (snapshot after stop): "
-            f"{live / MIB:.2f} MiB; ratio {files / live:.2f}"
+            f"store files: {files / MIB:.2f} MiB at the end, {largest / MIB:.2f} MiB at most after any PUT; "
+            f"live data (the snapshot after a clean stop): {live / MIB:.2f} MiB; largest / live {largest / live:.2f}"
         )
         again = Server(db, control=True)
         rss, peak = memory_mib(worker_pid(again))
