@@ -5,10 +5,11 @@
 
 Per request, in the event loop: a route a context registered in ``extensions["abiquo_door_routes"]``
 ({exact path: async handler(scope, receive, send)}) gets the request whole; otherwise the transport fault
-``extensions["abiquo_door_faults"](method, path)`` names, if any, is applied around the answer. The answer
-comes from Flask run as WSGI on one thread (the thread that owns the store), after the door has read the
-body itself: no client can hold that thread while it sends slowly or not at all. Requests to /api that carry
-a body without valid credentials are refused (401) before their body is read.
+``extensions["abiquo_door_faults"](method, path)`` names, if any, is applied around the answer. A GET whose
+answer is kept is answered at once from the event loop (fast.py). Any other answer comes from Flask run as
+WSGI on one thread (the thread that owns the store), after the door has read the body itself: no client can
+hold that thread while it sends slowly or not at all. Requests to /api that carry a body without valid
+credentials are refused (401) before their body is read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flask import Flask
 
 from ..app import DOOR_REFUSAL, DOOR_ROUTES, PUBLIC_PATHS
+from ..extensions import store_of
 from ..http.auth import CREDENTIAL_TABLES, accepts
 from .answer import Answer
 from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, drain, has_body, read_body
@@ -41,7 +43,7 @@ class Door:
     def __init__(self, flask_app: Flask):
         self.app = flask_app
         flask_app.extensions.setdefault(DOOR_ROUTES, {})
-        self.store = flask_app.extensions["abiquo_store"]
+        self.store = store_of(flask_app)
         self.limit = flask_app.config["MAX_CONTENT_LENGTH"]
         self.timeout = float(flask_app.config.get("BODY_TIMEOUT") or BODY_TIMEOUT)
         # one thread runs every Flask call: it owns the store, as a WSGI server with one thread did
