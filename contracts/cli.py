@@ -17,6 +17,12 @@ REPORT = click.option(
 )
 
 
+EXIT_STATUS = (
+    "Exit status: 0 every check passed; 1 a check failed; 2 bad arguments; 3 the suite could not run "
+    "(no answer, credentials refused, the mock could not start or load a world)."
+)
+
+
 def register(main: click.Group) -> None:
     main.add_command(contract)
 
@@ -26,11 +32,13 @@ def contract() -> None:
     """Contract suites: against a server (provider) or against a backup connector (integration)."""
 
 
-@contract.command()
+@contract.command(epilog=EXIT_STATUS)
 @click.option("--url", help="Base URL of the server to check (default: a fresh mock process).")
 @click.option("--user", default="admin", show_default=True)
 @click.option("--password", default="xabiquo", show_default=True)
-@click.option("--seed", default=42, show_default=True, type=int, help="Seed of the generated requests.")
+@click.option(
+    "--seed", default=42, show_default=True, type=int, help="Seed of the generated requests (printed; replays a run)."
+)
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1), help="Cases per operation.")
 @click.option("--in-process", is_flag=True, help="Call the application in this process instead of over HTTP.")
 @REPORT
@@ -52,7 +60,7 @@ def provider(url, user, password, seed, max_examples, in_process, report):
     )
 
 
-@contract.command()
+@contract.command(epilog=EXIT_STATUS)
 @click.option("--command", "command", required=True, help="Shell command running one pass of the connector.")
 @click.option(
     "--scenario",
