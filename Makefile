@@ -6,7 +6,11 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 DB ?= var/abiquo-mock.json
 
-.PHONY: serve lint test bench contract-provider contract-integration fidelity clean
+# The lowest schemathesis pyproject.toml allows, for the provider tests in a venv of their own.
+SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' pyproject.toml)
+OTHER_PYTHONS ?= python3.12 python3.13
+
+.PHONY: serve lint test test-schemathesis-lowest test-pythons bench contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +28,21 @@ lint: $(STAMP)  ## formatter and linter, both must be clean
 test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors
 	$(PY) -m pytest
 
+test-schemathesis-lowest:  ## the provider suite's tests on the lowest schemathesis allowed (venv .venv-st-lowest)
+	test -x .venv-st-lowest/bin/python || $(PYTHON) -m venv .venv-st-lowest
+	.venv-st-lowest/bin/python -m pip install --quiet -e '.[dev]' 'schemathesis==$(SCHEMATHESIS_LOWEST)'
+	.venv-st-lowest/bin/python -m pip show schemathesis | grep ^Version
+	.venv-st-lowest/bin/python -m pytest -q tests/test_contract_provider.py tests/test_checks_catch_bugs.py
+
+test-pythons:  ## the whole suite on every other Python 3 this machine offers (venv .venv-<python>)
+	@for py in $(OTHER_PYTHONS); do \
+	  if ! command -v $$py >/dev/null || ! $$py -c '' 2>/dev/null; then echo "$$py: not on this machine, skipped"; continue; fi; \
+	  test -x .venv-$$py/bin/python || $$py -m venv .venv-$$py || exit 1; \
+	  .venv-$$py/bin/python -m pip install --quiet -e '.[dev]' || exit 1; \
+	  echo "== $$(.venv-$$py/bin/python --version)"; \
+	  .venv-$$py/bin/python -m pytest -q || exit 1; \
+	done
+
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 	$(PY) -m benchmarks.run
 
@@ -32,4 +51,4 @@ fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FI
 	$(PY) -m mockserver.fidelity > docs/FIDELITY.md
 
 clean:
-	rm -rf $(VENV) var reports .hypothesis .schemathesis
+	rm -rf $(VENV) .venv-st-lowest .venv-python3.* var reports .hypothesis .schemathesis

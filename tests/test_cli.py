@@ -23,6 +23,14 @@ def vm_names(server: ServerProcess) -> list[str]:
     return sorted(vm["name"] for vm in answer.json()["collection"])
 
 
+def test_version_names_the_installed_release():
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(main, ["--version"])
+
+    assert (result.exit_code, result.output) == (0, f"abiquo-mock {version('abiquo-mock')}\n")
+
+
 def test_scenarios_lists_every_scenario_with_its_tags():
     result = CliRunner().invoke(main, ["scenarios"])
 
