@@ -10,7 +10,7 @@ DB ?= var/abiquo-mock.json
 SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' pyproject.toml)
 OTHER_PYTHONS ?= python3.12 python3.13
 
-.PHONY: serve lint test test-schemathesis-lowest test-pythons bench contract-provider contract-integration fidelity clean
+.PHONY: serve lint test test-schemathesis-lowest test-pythons bench bench-console contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,10 @@ lint: $(STAMP)  ## formatter and linter, both must be clean
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors
-	$(PY) -m pytest
+test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors, browser
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		echo "make test: NO BROWSER (chromium and chromedriver not found): the console's browser tests are SKIPPED; install Debian's chromium and chromium-driver to run them"
+	$(PY) -m pytest -rs
 
 test-schemathesis-lowest:  ## the provider suite's tests on the lowest schemathesis allowed (venv .venv-st-lowest)
 	test -x .venv-st-lowest/bin/python || $(PYTHON) -m venv .venv-st-lowest
@@ -45,6 +47,9 @@ test-pythons:  ## the whole suite on every other Python 3 this machine offers (v
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 	$(PY) -m benchmarks.run
+
+bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)
+	$(PY) -m benchmarks.console
 
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q
