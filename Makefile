@@ -10,12 +10,12 @@ DB ?= var/abiquo-mock.json
 SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' pyproject.toml)
 OTHER_PYTHONS ?= python3.12 python3.13
 
-.PHONY: serve lint test test-schemathesis-lowest test-pythons bench bench-console contract-provider contract-integration fidelity clean
+.PHONY: serve lint test test-schemathesis-lowest test-pythons image bench bench-console contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[contract,dev]'
 	touch $(STAMP)
 
 serve: $(STAMP)  ## start the mock on its embedded default (TinyDB file, demo scenario for a new store)
@@ -32,7 +32,7 @@ test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, cont
 
 test-schemathesis-lowest:  ## the provider suite's tests on the lowest schemathesis allowed (venv .venv-st-lowest)
 	test -x .venv-st-lowest/bin/python || $(PYTHON) -m venv .venv-st-lowest
-	.venv-st-lowest/bin/python -m pip install --quiet -e '.[dev]' 'schemathesis==$(SCHEMATHESIS_LOWEST)'
+	.venv-st-lowest/bin/python -m pip install --quiet -e '.[contract,dev]' 'schemathesis==$(SCHEMATHESIS_LOWEST)'
 	.venv-st-lowest/bin/python -m pip show schemathesis | grep ^Version
 	.venv-st-lowest/bin/python -m pytest -q tests/test_contract_provider.py tests/test_checks_catch_bugs.py
 
@@ -40,10 +40,16 @@ test-pythons:  ## the whole suite on every other Python 3 this machine offers (v
 	@for py in $(OTHER_PYTHONS); do \
 	  if ! command -v $$py >/dev/null || ! $$py -c '' 2>/dev/null; then echo "$$py: not on this machine, skipped"; continue; fi; \
 	  test -x .venv-$$py/bin/python || $$py -m venv .venv-$$py || exit 1; \
-	  .venv-$$py/bin/python -m pip install --quiet -e '.[dev]' || exit 1; \
+	  .venv-$$py/bin/python -m pip install --quiet -e '.[contract,dev]' || exit 1; \
 	  echo "== $$(.venv-$$py/bin/python --version)"; \
 	  .venv-$$py/bin/python -m pytest -q || exit 1; \
 	done
+
+image:  ## the serving image (abiquo-mock) and the one with the contract suites (abiquo-mock:contract); needs a Docker daemon
+	@docker info >/dev/null 2>&1 || { echo "make image: no Docker daemon answers (docker info failed)"; exit 1; }
+	docker build -t abiquo-mock .
+	docker build --target contract -t abiquo-mock:contract .
+	docker image ls abiquo-mock --format '{{.Repository}}:{{.Tag}} {{.Size}}'
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 	$(PY) -m benchmarks.run

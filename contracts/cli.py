@@ -17,10 +17,29 @@ REPORT = click.option(
 )
 
 
+# The distributions the contract extra adds, by import name (see pyproject.toml).
+CONTRACT_EXTRA = ("schemathesis", "hypothesis", "jsonschema_rs", "requests", "pytest")
 EXIT_STATUS = (
     "Exit status: 0 every check passed; 1 a check failed; 2 bad arguments; 3 the suite could not run "
     "(no answer, credentials refused, the mock could not start or load a world)."
 )
+
+
+def _suite(name: str):
+    """The suite's module; without the contract extra installed, one line and exit status 3."""
+    import importlib
+
+    try:
+        return importlib.import_module(f".{name}", __package__)
+    except ModuleNotFoundError as exc:
+        if exc.name not in CONTRACT_EXTRA:
+            raise
+        click.echo(
+            f"abiquo-mock: the contract suites need {exc.name}, which comes with the contract extra: "
+            "pip install 'abiquo-mock[contract]'",
+            err=True,
+        )
+        sys.exit(3)
 
 
 def register(main: click.Group) -> None:
@@ -44,7 +63,7 @@ def contract() -> None:
 @REPORT
 def provider(url, user, password, seed, max_examples, in_process, report):
     """Check that a server answers as the Abiquo 3.8.5 backup contract says."""
-    from . import provider as suite
+    suite = _suite("provider")
 
     sys.exit(
         suite.run(
@@ -92,7 +111,7 @@ def integration(command, scenarios, generated, seed, timeout, url, report):
     crashes, skips a VM it should back up, changes metadata it does not own, writes invalid backup
     results, stumbles on schedule entries without time or days, or has a write refused.
     """
-    from . import integration as suite
+    suite = _suite("integration")
 
     outcome = suite.run(
         command,
