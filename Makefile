@@ -8,7 +8,9 @@ DB ?= var/abiquo-mock.json
 
 # The lowest schemathesis pyproject.toml allows, for the provider tests in a venv of their own.
 SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' pyproject.toml)
-OTHER_PYTHONS ?= python3.12 python3.13
+# Python 3.12 and 3.13 wherever this machine has them: on the PATH, or installed by pyenv but not selected.
+OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
+	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
 .PHONY: serve lint test test-schemathesis-lowest test-pythons image bench bench-console contract-provider contract-integration fidelity clean
 
@@ -36,13 +38,14 @@ test-schemathesis-lowest:  ## the provider suite's tests on the lowest schemathe
 	.venv-st-lowest/bin/python -m pip show schemathesis | grep ^Version
 	.venv-st-lowest/bin/python -m pytest -q tests/test_contract_provider.py tests/test_checks_catch_bugs.py
 
-test-pythons:  ## the whole suite on every other Python 3 this machine offers (venv .venv-<python>)
+test-pythons:  ## the whole suite on Python 3.12 and 3.13 where this machine has them (venvs .venv-python3.x)
+	@test -n "$(OTHER_PYTHONS)" || echo "test-pythons: neither Python 3.12 nor 3.13 on this machine, nothing run"
 	@for py in $(OTHER_PYTHONS); do \
-	  if ! command -v $$py >/dev/null || ! $$py -c '' 2>/dev/null; then echo "$$py: not on this machine, skipped"; continue; fi; \
-	  test -x .venv-$$py/bin/python || $$py -m venv .venv-$$py || exit 1; \
-	  .venv-$$py/bin/python -m pip install --quiet -e '.[contract,dev]' || exit 1; \
-	  echo "== $$(.venv-$$py/bin/python --version)"; \
-	  .venv-$$py/bin/python -m pytest -q || exit 1; \
+	  venv=.venv-$$(basename $$py); \
+	  test -x $$venv/bin/python || $$py -m venv $$venv || exit 1; \
+	  $$venv/bin/python -m pip install --quiet -e '.[contract,dev]' || exit 1; \
+	  echo "== $$($$venv/bin/python --version)"; \
+	  $$venv/bin/python -m pytest -q || exit 1; \
 	done
 
 image:  ## the serving image (abiquo-mock) and the one with the contract suites (abiquo-mock:contract); needs a Docker daemon
