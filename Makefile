@@ -12,7 +12,7 @@ SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' p
 OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
-.PHONY: serve lint test test-schemathesis-lowest test-pythons image bench bench-console contract-provider contract-integration fidelity clean
+.PHONY: serve lint test test-schemathesis-lowest test-pythons image bench bench-console soak bounds contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 
 bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)
 	$(PY) -m benchmarks.console
+
+soak: $(STAMP)  ## mixed load for minutes (MINUTES=3): GET p99, worker memory, journal and store size over time
+	$(PY) -m benchmarks.soak --minutes $(or $(MINUTES),3)
+
+bounds: $(STAMP)  ## worker memory and store files after many large writes (PUTS=10000 SIZE=70000)
+	$(PY) -m benchmarks.bounds --puts $(or $(PUTS),10000) --size $(or $(SIZE),70000)
 
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q
