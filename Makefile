@@ -12,7 +12,7 @@ SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' p
 OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
-.PHONY: serve lint test test-schemathesis-lowest test-pythons image bench bench-console soak bounds contract-provider contract-integration fidelity clean
+.PHONY: serve lint test test-schemathesis-lowest test-pythons test-package image bench bench-console soak bounds contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
