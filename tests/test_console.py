@@ -7,6 +7,7 @@ import pytest
 
 from benchmarks.world import build_world
 from mockserver.app import create_app
+from mockserver.console.views import STATIC
 
 API = "/_mock/console/api"
 
@@ -136,8 +137,12 @@ def test_the_console_is_off_with_the_control_api_and_needs_its_token():
 
 def test_the_console_fetches_nothing_from_elsewhere():
     client = _client()
-    for name in ("/_mock/console/", "/_mock/console/static/console.js", "/_mock/console/static/console.css"):
-        text = client.get(name).get_data(as_text=True)
+    assets = [f"/_mock/console/static/{path.name}" for path in STATIC.iterdir()]
+    assert len(assets) >= 4
+    for name in ("/_mock/console/", *assets):
+        answer = client.get(name)
+        assert answer.status_code == 200, name
+        text = answer.get_data(as_text=True)
         assert "http://" not in text and "https://" not in text and "//cdn" not in text, name
 
 

@@ -5,9 +5,12 @@ with the policies they name, its results, the keys the backup surface does not o
 
 from __future__ import annotations
 
+import base64
+
 from ..backup.model import NOT_APPLY, policy_by_code
 from ..errors import AbiquoError
 from ..metadata.legacy_schedule import DAYS, GRANULARITIES, POLICIES_KEY, TYPES
+from ..security import user_from_docs
 from ..store import Store
 
 OWNED_KEYS = ("backupSchedule", "policyBindings", "backupResults")
@@ -43,7 +46,19 @@ def view(store: Store, vm_id: int) -> dict:
             "results": _results(metadata.get("backupResults")),
             "customKeys": {k: v for k, v in metadata.items() if k not in OWNED_KEYS},
             "document": vm,
+            "actor": restore_actor(store, vm),
         }
+
+
+def restore_actor(store: Store, vm: dict) -> dict | None:
+    """A user of the world who may request this VM's restores through the API, so that the console's request
+    goes through the API like any other (journal, event, rules) and a replay of it works."""
+    for user in store.all("users"):
+        actor = user_from_docs(user, store.get("roles", user.get("role")))
+        if actor.can("VAPP_RESTORE_BACKUP") and actor.sees_enterprise(vm.get("enterprise")):
+            credentials = base64.b64encode(f"{user['nick']}:{user.get('password', '')}".encode()).decode()
+            return {"user": user["nick"], "authorization": f"Basic {credentials}"}
+    return None
 
 
 def _named(store: Store, table: str, doc_id: object) -> dict | None:
