@@ -90,7 +90,7 @@ const ROUTES = [
   [/^#\/dc\/(\d+)$/, "world", (main, id) => datacenterPage(main, Number(id))],
   [/^#\/journal$/, "journal", (main) => journalPage(main)],
   [/^#\/events$/, "events", (main) => eventsPage(main)],
-  [/^#\/faults$/, "faults", (main) => window.faultsPage ? faultsPage(main) : faultsMissing(main)],
+  [/^#\/faults$/, "faults", (main) => faultsPage(main)],
   [/.*/, "world", (main) => worldPage(main)],
 ];
 
@@ -444,10 +444,6 @@ function renderEvent(e) {
     h("span", { class: "date" }, when), " ", badge(e.actionPerformed, "event"), " ",
     e.virtualMachine ? h("a", { href: `#/vm/${e.idVirtualMachine}` }, e.virtualMachine) : h("span", {}, e.entityId), " ",
     h("span", { class: "muted" }, `by ${e.user}`), Object.keys(e.details || {}).length ? h("code", {}, " " + JSON.stringify(e.details)) : null);
-}
-
-function faultsMissing(main) {
-  main.append(h("h2", {}, "Faults"), h("p", { class: "muted" }, "This mock has no fault injection."));
 }
 
 // --- start --------------------------------------------------------------------------------------------
