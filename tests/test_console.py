@@ -171,3 +171,14 @@ def test_the_vm_list_follows_every_write():
     assert (row["state"], row["machineName"]) == ("ON", "esx-bcn-01")
     client.post("/_mock/reset", json={"scenario": "empty"})
     assert client.get(f"{API}/virtualmachines").get_json()["totalSize"] == 0
+
+
+def test_the_events_feed_names_the_live_stream_only_where_the_server_has_one():
+    app = create_app({"DB_PATH": None, "SCENARIO": "demo"})
+    client = app.test_client()
+    assert "stream" not in client.get(f"{API}/events").get_json()
+    app.extensions["abiquo_door_routes"]["/m/stream"] = object()  # what a context serving the stream adds
+    stream = client.get(f"{API}/events").get_json()["stream"]
+    assert stream == {"path": "/m/stream", "authorization": "Basic YWRtaW46eGFiaXF1bw=="}  # admin sees every tenant
+    app.extensions["abiquo_store"].replace_all({"users": [], "roles": []})
+    assert "stream" not in client.get(f"{API}/events").get_json()  # nobody could open it

@@ -20,6 +20,8 @@ from . import changes, handover, world
 from . import vm as vm_view
 
 STATIC = Path(__file__).resolve().parent / "static"
+STREAM_PATH = "/m/stream"
+DOOR_ROUTES = "abiquo_door_routes"  # what the front door serves itself (mockserver/app.py)
 bp = conventions.blueprint("console", __name__)
 INT = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 VM_FILTERS = ("datacenter", "enterprise", "machine")
@@ -138,7 +140,17 @@ def events():
     store = store_of()
     with store.lock:
         newest = [e for e in store.all("events") if e["id"] > after]
-    return {"collection": newest[::-1][:limit], "totalSize": len(newest)}
+        stream = _stream(store)
+    return {"collection": newest[::-1][:limit], "totalSize": len(newest), **({"stream": stream} if stream else {})}
+
+
+def _stream(store) -> dict | None:
+    """Where the live event stream is and how to open it, when the server has one: as a user who sees every
+    tenant's events (none in a world without such a user)."""
+    if STREAM_PATH not in current_app.extensions.get(DOOR_ROUTES, {}):
+        return None
+    actor = vm_view.actor(store, "ENTERPRISE_ADMINISTER_ALL", None)
+    return {"path": STREAM_PATH, "authorization": actor["authorization"]} if actor else None
 
 
 @conventions.control(

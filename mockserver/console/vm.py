@@ -53,9 +53,14 @@ def view(store: Store, vm_id: int) -> dict:
 def restore_actor(store: Store, vm: dict) -> dict | None:
     """A user of the world who may request this VM's restores through the API, so that the console's request
     goes through the API like any other (journal, event, rules) and a replay of it works."""
+    return actor(store, "VAPP_RESTORE_BACKUP", vm.get("enterprise"))
+
+
+def actor(store: Store, privilege: str, enterprise: int | None) -> dict | None:
+    """The first user of the world with ``privilege`` who sees ``enterprise`` (any one when None)."""
     for user in store.all("users"):
-        actor = user_from_docs(user, store.get("roles", user.get("role")))
-        if actor.can("VAPP_RESTORE_BACKUP") and actor.sees_enterprise(vm.get("enterprise")):
+        found = user_from_docs(user, store.get("roles", user.get("role")))
+        if found.can(privilege) and (enterprise is None or found.sees_enterprise(enterprise)):
             credentials = base64.b64encode(f"{user['nick']}:{user.get('password', '')}".encode()).decode()
             return {"user": user["nick"], "authorization": f"Basic {credentials}"}
     return None

@@ -12,6 +12,7 @@ const app = {
   generation: null,
   refresh: null, // the current page's reload, run when the world changes
   pollers: [],
+  cleanups: [], // what a page leaves running (an open stream), stopped when another page opens
   list: { search: "", state: "", schedule: "", notApply: "", datacenter: "", enterprise: "", machine: "", startwith: 0, limit: 25 },
 };
 
@@ -97,6 +98,8 @@ const ROUTES = [
 async function route() {
   app.pollers.forEach(clearInterval);
   app.pollers = [];
+  app.cleanups.forEach((stop) => stop());
+  app.cleanups = [];
   app.refresh = null;
   const main = document.getElementById("main");
   main.replaceChildren();
@@ -425,17 +428,49 @@ function renderPolicy(p) {
 
 async function eventsPage(main) {
   const list = h("ol", { class: "events", id: "events" });
-  main.append(h("h2", {}, "Event log"), h("p", { class: "muted" }, "What the API recorded, newest first; updated live."), list);
+  const how = h("span", { id: "events-live" }, "polling");
+  main.append(h("h2", {}, "Event log"), h("p", { class: "muted" }, "What the API recorded, newest first; updated live (", how, ")."), list);
   let after = 0;
-  const more = async () => {
+  let busy = null;
+  const more = () => (busy = (busy || Promise.resolve()).then(async () => {
     const page = await call("GET", `/_mock/console/api/events${query({ after, limit: 200 })}`);
-    if (!page.collection.length) return;
-    after = page.collection[0].id;
-    list.prepend(...page.collection.map(renderEvent));
-  };
+    if (page.collection.length) {
+      after = page.collection[0].id;
+      list.prepend(...page.collection.map(renderEvent));
+    }
+    return page;
+  }));
   app.refresh = async () => { after = 0; list.replaceChildren(); await more(); };
-  await more();
-  every(1000, () => more().catch(() => {}));
+  const first = await more();
+  if (first.stream && (await followStream(first.stream, more))) how.textContent = "event stream";
+  every(first.stream ? 5000 : 1000, () => more().catch(() => {})); // with a stream, only a safety net
+}
+
+// The mock's own event stream (/m/stream, served by its front door), read with fetch so that it can carry
+// credentials; each message only says "there is news", the feed itself comes from the console's events.
+async function followStream(stream, news) {
+  const stop = new AbortController();
+  app.cleanups.push(() => stop.abort());
+  let response;
+  try {
+    response = await fetch(stream.path, { headers: { Authorization: stream.authorization }, signal: stop.signal });
+  } catch (error) {
+    return false;
+  }
+  if (!response.ok || !response.body) return false;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  (async () => {
+    let pending = "";
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ done: true }));
+      if (done) return;
+      pending += value;
+      const messages = pending.split(/\r?\n\r?\n/);
+      pending = messages.pop();
+      if (messages.some((m) => /^data:/m.test(m))) news().catch(() => {});
+    }
+  })();
+  return true;
 }
 
 function renderEvent(e) {
