@@ -13,7 +13,7 @@ from flask import current_app, request, send_from_directory
 
 from ..backup.model import update_properties
 from ..errors import AbiquoError
-from ..extensions import store_of
+from ..extensions import DOOR_ROUTES, store_of
 from ..http import control as conventions
 from ..http.control import json_body
 from . import changes, handover, world
@@ -21,7 +21,6 @@ from . import vm as vm_view
 
 STATIC = Path(__file__).resolve().parent / "static"
 STREAM_PATH = "/m/stream"
-DOOR_ROUTES = "abiquo_door_routes"  # what the front door serves itself (mockserver/app.py)
 bp = conventions.blueprint("console", __name__)
 INT = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 VM_FILTERS = ("datacenter", "enterprise", "machine")
