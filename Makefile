@@ -12,7 +12,8 @@ SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' p
 OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
-.PHONY: serve lint test test-schemathesis-lowest test-pythons test-package image bench bench-console soak bounds contract-provider contract-integration fidelity clean
+.PHONY: serve lint test bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
+.PHONY: test-schemathesis-lowest test-pythons test-package image
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +57,9 @@ image:  ## the serving image (abiquo-mock) and the one with the contract suites 
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 	$(PY) -m benchmarks.run
+
+screenshots: $(STAMP)  ## run the console's browser tests, keeping their screenshots in docs/screenshots for the README
+	ABIQUO_MOCK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -rs -q tests/test_console_browser.py
 
 bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)
 	$(PY) -m benchmarks.console
