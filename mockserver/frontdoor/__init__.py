@@ -19,8 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 
-from ..app import DOOR_REFUSAL, DOOR_ROUTES, PUBLIC_PATHS
-from ..extensions import store_of
+from ..app import DOOR_REFUSAL, PUBLIC_PATHS
+from ..extensions import DOOR_ROUTES, store_of
 from ..http.auth import CREDENTIAL_TABLES, accepts
 from .answer import Answer
 from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, drain, has_body, read_body
