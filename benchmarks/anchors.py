@@ -94,6 +94,18 @@ def prime_until_ok(port: int, path: str, timeout: float = 60) -> None:
     raise RuntimeError(f"nothing answered 200 on port {port} within {timeout:.0f} s")
 
 
+def warm_up_jvm(generator: Generator, port: int, *, step: float = 3, longest: float = 45) -> None:
+    """A JVM compiles its hot code while it serves: load it until its rate stops climbing (under 10 % from one
+    step to the next), else it is measured half-compiled (on a busy machine 5 s of warm-up were not enough)."""
+    previous, spent = 0.0, 0.0
+    while spent < longest:
+        rate = generator.run(port, [DC_LIST], versioned("datacenters"), seconds=step, warmup=False).rps
+        spent += step
+        if rate < previous * 1.1:
+            return
+        previous = rate
+
+
 @dataclass
 class Figures:
     reads: dict[str, Load]
@@ -136,8 +148,7 @@ def measure(generator: Generator, *, anchors: bool, seconds: float) -> Figures:
         if anchors:
             anchor = WireMock(DC_LIST, body, versioned("datacenters"))
             try:
-                # a JVM needs longer than a Python server to reach its steady state: warm it up for longer
-                generator.run(anchor.port, [DC_LIST], versioned("datacenters"), seconds=max(5.0, seconds), warmup=False)
+                warm_up_jvm(generator, anchor.port)
                 figures.anchor = generator.run(anchor.port, [DC_LIST], versioned("datacenters"), seconds=seconds)
                 figures.anchor_rss, figures.anchor_start = anchor.rss_mib(), anchor.started_in
             finally:

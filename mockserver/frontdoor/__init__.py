@@ -27,6 +27,7 @@ from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, dra
 from .bridge import call_wsgi, environ_of
 from .fast import FastPath
 from .faults import TransportFault, drop_before, send_faulty
+from .signals import leave_stopping_to_the_main_process
 
 __all__ = ["Answer", "Door", "TransportFault", "build"]
 
@@ -141,6 +142,7 @@ async def _lifespan(receive, send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            leave_stopping_to_the_main_process()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await send({"type": "lifespan.shutdown.complete"})
