@@ -23,11 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "JOURNAL_SIZE": 10_000,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "FSYNC": True,
+    "LIFECYCLE_MS": 200,  # how long a deploy or undeploy keeps its VM LOCKED; 0: it finishes within the request
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
 # Blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
 # until the next write (mockserver/http/answers.py). Name a blueprint here only once that holds for all of it.
-KEPT_ANSWERS = ("general", "infrastructure", "backup", "metadata", "events")
+KEPT_ANSWERS = ("general", "infrastructure", "backup", "metadata", "events", "lifecycle")
 HTTP_CODES = {
     400: "GEN-3",
     401: "401-UNAUTHORIZED",
@@ -120,6 +121,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_authenticate)
     app.extensions["abiquo_answers"] = answers.Answers()
+    from .lifecycle.clock import Clock
+
+    app.extensions["abiquo_clock"] = Clock()
     app.before_request(_kept_answer)
     app.after_request(_keep_answer)  # registered first, so it runs after every other after-request hook
 

@@ -20,6 +20,7 @@ from .http.schemas import COLLECTIONS, MEDIA_SCHEMAS
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    202: "Accepted",
     204: "No content",
     400: "Bad request",
     401: "Unauthorized",
@@ -45,7 +46,8 @@ CONTROL_SCHEMAS = {
             "state": {
                 "type": "string",
                 "enum": ["NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED", "UNKNOWN"],
-            }
+            },
+            "user": {"type": "string", "description": "the nick the change is recorded as; default: cloud admin"},
         },
     },
 }

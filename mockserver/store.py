@@ -154,6 +154,7 @@ class Store:
         self._release: Callable[[], None] = lambda: None  # closes _fd (and so drops the flock) once
         self._journal_size = self._journal_records = 0
         self._closed = False
+        self._on_commit: list[Callable[[list[dict] | None], None]] = []
         self._db = _DB(self, storage=_LiveStorage)
         if self.path is None:
             self._db.storage.write(_fresh_tables())
@@ -169,6 +170,12 @@ class Store:
             if isinstance(exc, OSError):
                 raise StoreError(f"{self.path}: cannot open store ({exc.strerror or exc})") from exc
             raise
+
+    def on_commit(self, callback: Callable[[list[dict] | None], None]) -> None:
+        """Call ``callback(changes)`` after each commit, on the committing thread, still holding the lock and
+        after the journal fsync: ``changes`` are the committed ``{"t", "id", "doc"}`` records, in order, or
+        None when replace_all swapped the whole world. A callback must be quick and must not raise."""
+        self._on_commit.append(callback)
 
     def get(self, table: str, id: int) -> dict | None:
         with self.lock:
@@ -262,6 +269,7 @@ class Store:
             self.generation += 1
             if self._fd is not None:
                 self._truncate_journal()
+            self._announce(None)
 
     def close(self) -> None:
         with self.lock:
@@ -341,11 +349,19 @@ class Store:
         self._seq += 1
         self._undo.clear()
         self.generation += 1
+        self._announce(changes)
         if self._compaction_due():
             try:
                 self._compact()
             except OSError as exc:  # the write is safe in the journal; retry on a later write
                 log.warning("%s: compaction failed, will retry: %s", self.path, exc)
+
+    def _announce(self, changes: list[dict] | None) -> None:
+        for callback in self._on_commit:
+            try:
+                callback(changes)
+            except Exception:  # the write is committed and acknowledged whatever a listener does
+                log.exception("%s: a commit listener failed", self.path or "memory store")
 
     def _compaction_due(self) -> bool:
         # A snapshot costs O(docs). Writing one only after more than max(floor, docs) journal records

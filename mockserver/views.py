@@ -6,7 +6,7 @@ import importlib
 
 from flask import Flask
 
-API_MODULES = ("general", "infrastructure", "backup", "metadata", "events")
+API_MODULES = ("general", "infrastructure", "backup", "metadata", "events", "lifecycle")
 
 
 def api_blueprints() -> list:

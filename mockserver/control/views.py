@@ -14,7 +14,7 @@ from ..app import store_of
 from ..errors import AbiquoError
 from ..http.api import REGISTRY, Operation
 from ..http.media import PRODUCT_VERSION
-from ..infrastructure import model as infrastructure
+from ..lifecycle import model as lifecycle
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 JSON = "application/json"
@@ -118,6 +118,7 @@ def reset():
     if not isinstance(name, str):
         raise AbiquoError("GEN-2", "'scenario' must be a scenario name")
     started = time.perf_counter()
+    current_app.extensions["abiquo_clock"].clear()  # nothing pending from the old world may touch the new one
     scenarios.load(store_of(), name)
     current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
@@ -130,15 +131,19 @@ def reset():
     "PUT",
     "/virtualmachines/<int:vm>/state",
     op_id="mockSetVirtualMachineState",
-    errors=("VM-0", "VM-STATE", "GEN-2", "GEN-3"),
+    errors=("VM-0", "VM-STATE", "CTRL-2", "GEN-2", "GEN-3"),
     request_schema="VirtualMachineState",
-    summary="Deploy or undeploy a VM by setting its state",
+    summary="Deploy or undeploy a VM by setting its state at once, recording the events Abiquo records",
 )
 def set_state(vm):
-    state = _body().get("state")
+    body = _body()
+    state, nick = body.get("state"), body.get("user")
     if not isinstance(state, str):
         raise AbiquoError("GEN-2", "'state' is required, e.g. ON or NOT_ALLOCATED")
-    found = infrastructure.set_vm_state(store_of(), vm, state)
+    if nick is not None and not isinstance(nick, str):
+        raise AbiquoError("GEN-2", "'user' must be a user's nick")
+    store = store_of()
+    found = lifecycle.set_state(store, vm, state, lifecycle.system_user(store, nick))
     return {"id": found["id"], "state": found["state"], "machine": found["machine"]}
 
 

@@ -99,7 +99,7 @@ class VirtualMachineMetadataSchema(Schema):
         unknown = INCLUDE
 
     backupSchedule = fields.Nested(BackupScheduleSchema)
-    policyBindings = fields.Nested(PolicyBindingsSchema)
+    policyBindings = fields.Nested(PolicyBindingsSchema, metadata={"nullable": True, "description": "null: none"})
     backupResults = fields.Nested(BackupResultsSchema)
 
 
