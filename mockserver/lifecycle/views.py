@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 
-from ..app import store_of
+from ..extensions import store_of
 from ..errors import AbiquoError
 from ..http.api import operation
 from ..http.links import link
