@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 
-from ..extensions import store_of
 from ..errors import AbiquoError
+from ..extensions import store_of
 from ..http.api import operation
 from ..http.links import link
 from ..http.paging import collection
@@ -21,6 +21,7 @@ SAME_TASK = {
     "vapp": "$request.path.vapp",
     "vm": "$request.path.vm",
 }
+TASK_ORDER = ("creationTimestamp", "id")
 FORCE = {"force": {"type": "boolean", "description": "accepted and ignored: the mock checks no limits"}}
 
 
@@ -120,7 +121,7 @@ def undeploy(vdc, vapp, vm):
     f"{VM}/tasks",
     op_id="listTasks",
     produces="tasks",
-    paged=("creationTimestamp", "id"),
+    paged=TASK_ORDER,
     errors=VM_ERRORS,
     label="reconstructed",
     summary="The VM's deploy and undeploy tasks",
@@ -128,7 +129,9 @@ def undeploy(vdc, vapp, vm):
 def list_tasks(vdc, vapp, vm):
     store = store_of()
     g.lifecycle_vm = infrastructure.virtual_machine(store, g.user, vdc, vapp, vm)
-    return collection(store.find(model.TABLE, vm=vm), media="tasks", render=render_task, filter_fields=("type",))
+    return collection(
+        store.find(model.TABLE, vm=vm), media="tasks", render=render_task, sort_keys=TASK_ORDER, filter_fields=("type",)
+    )
 
 
 @operation(
