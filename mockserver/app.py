@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "JOURNAL_SIZE": 10_000,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "FSYNC": True,
+    "STREAM_HEARTBEAT_S": 15,  # an open event stream that has nothing to say writes a keep-alive this often
     "LIFECYCLE_MS": 200,  # how long a deploy or undeploy keeps its VM LOCKED; 0: it finishes within the request
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
@@ -127,6 +128,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from .views import register_all
 
     register_all(app)
+    from .stream import install as install_stream
+
+    install_stream(app)
     if app.config["CONTROL_ENABLED"]:
         from .control.journal import RequestJournal
         from .control.views import bp as control_bp

@@ -15,6 +15,7 @@ from ..extensions import store_of
 from ..http.api import REGISTRY, Operation
 from ..http.media import PRODUCT_VERSION
 from ..lifecycle import model as lifecycle
+from ..stream import hub_of
 
 bp = Blueprint("control", __name__, url_prefix="/_mock")
 JSON = "application/json"
@@ -161,3 +162,18 @@ def journal():
 @control("DELETE", "/journal", op_id="mockClearJournal", status=204, summary="Forget every recorded request")
 def clear_journal():
     current_app.extensions["abiquo_journal"].clear()
+
+
+@control("GET", "/streams", op_id="mockStreams", summary="How many event streams (/m/stream) are open")
+def streams():
+    return {"open": hub_of(current_app).open_streams()}
+
+
+@control(
+    "DELETE",
+    "/streams",
+    op_id="mockDropStreams",
+    summary="Close every open event stream, as a network cut would; clients resume with their cursor",
+)
+def drop_streams():
+    return {"closed": hub_of(current_app).drop_all()}

@@ -6,6 +6,7 @@ import hmac
 import weakref
 
 from flask import g, request
+from werkzeug.datastructures import Authorization
 
 from ..errors import AbiquoError
 from ..security import User, user_from_docs
@@ -35,6 +36,14 @@ def authenticate(store: Store) -> User:
     if key not in users:
         users[key] = _check(store, credentials.username, credentials.password)
     return users[key]
+
+
+def check_credentials(store: Store, header: str | None) -> User:
+    """The user an ``Authorization`` header names (outside a Flask request: the event stream)."""
+    credentials = Authorization.from_header(header)
+    if credentials is None or credentials.type != "basic":
+        raise unauthorized("This request requires user authentication (HTTP Basic)")
+    return _check(store, credentials.username, credentials.password)
 
 
 def _check(store: Store, nick: str | None, password: str | None) -> User:

@@ -25,7 +25,7 @@ def _entry_schema(kind: str, granularity: str) -> type[Schema]:
     attrs = {"time": fields.String(validate=validate.Regexp(TIME_FORMATS.get(granularity, TIME_PATTERN)))}
     if kind == "Disks":
         attrs["disks"] = fields.List(
-            fields.String(validate=validate.Length(min=1)),
+            fields.Raw(metadata={"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer", "minimum": 0}]}),
             metadata={"description": "disk ids; integers sent are stored as strings"},
         )
     else:
