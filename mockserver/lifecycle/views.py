@@ -11,7 +11,7 @@ from ..http.links import link
 from ..http.paging import collection
 from ..infrastructure import model as infrastructure
 from ..infrastructure.render import vm_path
-from . import model, schemas  # noqa: F401  (schemas registers the task media)
+from . import clock_of, model, schemas  # noqa: F401  (schemas registers the task media)
 
 bp = Blueprint("lifecycle", __name__)
 VM = "/cloud/virtualdatacenters/<int:vdc>/virtualappliances/<int:vapp>/virtualmachines/<int:vm>"
@@ -74,7 +74,7 @@ def _accept(vdc: int, vapp: int, vm: int, kind: str) -> dict:
     if delay_ms <= 0:
         model.finish(store, task["id"])
     else:
-        current_app.extensions["abiquo_clock"].after(delay_ms / 1000, lambda: model.finish(store, task["id"]))
+        clock_of(current_app).after(delay_ms / 1000, lambda: model.finish(store, task["id"]))
     href = f"{vm_path(found)}/tasks/{task['taskId']}"
     return {"links": [link("status", href, "task")], "entity": "You can keep track of the progress in the link"}
 

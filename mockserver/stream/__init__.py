@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Flask
 
 from ..extensions import store_of
@@ -10,14 +12,14 @@ from .hub import Hub
 
 PATH = "/m/stream"
 HUB = "abiquo_stream_hub"
-ROUTES = "abiquo_door_routes"  # {exact path: async handler(scope, receive, send)}, served by the front door
 
 
-def install(app: Flask) -> None:
-    store = store_of(app)
-    hub = app.extensions[HUB] = Hub(store)
-    routes = app.extensions.setdefault(ROUTES, {})
-    routes[PATH] = EventStream(store, hub, app.config.get("STREAM_HEARTBEAT_S", 15))
+def init_app(app: Flask) -> None:
+    app.extensions[HUB] = Hub(store_of(app))
+
+
+def door_routes(app: Flask) -> Mapping[str, EventStream]:
+    return {PATH: EventStream(store_of(app), hub_of(app), app.config["STREAM_HEARTBEAT_S"])}
 
 
 def hub_of(app: Flask) -> Hub:
