@@ -160,6 +160,7 @@ def run(
     url: str | None = None,
     report_junit: str | None = None,
     echo: Callable[[str], object] = print,
+    listening: bool = False,
 ) -> IntegrationReport:
     """Run ``command`` against every scenario tagged integration (or those named: ``[]`` for none) and
     ``generated`` extra worlds; print the table and return the report."""
@@ -169,7 +170,10 @@ def run(
         if url is None:
             server = MockProcess().wait_ready()
         client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
-        report.rows.extend(_scenario_rows(client, command, scenarios, timeout))
+        if listening:
+            report.rows.extend(_listening_rows(client, command, scenarios, timeout))
+        else:
+            report.rows.extend(_scenario_rows(client, command, scenarios, timeout))
         if generated:
             from .generate import generated_worlds
 
@@ -201,6 +205,25 @@ def _scenario_rows(client: MockClient, command: str, names: list[str] | None, ti
         rows.extend(
             _guarded(name, lambda: judge_world(client, command, name, load, expected_refusals(known[name]), timeout))  # noqa: B023
         )
+    return rows
+
+
+def _listening_rows(client: MockClient, command: str, names: list[str] | None, timeout: float) -> list[Row]:
+    """The event-driven connector on every scenario tagged event-driven (or those named)."""
+    from .listening import TAG, judge_listening
+
+    known = {s["name"]: s for s in client.scenarios()}
+    chosen = names if names is not None else [n for n, s in sorted(known.items()) if TAG in (s.get("tags") or [])]
+    rows = []
+    for name in chosen:
+        judged = _guarded(
+            name,
+            lambda name=name: [
+                Row(name, check, failures)
+                for check, failures in judge_listening(client, command, name, timeout).items()
+            ],
+        )
+        rows.extend(judged)
     return rows
 
 

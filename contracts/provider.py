@@ -29,7 +29,7 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # validation_mismatch is only reported: operations whose bodies must link existing entities reject most
 # generated bodies by design (see schemathesis_config).
 FAIL_ON = ("missing_auth", "base_url_mismatch", "unused_openapi_auth", "unresolvable_reference")
-CONTROL_PATHS = r"^/_mock"
+CONTROL_PATHS = r"^/(_mock|m/)"  # the mock's own API, and event streams (which never end: checked apart)
 DOCUMENT_PATH = "/api/openapi.json"
 
 
@@ -74,8 +74,24 @@ def run(
     if url is None:
         with MockServer("--memory") as server:
             echo(f"contract provider: started the mock at {server.url}")
-            return execute_against(server.url, settings, echo).exit_code
-    return execute_against(url, settings, echo).exit_code
+            return _with_stream_check(server.url, settings, echo)
+    return _with_stream_check(url, settings, echo)
+
+
+def _with_stream_check(url: str, settings: Settings, echo: Callable) -> int:
+    """The schemathesis run, then the event stream check it cannot make (contracts/stream_check.py)."""
+    from .stream_check import event_reaches_stream
+
+    exit_code = execute_against(url, settings, echo).exit_code
+    reset_mock(base_url_of(url))
+    try:
+        failures = event_reaches_stream(base_url_of(url), settings.user, settings.password)
+    except requests.RequestException as exc:
+        failures = [f"the check could not talk to the server: {exc}"]
+    echo(f"abiquo_event_reaches_stream: {'FAIL' if failures else 'PASS'}")
+    for failure in failures:
+        echo(f"  - {failure}")
+    return exit_code or (1 if failures else 0)
 
 
 def execute_against(url: str, settings: Settings, echo: Callable = print) -> Outcome:

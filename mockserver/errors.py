@@ -23,6 +23,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "415-UNSUPPORTED-MEDIA-TYPE": (415, "Unsupported media type"),
     "415-UNSUPPORTED-MEDIA-TYPE-VERSION": (415, "Invalid 'Content-type' version"),
     "500-INTERNAL-SERVER-ERROR": (500, "Unexpected error"),
+    "503-SERVICE-UNAVAILABLE": (503, "Service unavailable"),
     # infrastructure and tenants
     "DC-0": (404, "The requested datacenter does not exist"),
     "RACK-0": (404, "The requested rack does not exist"),
@@ -74,6 +75,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "BC-36": (409, "Backup configuration cannot be modified while the virtual machine is deployed"),
     "CTRL-1": (404, "The requested scenario does not exist"),
     "CTRL-2": (400, "The requested user does not exist"),
+    "CTRL-3": (400, "Invalid timeline"),
 }
 
 

@@ -180,6 +180,7 @@ def build() -> dict:
     paths: dict[str, dict] = {}
     for op in REGISTRY:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, tag_of[op.blueprint])
+    paths.update(contexts.door_docs())
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()

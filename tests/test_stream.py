@@ -287,3 +287,19 @@ def test_the_control_api_counts_and_drops_open_streams(world):
 
     assert asyncio.run(scenario()) == ({"open": 2}, {"closed": 2}, [True, True])
     assert api.get("/_mock/streams", user=None).json == {"open": 0}
+
+
+def test_a_cut_with_a_pause_refuses_new_streams_until_it_ends(world):
+    app, _api, handler = world
+    hub_of(app).drop_and_refuse(0.2)
+
+    async def scenario():
+        refused = StreamClient(handler)
+        await refused.start()
+        await refused.task
+        await asyncio.sleep(0.25)
+        accepted = await StreamClient(handler).start()
+        await accepted.close()
+        return refused.status, accepted.status
+
+    assert asyncio.run(scenario()) == (503, 200)

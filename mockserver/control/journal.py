@@ -49,6 +49,24 @@ class RequestJournal:
         with self._lock:
             self._entries.append(entry)
 
+    def note(self, method: str, path: str, user: str | None, status: int, request_body: str, answer: str) -> None:
+        """Something the mock did by itself (a timeline step), journaled beside the requests."""
+        entry = {
+            "id": next(self._ids),
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z",
+            "method": method,
+            "path": path,
+            "query": "",
+            "user": user,
+            "requestHeaders": {},
+            "requestBody": request_body,
+            "status": status,
+            "responseHeaders": {},
+            "responseBody": answer,
+        }
+        with self._lock:
+            self._entries.append(entry)
+
     def entries(self, path: str | None = None, method: str | None = None) -> list[dict]:
         with self._lock:
             entries = list(self._entries)

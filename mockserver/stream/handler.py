@@ -56,6 +56,8 @@ class EventStream:
             if scope["method"] != "GET":
                 raise AbiquoError("405-METHOD-NOT-ALLOWED", f"The method {scope['method']} is not allowed on /m/stream")
             request = parse(scope.get("query_string", b""), headers)
+            if self.hub.refusing():
+                raise AbiquoError("503-SERVICE-UNAVAILABLE", "The event stream is cut for a while: reconnect later")
             user = await asyncio.to_thread(auth.check_credentials, self.store, headers.get("authorization"))
         except AbiquoError as error:
             await _answer_error(send, error, {"Allow": "GET"} if error.status == 405 else None)

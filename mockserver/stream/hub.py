@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import dataclass, field
 
 from ..events.model import TABLE
@@ -76,6 +77,7 @@ class Hub:
         self.world = 0
         self._guard = threading.Lock()
         self._listeners: dict[asyncio.AbstractEventLoop, set[Listener]] = {}
+        self._refused_until = 0.0
         store.on_commit(self.committed)
 
     # ------------------------------------------------------------------ the committing thread
@@ -127,6 +129,19 @@ class Hub:
             for listener in listeners:
                 loop.call_soon_threadsafe(listener.close, why)
         return sum(len(listeners) for _, listeners in everyone)
+
+    def refuse_for(self, seconds: float) -> None:
+        """Refuse new streams for a while (503), so that what commits meanwhile must be caught up."""
+        with self._guard:
+            self._refused_until = time.monotonic() + seconds
+
+    def refusing(self) -> bool:
+        with self._guard:
+            return time.monotonic() < self._refused_until
+
+    def drop_and_refuse(self, seconds: float) -> int:
+        self.refuse_for(seconds)
+        return self.drop_all()
 
     def open_streams(self) -> int:
         with self._guard:
