@@ -23,7 +23,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "415-UNSUPPORTED-MEDIA-TYPE": (415, "Unsupported media type"),
     "415-UNSUPPORTED-MEDIA-TYPE-VERSION": (415, "Invalid 'Content-type' version"),
     "500-INTERNAL-SERVER-ERROR": (500, "Unexpected error"),
-    "503-SERVICE-UNAVAILABLE": (503, "Service unavailable"),
+    "503-SERVICE-UNAVAILABLE": (503, "Service unavailable: try again in a few moments"),
     # infrastructure and tenants
     "DC-0": (404, "The requested datacenter does not exist"),
     "RACK-0": (404, "The requested rack does not exist"),
