@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 DB ?= var/abiquo-mock.json
 
-.PHONY: serve lint test bench bench-console contract-provider contract-integration fidelity clean
+.PHONY: serve lint test stream-soak bench bench-console contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, cont
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		echo "make test: NO BROWSER (chromium and chromedriver not found): the console's browser tests are SKIPPED; install Debian's chromium and chromium-driver to run them"
 	$(PY) -m pytest -rs
+
+stream-soak: $(STAMP)  ## 1,000 writes, 10 event streams, 3 forced disconnects: none lost, none twice
+	ABIQUO_MOCK_STREAM_WRITES=1000 $(PY) -m pytest -q tests/test_stream.py -k "forced_disconnects"
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 	$(PY) -m benchmarks.run

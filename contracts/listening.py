@@ -12,7 +12,8 @@ import signal
 import subprocess
 import time
 
-from .client import ADMIN, MockClient, MockError
+from .client import ADMIN, MockClient, MockError, link, media
+from .integration_checks import schedule_entries
 from .listening_checks import CHECKS, ListeningRun
 
 TAG = "event-driven"
@@ -61,10 +62,16 @@ def _wait_for_stream(client: MockClient, process: subprocess.Popen, timeout: flo
 
 
 def _scheduled(client: MockClient) -> tuple[set[int], dict[int, str]]:
-    from .integration import read_world
-
-    world, _ = read_world(client, "", set())
-    return {vm.id for vm in world.vms.values() if vm.entries}, {vm.id: vm.name for vm in world.vms.values()}
+    """The VMs with a backup schedule, and every VM's name."""
+    scheduled, names = set(), {}
+    for vm in client.collection("cloud/virtualmachines", "virtualmachines"):
+        names[vm["id"]] = vm.get("name", "")
+        answer = client.api("GET", link(vm, "metadata"), accept=media("metadata"))
+        if answer.status_code != 200:
+            raise MockError(f"GET {link(vm, 'metadata')} answered {answer.status_code}: {answer.text[:300]}")
+        if schedule_entries(answer.json().get("metadata")):
+            scheduled.add(vm["id"])
+    return scheduled, names
 
 
 def judge_listening(client: MockClient, command: str, name: str, timeout: float, listen: float | None = None) -> dict:

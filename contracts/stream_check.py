@@ -67,11 +67,17 @@ def _on_stream(lines: queue.Queue, vm_path: str, timeout: float) -> dict | None:
     return None
 
 
+class NoStream(Exception):
+    """The server serves no /m/stream (a real Abiquo serves it from its M server)."""
+
+
 def event_reaches_stream(base: str, user: str, password: str, timeout: float = 5) -> list[str]:
     """Failures (empty when a metadata write's event reached both the stream and /api/events)."""
     session = requests.Session()
     session.auth = (user, password)
     stream = session.get(f"{base}/m/stream", params=ATMOSPHERE, stream=True, timeout=(5, timeout + 5))
+    if stream.status_code == 404:
+        raise NoStream(f"{base}/m/stream answered 404")
     if stream.status_code != 200:
         return [f"GET /m/stream answered {stream.status_code}: {stream.text[:200]}"]
     lines: queue.Queue = queue.Queue()

@@ -4,6 +4,7 @@ who sees what, exactly once and in commit order, resuming from a cursor."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 
 import pytest
@@ -18,6 +19,7 @@ from .support import InProcessApi
 
 VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"  # web-01 of Acme
 ERP = "/api/cloud/virtualdatacenters/3/virtualappliances/3/virtualmachines/6"  # erp-01 of Globex
+WRITES = int(os.environ.get("ABIQUO_MOCK_STREAM_WRITES", "200"))  # make stream-soak: 1,000
 WASYNC = "X-Atmosphere-Framework=1.1.0&X-Atmosphere-tracking-id=0&X-Cache-Date=0&X-atmo-protocol=true"
 
 
@@ -197,13 +199,13 @@ def test_without_a_cursor_a_stream_starts_at_the_present(world):
 
 def test_every_stream_gets_every_event_once_in_commit_order_through_forced_disconnects(world):
     """Writes on the API thread while ten streams listen and the server drops them all three times: each
-    reader resumes with its cursor. (make stream-soak runs the same with 1,000 writes.)"""
+    reader resumes with its cursor (make stream-soak: 1,000 writes)."""
     app, api, handler = world
     everyone = asyncio.run(
-        exactly_once(handler, hub_of(app), lambda: touch(api), lambda: logged(api)[-1]["id"], 200, 10, 3)
+        exactly_once(handler, hub_of(app), lambda: touch(api), lambda: logged(api)[-1]["id"], WRITES, 10, 3)
     )
     expected = [e["id"] for e in logged(api)]
-    assert len(expected) == 200
+    assert len(expected) == WRITES
     for seen in everyone:
         assert seen == expected  # none lost, none twice, in commit order
 
