@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mockserver.http.media import versioned
 
-from . import streams
+from . import stalls, streams
 from . import world as worlds
 from .load import Generator, Load, percentile, prime
 from .server import ADMIN, Server
@@ -171,8 +171,10 @@ def main() -> None:
         f"abiquo-mock benchmarks on {platform.node()} ({platform.python_implementation()}"
         f" {platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start)"
     )
-    with Server(None) as bare:
+    with Server(None, trivial=True) as bare:
         trivial = generator.run(bare.port, ["/trivial"], "*/*")
+    print("  stalled bodies ...", flush=True)
+    stalled = stalls.measure(generator)
     results: dict[int, dict] = {}
     streams_figures = None  # measured once, at the first size
     with tempfile.TemporaryDirectory(prefix="abiquo-bench-") as tmp:
@@ -187,6 +189,7 @@ def main() -> None:
                 print(f"  {size:,} VMs: event streams ...", flush=True)
                 streams_figures = measure_event_streams(db, world, generator)
     report(results, generator, args.writes, args.seconds, trivial)
+    stalls.report(*stalled)
     streams.report(streams_figures)
 
 

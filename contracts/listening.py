@@ -8,6 +8,7 @@ timeline, let it listen a while longer, stop it with SIGTERM, and judge (contrac
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import time
@@ -29,9 +30,8 @@ def _start(command: str, client: MockClient) -> subprocess.Popen:
         "ABIQUO_PASSWORD": ADMIN[1],
         "ABIQUO_STREAM_URL": client.url + "/m/stream",
     }
-    return subprocess.Popen(
-        command,
-        shell=True,
+    return subprocess.Popen(  # no shell in between: SIGTERM must reach the connector itself
+        shlex.split(command),
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

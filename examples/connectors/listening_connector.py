@@ -37,6 +37,10 @@ RECONNECT_S = 0.25
 METADATA = media_type("metadata")
 
 
+class Stopped(Exception):
+    """SIGTERM or Ctrl-C: raised from the signal handler, so that it interrupts a read that is waiting."""
+
+
 class ListeningConnector:
     name = "listening_connector"
     reacts_to_deploys = True  # DEPLOY_FINISH starts the backups of a VM
@@ -47,7 +51,6 @@ class ListeningConnector:
     def __init__(self, client, stream_url):
         self.client = client
         self.stream_url = stream_url
-        self.stopping = False
         self.last_id = None
         self.written = 0
         login = client.get_json(client.url("login"), media_type("user"))
@@ -95,22 +98,22 @@ class ListeningConnector:
 
     # ------------------------------------------------------------------ the stream
     def listen(self):
-        while not self.stopping:
+        """Until stopped: read the stream, and reconnect whenever it drops or is refused."""
+        while True:
             try:
                 self.read_stream()
             except (OSError, http.client.HTTPException) as err:
-                if not self.stopping:
-                    print("%s: stream dropped (%s), reconnecting" % (self.name, err), file=sys.stderr)
-            if not self.stopping:
-                time.sleep(RECONNECT_S)
+                print("%s: stream dropped (%s), reconnecting" % (self.name, err), file=sys.stderr)
+            time.sleep(RECONNECT_S)
 
     def open_stream(self):
         url = urllib.parse.urlsplit(self.stream_url)
         query = ATMOSPHERE
         if self.last_id is not None and self.resumes_with_cursor:
             query += "&lastEventId=%d" % self.last_id
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=1)
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
         connection.request("GET", "%s?%s" % (url.path, query), headers={"Authorization": self.client._authorization})
+        connection.sock.settimeout(None)  # an idle stream is normal: wait for as long as it takes
         return connection, connection.getresponse()
 
     def read_stream(self):
@@ -119,11 +122,8 @@ class ListeningConnector:
             if response.status != 200:
                 raise OSError("the stream answered %d" % response.status)
             handshake_seen = False
-            while not self.stopping:
-                try:
-                    line = response.readline()
-                except TimeoutError:
-                    continue  # nothing to read this second: look at the stop flag, then wait again
+            while True:
+                line = response.readline()
                 if not line:
                     raise OSError("the server closed the stream")
                 text = line.decode("utf-8").rstrip("\r\n")
@@ -154,12 +154,14 @@ def main(connector_class=ListeningConnector):
         return 1
 
     def stop(signum, frame):
-        connector.stopping = True
+        raise Stopped()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
         connector.listen()
+    except Stopped:
+        pass
     except ApiError as err:
         report_error(err)
         return 1
