@@ -10,12 +10,12 @@ from ..http.api import operation
 from ..http.links import link
 from ..http.paging import collection
 from ..infrastructure import model as infrastructure
+from ..infrastructure.constants import VIRTUAL_MACHINE, VM_ERRORS
 from ..infrastructure.render import vm_path
 from . import clock_of, model, schemas  # noqa: F401  (schemas registers the task media)
 
 bp = Blueprint("lifecycle", __name__)
-VM = "/cloud/virtualdatacenters/<int:vdc>/virtualappliances/<int:vapp>/virtualmachines/<int:vm>"
-VM_ERRORS = ("VDC-0", "VAPP-0", "VM-0")
+VM = VIRTUAL_MACHINE
 SAME_TASK = {
     "vdc": "$request.path.vdc",
     "vapp": "$request.path.vapp",
