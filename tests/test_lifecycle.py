@@ -150,7 +150,7 @@ def test_the_control_state_change_records_abiquos_events(api, vm, state, actions
 
 def test_the_control_state_change_refuses_an_unknown_user(api):
     answer = api.put("/_mock/virtualmachines/3/state", user=None, body={"state": "ON", "user": "nobody"})
-    assert (answer.status, answer.codes) == (400, ["CTRL-2"])
+    assert (answer.status, answer.codes) == (400, ["CTRL-USER"])
     assert api.get(WEB03).json["state"] == "NOT_ALLOCATED"
 
 

@@ -104,7 +104,7 @@ def test_a_refused_step_is_journaled_with_its_error_and_changes_nothing(api):
 )
 def test_a_bad_timeline_is_refused_before_anything_plays(api, steps):
     answer = api.post("/_mock/timeline", user=None, body={"steps": steps})
-    assert (answer.status, answer.codes) == (400, ["CTRL-3"])
+    assert (answer.status, answer.codes) == (400, ["CTRL-TIMELINE"])
     time.sleep(0.05)
     assert vm_actions(api) == []
 
@@ -118,4 +118,4 @@ def test_a_reset_stops_a_timeline(api):
 
 def test_without_steps_the_loaded_scenario_has_none(api):
     answer = api.post("/_mock/timeline", user=None, body={"scenario": "demo"})
-    assert (answer.status, answer.codes) == (400, ["CTRL-3"])
+    assert (answer.status, answer.codes) == (400, ["CTRL-TIMELINE"])

@@ -73,7 +73,7 @@ def reset():
     "PUT",
     "/virtualmachines/<int:vm>/state",
     op_id="mockSetVirtualMachineState",
-    errors=("VM-0", "VM-STATE", "CTRL-2", "GEN-2", "GEN-3"),
+    errors=("VM-0", "VM-STATE", "CTRL-USER", "GEN-2", "GEN-3"),
     request_schema="VirtualMachineState",
     summary="Deploy or undeploy a VM by setting its state at once, recording the events Abiquo records",
 )

@@ -127,12 +127,12 @@ def system_user(store: Store, nick: str | None = None) -> User:
     if nick is not None:
         doc = store.first("users", nick=nick)
         if doc is None:
-            raise AbiquoError("CTRL-2", f"There is no user '{nick}'")
+            raise AbiquoError("CTRL-USER", f"There is no user '{nick}'")
         return user_from_docs(doc, store.get("roles", doc["role"]))
     users = [user_from_docs(d, store.get("roles", d["role"])) for d in store.all("users")]
     admins = [u for u in users if u.can("ENTERPRISE_ADMINISTER_ALL")]
     if not (admins or users):
-        raise AbiquoError("CTRL-2", "The world has no user to act as")
+        raise AbiquoError("CTRL-USER", "The world has no user to act as")
     return (admins or users)[0]
 
 

@@ -30,7 +30,7 @@ MAX_AT_MS = 3_600_000
 
 
 def _bad(index: int, why: str) -> AbiquoError:
-    return AbiquoError("CTRL-3", f"Invalid timeline step {index}: {why}")
+    return AbiquoError("CTRL-TIMELINE", f"Invalid timeline step {index}: {why}")
 
 
 def _milliseconds(value: object) -> bool:
@@ -38,9 +38,9 @@ def _milliseconds(value: object) -> bool:
 
 
 def checked_steps(steps: object) -> list[dict]:
-    """The steps in play order, or CTRL-3 naming the first bad one."""
+    """The steps in play order, or CTRL-TIMELINE naming the first bad one."""
     if not isinstance(steps, list) or not steps:
-        raise AbiquoError("CTRL-3", "A timeline is a non-empty list of steps")
+        raise AbiquoError("CTRL-TIMELINE", "A timeline is a non-empty list of steps")
     for index, step in enumerate(steps):
         if not isinstance(step, dict):
             raise _bad(index, "a step is an object")

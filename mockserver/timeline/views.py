@@ -57,7 +57,7 @@ def _steps(body: dict) -> list[dict]:
         return model.checked_steps(body["steps"])
     name = body.get("scenario", current_app.config.get("LOADED_SCENARIO"))
     if not isinstance(name, str):
-        raise AbiquoError("CTRL-3", "Name a scenario, or send the steps: no scenario was loaded")
+        raise AbiquoError("CTRL-TIMELINE", "Name a scenario, or send the steps: no scenario was loaded")
     return model.checked_steps(scenarios.read(name).get("timeline") or [])
 
 
@@ -66,7 +66,7 @@ def _steps(body: dict) -> list[dict]:
     "POST",
     "/timeline",
     op_id="mockStartTimeline",
-    errors=("CTRL-1", "CTRL-3", "GEN-2", "GEN-3"),
+    errors=("CTRL-1", "CTRL-TIMELINE", "GEN-2", "GEN-3"),
     request_schema="Timeline",
     summary="Play a timeline from now: the steps sent, or a scenario's (default: the loaded scenario's)",
 )
