@@ -38,6 +38,7 @@ def record(
         "actionPerformed": f"{component}_{action}",
         "user": user.nick,
         "idUser": user.id,
+        "userUri": user_uri(user),
         "idEnterprise": enterprise,
         "entityId": entity,
         "details": details or {},
@@ -66,6 +67,26 @@ def page(
         return events[first + startwith : (first + startwith + limit) if limit else None], total
     end = len(events) - min(startwith, total)
     return events[max(first, end - limit) if limit else first : end][::-1], total
+
+
+def user_uri(user: User) -> str:
+    """The end of the user's edit link: how the stream names who caused an event."""
+    return f"/admin/enterprises/{user.enterprise}/users/{user.id}"
+
+
+def vm_details(store: Store, vm: dict) -> dict:
+    """What a connector reads from any VM event: the VM, where it runs and its state."""
+    machine = store.get("machines", vm["machine"]) if vm.get("machine") else None
+    details = {
+        "VIRTUAL_MACHINE_ID": str(vm["id"]),
+        "VIRTUAL_MACHINE_NAME": vm["name"],
+        "VIRTUAL_MACHINE_STATE": vm["state"],
+    }
+    if machine is not None:
+        details.update(
+            MACHINE_NAME=machine["name"], HYPERVISOR_IP=machine.get("ip", ""), HYPERVISOR_TYPE=machine.get("type", "")
+        )
+    return details
 
 
 def visible(store: Store, user: User, since_ms: int) -> list[dict]:
