@@ -100,7 +100,7 @@ def _journal(response: Response) -> Response:
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None and request.path.startswith("/api"):
         user = getattr(g, "user", None)
-        journal.record(request, response, user.nick if user else None)
+        journal.record(request, response, user.nick if user else None, g.get("fault"))
     return response
 
 
@@ -119,6 +119,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_authenticate)
+    from .faults import hooks as faults
+
+    loaded = app.config["SCENARIO"] or app.config.get("LOADED_SCENARIO")
+    specs = app.config.get("FAULTS")
+    faults.install(app, scenarios.faults(loaded) if specs is None and loaded else specs, app.config.get("FAULT_SEED"))
+    app.before_request(faults.before_request)  # before kept answers: a fault may refuse a GET that has one
     app.extensions["abiquo_answers"] = answers.Answers()
     app.before_request(_kept_answer)
     app.after_request(_keep_answer)  # registered first, so it runs after every other after-request hook
@@ -133,4 +139,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.extensions["abiquo_journal"] = RequestJournal(app.config["JOURNAL_SIZE"])
         app.after_request(_journal)
         app.register_blueprint(control_bp)
+    app.after_request(faults.after_request)  # registered last, so it runs first: the journal sees its answer
     return app

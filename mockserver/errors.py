@@ -19,10 +19,12 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "405-METHOD-NOT-ALLOWED": (405, "The requested method is not allowed on this resource"),
     "406-NOT-ACCEPTABLE": (406, "Invalid version parameter for 'Accept' header"),
     "409-CONFLICT": (409, "Conflict"),
+    "409-CONFLICT-StaleObject": (409, "Another request has updated this entity"),
     "413-REQUEST-ENTITY-TOO-LARGE": (413, "The request body is too large"),
     "415-UNSUPPORTED-MEDIA-TYPE": (415, "Unsupported media type"),
     "415-UNSUPPORTED-MEDIA-TYPE-VERSION": (415, "Invalid 'Content-type' version"),
     "500-INTERNAL-SERVER-ERROR": (500, "Unexpected error"),
+    "503-SERVICE-UNAVAILABLE": (503, "Service unavailable: try again in a few moments"),
     # infrastructure and tenants
     "DC-0": (404, "The requested datacenter does not exist"),
     "RACK-0": (404, "The requested rack does not exist"),
@@ -35,6 +37,11 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "VDC-0": (404, "The requested virtual datacenter does not exist"),
     "VAPP-0": (404, "The requested virtual appliance does not exist"),
     "VM-0": (404, "The requested virtual machine does not exist"),
+    "VM-2": (409, "The virtual machine is already locked by another operation"),
+    "VM-10": (
+        409,
+        "The virtual machine is in a state that does not allow the request, therefore it cannot be modified",
+    ),
     "VM-STATE": (400, "Invalid virtual machine state"),
     # backup (legacy 3.8 rules and 3.8.5 policies)
     "BC-1": (404, "The requested backup configuration does not exist"),

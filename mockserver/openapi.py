@@ -35,7 +35,14 @@ CONTROL_SCHEMAS = {
     "Reset": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"scenario": {"type": "string", "description": "a scenario name; default demo"}},
+        "properties": {
+            "scenario": {"type": "string", "description": "a scenario name; default demo"},
+            "seed": {"type": "integer", "description": "seed of the scenario's faults; default 0"},
+        },
+    },
+    "Faults": {
+        "type": "object",
+        "description": "one fault (kind, route, method, probability, times, ...), or {seed, faults: [...]}",
     },
     "VirtualMachineState": {
         "type": "object",

@@ -74,6 +74,8 @@ def _check_format(path: Path, document: object) -> None:
         raise ScenarioError(f"{path}: 'format: {FORMAT}' is required at the top")
     if ("world" in document) == ("derive" in document):
         raise ScenarioError(f"{path}: a scenario has either 'world' or 'derive', not both or neither")
+    if not isinstance(document.get("faults", []), list):
+        raise ScenarioError(f"{path}: 'faults' must be a list of faults (see docs/FAULTS.md)")
     for table, docs in (document.get("world") or {}).items():
         if not isinstance(docs, list) or not all(isinstance(d, dict) and isinstance(d.get("id"), int) for d in docs):
             raise ScenarioError(f"{path}: world.{table} must be a list of documents, each with an integer id")
@@ -118,7 +120,13 @@ def describe(name: str) -> dict:
         "description": document.get("description", ""),
         "tags": document.get("tags", []),
         "integration": document.get("integration", {}),
+        "faults": faults(name),
     }
+
+
+def faults(name: str) -> list[dict]:
+    """The faults a scenario switches on when it is loaded (its ``faults`` key), as fresh copies."""
+    return copy.deepcopy(read(name).get("faults") or [])
 
 
 def load(store: Store, name: str) -> None:

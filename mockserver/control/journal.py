@@ -31,7 +31,7 @@ class RequestJournal:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
 
-    def record(self, request: Request, response: Response, user: str | None) -> None:
+    def record(self, request: Request, response: Response, user: str | None, fault: dict | None = None) -> None:
         body = response.get_data() if not response.direct_passthrough else b""
         entry = {
             "id": next(self._ids),
@@ -46,12 +46,24 @@ class RequestJournal:
             "responseHeaders": dict(response.headers.items()),
             "responseBody": _text(body),
         }
+        if fault is not None:  # what a fault did to this request, and whether the store changed
+            entry["fault"] = fault
         with self._lock:
             self._entries.append(entry)
 
-    def entries(self, path: str | None = None, method: str | None = None) -> list[dict]:
+    def record_unanswered(self, method: str, path: str, fault: dict) -> None:
+        """A request a fault dropped before the app saw it: no user, no answer, nothing committed."""
+        entry = {"id": next(self._ids), "time": fault.get("time"), "method": method, "path": path, "query": ""}
+        entry.update({"user": None, "requestHeaders": {}, "requestBody": "", "status": None, "responseHeaders": {}})
+        entry.update({"responseBody": "", "fault": fault})
+        with self._lock:
+            self._entries.append(entry)
+
+    def entries(self, path: str | None = None, method: str | None = None, fault: bool = False) -> list[dict]:
         with self._lock:
             entries = list(self._entries)
+        if fault:
+            entries = [e for e in entries if "fault" in e]
         if path:
             entries = [e for e in entries if e["path"].startswith(path)]
         if method:

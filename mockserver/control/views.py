@@ -111,14 +111,21 @@ def list_scenarios():
     op_id="mockReset",
     errors=("CTRL-1", "GEN-2", "GEN-3"),
     request_schema="Reset",
-    summary="Replace the whole store with a scenario (default: demo) and clear the journal",
+    summary="Replace the whole store with a scenario (default: demo), switch its faults on and clear the journal",
 )
 def reset():
-    name = _body().get("scenario", scenarios.DEFAULT_SCENARIO)
+    body = _body()
+    name = body.get("scenario", scenarios.DEFAULT_SCENARIO)
     if not isinstance(name, str):
         raise AbiquoError("GEN-2", "'scenario' must be a scenario name")
+    seed = body.get("seed")
+    if seed is not None and type(seed) is not int:
+        raise AbiquoError("GEN-2", "'seed' must be an integer (the seed of the scenario's faults)")
     started = time.perf_counter()
     scenarios.load(store_of(), name)
+    from ..faults.views import load_scenario_faults
+
+    load_scenario_faults(name, seed)
     current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None:
@@ -146,13 +153,19 @@ def set_state(vm):
     "GET",
     "/journal",
     op_id="mockJournal",
-    summary="Every request and response the API answered; filter with ?path=<prefix>&method=<verb>",
+    summary="Every request and response the API answered; filter with ?path=<prefix>&method=<verb>&fault=true",
 )
 def journal():
-    entries = current_app.extensions["abiquo_journal"].entries(request.args.get("path"), request.args.get("method"))
+    args = request.args
+    entries = current_app.extensions["abiquo_journal"].entries(
+        args.get("path"), args.get("method"), args.get("fault") == "true"
+    )
     return {"collection": entries, "totalSize": len(entries)}
 
 
 @control("DELETE", "/journal", op_id="mockClearJournal", status=204, summary="Forget every recorded request")
 def clear_journal():
     current_app.extensions["abiquo_journal"].clear()
+
+
+from ..faults import views as _fault_views  # noqa: E402,F401  (its operations join this blueprint)
