@@ -132,6 +132,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["CONTROL_ENABLED"]:
         from .control.journal import RequestJournal
         from .control.views import bp as control_bp
+        from .faults import views as _fault_views  # noqa: F401  (its operations join the control blueprint)
 
         app.extensions["abiquo_journal"] = RequestJournal(app.config["JOURNAL_SIZE"])
         app.after_request(_journal)

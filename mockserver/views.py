@@ -17,6 +17,7 @@ def api_blueprints() -> list:
 def import_all() -> None:
     api_blueprints()
     importlib.import_module("mockserver.control.views")
+    importlib.import_module("mockserver.faults.views")
 
 
 def register_all(app: Flask) -> None:

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, g, request
 from .. import scenarios
 from ..errors import AbiquoError
 from ..extensions import store_of
+from ..faults.hooks import load_scenario_faults
 from ..http.api import REGISTRY, Operation
 from ..http.media import PRODUCT_VERSION
 from ..infrastructure import model as infrastructure
@@ -123,8 +124,6 @@ def reset():
         raise AbiquoError("GEN-2", "'seed' must be an integer (the seed of the scenario's faults)")
     started = time.perf_counter()
     scenarios.load(store_of(), name)
-    from ..faults.views import load_scenario_faults
-
     load_scenario_faults(name, seed)
     current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
@@ -166,6 +165,3 @@ def journal():
 @control("DELETE", "/journal", op_id="mockClearJournal", status=204, summary="Forget every recorded request")
 def clear_journal():
     current_app.extensions["abiquo_journal"].clear()
-
-
-from ..faults import views as _fault_views  # noqa: E402,F401  (its operations join this blueprint)

@@ -9,9 +9,12 @@ changed while it ran.
 
 from __future__ import annotations
 
+import json
+
 from flask import Flask, Response, current_app, g, request
 
 from ..errors import AbiquoError
+from ..http import media
 from .plan import TRANSPORT, FaultPlan, Rule
 
 try:  # the front door owns the dataclass it applies
@@ -118,6 +121,10 @@ def _error(rule: Rule) -> AbiquoError:
     return AbiquoError(rule.code, rule.message)
 
 
+def _error_response(error: AbiquoError) -> Response:
+    return Response(json.dumps(error.envelope()), status=error.status, content_type=media.versioned(media.ERRORS))
+
+
 def after_request(response: Response) -> Response:
     """Runs before the journal records the answer: it sees the answer the client gets."""
     plan = plan_of()
@@ -127,9 +134,7 @@ def after_request(response: Response) -> Response:
         error = _error(rule)
         lost = response.status_code
         g.fault = plan.record(rule, request.method, request.path, status=error.status, committed=committed, lost=lost)
-        from ..app import error_response
-
-        response = error_response(error)
+        response = _error_response(error)
     if queued := plan.pending.get((request.method, request.path)):
         entry = queued.popleft()
         entry["committed"] = committed
@@ -194,3 +199,12 @@ def load_file(path: str) -> tuple[list, int | None]:
     if isinstance(document, list):
         return document, None
     raise ValueError(f"{path}: a list of faults, or an object with 'faults' (and 'seed'), is expected")
+
+
+def load_scenario_faults(name: str, seed: int | None) -> None:
+    """A reset replaces the faults with the scenario's own (none for most scenarios)."""
+    from .. import scenarios
+
+    plan = plan_of(current_app)
+    plan.clear()
+    plan.add(scenarios.faults(name), seed=seed if seed is not None else 0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from ..control.views import _body, control
 from ..errors import AbiquoError
@@ -51,12 +51,3 @@ def fired_faults():
     if rule:
         fired = [entry for entry in fired if entry["rule"] == rule]
     return {"collection": fired, "totalSize": len(fired), "seed": plan_of().seed}
-
-
-def load_scenario_faults(name: str, seed: int | None) -> None:
-    """A reset replaces the faults with the scenario's own (none for most scenarios)."""
-    from .. import scenarios
-
-    plan = plan_of(current_app)
-    plan.clear()
-    plan.add(scenarios.faults(name), seed=seed if seed is not None else 0)
