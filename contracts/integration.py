@@ -9,6 +9,7 @@ journal and the final state (the checks live in contracts/integration_checks.py)
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -19,19 +20,45 @@ from dataclasses import dataclass, field
 import requests
 
 from .client import ADMIN, MockClient, MockError, MockProcess, link, media
-from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World
+from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, survives_faults
+from .pages import CLOUD_LIST, Place, Walk
 
 # ---------------------------------------------------------------------------------------------- one world
 
 
 def read_world(client: MockClient, scenario: str, expected_refusals: set) -> tuple[World, dict[int, str]]:
-    """Every VM with its metadata, as the cloud administrator sees them; and each VM's metadata href."""
+    """Every VM with its metadata and the pages that list it, as the cloud administrator sees them; and each
+    VM's metadata href."""
     vms, hrefs = {}, {}
     for vm in client.collection("cloud/virtualmachines", "virtualmachines"):
         href = link(vm, "metadata")
         hrefs[vm["id"]] = href
         vms[vm["id"]] = VirtualMachine(vm["id"], vm.get("name", ""), vm.get("state", ""), read_metadata(client, href))
-    return World(scenario, vms, expected_refusals), hrefs
+    return World(scenario, vms, expected_refusals, listings(client)), hrefs
+
+
+CRAWL = (("racks", "racks"), ("machines", "machines"), ("virtualmachines", "virtualmachines"))
+
+
+def _crawl(client: MockClient, href: str, name: str, chain: Walk, depth: int, found: dict) -> None:
+    for index, item in enumerate(client.collection(href, name)):
+        here = (*chain, Place("/" + href.split("://", 1)[-1].split("/", 1)[-1].split("?")[0], index))
+        if depth == len(CRAWL):
+            found.setdefault(item["id"], []).append(here)
+            continue
+        rel, media_name = CRAWL[depth]
+        nested = link(item, rel)
+        if nested:
+            _crawl(client, nested, media_name, here, depth + 1, found)
+
+
+def listings(client: MockClient) -> dict[int, list[Walk]]:
+    """Every VM's walks: its chain of places on the crawl (deployed VMs only) and its place in the cloud list."""
+    found: dict[int, list[Walk]] = {}
+    _crawl(client, client.api_url + "/admin/datacenters", "datacenters", (), 0, found)
+    for index, vm in enumerate(client.collection("cloud/virtualmachines", "virtualmachines")):
+        found.setdefault(vm["id"], []).append((Place(CLOUD_LIST, index),))
+    return found
 
 
 def read_metadata(client: MockClient, href: str | None) -> dict | None:
@@ -65,17 +92,39 @@ def run_connector(command: str, client: MockClient, timeout: float) -> tuple[int
         return None, out, err
 
 
-def judge_world(
-    client: MockClient, command: str, name: str, load: Callable[[], None], expected: set, timeout: float
-) -> list[Row]:
-    load()
-    world, hrefs = read_world(client, name, expected)
+def connect(client: MockClient, command: str, hrefs: dict[int, str], timeout: float) -> ConnectorRun:
+    """One pass of the connector on the loaded world; the final state is read with every fault off."""
     client.clear_journal()
     exit_code, out, err = run_connector(command, client, timeout)
     journal = client.journal(path="/api")
+    client.control("DELETE", "/faults")
     final = {vm: read_metadata(client, href) for vm, href in hrefs.items()}
-    run = ConnectorRun(exit_code, out, err, journal, final, timeout)
-    return [Row(name, check, judge(world, run)) for check, judge in CHECKS.items()]
+    return ConnectorRun(exit_code, out, err, journal, final, timeout)
+
+
+def judge_world(
+    client: MockClient,
+    command: str,
+    name: str,
+    load: Callable[[], None],
+    expected: set,
+    timeout: float,
+    faults: list | None = None,
+    seed: int = 0,
+) -> list[Row]:
+    """The checks on a run without faults; with ``faults``, a second run with them on, seeded, judged against it."""
+    load()
+    client.control("DELETE", "/faults")  # the world as it is, and a first pass without faults
+    world, hrefs = read_world(client, name, expected)
+    clean = connect(client, command, hrefs, timeout)
+    rows = [Row(name, check, judge(world, clean)) for check, judge in CHECKS.items()]
+    if faults:
+        load()
+        client.control("DELETE", "/faults")
+        client.control("POST", "/faults", {"seed": seed, "faults": faults}, expect=(201,))
+        faulted = connect(client, command, hrefs, timeout)
+        rows.append(Row(name, "survives-faults", survives_faults(world, clean, faulted, seed)))
+    return rows
 
 
 def expected_refusals(scenario: dict) -> set[tuple[int, str]]:
@@ -169,7 +218,7 @@ def run(
         if url is None:
             server = MockProcess().wait_ready()
         client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
-        report.rows.extend(_scenario_rows(client, command, scenarios, timeout))
+        report.rows.extend(_scenario_rows(client, command, scenarios, timeout, seed, echo))
         if generated:
             from .generate import generated_worlds
 
@@ -188,7 +237,9 @@ def run(
     return report
 
 
-def _scenario_rows(client: MockClient, command: str, names: list[str] | None, timeout: float) -> list[Row]:
+def _scenario_rows(
+    client: MockClient, command: str, names: list[str] | None, timeout: float, seed: int = 0, echo: Callable = print
+) -> list[Row]:
     known = {s["name"]: s for s in client.scenarios()}
     if names is None:
         names = [n for n, s in sorted(known.items()) if "integration" in (s.get("tags") or [])]
@@ -198,9 +249,12 @@ def _scenario_rows(client: MockClient, command: str, names: list[str] | None, ti
             rows.append(Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})"))
             continue
         load = lambda name=name: client.reset(name)  # noqa: E731 - binds this scenario's name
-        rows.extend(
-            _guarded(name, lambda: judge_world(client, command, name, load, expected_refusals(known[name]), timeout))  # noqa: B023
-        )
+        faults = known[name].get("faults") or []
+        if faults:
+            echo(f"{name}: {len(faults)} faults on the second pass, seeded {seed} (the same --seed replays them)")
+        expected = expected_refusals(known[name])
+        judge = functools.partial(judge_world, client, command, name, load, expected, timeout, faults, seed)
+        rows.extend(_guarded(name, judge))
     return rows
 
 

@@ -38,6 +38,7 @@ CONTROL_SCHEMAS = {
         "properties": {
             "scenario": {"type": "string", "description": "a scenario name; default demo"},
             "seed": {"type": "integer", "description": "seed of the scenario's faults; default 0"},
+            "parameters": {"type": "object", "description": "a generated scenario's size, e.g. {vms: 1000}"},
         },
     },
     "Faults": {

@@ -23,7 +23,7 @@ FORMAT = "abiquo-mock-scenario/1"
 DEFAULT_SCENARIO = "demo"
 # name -> function(world) -> world; filled by the contexts that own a transform when they are imported
 TRANSFORMS: dict[str, Callable[[dict[str, list[dict]]], dict[str, list[dict]]]] = {}
-TRANSFORM_MODULES = {"upgrade": "mockserver.backup.upgrade"}
+TRANSFORM_MODULES = {"upgrade": "mockserver.backup.upgrade", "scale": "mockserver.scale"}
 _cache: dict[Path, tuple[float, dict]] = {}
 _cache_lock = threading.Lock()
 
@@ -81,8 +81,9 @@ def _check_format(path: Path, document: object) -> None:
             raise ScenarioError(f"{path}: world.{table} must be a list of documents, each with an integer id")
 
 
-def world(name: str) -> dict[str, list[dict]]:
-    """The tables of a scenario, as fresh copies the caller may change."""
+def world(name: str, parameters: dict | None = None) -> dict[str, list[dict]]:
+    """The tables of a scenario, as fresh copies the caller may change. A derived scenario's transform takes
+    the other keys of its ``derive`` as parameters (``vms: 200``), which ``parameters`` may override."""
     document = read(name)
     if "world" in document:
         return complete_world(copy.deepcopy(document["world"]))
@@ -92,7 +93,11 @@ def world(name: str) -> dict[str, list[dict]]:
     transform = TRANSFORMS.get(derive.get("apply"))
     if transform is None:
         raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
-    return transform(world(derive["from"]))
+    given = {k: v for k, v in derive.items() if k not in ("from", "apply")} | (parameters or {})
+    try:
+        return transform(world(derive["from"]), **given)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(f"{scenario_path(name)}: {exc}") from None
 
 
 def complete_world(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
@@ -129,9 +134,9 @@ def faults(name: str) -> list[dict]:
     return copy.deepcopy(read(name).get("faults") or [])
 
 
-def load(store: Store, name: str) -> None:
+def load(store: Store, name: str, parameters: dict | None = None) -> None:
     """Replace everything the store holds with the scenario's world."""
-    store.replace_all(world(name))
+    store.replace_all(world(name, parameters))
 
 
 def prepare_store(store: Store, scenario: str | None) -> None:

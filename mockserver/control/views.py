@@ -122,8 +122,14 @@ def reset():
     seed = body.get("seed")
     if seed is not None and type(seed) is not int:
         raise AbiquoError("GEN-2", "'seed' must be an integer (the seed of the scenario's faults)")
+    parameters = body.get("parameters", {})
+    if not isinstance(parameters, dict):
+        raise AbiquoError("GEN-2", "'parameters' must be an object, e.g. {\"vms\": 1000} for scale")
     started = time.perf_counter()
-    scenarios.load(store_of(), name)
+    try:
+        scenarios.load(store_of(), name, parameters)
+    except scenarios.ScenarioError as exc:
+        raise AbiquoError("GEN-2", str(exc).rsplit(": ", 1)[-1]) from None
     load_scenario_faults(name, seed)
     current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
