@@ -2,17 +2,18 @@
 
 A scenario either lists its tables under ``world`` or derives from another scenario through a named
 transform (``derive: {from: legacy-3.8, apply: upgrade}``), so that a world produced by code is never
-written by hand.
+written by hand. The contexts provide the transforms (mockserver/contexts.py); whoever loads a derived
+scenario passes them in.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import yaml
 
@@ -21,9 +22,9 @@ from .store import Store
 
 FORMAT = "abiquo-mock-scenario/1"
 DEFAULT_SCENARIO = "demo"
-# name -> function(world) -> world; filled by the contexts that own a transform when they are imported
-TRANSFORMS: dict[str, Callable[[dict[str, list[dict]]], dict[str, list[dict]]]] = {}
-TRANSFORM_MODULES = {"upgrade": "mockserver.backup.upgrade", "scale": "mockserver.scale"}
+World = dict[str, list[dict]]
+Transform = Callable[..., World]  # a scenario transform: a world (and parameters) in, the derived world out
+NO_TRANSFORMS: Mapping[str, Transform] = MappingProxyType({})
 _cache: dict[Path, tuple[float, dict]] = {}
 _cache_lock = threading.Lock()
 
@@ -81,26 +82,25 @@ def _check_format(path: Path, document: object) -> None:
             raise ScenarioError(f"{path}: world.{table} must be a list of documents, each with an integer id")
 
 
-def world(name: str, parameters: dict | None = None) -> dict[str, list[dict]]:
-    """The tables of a scenario, as fresh copies the caller may change. A derived scenario's transform takes
-    the other keys of its ``derive`` as parameters (``vms: 200``), which ``parameters`` may override."""
+def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parameters: dict | None = None) -> World:
+    """The tables of a scenario, as fresh copies the caller may change; ``transforms`` derive the worlds of
+    scenarios that derive from others. A transform takes the other keys of ``derive`` as parameters
+    (``vms: 200``), which ``parameters`` may override."""
     document = read(name)
     if "world" in document:
         return complete_world(copy.deepcopy(document["world"]))
     derive = document["derive"]
-    if derive.get("apply") in TRANSFORM_MODULES:
-        importlib.import_module(TRANSFORM_MODULES[derive["apply"]])
-    transform = TRANSFORMS.get(derive.get("apply"))
+    transform = transforms.get(derive.get("apply"))
     if transform is None:
         raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
     given = {k: v for k, v in derive.items() if k not in ("from", "apply")} | (parameters or {})
     try:
-        return transform(world(derive["from"]), **given)
+        return transform(world(derive["from"], transforms), **given)
     except (TypeError, ValueError) as exc:
         raise ScenarioError(f"{scenario_path(name)}: {exc}") from None
 
 
-def complete_world(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+def complete_world(tables: World) -> World:
     """Fill what a fixture may leave out because it follows from the rest: a VM's virtual datacenter,
     enterprise and datacenter come from its virtual appliance, a machine's datacenter from its rack."""
     vdcs = {v["id"]: v for v in tables.get("virtualdatacenters", [])}
@@ -134,14 +134,16 @@ def faults(name: str) -> list[dict]:
     return copy.deepcopy(read(name).get("faults") or [])
 
 
-def load(store: Store, name: str, parameters: dict | None = None) -> None:
+def load(
+    store: Store, name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parameters: dict | None = None
+) -> None:
     """Replace everything the store holds with the scenario's world."""
-    store.replace_all(world(name, parameters))
+    store.replace_all(world(name, transforms, parameters))
 
 
-def prepare_store(store: Store, scenario: str | None) -> None:
+def prepare_store(store: Store, scenario: str | None, transforms: Mapping[str, Transform]) -> None:
     """Load ``scenario`` if one is named; a new store starts from the default; an existing one is kept."""
     if scenario:
-        load(store, scenario)
+        load(store, scenario, transforms)
     elif store.is_new:
-        load(store, DEFAULT_SCENARIO)
+        load(store, DEFAULT_SCENARIO, transforms)

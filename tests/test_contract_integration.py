@@ -80,13 +80,15 @@ def test_the_good_connector_passes_every_integration_scenario(mock):
 
     assert report.ok and report.exit_code == 0, report.table()
     assert {row.scenario for row in report.rows} == set(integration_scenarios())
-    assert {row.check for row in report.rows} == set(CHECKS)
+    assert {row.check for row in report.rows} == set(CHECKS) | {"survives-faults"}
+    assert {row.scenario for row in report.rows if row.check == "survives-faults"} == {"scale"}
 
 
 @pytest.mark.parametrize("connector", sorted(BUGS))
 def test_a_broken_connector_fails_on_the_check_naming_its_bug(mock, scenario_vms, connector):
     bug_checks, shows_bug = BUGS[connector]
-    relevant = [name for name, vms in scenario_vms.items() if any(shows_bug(vm) for vm in vms)]
+    # the scale world is left to the tests of paging and faults below: it shows these bugs the same way
+    relevant = [name for name, vms in scenario_vms.items() if name != "scale" and any(shows_bug(vm) for vm in vms)]
     assert relevant, f"no integration scenario shows the bug of {connector}"
 
     report = integration.run(command(connector), scenarios=relevant, url=mock.url, echo=quiet)
@@ -94,6 +96,71 @@ def test_a_broken_connector_fails_on_the_check_naming_its_bug(mock, scenario_vms
     assert report.exit_code == 1
     for name in relevant:
         assert report.failed(name) & bug_checks, f"{name}:\n{report.table()}"
+
+
+# ----------------------------------------------------------------------------------------- the scale world
+
+
+def test_a_connector_reading_only_first_pages_fails_reads_every_page_and_nothing_else(mock):
+    said: list[str] = []
+    report = integration.run(command("first_page_connector.py"), scenarios=["scale"], url=mock.url, echo=said.append)
+
+    assert report.failed() == {"reads-every-page"}, report.table()
+    failures = next(row.failures for row in report.rows if row.check == "reads-every-page")
+    assert any(
+        "VM 4 'db-01'" in f and "never fetched page 3 of /api/admin/datacenters (startwith=50)" in f for f in failures
+    ), failures[:3]
+    assert any("of /api/admin/datacenters/1/racks/1/machines/1/virtualmachines (startwith=" in f for f in failures)
+
+
+def test_a_connector_that_never_retries_fails_survives_faults_and_nothing_else(mock):
+    said: list[str] = []
+    report = integration.run(
+        command("never_retries_connector.py"), scenarios=["scale"], seed=3, url=mock.url, echo=said.append
+    )
+
+    assert report.failed() == {"survives-faults"}, report.table()
+    assert "scale: 9 faults on the second pass, seeded 3 (the same --seed replays them)" in said
+    failures = next(row.failures for row in report.rows if row.check == "survives-faults")
+    assert failures[0].startswith("with faults on: exit status 1")
+    assert any("lost with faults on" in f and "--seed 3 replays them" in f for f in failures), failures[:3]
+
+
+BLIND_RETRY = """
+import sys
+sys.path.insert(0, {examples!r})
+from abiquo_http import ApiError
+from good_connector import Connector, main
+
+class BlindRetry(Connector):
+    name = "blind_retry"
+
+    def sync_vm(self, vm, link):
+        # retries the whole pass of the VM: new results each time, though the failed write may have committed
+        for _ in range(self.attempts()):
+            errors = self.errors
+            super().sync_vm(vm, link)
+            if self.errors == errors:
+                return
+            self.errors = errors
+
+    def save(self, link, envelope, results):
+        self.client.put_json(link["href"], self.build_put_body(envelope, results), "application/vnd.abiquo.metadata+json; version=3.8")
+
+sys.exit(main(BlindRetry))
+"""
+
+
+def test_a_retry_that_stores_a_result_twice_fails_survives_faults(mock, tmp_path):
+    script = tmp_path / "blind_retry.py"
+    script.write_text(BLIND_RETRY.format(examples=str(CONNECTORS)))
+    report = integration.run(
+        f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}", scenarios=["scale"], url=mock.url, echo=quiet
+    )
+
+    assert report.failed() == {"survives-faults"}, report.table()
+    failures = next(row.failures for row in report.rows if row.check == "survives-faults")
+    assert any("duplicated after a retry" in f and "answer-lost (committed)" in f for f in failures), failures[:3]
 
 
 def test_a_failure_names_the_vm_and_the_request(mock, tmp_path):

@@ -162,3 +162,10 @@ def test_a_request_cut_mid_body_is_journaled_with_whether_it_committed(app, door
     assert put_metadata(inproc).status == 200  # what the door then cuts
     [entry] = faulted(inproc)
     assert entry["fault"] == entry["fault"] | {"kind": "drop", "drop": "mid-body", "committed": True}
+
+
+def test_a_fault_refuses_a_get_whose_answer_is_kept_but_never_a_caller_it_cannot_authenticate(api):
+    assert api.get(DCS).status == 200  # the answer is kept until the next write
+    add(api, {"kind": "error", "route": DCS, "times": 2})
+    assert api.get(DCS).codes == ["503-SERVICE-UNAVAILABLE"]
+    assert api.get(DCS, user="nobody").status == 401

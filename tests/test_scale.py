@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mockserver import scenarios
+from mockserver import contexts, scenarios
 from mockserver.app import create_app
 
 from .support import InProcessApi
@@ -35,9 +35,11 @@ def test_every_collection_a_connector_walks_pages_several_times(scale, path):
 
 
 def test_the_size_is_a_parameter_and_the_same_size_gives_the_same_world():
-    assert scenarios.world("scale", {"vms": 400}) == scenarios.world("scale", {"vms": 400})
-    base = len(scenarios.world("demo")["virtualmachines"])
-    assert len(scenarios.world("scale", {"vms": 400})["virtualmachines"]) == base + 400
+    def scale(vms: int) -> dict:
+        return scenarios.world("scale", contexts.transforms(), {"vms": vms})
+
+    assert scale(400) == scale(400)
+    assert len(scale(400)["virtualmachines"]) == len(scenarios.world("demo")["virtualmachines"]) + 400
 
 
 def test_a_reset_sizes_the_world_and_switches_its_faults_on_with_the_seed(inproc):

@@ -178,14 +178,24 @@ def _transport_fault(rule: Rule, chance) -> TransportFault:
     )
 
 
-def install(app: Flask, specs: list | None = None, seed: int | None = 0) -> FaultPlan:
-    """The plan (empty, or ``specs``) and the door's hook; the request hooks are wired by create_app."""
-    plan = FaultPlan(seed=seed or 0)
+def init_app(app: Flask) -> None:
+    """The plan (the configured faults, else the loaded scenario's), the request hooks, the door's hook."""
+    from .. import scenarios
+
+    specs = app.config.get("FAULTS")
+    loaded = app.config.get("SCENARIO") or app.config.get("LOADED_SCENARIO")
+    if specs is None and loaded:
+        specs = scenarios.faults(loaded)
+    plan = FaultPlan(seed=app.config.get("FAULT_SEED") or 0)
     app.extensions["abiquo_faults"] = plan
     if specs:
         plan.add(specs)
+    # Right after authentication and before kept answers: a fault may refuse a GET whose answer is kept.
+    # after_request hooks run in reverse order: this one, registered after the journal's, runs before it.
+    funcs = app.before_request_funcs.setdefault(None, [])
+    funcs.insert(1 if funcs else 0, before_request)
+    app.after_request(after_request)
     app.extensions["abiquo_door_faults"] = transport_hook(app)
-    return plan
 
 
 def load_file(path: str) -> tuple[list, int | None]:
@@ -205,6 +215,8 @@ def load_scenario_faults(name: str, seed: int | None) -> None:
     """A reset replaces the faults with the scenario's own (none for most scenarios)."""
     from .. import scenarios
 
-    plan = plan_of(current_app)
+    plan = current_app.extensions.get("abiquo_faults")
+    if plan is None:
+        return
     plan.clear()
     plan.add(scenarios.faults(name), seed=seed if seed is not None else 0)

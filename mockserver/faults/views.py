@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import request
 
-from ..control.views import _body, control
 from ..errors import AbiquoError
+from ..http import control as conventions
+from ..http.control import json_body
 from .hooks import plan_of
+
+bp = conventions.blueprint("faults", __name__)
+control = functools.partial(conventions.control, bp)
+SCHEMAS = {
+    "Faults": {
+        "type": "object",
+        "description": "one fault (kind, route, method, probability, times, ...), or {seed, faults: [...]}",
+    }
+}
 
 
 def _seed(body: dict) -> int | None:
@@ -31,7 +43,7 @@ def list_faults():
     summary="Switch faults on: one fault, or {seed, faults: [...]}; a bad fault adds none",
 )
 def add_faults():
-    body = _body()
+    body = json_body()
     specs = body.get("faults") if "faults" in body else [body]
     if not isinstance(specs, list):
         raise AbiquoError("GEN-2", "'faults' must be a list of faults")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import uuid
 
-from .scenarios import TRANSFORMS
+from ..scenarios import complete_world
 
 PAGES = 60  # items of each walked collection: three pages of 25
 FIRST_DC, FIRST_RACK, FIRST_MACHINE = 1, 1, 1
@@ -43,12 +43,12 @@ def _infrastructure(world: dict) -> None:
         if dc["id"] not in known
     ]
     rack = {"datacenter": FIRST_DC}
-    _grow(world["racks"], PAGES, lambda i, n: {"id": i, "name": f"rack-bcn-{i:03d}", **rack}, _has(rack))
+    _grow(world["racks"], PAGES, lambda i, n: {"id": i, "name": f"rack-bcn-{i}", **rack}, _has(rack))
     machine = {"rack": FIRST_RACK, "datacenter": FIRST_DC, "type": "VMX_04"}
     _grow(
         world["machines"],
         PAGES,
-        lambda i, n: {"id": i, "name": f"esx-bcn-{i:03d}", "ip": f"10.61.{i // 250}.{i % 250 + 1}", **machine},
+        lambda i, n: {"id": i, "name": f"esx-bcn-{i:02d}", "ip": f"10.61.{i // 250}.{i % 250 + 1}", **machine},
         _has({"rack": FIRST_RACK}),
     )
 
@@ -160,9 +160,4 @@ def scale(world: dict[str, list[dict]], vms: int = 200) -> dict[str, list[dict]]
     _policies(world)
     _vms(world, vms)
     _events(world)
-    from .scenarios import complete_world
-
     return complete_world(world)
-
-
-TRANSFORMS["scale"] = scale
