@@ -130,7 +130,7 @@ BLIND_RETRY = """
 import sys
 sys.path.insert(0, {examples!r})
 from abiquo_http import ApiError
-from good_connector import Connector, main
+from good_connector import METADATA_MEDIA, Connector, main
 
 class BlindRetry(Connector):
     name = "blind_retry"
@@ -145,7 +145,7 @@ class BlindRetry(Connector):
             self.errors = errors
 
     def save(self, link, envelope, results):
-        self.client.put_json(link["href"], self.build_put_body(envelope, results), "application/vnd.abiquo.metadata+json; version=3.8")
+        self.client.put_json(link["href"], self.build_put_body(envelope, results), METADATA_MEDIA)
 
 sys.exit(main(BlindRetry))
 """
