@@ -1,5 +1,6 @@
 """`make bench`: read throughput and latency against the ceiling, durable write cost, read stalls during
-writes, start and reset times, at 1,000 and 10,000 VMs. It prints figures; nothing passes or fails.
+writes, start and reset times, and a connector's pass per backed-up VM walking either way (benchmarks/
+connector_pass.py), at 1,000 and 10,000 VMs. It prints figures; nothing passes or fails.
 
     python -m benchmarks.run [--sizes 1000,10000] [--seconds 5] [--writes 500]
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from mockserver.http.media import versioned
 
+from . import connector_pass
 from . import world as worlds
 from .load import Generator, Load, percentile, prime
 from .server import ADMIN, Server
@@ -165,6 +167,7 @@ def main() -> None:
     with Server(None) as bare:
         trivial = generator.run(bare.port, ["/trivial"], "*/*")
     results: dict[int, dict] = {}
+    passes: dict[int, dict] = {}
     with tempfile.TemporaryDirectory(prefix="abiquo-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             db = Path(tmp) / f"store-{size}.json"
@@ -173,7 +176,10 @@ def main() -> None:
             results[size] = measure_reads(size, db, world, generator)
             print(f"  {size:,} VMs: writes ...", flush=True)
             results[size].update(measure_writes(db, world, generator, writes=args.writes, seconds=args.seconds))
+            print(f"  {size:,} VMs: connector passes ...", flush=True)
+            passes[size] = {walk: connector_pass.measure(db, walk) for walk in ("crawl", "list")}
     report(results, generator, args.writes, args.seconds, trivial)
+    connector_pass.report(passes)
 
 
 if __name__ == "__main__":

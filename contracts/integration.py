@@ -204,6 +204,7 @@ def run(
     *,
     scenarios: list[str] | None = None,
     generated: int = 0,
+    sizes: tuple[int, int] | None = None,
     seed: int = 0,
     timeout: float = 60,
     url: str | None = None,
@@ -220,9 +221,9 @@ def run(
         client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
         report.rows.extend(_scenario_rows(client, command, scenarios, timeout, seed, echo))
         if generated:
-            from .generate import generated_worlds
+            from .generate import SIZES, generated_worlds
 
-            for name, load in generated_worlds(client, generated, seed, echo):
+            for name, load in generated_worlds(client, generated, seed, echo, sizes or SIZES):
                 report.rows.extend(_guarded(name, lambda: judge_world(client, command, name, load, set(), timeout)))  # noqa: B023
     except (MockError, requests.RequestException) as exc:
         report.rows.append(Row("(mock)", "mock-answers", [], error=str(exc)))

@@ -72,7 +72,9 @@ def check_faults(path: str) -> None:
     try:
         specs, seed = load_file(path)
         FaultPlan().add(specs, seed=seed)
-    except (OSError, ValueError, AbiquoError) as exc:
+    except AbiquoError as exc:
+        _fail(f"{path}: {exc.message}")
+    except (OSError, ValueError) as exc:
         _fail(f"{path}: {exc}")
 
 

@@ -203,7 +203,10 @@ def load_file(path: str) -> tuple[list, int | None]:
     import yaml
 
     with open(path, encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+        try:
+            document = yaml.safe_load(handle)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"not valid YAML or JSON: {exc}") from None
     if isinstance(document, dict):
         return document.get("faults") or [], document.get("seed")
     if isinstance(document, list):

@@ -172,6 +172,8 @@ class FaultPlan:
 
     def add(self, specs: list, seed: int | None = None) -> list[Rule]:
         """Parse every spec first, so that one bad rule adds none of them."""
+        if seed is not None and type(seed) is not int:
+            raise _bad("'seed' must be an integer")
         with self._lock:
             rules = [parse_rule(spec, f"fault-{next(self._ids)}") for spec in specs]
             taken = {r.id for r in self.rules}
