@@ -64,6 +64,7 @@ def control(
     status: int = 200,
     errors: tuple[str, ...] = (),
     request_schema: str | None = None,
+    query: dict | None = None,
 ) -> Callable:
     """Register ``fn`` as a control operation on ``bp``; it returns a dict (JSON), None (204) or a Response."""
     op = Operation(
@@ -80,6 +81,7 @@ def control(
         prefix=PREFIX,
         request_schema=request_schema,
         blueprint=bp.name,
+        query=query or {},
     )
     REGISTRY.append(op)
 
