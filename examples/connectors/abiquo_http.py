@@ -101,7 +101,10 @@ class AbiquoClient:
                 text = resp.read().decode("utf-8")
                 return resp.status, resp.headers.get("Content-Type", ""), text
         except urllib.error.HTTPError as err:
-            raw = err.read().decode("utf-8", "replace")
+            try:
+                raw = err.read().decode("utf-8", "replace")
+            except (OSError, http.client.HTTPException) as cut:  # the error's body was cut short
+                raise ApiError(method, url, None, [], "%s: %s" % (type(cut).__name__, cut)) from None
             raise ApiError(method, url, err.code, decode_errors(raw), raw) from None
         except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
             # no answer, or an answer cut short (IncompleteRead): whether the request ran is unknown
