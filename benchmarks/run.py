@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mockserver.http.media import versioned
 
-from . import connector_pass
+from . import connector_pass, stalls
 from . import world as worlds
 from .load import Generator, Load, percentile, prime
 from .server import ADMIN, Server
@@ -164,8 +164,10 @@ def main() -> None:
         f"abiquo-mock benchmarks on {platform.node()} ({platform.python_implementation()}"
         f" {platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start)"
     )
-    with Server(None) as bare:
+    with Server(None, trivial=True) as bare:
         trivial = generator.run(bare.port, ["/trivial"], "*/*")
+    print("  stalled bodies ...", flush=True)
+    stalled = stalls.measure(generator)
     results: dict[int, dict] = {}
     passes: dict[int, dict] = {}
     with tempfile.TemporaryDirectory(prefix="abiquo-bench-") as tmp:
@@ -180,6 +182,7 @@ def main() -> None:
             passes[size] = {walk: connector_pass.measure(db, walk) for walk in ("crawl", "list")}
     report(results, generator, args.writes, args.seconds, trivial)
     connector_pass.report(passes)
+    stalls.report(*stalled)
 
 
 if __name__ == "__main__":

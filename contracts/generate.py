@@ -28,6 +28,8 @@ from hypothesis import strategies as st
 from .client import MockClient, MockError, link, media
 from .integration_checks import BACKUP_TYPES, GRANULARITIES, WEEKDAYS, canonical
 
+# contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
+# importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
 BASE_SCENARIO = "scale"
 SIZES = (150, 250)  # VMs of a generated world (the scale world's `vms`): every walked collection pages
 DRAWN_EVERY = 8  # besides the demo's VMs (ids up to DEMO_VMS), every 8th VM gets drawn metadata

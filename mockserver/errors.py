@@ -18,6 +18,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "404-NOT-FOUND": (404, "The requested resource does not exist"),
     "405-METHOD-NOT-ALLOWED": (405, "The requested method is not allowed on this resource"),
     "406-NOT-ACCEPTABLE": (406, "Invalid version parameter for 'Accept' header"),
+    "408-REQUEST-TIMEOUT": (408, "The request body did not arrive in time"),
     "409-CONFLICT": (409, "Conflict"),
     "409-CONFLICT-StaleObject": (409, "Another request has updated this entity"),
     "413-REQUEST-ENTITY-TOO-LARGE": (413, "The request body is too large"),

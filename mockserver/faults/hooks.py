@@ -14,20 +14,9 @@ import json
 from flask import Flask, Response, current_app, g, request
 
 from ..errors import AbiquoError
+from ..frontdoor.faults import TransportFault  # the front door owns the dataclass it applies
 from ..http import media
 from .plan import TRANSPORT, FaultPlan, Rule
-
-try:  # the front door owns the dataclass it applies
-    from ..frontdoor.faults import TransportFault
-except ImportError:  # pragma: no cover - a server without the front door has no transport faults to apply
-    from dataclasses import dataclass
-
-    @dataclass
-    class TransportFault:
-        delay_s: float = 0
-        drop: str | None = None
-        body_bytes_per_s: float | None = None
-
 
 WRITES = ("PUT", "POST", "DELETE")
 BACKUP_SURFACE = ("backup", "metadata")  # blueprints whose work needs the datacenter's backup service
