@@ -14,11 +14,11 @@ import json
 from flask import Flask, Response, current_app, g, request
 
 from ..errors import AbiquoError
-from ..frontdoor.faults import TransportFault  # the front door owns the dataclass it applies
 from ..http import media
 from .plan import TRANSPORT, FaultPlan, Rule
 
 WRITES = ("PUT", "POST", "DELETE")
+KEPT_ANSWER_HOOK = "_kept_answer"  # the factory's hook that answers a GET from the kept answers
 BACKUP_SURFACE = ("backup", "metadata")  # blueprints whose work needs the datacenter's backup service
 ERROR_KINDS = ("error",)
 
@@ -135,7 +135,7 @@ def transport_hook(app: Flask):
     """The front door's ``(method, path) -> TransportFault | None``: latency, dropped connections, slow bodies."""
     plan = plan_of(app)
 
-    def decide(method: str, path: str) -> TransportFault | None:
+    def decide(method: str, path: str):  # -> mockserver.frontdoor.faults.TransportFault | None
         if not plan.rules:
             return None
         found = plan.draw(TRANSPORT, method, path)
@@ -156,7 +156,11 @@ def transport_hook(app: Flask):
     return decide
 
 
-def _transport_fault(rule: Rule, chance) -> TransportFault:
+def _transport_fault(rule: Rule, chance):
+    # The front door owns the dataclass it applies; its package imports the factory, which installs this
+    # module, so it is imported once everything is loaded.
+    from ..frontdoor.faults import TransportFault
+
     delay = rule.delay_ms
     if rule.max_delay_ms is not None:
         delay = chance.uniform(rule.delay_ms, rule.max_delay_ms)
@@ -182,7 +186,8 @@ def init_app(app: Flask) -> None:
     # Right after authentication and before kept answers: a fault may refuse a GET whose answer is kept.
     # after_request hooks run in reverse order: this one, registered after the journal's, runs before it.
     funcs = app.before_request_funcs.setdefault(None, [])
-    funcs.insert(1 if funcs else 0, before_request)
+    names = [getattr(f, "__name__", "") for f in funcs]
+    funcs.insert(names.index(KEPT_ANSWER_HOOK) if KEPT_ANSWER_HOOK in names else len(funcs), before_request)
     app.after_request(after_request)
     app.extensions["abiquo_door_faults"] = transport_hook(app)
 
