@@ -14,14 +14,16 @@ import os
 import signal
 import subprocess
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import requests
 
 from .client import ADMIN, MockClient, MockError, MockProcess, link, media
-from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, survives_faults
+from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge, survives_faults
 from .pages import CLOUD_LIST, Place, Walk
+
+PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3
 
 # ---------------------------------------------------------------------------------------------- one world
 
@@ -122,7 +124,7 @@ def judge_world(
     client.control("DELETE", "/faults")  # the world as it is, and a first pass without faults
     world, hrefs = read_world(client, name, expected)
     clean = connect(client, command, hrefs, timeout)
-    rows = [Row(name, check, judge(world, clean)) for check, judge in CHECKS.items()]
+    rows = [Row(name, check, judge(check, world, clean)) for check in CHECKS]
     if faults:
         load()
         client.control("DELETE", "/faults")
@@ -164,7 +166,11 @@ class IntegrationReport:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.ok else 1
+        """0 every check passed; 1 the connector failed a check; 3 a world could not be judged (the mock
+        could not start, load or read it) and no check failed."""
+        if self.ok:
+            return PASSED
+        return FAILED if any(r.verdict == "FAIL" for r in self.rows) else COULD_NOT_RUN
 
     def failed(self, scenario: str | None = None) -> set[str]:
         """Names of the checks that did not pass (in ``scenario``, or anywhere)."""
@@ -224,14 +230,17 @@ def run(
         if url is None:
             server = MockProcess().wait_ready()
         client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
-        report.rows.extend(_scenario_rows(client, command, scenarios, timeout, seed, echo))
+        for rows in _scenario_rows(client, command, scenarios, timeout, seed, echo):
+            report.rows.extend(_announced(rows, echo))
         if generated:
             from .generate import SIZES, generated_worlds
 
+            echo(f"generated worlds: seed {seed} (run again with --seed {seed} to draw the same worlds)")
             for name, load in generated_worlds(client, generated, seed, echo, sizes or SIZES):
-                report.rows.extend(_guarded(name, lambda: judge_world(client, command, name, load, set(), timeout)))  # noqa: B023
+                rows = _guarded(name, lambda: judge_world(client, command, name, load, set(), timeout))  # noqa: B023
+                report.rows.extend(_announced(rows, echo))
     except (MockError, requests.RequestException) as exc:
-        report.rows.append(Row("(mock)", "mock-answers", [], error=str(exc)))
+        report.rows.extend(_announced([Row("(mock)", "mock-answers", [], error=str(exc))], echo))
     finally:
         if server is not None:
             server.stop()
@@ -245,22 +254,35 @@ def run(
 
 def _scenario_rows(
     client: MockClient, command: str, names: list[str] | None, timeout: float, seed: int = 0, echo: Callable = print
-) -> list[Row]:
+) -> Iterator[list[Row]]:
+    """The rows of each scenario's world, world by world as each is judged."""
     known = {s["name"]: s for s in client.scenarios()}
     if names is None:
         names = [n for n, s in sorted(known.items()) if "integration" in (s.get("tags") or [])]
-    rows = []
     for name in names:
         if name not in known:
-            rows.append(Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})"))
+            yield [Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})")]
             continue
         load = lambda name=name: client.reset(name)  # noqa: E731 - binds this scenario's name
         faults = known[name].get("faults") or []
         if faults:
             echo(f"{name}: {len(faults)} faults on the second pass, seeded {seed} (the same --seed replays them)")
         expected = expected_refusals(known[name])
-        judge = functools.partial(judge_world, client, command, name, load, expected, timeout, faults, seed)
-        rows.extend(_guarded(name, judge))
+        yield _guarded(
+            name, functools.partial(judge_world, client, command, name, load, expected, timeout, faults, seed)
+        )
+
+
+def _announced(rows: list[Row], echo: Callable[[str], object]) -> list[Row]:
+    """One progress line per world as soon as it is judged: a long run is never silent."""
+    if rows:
+        passed = sum(r.verdict == "PASS" for r in rows)
+        failed = sorted({r.check for r in rows if r.verdict != "PASS"})
+        verdict = "PASS" if passed == len(rows) else ("ERROR" if any(r.error for r in rows) else "FAIL")
+        echo(
+            f"{rows[0].scenario}: {verdict} {passed}/{len(rows)}"
+            + (f" (not passed: {', '.join(failed)})" if failed else "")
+        )
     return rows
 
 
