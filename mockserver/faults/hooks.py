@@ -17,7 +17,6 @@ from ..errors import AbiquoError
 from ..http import media
 from .plan import TRANSPORT, FaultPlan, Rule
 
-WRITES = ("PUT", "POST", "DELETE")
 KEPT_ANSWER_HOOK = "_kept_answer"  # the factory's hook that answers a GET from the kept answers
 BACKUP_SURFACE = ("backup", "metadata")  # blueprints whose work needs the datacenter's backup service
 ERROR_KINDS = ("error",)
@@ -52,7 +51,7 @@ def _datacenter_of_request() -> int | None:
 def _domain_refusal(plan: FaultPlan) -> AbiquoError | None:
     if request.blueprint not in BACKUP_SURFACE:
         return None
-    if request.method in WRITES and (vm := _vm_of_request()) is not None:
+    if request.method not in ("GET", "HEAD", "OPTIONS") and (vm := _vm_of_request()) is not None:
         _trigger(plan, "vm-locked", vm)
         if outage := plan.outage("vm-locked", vm):
             g.fault = _fired(plan, outage.rule, "vm-locked", target=vm)
