@@ -128,6 +128,7 @@ def describe(name: str) -> dict:
         "tags": document.get("tags", []),
         "integration": document.get("integration", {}),
         "faults": faults(name),
+        "timeline": document.get("timeline", []),
     }
 
 
