@@ -37,7 +37,7 @@ ENV ABIQUO_MOCK_FIXTURES=/app/fixtures
 USER abiquo
 VOLUME /data
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["python", "-m", "mockserver.healthcheck"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["python", "-m", "abiquo_mock.mockserver.healthcheck"]
 # exec form: the server is PID 1 and receives SIGTERM from docker stop
 CMD ["abiquo-mock", "serve", "--host", "0.0.0.0", "--port", "8080", "--db", "/data/abiquo-mock.json"]
 
@@ -52,5 +52,5 @@ ENV ABIQUO_MOCK_FIXTURES=/app/fixtures
 USER abiquo
 VOLUME /data
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["python", "-m", "mockserver.healthcheck"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["python", "-m", "abiquo_mock.mockserver.healthcheck"]
 CMD ["abiquo-mock", "serve", "--host", "0.0.0.0", "--port", "8080", "--db", "/data/abiquo-mock.json"]

@@ -72,7 +72,7 @@ bounds: $(STAMP)  ## worker memory and store files after many large writes (PUTS
 
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q
-	$(PY) -m mockserver.fidelity > docs/FIDELITY.md
+	$(PY) -m abiquo_mock.mockserver.fidelity > docs/FIDELITY.md
 
 clean:
 	rm -rf $(VENV) .venv-st-lowest .venv-python3.* var reports .hypothesis .schemathesis

@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import click
-
-from contracts.cli import contract
+from abiquo_mock.contracts.cli import contract
 
 from . import contexts, scenarios
 from .store import Store, StoreError, hold_lock

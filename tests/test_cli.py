@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from abiquo_mock.mockserver import scenarios
+from abiquo_mock.mockserver.cli import main
 from click.testing import CliRunner
-
-from mockserver import scenarios
-from mockserver.cli import main
 
 from .support import ServerProcess
 
@@ -140,10 +139,10 @@ def test_contract_integration_needs_a_command():
 
 
 def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(monkeypatch):
-    import contracts.provider
+    import abiquo_mock.contracts.provider
 
     calls = []
-    monkeypatch.setattr(contracts.provider, "run", lambda url, **kw: calls.append((url, kw)) or 3)
+    monkeypatch.setattr(abiquo_mock.contracts.provider, "run", lambda url, **kw: calls.append((url, kw)) or 3)
 
     result = CliRunner().invoke(
         main,
@@ -176,7 +175,7 @@ def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(mo
 
 
 def test_the_healthcheck_passes_on_a_serving_mock_and_fails_where_none_answers():
-    from mockserver import healthcheck
+    from abiquo_mock.mockserver import healthcheck
 
     with ServerProcess("--memory") as server:
         assert healthcheck.main([server.url]) == 0
@@ -184,7 +183,7 @@ def test_the_healthcheck_passes_on_a_serving_mock_and_fails_where_none_answers()
 
 
 def test_the_contract_suites_without_their_extra_say_how_to_install_it(monkeypatch):
-    monkeypatch.delitem(sys.modules, "contracts.provider", raising=False)
+    monkeypatch.delitem(sys.modules, "abiquo_mock.contracts.provider", raising=False)
     monkeypatch.setitem(sys.modules, "requests", None)  # as in an install without the contract extra
 
     result = CliRunner().invoke(main, ["contract", "provider", "--url", "http://127.0.0.1:9"])

@@ -6,8 +6,7 @@ import re
 
 import pytest
 import schemathesis
-
-from mockserver import openapi
+from abiquo_mock.mockserver import openapi
 
 METHODS = ("get", "put", "post", "delete", "patch")
 UNAUTHENTICATED = ("/api/version",)
@@ -161,7 +160,7 @@ def test_every_link_names_an_operation_and_its_parameters(document):
 
 
 def test_the_document_names_the_operations_the_views_declare(document):
-    from mockserver.http.api import REGISTRY
+    from abiquo_mock.mockserver.http.api import REGISTRY
 
     declared = {(op.path, op.method.lower()) for op in REGISTRY}
     assert declared == {(path, method) for path, method, _ in operations(document)}
