@@ -15,9 +15,11 @@ open('requirements-serve.txt', 'w').write('\n'.join(p['dependencies'])); \
 open('requirements-contract.txt', 'w').write('\n'.join(p['optional-dependencies']['contract']))"
 
 FROM python AS wheel
-COPY README.md LICENSE ./
+COPY README.md LICENSE setup.py MANIFEST.in ./
+COPY abiquo_mock abiquo_mock
 COPY mockserver mockserver
 COPY contracts contracts
+COPY fixtures fixtures
 RUN pip wheel --no-deps --wheel-dir /wheels .
 
 FROM python AS serve-dependencies
@@ -32,8 +34,6 @@ COPY --from=wheel /wheels /wheels
 RUN pip install --no-deps /wheels/*.whl && pip check && rm -rf /wheels \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin abiquo \
  && mkdir -p /data && chown abiquo:abiquo /data
-COPY fixtures /app/fixtures
-ENV ABIQUO_MOCK_FIXTURES=/app/fixtures
 USER abiquo
 VOLUME /data
 EXPOSE 8080
@@ -47,8 +47,6 @@ COPY --from=wheel /wheels /wheels
 RUN pip install --no-deps /wheels/*.whl && pip check && rm -rf /wheels \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin abiquo \
  && mkdir -p /data && chown abiquo:abiquo /data
-COPY fixtures /app/fixtures
-ENV ABIQUO_MOCK_FIXTURES=/app/fixtures
 USER abiquo
 VOLUME /data
 EXPOSE 8080

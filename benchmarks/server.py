@@ -1,4 +1,4 @@
-"""The production server (`python -m abiquo_mock.mockserver serve`, granian) as a real process on a free loopback port."""
+"""The production server (`python -m abiquo_mock.mockserver serve`, granian) as a process on a free loopback port."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``python -m abiquo_mock.mockserver.healthcheck [BASE_URL] [--wait SECONDS]``: exit 0 when the mock answers /_mock/health.
+"""Exit 0 when the mock answers /_mock/health:
+``python -m abiquo_mock.mockserver.healthcheck [BASE_URL] [--wait SECONDS]``.
 
 The container's HEALTHCHECK runs it with no argument (the mock on this host, port ABIQUO_MOCK_PORT or 8080): only
 the Python the image already has, no curl or wget. A pipeline waiting for a service passes its URL and --wait.

@@ -190,3 +190,40 @@ def test_the_contract_suites_without_their_extra_say_how_to_install_it(monkeypat
 
     assert result.exit_code == 3
     assert "pip install 'abiquo-mock[contract]'" in result.output
+
+
+def test_a_user_folder_adds_and_overrides_scenarios(tmp_path, monkeypatch):
+    shipped = scenarios.scenario_path("empty").read_text(encoding="utf-8")
+    (tmp_path / "mine.yaml").write_text(shipped.replace("description: ", "description: Mine. ", 1))
+    (tmp_path / "empty.yaml").write_text(shipped.replace("description: ", "description: Overridden. ", 1))
+    monkeypatch.setenv("ABIQUO_MOCK_FIXTURES", str(tmp_path))
+
+    result = CliRunner().invoke(main, ["scenarios"])
+
+    names = [line.split()[0] for line in result.output.splitlines()]
+    assert "mine" in names and "demo" in names  # added beside the shipped ones
+    assert next(line for line in result.output.splitlines() if line.startswith("empty ")).split()[1] == "Overridden."
+
+
+def test_without_any_scenario_the_commands_fail_loudly(tmp_path, monkeypatch):
+    monkeypatch.setattr(scenarios, "folders", lambda: [tmp_path])
+    monkeypatch.chdir(tmp_path)
+
+    listed = CliRunner().invoke(main, ["scenarios"])
+    served = CliRunner().invoke(main, ["serve", "--port", "0", "--db", "x.json"])
+
+    for result in (listed, served):
+        assert result.exit_code == 2 and result.stderr.startswith("abiquo-mock: no scenario found: no *.yaml in ")
+    assert list(tmp_path.iterdir()) == []  # no store file left behind
+
+
+def test_a_first_load_that_fails_leaves_no_store_file(tmp_path, monkeypatch):
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "demo.yaml").write_text("format: abiquo-mock-scenario/1\nworld: {virtualmachines: 3}\n")
+    monkeypatch.setenv("ABIQUO_MOCK_FIXTURES", str(tmp_path / "fixtures"))
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", "x.json"])
+
+    assert result.exit_code == 2 and "world.virtualmachines must be a list" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fixtures"]

@@ -33,7 +33,7 @@ HIGH = (
 
 
 def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
+    parts = ("abiquo_mock", *path.relative_to(ROOT).with_suffix("").parts)  # the folders' import namespace
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
