@@ -47,6 +47,11 @@ def folders() -> list[Path]:
     return found
 
 
+def fixtures_dir() -> Path:
+    """The folder a saved scenario goes to: the user's (ABIQUO_MOCK_FIXTURES) when set, else the shipped one."""
+    return folders()[-1]
+
+
 def scenario_files() -> dict[str, Path]:
     """Every scenario by name; fails loudly when there is none at all (a broken install or a wrong folder)."""
     files = {path.stem: path for folder in folders() for path in sorted(folder.glob("*.yaml"))}
