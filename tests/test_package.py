@@ -97,7 +97,9 @@ def test_the_readme_pytest_example_runs_in_a_project_with_its_own_contracts_pack
     (tmp_path / "contracts" / "__init__.py").write_text("OURS = True\n")
     shutil.copy(CONNECTOR, tmp_path / "connector.py")
     shutil.copy(ROOT / "examples" / "connectors" / "abiquo_http.py", tmp_path / "abiquo_http.py")
-    (tmp_path / "test_connector.py").write_text("import contracts\n\nassert contracts.OURS\n" + README_EXAMPLE)
+    (tmp_path / "test_connector.py").write_text(
+        "import contracts\n\nassert abiquo_mock.contracts.OURS\n" + README_EXAMPLE
+    )
 
     done = run(built["bin"] / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
 
