@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mockserver.http.media import versioned
+from abiquo_mock.mockserver.http.media import versioned
 
 from .server import ADMIN, Server
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mockserver.http.media import versioned
+from abiquo_mock.mockserver.http.media import versioned
 
 from . import connector_pass, stalls, streams
 from . import world as worlds

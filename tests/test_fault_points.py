@@ -11,8 +11,7 @@ import time
 
 import pytest
 import requests
-
-from mockserver.store import Store, StoreError
+from abiquo_mock.mockserver.store import Store, StoreError
 
 from .support import ServerProcess
 
@@ -75,7 +74,7 @@ def control(server, method: str, path: str, body: object = None) -> dict | None:
 @pytest.mark.parametrize("point", sorted(POINTS))
 def test_a_write_struck_at_any_fault_point_commits_whole_or_not_at_all(server, point):
     fault, commits = POINTS[point]
-    if fault["kind"] in TRANSPORT and importlib.util.find_spec("mockserver.frontdoor") is None:
+    if fault["kind"] in TRANSPORT and importlib.util.find_spec("abiquo_mock.mockserver.frontdoor") is None:
         pytest.skip("this server has no front door to apply transport faults")
     before = metadata(server)
     result = {**RESULT, "id": f"r-{point.replace(' ', '-')}"}

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from mockserver import contexts, scenarios
-from mockserver.app import create_app
+from abiquo_mock.mockserver import contexts, scenarios
+from abiquo_mock.mockserver.app import create_app
 
 from .support import InProcessApi
 
