@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.http.media import versioned
+from abiquo_mock.mockserver.http.media import versioned
 
 from . import mixed
 from . import world as worlds

@@ -13,7 +13,7 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
-from mockserver.http.media import versioned
+from abiquo_mock.mockserver.http.media import versioned
 
 from . import world as worlds
 from .load import prime
@@ -54,8 +54,8 @@ def measure_rss(db: Path, world: dict) -> float:
 
 def top_allocations(db: Path, world: dict, top: int) -> list[tuple[str, float]]:
     """The same reads in-process through the front door, then tracemalloc's biggest allocators by file."""
-    from mockserver.app import create_app
-    from mockserver.frontdoor import build
+    from abiquo_mock.mockserver.app import create_app
+    from abiquo_mock.mockserver.frontdoor import build
     from tests.asgi import call
 
     tracemalloc.start(1)

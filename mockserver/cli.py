@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import click
-
-from contracts.cli import contract
+from abiquo_mock.contracts.cli import contract
 
 from . import contexts, scenarios
 from .store import Store, StoreError, hold_lock
@@ -33,8 +32,9 @@ def prepare(db: str, scenario: str | None) -> str | None:
     """Take the store's lock for the life of this process (a second server on the same store fails here,
     before reading or writing anything), open the store once to check it, and load the scenario if asked
     (or demo into a new store). The server's worker then opens the store under the lock held here."""
-    if scenario:
-        check_scenario(scenario)
+    created = not Path(db).exists()
+    if scenario or created:  # a new store starts from demo: check it before any file is made
+        check_scenario(scenario or scenarios.DEFAULT_SCENARIO)
     try:
         release = hold_lock(db)
     except StoreError as exc:
@@ -47,6 +47,8 @@ def prepare(db: str, scenario: str | None) -> str | None:
         return loaded
     except (StoreError, scenarios.ScenarioError) as exc:
         release(drop_empty_journal=True)
+        if created:  # the next run must not serve the empty world a failed first load left
+            Path(db).unlink(missing_ok=True)
         _fail(str(exc))
 
 
@@ -64,13 +66,36 @@ def check_port(host: str, port: int) -> None:
 
 def check_scenario(name: str) -> str:
     """Fail in one line, before the server starts, on a scenario that cannot be loaded."""
-    if name not in scenarios.names():
-        _fail(f"there is no scenario '{name}' (known: {', '.join(scenarios.names())})")
     try:
+        known = scenarios.names()
+        if name not in known:
+            _fail(f"there is no scenario '{name}' (known: {', '.join(known)})")
         scenarios.world(name, contexts.transforms())
     except scenarios.ScenarioError as exc:
         _fail(str(exc))
+    from .errors import AbiquoError
+    from .faults.plan import FaultPlan
+
+    try:
+        FaultPlan().add(scenarios.faults(name))
+    except AbiquoError as exc:
+        _fail(f"scenario {name}: {exc.message}")
     return name
+
+
+def check_faults(path: str) -> None:
+    """Fail in one line, before the server starts, on a fault file that cannot be used."""
+    from .errors import AbiquoError
+    from .faults.hooks import load_file
+    from .faults.plan import FaultPlan
+
+    try:
+        specs, seed = load_file(path)
+        FaultPlan().add(specs, seed=seed)
+    except AbiquoError as exc:
+        _fail(f"{path}: {exc.message}")
+    except (OSError, ValueError) as exc:
+        _fail(f"{path}: {exc}")
 
 
 @main.command()
@@ -89,10 +114,19 @@ def check_scenario(name: str) -> str:
     help="Memory the request journal may use (MiB); the oldest requests are forgotten beyond it.",
 )
 @click.option("--dev", is_flag=True, help="Flask's development server instead of granian (development only).")
-def serve(host, port, db, memory, scenario, control, control_token, journal_mib, dev):
+@click.option(
+    "--faults",
+    "faults",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Switch on the faults of this YAML or JSON file (instead of the scenario's own; see docs/FAULTS.md).",
+)
+@click.option("--fault-seed", type=int, help="Seed of the fault plan [default: the file's seed, else 0].")
+def serve(host, port, db, memory, scenario, control, control_token, journal_mib, dev, faults, fault_seed):
     """Serve the mock on one process (the store's lock lives in it)."""
     if memory and db:
         _fail("--db and --memory exclude each other")
+    if faults:
+        check_faults(faults)
     check_port(host, port)
     path = None if memory else str(Path(db or DEFAULT_DB))
     loaded = check_scenario(scenario or scenarios.DEFAULT_SCENARIO) if memory else prepare(path, scenario)
@@ -105,6 +139,8 @@ def serve(host, port, db, memory, scenario, control, control_token, journal_mib,
             "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",
             "ABIQUO_MOCK_JOURNAL_MIB": str(journal_mib),
             "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or "",
+            "ABIQUO_MOCK_FAULTS": str(Path(faults).resolve()) if faults else "",
+            "ABIQUO_MOCK_FAULT_SEED": "" if fault_seed is None else str(fault_seed),
         }
     )
     click.echo(
@@ -125,7 +161,11 @@ def serve(host, port, db, memory, scenario, control, control_token, journal_mib,
 @main.command("scenarios")
 def list_scenarios():
     """List the scenarios the mock can load."""
-    for name in scenarios.names():
+    try:
+        known = scenarios.names()
+    except scenarios.ScenarioError as exc:
+        _fail(str(exc))
+    for name in known:
         info = scenarios.describe(name)
         tags = f" [{', '.join(info['tags'])}]" if info["tags"] else ""
         click.echo(f"{name:<16} {info['description']}{tags}")

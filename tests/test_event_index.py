@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from mockserver.app import create_app
-from mockserver.events import model
-from mockserver.security import User
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.events import model
+from abiquo_mock.mockserver.security import User
 
 ADMIN = User(1, "admin", 1, 1, frozenset({"ENTERPRISE_ADMINISTER_ALL"}))
 QUERIES = [

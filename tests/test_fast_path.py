@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.exceptions import HTTPException
 
-from mockserver.app import create_app
-from mockserver.frontdoor import build
-from mockserver.http.api import REGISTRY
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.frontdoor import build
+from abiquo_mock.mockserver.http.api import REGISTRY
 
 from .asgi import ADMIN, call, run
 

@@ -42,7 +42,7 @@ class FastPath:
 
 
 def key_of(scope: dict) -> tuple | None:
-    """The key mockserver.http.answers.key_of gives the environ the door would build for this request;
+    """The key abiquo_mock.mockserver.http.answers.key_of gives the environ the door would build for this request;
     None for a request the fast path leaves to Flask (a repeated keyed header, a body)."""
     found: list[str | None] = [None, None, None]
     for name, value in scope["headers"]:
