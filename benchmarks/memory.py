@@ -56,6 +56,7 @@ def top_allocations(db: Path, world: dict, top: int) -> list[tuple[str, float]]:
     """The same reads in-process through the front door, then tracemalloc's biggest allocators by file."""
     from abiquo_mock.mockserver.app import create_app
     from abiquo_mock.mockserver.frontdoor import build
+
     from tests.asgi import call
 
     tracemalloc.start(1)

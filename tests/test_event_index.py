@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.events import model
 from abiquo_mock.mockserver.security import User

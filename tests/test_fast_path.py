@@ -10,11 +10,10 @@ from collections import deque
 from urllib.parse import urlsplit
 
 import pytest
-from werkzeug.exceptions import HTTPException
-
 from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.frontdoor import build
 from abiquo_mock.mockserver.http.api import REGISTRY
+from werkzeug.exceptions import HTTPException
 
 from .asgi import ADMIN, call, run
 
