@@ -35,7 +35,7 @@ HTTP_CODES = {
     404: "404-NOT-FOUND",
     405: "405-METHOD-NOT-ALLOWED",
     406: "406-NOT-ACCEPTABLE",
-    413: "413-REQUEST-ENTITY-TOO-LARGE",
+    413: "400-BAD-REQUEST",  # the request is refused whole, before its body is read: Abiquo's generic refusal
     415: "415-UNSUPPORTED-MEDIA-TYPE",
 }
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import CATALOGUE
+from .errors import CATALOGUE, MOCK_ONLY
 from .openapi import build
 
 LABELS_FILE = Path(__file__).with_name("labels.yaml")
@@ -88,7 +88,7 @@ def field_rows(document: dict, labels: dict) -> list[tuple[str, str, str]]:
 def error_rows(labels: dict, coverage: dict) -> list[tuple[str, int, str, str, str]]:
     error_labels = labels["errors"]
     rows = []
-    for code, (status, message) in sorted(CATALOGUE.items()):
+    for code, (status, message) in sorted({**CATALOGUE, **MOCK_ONLY}.items()):
         label = next(
             (name for name in ("verified", "reconstructed") if code in error_labels.get(name, [])),
             error_labels["default"],

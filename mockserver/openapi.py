@@ -12,7 +12,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from .errors import CATALOGUE
+from .errors import status_of
 from .http import media
 from .http.api import BODY_ERRORS, COMMON_ERRORS, REGISTRY, Operation
 from .http.schemas import COLLECTIONS, MEDIA_SCHEMAS
@@ -110,7 +110,10 @@ def _parameters(op: Operation) -> list[dict]:
 
 
 def _error_statuses(op: Operation) -> set[int]:
-    return {CATALOGUE[c][0] for c in _error_codes(op)}
+    statuses = {status_of(c) for c in _error_codes(op)}
+    if op.consumes or op.request_schema:
+        statuses.add(413)  # a body over the size limit: 400-BAD-REQUEST with the HTTP status 413
+    return statuses
 
 
 def _error_codes(op: Operation) -> set[str]:
@@ -127,7 +130,9 @@ def _error_codes(op: Operation) -> set[str]:
     if op.privilege:
         codes.add("403-FORBIDDEN")
     if op.paged or op.query:
-        codes.add("QUERY-1")
+        codes.add("GEN-22")
+    if op.paged:
+        codes.add("QUERY-0")
     return codes
 
 

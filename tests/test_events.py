@@ -104,4 +104,4 @@ def test_datefrom_keeps_later_events_and_must_be_epoch_seconds(api):
     assert len(events(api, query=f"?datefrom={stamp}")[0]) == 1
     assert events(api, query=f"?datefrom={stamp + 3600}")[0] == []
     answer = api.get("/api/events?datefrom=yesterday")
-    assert (answer.status, answer.codes) == (400, ["QUERY-1"])
+    assert (answer.status, answer.codes) == (400, ["GEN-22"])

@@ -84,7 +84,7 @@ def test_policies_are_allowed_to_every_enterprise_with_a_limit_there():
 def test_multiple_policies_are_enabled_where_a_vm_needs_them():
     after, report = upgrade_world(legacy())
     assert by_id(after, "backupproperties")[1]["multiplePolicies"] is True
-    assert 2 not in by_id(after, "backupproperties")
+    assert by_id(after, "backupproperties")[2]["multiplePolicies"] is False
     assert report["multiplePoliciesEnabled"] == [1]
 
 

@@ -33,7 +33,7 @@ POLICY_FIELDS = ("id", "code", "name", "description", "backupConfigurations", "l
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 NAME_MAX, DESCRIPTION_MAX = 128, 255
 TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] [+-]([01][0-9]|2[0-3])[0-5][0-9]"
-HOURS = r"0*([1-9]|1[0-9]|2[0-3])"
+HOURS = r"0*([0-9]|1[0-9]|2[0-4])"  # BC-16: "accepted values for hours backup are 0 to 24"
 TIME_PATTERN, HOURS_PATTERN = re.compile(f"^{TIME}$"), re.compile(f"^{HOURS}$")
 NUMBER_PATTERN = re.compile(r"^[+-]?[0-9]+$")
 DATE_PATTERN = re.compile(r"^[0-9]{4}/[0-9]{2}/[0-9]{2}$")
@@ -298,10 +298,10 @@ def _hours(value: object) -> str:
     if _not_apply(value):
         return NOT_APPLY
     if isinstance(value, str) and HOURS_PATTERN.fullmatch(value):
-        return value.lstrip("0")
+        return value.lstrip("0") or "0"
     if isinstance(value, str) and NUMBER_PATTERN.fullmatch(value):
-        raise AbiquoError("BC-16", f"Invalid hourly value {value}: accepted values are integers from 1 to 23")
-    raise AbiquoError("BC-12", f"Invalid hourly time {value!r}: a number of hours from 1 to 23 is expected")
+        raise AbiquoError("BC-16", f"Invalid hourly value {value}: accepted values are integers from 0 to 24")
+    raise AbiquoError("BC-12", f"Invalid hourly time {value!r}: a number of hours from 0 to 24 is expected")
 
 
 def _time(value: object) -> str:

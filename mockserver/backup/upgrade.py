@@ -6,7 +6,9 @@ used by a VM there, every schedule field defined in the VM. Each policy is allow
 a limit in that datacenter. Each VM with a legacy schedule gets ``policyBindings`` for its (type,
 granularity) pairs and nothing else: its ``backupSchedule`` and every other key stay byte for byte as they
 were (no ``policies`` until its backup is next saved). ``multiplePolicies`` is switched on where a VM needs
-more than one policy. The legacy configuration is kept. Run again, it changes nothing.
+more than one policy. A datacenter with no backup properties gets those that keep what 3.8 let its users do:
+multiple restore on (3.2.5 and later restored a backup more than once) and updates while deployed on (3.8 let a
+deployed VM's backups change). The legacy configuration is kept. Run again, it changes nothing.
 """
 
 from __future__ import annotations
@@ -48,9 +50,11 @@ def upgrade_world(tables: dict[str, list[dict]]) -> tuple[dict[str, list[dict]],
         "policiesAllowed": [],
         "virtualMachinesBound": [],
         "multiplePoliciesEnabled": [],
+        "propertiesWritten": [],
     }
     vms_needing = _vms_to_bind(world)
     for dc in sorted(world.get("datacenters", []), key=lambda d: d["id"]):
+        _keep_3_8_behaviour(world, dc["id"], report)
         wanted = _wanted_configurations(world, dc["id"], vms_needing)
         for backup_type, granularities in wanted.items():
             policy = _ensure_policy(world, dc, backup_type, granularities, report)
@@ -129,6 +133,14 @@ def _bind(vm: dict, report: dict) -> None:
         bindings.setdefault(backup_type, {})[granularity] = policy_code(backup_type, vm["datacenter"])
     vm["metadata"]["policyBindings"] = bindings  # appended: every existing key keeps its place
     report["virtualMachinesBound"].append({"id": vm["id"], "name": vm["name"], "policyBindings": bindings})
+
+
+def _keep_3_8_behaviour(world: dict, dc_id: int, report: dict) -> None:
+    rows = world.setdefault("backupproperties", [])
+    if any(r["id"] == dc_id for r in rows):
+        return
+    rows.append({"id": dc_id, "multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": True})
+    report["propertiesWritten"].append(dc_id)
 
 
 def _enable_multiple_policies(world: dict, vm: dict, report: dict) -> None:

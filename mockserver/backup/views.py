@@ -313,7 +313,7 @@ def create_limit(enterprise, body):
     produces="limit",
     consumes="limit",
     privilege="USERS_MANAGE_LIMITS",
-    errors=("EN-0", "LIMIT-1", "GEN-6", "LIMIT-24", "LIMIT-25"),
+    errors=("EN-0", "LIMIT-8", "GEN-6", "LIMIT-24", "LIMIT-25"),
     label="verified",
     summary="Replace a limit; its backuppolicy links allow policies, omitting one restricts it",
 )
@@ -328,7 +328,7 @@ def update_limit(enterprise, limit, body):
     op_id="deleteLimit",
     event=emitters.LIMIT_ACCESS,
     privilege="USERS_MANAGE_LIMITS",
-    errors=("EN-0", "LIMIT-1", "LIMIT-25"),
+    errors=("EN-0", "LIMIT-8", "LIMIT-11", "LIMIT-25"),
     label="verified",
 )
 def delete_limit(enterprise, limit):
@@ -358,7 +358,7 @@ def list_backup_templates():
     "/config/backups/<int:template>",
     op_id="getBackupTemplate",
     produces="backup",
-    errors=("BC-2",),
+    errors=("BC-1",),
     label="verified",
 )
 def get_backup_template(template):
@@ -396,7 +396,7 @@ def list_datacenter_backups(dc):
     produces="backups",
     consumes="backups",
     privilege=MANAGE,
-    errors=("DC-0", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
+    errors=("DC-0", "GEN-6", "BC-1", "BC-2", "BC-4"),
     label="verified",
     summary="Keep exactly the listed template configurations in the datacenter",
 )
@@ -414,7 +414,7 @@ def replace_datacenter_backups(dc, body):
     consumes="backup",
     status=201,
     privilege=MANAGE,
-    errors=("DC-0", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
+    errors=("DC-0", "GEN-6", "BC-1", "BC-2", "BC-4"),
     label="verified",
     links={
         name: (target, {"dc": "$request.path.dc", "backup": "$response.body#/id"})
@@ -436,7 +436,7 @@ def create_datacenter_backup(dc, body):
     op_id="getDatacenterBackup",
     produces="backup",
     privilege=ENUMERATE,
-    errors=("DC-0", "BC-1"),
+    errors=("DC-0", "BC-3"),
     label="verified",
 )
 def get_datacenter_backup(dc, backup):
@@ -451,7 +451,7 @@ def get_datacenter_backup(dc, backup):
     produces="backup",
     consumes="backup",
     privilege=MANAGE,
-    errors=("DC-0", "BC-1", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
+    errors=("DC-0", "BC-3", "GEN-6", "BC-1", "BC-2", "BC-4"),
     label="verified",
 )
 def update_datacenter_backup(dc, backup, body):
@@ -464,7 +464,7 @@ def update_datacenter_backup(dc, backup, body):
     f"{DC}/backups/<int:backup>",
     op_id="deleteDatacenterBackup",
     privilege=MANAGE,
-    errors=("DC-0", "BC-1"),
+    errors=("DC-0", "BC-3"),
     label="verified",
 )
 def delete_datacenter_backup(dc, backup):

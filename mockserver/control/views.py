@@ -130,7 +130,7 @@ def reset():
     "PUT",
     "/virtualmachines/<int:vm>/state",
     op_id="mockSetVirtualMachineState",
-    errors=("VM-0", "VM-STATE", "GEN-2", "GEN-3"),
+    errors=("VM-1", "CTRL-2", "GEN-2", "GEN-3"),
     request_schema="VirtualMachineState",
     summary="Deploy or undeploy a VM by setting its state",
 )

@@ -21,7 +21,7 @@ def render_event(event: dict) -> dict:
 def _datefrom_ms() -> int:
     raw = request.args.get("datefrom", "0")
     if not (raw.isascii() and raw.isdigit()) or int(raw) > 2**53:
-        raise AbiquoError("QUERY-1", "Invalid value for query parameter 'datefrom': epoch seconds are expected")
+        raise AbiquoError("GEN-22", "Invalid value for query parameter 'datefrom': epoch seconds are expected")
     return int(raw) * 1000
 
 

@@ -39,7 +39,7 @@ def _non_negative_int(name: str, default: int) -> int:
         return default
     if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_INT:  # '²'.isdigit() is True, int('²') fails
         raise AbiquoError(
-            "QUERY-1", f"Invalid value for query parameter '{name}': an integer from 0 to {MAX_INT} is expected"
+            "GEN-22", f"Invalid value for query parameter '{name}': an integer from 0 to {MAX_INT} is expected"
         )
     return int(raw)
 
@@ -48,11 +48,11 @@ def parse_paging(sort_keys: tuple[str, ...]) -> Paging:
     by = request.args.get("by", sort_keys[0])
     if by not in sort_keys:
         raise AbiquoError(
-            "QUERY-1", f"Invalid value for query parameter 'by': one of {', '.join(sort_keys)} is expected"
+            "QUERY-0", f"Invalid value for query parameter 'by': one of {', '.join(sort_keys)} is expected"
         )
     asc = request.args.get("asc", "true").lower()
     if asc not in ("true", "false"):
-        raise AbiquoError("QUERY-1", "Invalid value for query parameter 'asc': true or false is expected")
+        raise AbiquoError("GEN-22", "Invalid value for query parameter 'asc': true or false is expected")
     return Paging(
         _non_negative_int("startwith", 0),
         _non_negative_int("limit", DEFAULT_LIMIT),

@@ -77,7 +77,7 @@ def list_racks(dc):
     op_id="getRack",
     produces="rack",
     privilege="PHYS_DC_ENUMERATE",
-    errors=("DC-0", "RACK-0"),
+    errors=("DC-0", "RACK-4"),
     label="verified",
     links={"ListMachines": ("listMachines", {"dc": "$request.path.dc", "rack": "$request.path.rack"})},
 )
@@ -92,7 +92,7 @@ def get_rack(dc, rack):
     op_id="listMachines",
     produces="machines",
     privilege="PHYS_DC_ENUMERATE",
-    errors=("DC-0", "RACK-0"),
+    errors=("DC-0", "RACK-4"),
     paged=("name", "id"),
     label="verified",
     links={
@@ -114,7 +114,7 @@ def list_machines(dc, rack):
     op_id="getMachine",
     produces="machine",
     privilege="PHYS_DC_ENUMERATE",
-    errors=("DC-0", "RACK-0", "MACHINE-0"),
+    errors=("DC-0", "RACK-4", "MACHINE-0"),
     label="verified",
     links={
         "ListMachineVirtualMachines": (
@@ -134,7 +134,7 @@ def get_machine(dc, rack, machine):
     op_id="listMachineVirtualMachines",
     produces="virtualmachines",
     privilege="PHYS_DC_ENUMERATE",
-    errors=("DC-0", "RACK-0", "MACHINE-0"),
+    errors=("DC-0", "RACK-4", "MACHINE-0"),
     paged=VM_SORT,
     label="verified",
     summary="The VMs deployed on a machine",
@@ -172,25 +172,27 @@ def get_enterprise(enterprise):
     return render.enterprise(model.enterprise(store_of(), g.user, enterprise))
 
 
-@operation(bp, "GET", f"{ENT}/users/<int:user>", op_id="getUser", produces="user", errors=("EN-0",), label="verified")
+@operation(
+    bp, "GET", f"{ENT}/users/<int:user>", op_id="getUser", produces="user", errors=("EN-0", "USER-3"), label="verified"
+)
 def get_user(enterprise, user):
     from ..errors import AbiquoError
 
     model.enterprise(store_of(), g.user, enterprise)
     found = store_of().get("users", user)
     if found is None or found["enterprise"] != enterprise:
-        raise AbiquoError("404-NOT-FOUND", "The requested user does not exist")
+        raise AbiquoError("USER-3")
     return render.user(found)
 
 
-@operation(bp, "GET", "/admin/roles/<int:role>", op_id="getRole", produces="role", label="documented")
+@operation(bp, "GET", "/admin/roles/<int:role>", op_id="getRole", produces="role", errors=("ROLE-0",), label="verified")
 def get_role(role):
     from ..errors import AbiquoError
     from ..security import expand_privileges
 
     found = store_of().get("roles", role)
     if found is None or (role != g.user.role and not g.user.can("ENTERPRISE_ADMINISTER_ALL")):
-        raise AbiquoError("404-NOT-FOUND", "The requested role does not exist")
+        raise AbiquoError("ROLE-0")
     return render.role(found, expand_privileges(found.get("privileges", [])))
 
 
@@ -322,7 +324,7 @@ def list_virtual_machines(vdc, vapp):
     f"{VAPP}/virtualmachines/<int:vm>",
     op_id="getVirtualMachine",
     produces="virtualmachine",
-    errors=("VDC-0", "VAPP-0", "VM-0"),
+    errors=("VDC-0", "VAPP-0", "VM-1"),
     label="verified",
     links={
         "GetMetadata": (
@@ -380,7 +382,7 @@ def list_limits(enterprise):
     f"{ENT}/limits/<int:limit>",
     op_id="getLimit",
     produces="limit",
-    errors=("EN-0", "LIMIT-1"),
+    errors=("EN-0", "LIMIT-8"),
     label="verified",
     links={"UpdateLimit": ("updateLimit", {"enterprise": "$request.path.enterprise", "limit": "$request.path.limit"})},
 )

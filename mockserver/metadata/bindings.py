@@ -39,7 +39,7 @@ def bound_pairs(bindings: object) -> list[tuple[str, str, str]]:
             raise AbiquoError("GEN-2", f"Invalid document: policyBindings.{backup_type} must be an object")
         for granularity, code in granularities.items():
             if granularity not in GRANULARITIES:
-                raise AbiquoError("BC-7", f"Invalid backup granularity '{granularity}' in policyBindings")
+                raise AbiquoError("BC-8", f"Invalid backup granularity '{granularity}' in policyBindings")
             if not isinstance(code, str) or not code:
                 raise AbiquoError(
                     "GEN-2", f"Invalid document: policyBindings.{backup_type}.{granularity} must be a policy code"

@@ -11,11 +11,11 @@ from . import model, restore, schemas  # noqa: F401  (schemas registers the meta
 
 bp = Blueprint("metadata", __name__)
 VM = "/cloud/virtualdatacenters/<int:vdc>/virtualappliances/<int:vapp>/virtualmachines/<int:vm>"
-VM_ERRORS = ("VDC-0", "VAPP-0", "VM-0")
+VM_ERRORS = ("VDC-0", "VAPP-0", "VM-1")
 SCHEDULE_ERRORS = (
     "BC-5",
     "BC-6",
-    "BC-7",
+    "BC-8",
     "BC-9",
     "BC-10",
     "BC-11",
@@ -90,7 +90,7 @@ def delete_metadata(vdc, vapp, vm):
     consumes="restore",
     event=emitters.RESTORE_BACKUP,
     privilege="VAPP_RESTORE_BACKUP",
-    errors=(*VM_ERRORS, "BC-20", "BC-21", "BC-22"),
+    errors=(*VM_ERRORS, "BC-20", "BC-22", "409-CONFLICT"),
     label="verified",
     summary="Request the restore of one of the VM's backups",
 )
