@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as seeded
 from hypothesis import strategies as st
 
-from .integration import MockClient, MockError, link, media
+from .client import MockClient, MockError, link, media
 from .integration_checks import BACKUP_TYPES, GRANULARITIES, WEEKDAYS, canonical
 
 BASE_SCENARIO = "demo"

@@ -29,7 +29,7 @@ class AbiquoMock:
     """A running mock: where it is, who may log in, and its control API (load, deploy, journal)."""
 
     def __init__(self, url: str, user: str = "admin", password: str = "xabiquo"):
-        from .integration import MockClient
+        from .client import MockClient
 
         self.url = url
         self.api_url = url + "/api"
@@ -64,7 +64,8 @@ class AbiquoMock:
 
     def metadata(self, vm_id: int) -> dict | None:
         """A VM's metadata object as the API serves it now (None when it has none)."""
-        from .integration import link, read_metadata
+        from .client import link
+        from .integration import read_metadata
 
         vm = next(v for v in self._client.collection("cloud/virtualmachines", "virtualmachines") if v["id"] == vm_id)
         return read_metadata(self._client, link(vm, "metadata"))
@@ -73,7 +74,7 @@ class AbiquoMock:
 @pytest.fixture(scope="session")
 def abiquo_mock_server():
     """The mock process behind every ``abiquo_mock``: started once, stopped at the end of the session."""
-    from .integration import MockProcess
+    from .client import MockProcess
 
     with MockProcess() as server:
         yield server

@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .errors import AbiquoError
+from .extensions import install_store, store_of
 from .http import answers, auth, media
 from .store import Store
 
@@ -44,10 +45,6 @@ def error_response(error: AbiquoError) -> Response:
     response = Response(json.dumps(error.envelope()), status=error.status, content_type=media.versioned(media.ERRORS))
     response.headers.update(error.headers)
     return response
-
-
-def store_of(app: Flask | None = None) -> Store:
-    return (app or current_app).extensions["abiquo_store"]
 
 
 def _http_error(exc: HTTPException) -> Response:
@@ -109,7 +106,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     store = app.config.get("STORE") or Store(app.config["DB_PATH"], fsync=app.config["FSYNC"])
-    app.extensions["abiquo_store"] = store
+    install_store(app, store)
 
     from . import scenarios
 

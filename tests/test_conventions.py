@@ -366,3 +366,34 @@ def test_an_answer_without_a_body_still_honours_the_accept_version(api):
     assert api.get(policy).status == 200
     assert api.delete(policy, accept="text/json,application/json").status == 204
     assert api.get(policy).codes == ["BC-23"]
+
+
+def _existing_path_values(store) -> dict[str, int]:
+    """Path values that name existing, related entities of the demo world, as the administrator reaches them."""
+    machine = store.all("machines")[0]
+    vapp = store.all("virtualappliances")[0]
+    return {
+        "dc": machine["datacenter"],
+        "loc": machine["datacenter"],
+        "rack": machine["rack"],
+        "machine": machine["id"],
+        "enterprise": 1,
+        "vdc": vapp["virtualdatacenter"],
+        "vapp": vapp["id"],
+    }
+
+
+def test_every_paged_collection_sorts_by_exactly_what_the_contract_declares(inproc, store):
+    """Views pass their sort keys to the collection helper: each must be the tuple the operation declares."""
+    from mockserver.http.api import REGISTRY
+
+    values = _existing_path_values(store)
+    paged = [op for op in REGISTRY if op.paged]
+    assert len(paged) >= 10
+    for op in paged:
+        path = op.path.format(**values)
+        for key in op.paged:
+            assert inproc.get(f"{path}?by={key}").status == 200, (op.op_id, key)
+        refused = inproc.get(f"{path}?by=nothing")
+        assert refused.codes == ["QUERY-1"], op.op_id
+        assert f"one of {', '.join(op.paged)} is expected" in refused.json["collection"][0]["message"], op.op_id

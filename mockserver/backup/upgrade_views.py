@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..app import store_of
 from ..control.views import control
+from ..extensions import store_of
 from .upgrade import upgrade_store
 
 

@@ -7,8 +7,8 @@ import copy
 
 from flask import Blueprint, g
 
-from ..app import store_of
 from ..events import emitters
+from ..extensions import store_of
 from ..http.api import operation
 from ..http.links import link
 from ..http.paging import collection
@@ -349,7 +349,7 @@ def delete_limit(enterprise, limit):
     links={"GetBackupTemplate": ("getBackupTemplate", {"template": "$response.body#/collection/0/id"})},
 )
 def list_backup_templates():
-    return collection(legacy.templates(store_of()), media="backups", render=render_template)
+    return collection(legacy.templates(store_of()), media="backups", sort_keys=("name", "id"), render=render_template)
 
 
 @operation(

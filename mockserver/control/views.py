@@ -10,8 +10,8 @@ import time
 from flask import Blueprint, Response, current_app, g, request
 
 from .. import scenarios
-from ..app import store_of
 from ..errors import AbiquoError
+from ..extensions import store_of
 from ..http.api import REGISTRY, Operation
 from ..http.media import PRODUCT_VERSION
 from ..infrastructure import model as infrastructure

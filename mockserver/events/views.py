@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from ..app import store_of
 from ..errors import AbiquoError
+from ..extensions import store_of
 from ..http.api import operation
 from ..http.paging import collection
 from . import model, schemas  # noqa: F401  (schemas registers the event media types)
 
 bp = Blueprint("events", __name__)
+OLDEST_FIRST = ("timestamp", "id")
 
 
 def render_event(event: dict) -> dict:
@@ -31,7 +32,7 @@ def _datefrom_ms() -> int:
     "/events",
     op_id="listEvents",
     produces="events",
-    paged=("timestamp", "id"),
+    paged=OLDEST_FIRST,
     query={
         "datefrom": {
             "type": "integer",
@@ -47,6 +48,7 @@ def list_events():
     return collection(
         model.visible(store_of(), g.user, _datefrom_ms()),
         media="events",
+        sort_keys=OLDEST_FIRST,
         render=render_event,
         filter_fields=("component", "actionPerformed", "user"),
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g
 
-from ..app import store_of
 from ..errors import AbiquoError
+from ..extensions import store_of
 from ..http import media
 from ..http.api import operation
 from ..infrastructure import render

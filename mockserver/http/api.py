@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Response, g
 
 from ..errors import AbiquoError
+from ..extensions import store_of
 from . import media
 
 # Every status the conventions themselves can answer, whatever the operation.
@@ -72,8 +73,6 @@ def _call(op: Operation, fn: Callable, values: dict) -> object:
     """The view, and the event its success records, as one transaction: a refused request records none."""
     if op.event is None:
         return fn(**values)
-    from ..app import store_of
-
     store = store_of()
     with store.transaction():
         before = op.event.before(store, values) if op.event.before else None

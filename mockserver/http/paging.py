@@ -7,9 +7,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import g, request
+from flask import request
 
 from ..errors import AbiquoError
+from ..extensions import store_of
 from .links import api_url
 from .media import vendor
 
@@ -100,13 +101,13 @@ def collection(
     *,
     media: str,
     render: Callable[[dict], dict],
-    sort_keys: tuple[str, ...] | None = None,
+    sort_keys: tuple[str, ...],
     filter_fields: tuple[str, ...] = ("name",),
 ) -> dict:
     """Filter, sort, page and render ``items`` (stored documents) as an Abiquo collection of ``media``.
-    The sort keys default to those the operation declares (``paged=``), so the contract cannot drift."""
-    declared = getattr(getattr(g, "operation", None), "paged", ())
-    paging = parse_paging(sort_keys or declared or ("name", "id"))
+    ``sort_keys`` are the values ``by`` accepts, the first one the default: pass the tuple the operation
+    declares as ``paged=``, so that the contract says what the view does."""
+    paging = parse_paging(sort_keys)
     chosen = _filtered_and_sorted(list(items), paging, filter_fields)
     window = (
         chosen[paging.startwith :] if paging.limit == 0 else chosen[paging.startwith : paging.startwith + paging.limit]
@@ -120,8 +121,6 @@ def collection(
 
 
 def _filtered_and_sorted(items: list[dict], paging: Paging, filter_fields: tuple[str, ...]) -> list[dict]:
-    from ..app import store_of
-
     key = (
         request.endpoint,
         tuple(sorted((request.view_args or {}).items())),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
-from ..app import store_of
+from ..extensions import store_of
 from ..http.api import operation
 from ..http.paging import collection
 from . import model, render
@@ -17,6 +17,7 @@ ENT = "/admin/enterprises/<int:enterprise>"
 VDC = "/cloud/virtualdatacenters/<int:vdc>"
 VAPP = f"{VDC}/virtualappliances/<int:vapp>"
 VM_SORT = ("name", "id", "state")
+BY_NAME = ("name", "id")
 
 
 @operation(
@@ -26,12 +27,12 @@ VM_SORT = ("name", "id", "state")
     op_id="listDatacenters",
     produces="datacenters",
     privilege="PHYS_DC_ENUMERATE",
-    paged=("name", "id"),
+    paged=BY_NAME,
     label="verified",
     links={"GetDatacenter": ("getDatacenter", {"dc": "$response.body#/collection/0/id"})},
 )
 def list_datacenters():
-    return collection(store_of().all("datacenters"), media="datacenters", render=render.datacenter)
+    return collection(store_of().all("datacenters"), media="datacenters", sort_keys=BY_NAME, render=render.datacenter)
 
 
 @operation(
@@ -61,13 +62,13 @@ def get_datacenter(dc):
     produces="racks",
     privilege="PHYS_DC_ENUMERATE",
     errors=("DC-0",),
-    paged=("name", "id"),
+    paged=BY_NAME,
     label="verified",
     links={"GetRack": ("getRack", {"dc": "$request.path.dc", "rack": "$response.body#/collection/0/id"})},
 )
 def list_racks(dc):
     model.datacenter(store_of(), dc)
-    return collection(store_of().find("racks", datacenter=dc), media="racks", render=render.rack)
+    return collection(store_of().find("racks", datacenter=dc), media="racks", sort_keys=BY_NAME, render=render.rack)
 
 
 @operation(
@@ -93,7 +94,7 @@ def get_rack(dc, rack):
     produces="machines",
     privilege="PHYS_DC_ENUMERATE",
     errors=("DC-0", "RACK-4"),
-    paged=("name", "id"),
+    paged=BY_NAME,
     label="verified",
     links={
         "GetMachine": (
@@ -104,7 +105,12 @@ def get_rack(dc, rack):
 )
 def list_machines(dc, rack):
     model.rack(store_of(), dc, rack)
-    return collection(store_of().find("machines", rack=rack), media="machines", render=lambda m: render.machine(m, dc))
+    return collection(
+        store_of().find("machines", rack=rack),
+        media="machines",
+        sort_keys=BY_NAME,
+        render=lambda m: render.machine(m, dc),
+    )
 
 
 @operation(
@@ -141,7 +147,12 @@ def get_machine(dc, rack, machine):
 )
 def list_machine_virtual_machines(dc, rack, machine):
     model.machine(store_of(), dc, rack, machine)
-    return collection(model.machine_vms(store_of(), machine), media="virtualmachines", render=render.virtual_machine)
+    return collection(
+        model.machine_vms(store_of(), machine),
+        media="virtualmachines",
+        sort_keys=VM_SORT,
+        render=render.virtual_machine,
+    )
 
 
 @operation(
@@ -150,12 +161,14 @@ def list_machine_virtual_machines(dc, rack, machine):
     "/admin/enterprises",
     op_id="listEnterprises",
     produces="enterprises",
-    paged=("name", "id"),
+    paged=BY_NAME,
     label="verified",
     links={"GetEnterprise": ("getEnterprise", {"enterprise": "$response.body#/collection/0/id"})},
 )
 def list_enterprises():
-    return collection(model.enterprises(store_of(), g.user), media="enterprises", render=render.enterprise)
+    return collection(
+        model.enterprises(store_of(), g.user), media="enterprises", sort_keys=BY_NAME, render=render.enterprise
+    )
 
 
 @operation(
@@ -202,12 +215,14 @@ def get_role(role):
     "/cloud/locations",
     op_id="listLocations",
     produces="datacenters",
-    paged=("name", "id"),
+    paged=BY_NAME,
     label="verified",
     links={"GetLocation": ("getLocation", {"loc": "$response.body#/collection/0/id"})},
 )
 def list_locations():
-    return collection(model.locations(store_of(), g.user), media="datacenters", render=render.location)
+    return collection(
+        model.locations(store_of(), g.user), media="datacenters", sort_keys=BY_NAME, render=render.location
+    )
 
 
 @operation(
@@ -230,13 +245,16 @@ def get_location(loc):
     "/cloud/virtualdatacenters",
     op_id="listVirtualDatacenters",
     produces="virtualdatacenters",
-    paged=("name", "id"),
+    paged=BY_NAME,
     label="verified",
     links={"GetVirtualDatacenter": ("getVirtualDatacenter", {"vdc": "$response.body#/collection/0/id"})},
 )
 def list_virtual_datacenters():
     return collection(
-        model.virtual_datacenters(store_of(), g.user), media="virtualdatacenters", render=render.virtual_datacenter
+        model.virtual_datacenters(store_of(), g.user),
+        media="virtualdatacenters",
+        sort_keys=BY_NAME,
+        render=render.virtual_datacenter,
     )
 
 
@@ -261,7 +279,7 @@ def get_virtual_datacenter(vdc):
     op_id="listVirtualAppliances",
     produces="virtualappliances",
     errors=("VDC-0",),
-    paged=("name", "id"),
+    paged=BY_NAME,
     label="verified",
     links={
         "GetVirtualAppliance": (
@@ -275,6 +293,7 @@ def list_virtual_appliances(vdc):
     return collection(
         store_of().find("virtualappliances", virtualdatacenter=vdc),
         media="virtualappliances",
+        sort_keys=BY_NAME,
         render=render.virtual_appliance,
     )
 
@@ -314,6 +333,7 @@ def list_virtual_machines(vdc, vapp):
     return collection(
         store_of().find("virtualmachines", virtualappliance=vapp),
         media="virtualmachines",
+        sort_keys=VM_SORT,
         render=render.virtual_machine,
     )
 
@@ -349,7 +369,10 @@ def get_virtual_machine(vdc, vapp, vm):
 )
 def list_all_virtual_machines():
     return collection(
-        model.visible_virtual_machines(store_of(), g.user), media="virtualmachines", render=render.virtual_machine
+        model.visible_virtual_machines(store_of(), g.user),
+        media="virtualmachines",
+        sort_keys=VM_SORT,
+        render=render.virtual_machine,
     )
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, g
 
-from ..app import store_of
 from ..events import emitters
+from ..extensions import store_of
 from ..http.api import operation
 from . import model, restore, schemas  # noqa: F401  (schemas registers the metadata and restore media)
 
