@@ -395,5 +395,5 @@ def test_every_paged_collection_sorts_by_exactly_what_the_contract_declares(inpr
         for key in op.paged:
             assert inproc.get(f"{path}?by={key}").status == 200, (op.op_id, key)
         refused = inproc.get(f"{path}?by=nothing")
-        assert refused.codes == ["QUERY-1"], op.op_id
+        assert refused.codes == ["QUERY-0"], op.op_id
         assert f"one of {', '.join(op.paged)} is expected" in refused.json["collection"][0]["message"], op.op_id
