@@ -63,7 +63,8 @@ def _register_components(spec: APISpec) -> None:
             _component(collection),
             {
                 "type": "object",
-                "required": ["links", "collection", "totalSize"],
+                # a backups collection is also PUT, where Abiquo takes it without totalSize
+                "required": ["links", "collection"] + ([] if collection == "backups" else ["totalSize"]),
                 "properties": {
                     "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
                     "collection": {"type": "array", "items": {"$ref": f"#/components/schemas/{_component(item)}"}},

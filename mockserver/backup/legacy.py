@@ -68,14 +68,14 @@ def replace_datacenter_backups(store: Store, dc_id: int, body: object) -> list[d
     """PUT of the whole collection: the datacenter keeps exactly the templates listed, each with the
     granularities listed; a template it had already keeps its configuration id."""
     datacenter(store, dc_id)
+    # totalSize may be left out, as Abiquo's own 3.8 client does; it says nothing the collection does not
     if (
         not isinstance(body, dict)
         or not isinstance(body.get("collection"), list)
         or "links" not in body
-        or type(body.get("totalSize")) is not int
-        or body["totalSize"] < 0
+        or ("totalSize" in body and (type(body["totalSize"]) is not int or body["totalSize"] < 0))
     ):
-        raise AbiquoError("GEN-2", "Invalid document: a backups collection (links, collection, totalSize) is expected")
+        raise AbiquoError("GEN-2", "Invalid document: a backups collection (links, collection) is expected")
     check_links(body)
     wanted = [_configuration(store, item, template_id=None) for item in body["collection"]]
     chosen = [w["template"] for w in wanted]

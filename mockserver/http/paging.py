@@ -45,13 +45,13 @@ def _non_negative_int(name: str, default: int) -> int:
     return int(raw)
 
 
-def parse_paging(sort_keys: tuple[str, ...]) -> Paging:
+def parse_paging(sort_keys: tuple[str, ...], default_asc: bool = True) -> Paging:
     by = request.args.get("by", sort_keys[0])
     if by not in sort_keys:
         raise AbiquoError(
             "QUERY-0", f"Invalid value for query parameter 'by': one of {', '.join(sort_keys)} is expected"
         )
-    asc = request.args.get("asc", "true").lower()
+    asc = request.args.get("asc", str(default_asc)).lower()
     if asc not in ("true", "false"):
         raise AbiquoError("GEN-22", "Invalid value for query parameter 'asc': true or false is expected")
     return Paging(
@@ -76,9 +76,11 @@ def _matches(item: dict, needle: str, fields: tuple[str, ...]) -> bool:
 
 
 def _page_link(rel: str, path: str, paging: Paging, startwith: int, media: str) -> dict:
-    query = {"startwith": startwith, "limit": paging.limit, "by": paging.by, "asc": str(paging.asc).lower()}
+    # Every filter of the request stays in the link (datefrom above all: a connector catching up follows next)
+    query = [(k, v) for k, v in request.args.items(multi=True) if k.lower() not in PAGING_PARAMS]
+    query += [("startwith", startwith), ("limit", paging.limit), ("by", paging.by), ("asc", str(paging.asc).lower())]
     if paging.has:
-        query["has"] = paging.has
+        query.append(("has", paging.has))
     return {"rel": rel, "href": f"{api_url(path)}?{urlencode(query)}", "type": vendor(media)}
 
 
@@ -103,11 +105,12 @@ def collection(
     render: Callable[[dict], dict],
     sort_keys: tuple[str, ...],
     filter_fields: tuple[str, ...] = ("name",),
+    default_asc: bool = True,
 ) -> dict:
     """Filter, sort, page and render ``items`` (stored documents) as an Abiquo collection of ``media``.
     ``sort_keys`` are the values ``by`` accepts, the first one the default: pass the tuple the operation
     declares as ``paged=``, so that the contract says what the view does."""
-    paging = parse_paging(sort_keys)
+    paging = parse_paging(sort_keys, default_asc)
     chosen = _filtered_and_sorted(list(items), paging, filter_fields)
     window = (
         chosen[paging.startwith :] if paging.limit == 0 else chosen[paging.startwith : paging.startwith + paging.limit]

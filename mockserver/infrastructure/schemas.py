@@ -87,6 +87,8 @@ LIMIT_FIELDS = (
     "vlansHard",
     "publicIpsSoft",
     "publicIpsHard",
+    "repositorySoftInMb",
+    "repositoryHardInMb",
 )
 
 
@@ -107,3 +109,5 @@ class LimitSchema(_Entity):
     vlansHard = fields.Integer(load_default=0)
     publicIpsSoft = fields.Integer(load_default=0)
     publicIpsHard = fields.Integer(load_default=0)
+    repositorySoftInMb = fields.Integer(load_default=0)
+    repositoryHardInMb = fields.Integer(load_default=0)

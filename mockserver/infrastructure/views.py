@@ -18,6 +18,7 @@ VDC = "/cloud/virtualdatacenters/<int:vdc>"
 VAPP = f"{VDC}/virtualappliances/<int:vapp>"
 VM_SORT = ("name", "id", "state")
 BY_NAME = ("name", "id")
+BY_NAME_OR_LOCATION = ("name", "id", "location")  # datacenters sort by where they are, as Abiquo's do
 
 
 @operation(
@@ -27,12 +28,14 @@ BY_NAME = ("name", "id")
     op_id="listDatacenters",
     produces="datacenters",
     privilege="PHYS_DC_ENUMERATE",
-    paged=BY_NAME,
+    paged=BY_NAME_OR_LOCATION,
     label="verified",
     links={"GetDatacenter": ("getDatacenter", {"dc": "$response.body#/collection/0/id"})},
 )
 def list_datacenters():
-    return collection(store_of().all("datacenters"), media="datacenters", sort_keys=BY_NAME, render=render.datacenter)
+    return collection(
+        store_of().all("datacenters"), media="datacenters", sort_keys=BY_NAME_OR_LOCATION, render=render.datacenter
+    )
 
 
 @operation(
@@ -215,13 +218,13 @@ def get_role(role):
     "/cloud/locations",
     op_id="listLocations",
     produces="datacenters",
-    paged=BY_NAME,
+    paged=BY_NAME_OR_LOCATION,
     label="verified",
     links={"GetLocation": ("getLocation", {"loc": "$response.body#/collection/0/id"})},
 )
 def list_locations():
     return collection(
-        model.locations(store_of(), g.user), media="datacenters", sort_keys=BY_NAME, render=render.location
+        model.locations(store_of(), g.user), media="datacenters", sort_keys=BY_NAME_OR_LOCATION, render=render.location
     )
 
 
