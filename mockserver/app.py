@@ -9,8 +9,9 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from . import contexts, extensions, openapi, scenarios
 from .errors import AbiquoError
-from .extensions import install_store, store_of
+from .extensions import store_of
 from .http import answers, auth, media
 from .store import Store
 
@@ -26,9 +27,10 @@ DEFAULTS: dict[str, Any] = {
     "FSYNC": True,
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
-# Blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
-# until the next write (mockserver/http/answers.py). Name a blueprint here only once that holds for all of it.
-KEPT_ANSWERS = ("general", "infrastructure", "backup", "metadata", "events")
+# The blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
+# until the next write (mockserver/http/answers.py). A context says so in the table (keeps_answers).
+KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
+DOOR_ROUTES = "abiquo_door_routes"
 HTTP_CODES = {
     400: "GEN-3",
     401: "401-UNAUTHORIZED",
@@ -77,7 +79,7 @@ def _authenticate() -> Response | None:
 
 
 def _kept_answer() -> Response | None:
-    if request.method != "GET" or request.blueprint not in KEPT_ANSWERS:
+    if request.method != "GET" or request.blueprint not in current_app.extensions[KEPT_BLUEPRINTS]:
         return None
     key = answers.key_of(store_of().generation, request)
     found = current_app.extensions["abiquo_answers"].get(key)
@@ -93,12 +95,22 @@ def _keep_answer(response: Response) -> Response:
     return response
 
 
-def _journal(response: Response) -> Response:
-    journal = current_app.extensions.get("abiquo_journal")
-    if journal is not None and request.path.startswith("/api"):
-        user = getattr(g, "user", None)
-        journal.record(request, response, user.nick if user else None)
-    return response
+def _install_contexts(app: Flask) -> None:
+    """Everything each context of the table brings: its blueprints, its hooks, its front-door routes."""
+    door_routes: dict = {}
+    for context in contexts.CONTEXTS:
+        if context.blueprint is not None:
+            app.register_blueprint(context.blueprint, url_prefix="/api")
+        if context.control is not None and app.config["CONTROL_ENABLED"]:
+            app.register_blueprint(context.control)
+        if context.init_app is not None:
+            context.init_app(app)
+        for path, handler in (context.door_routes(app) if context.door_routes else {}).items():
+            if path in door_routes:
+                raise ValueError(f"two contexts serve {path} at the front door")
+            door_routes[path] = handler
+    app.extensions[DOOR_ROUTES] = door_routes
+    app.extensions[KEPT_BLUEPRINTS] = contexts.kept_blueprints()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -106,11 +118,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     store = app.config.get("STORE") or Store(app.config["DB_PATH"], fsync=app.config["FSYNC"])
-    install_store(app, store)
-
-    from . import scenarios
-
-    scenarios.prepare_store(store, app.config["SCENARIO"])
+    transforms = contexts.transforms()
+    extensions.install(app, store, transforms, openapi.build)
+    scenarios.prepare_store(store, app.config["SCENARIO"], transforms)
 
     app.register_error_handler(AbiquoError, error_response)
     app.register_error_handler(HTTPException, _http_error)
@@ -119,15 +129,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["abiquo_answers"] = answers.Answers()
     app.before_request(_kept_answer)
     app.after_request(_keep_answer)  # registered first, so it runs after every other after-request hook
-
-    from .views import register_all
-
-    register_all(app)
-    if app.config["CONTROL_ENABLED"]:
-        from .control.journal import RequestJournal
-        from .control.views import bp as control_bp
-
-        app.extensions["abiquo_journal"] = RequestJournal(app.config["JOURNAL_SIZE"])
-        app.after_request(_journal)
-        app.register_blueprint(control_bp)
+    _install_contexts(app)
     return app

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import click
 
-from . import scenarios
+from contracts.cli import contract
+
+from . import contexts, scenarios
 from .store import Store, StoreError
 
 DEFAULT_DB = "var/abiquo-mock.json"
@@ -35,7 +37,7 @@ def prepare(db: str | None, scenario: str | None) -> str | None:
     try:
         loaded = scenario or (scenarios.DEFAULT_SCENARIO if store.is_new else None)
         if loaded:
-            scenarios.load(store, loaded)
+            scenarios.load(store, loaded, contexts.transforms())
         return loaded
     except scenarios.ScenarioError as exc:
         _fail(str(exc))
@@ -48,7 +50,7 @@ def check_scenario(name: str) -> str:
     if name not in scenarios.names():
         _fail(f"there is no scenario '{name}' (known: {', '.join(scenarios.names())})")
     try:
-        scenarios.world(name)
+        scenarios.world(name, contexts.transforms())
     except scenarios.ScenarioError as exc:
         _fail(str(exc))
     return name
@@ -102,16 +104,7 @@ def list_scenarios():
         click.echo(f"{name:<16} {info['description']}{tags}")
 
 
-def _register_extensions() -> None:
-    """Commands that live with their bounded context (upgrade, contract) add themselves here."""
-    import importlib
-
-    for module in ("mockserver.backup.cli", "contracts.cli"):
-        try:
-            importlib.import_module(module).register(main)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-
-
-_register_extensions()
+for _context in contexts.CONTEXTS:  # the commands that live with their context (upgrade, …)
+    for _command in _context.commands:
+        main.add_command(_command)
+main.add_command(contract)  # the contract suites judge a server from outside: they are not a context

@@ -1,22 +1,41 @@
 """What the factory installs on an app, and how the code below it reaches that during a request.
 
 The way Flask's tutorial keeps ``get_db`` apart from the views: views, the conventions in ``http/`` and the
-models ask for the store here, never from the factory, so nothing imports back up into ``app.py``.
+models ask here for the store (and the few other things the factory puts on the app), never the factory
+itself, so that nothing imports back up into ``app.py`` or the table of contexts.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 
 from flask import Flask, current_app
 
 from .store import Store
 
 STORE = "abiquo_store"
+TRANSFORMS = "abiquo_transforms"
+CONTRACT = "abiquo_contract"
+DOCUMENT = "abiquo_openapi"
 
 
-def install_store(app: Flask, store: Store) -> None:
-    app.extensions[STORE] = store
+def install(app: Flask, store: Store, transforms: Mapping[str, Callable], contract: Callable[[], dict]) -> None:
+    """``contract`` builds the OpenAPI document; it runs once, on the first request that needs it."""
+    app.extensions.update({STORE: store, TRANSFORMS: transforms, CONTRACT: contract})
 
 
 def store_of(app: Flask | None = None) -> Store:
     """The store the app serves (the current app's, during a request)."""
     return (app or current_app).extensions[STORE]
+
+
+def transforms_of(app: Flask | None = None) -> Mapping[str, Callable]:
+    """The scenario transforms the contexts provide, by name (for scenarios.load)."""
+    return (app or current_app).extensions[TRANSFORMS]
+
+
+def contract_of(app: Flask | None = None) -> dict:
+    extensions = (app or current_app).extensions
+    if DOCUMENT not in extensions:
+        extensions[DOCUMENT] = extensions[CONTRACT]()
+    return extensions[DOCUMENT]

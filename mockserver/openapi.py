@@ -12,6 +12,7 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from . import contexts
 from .errors import status_of
 from .http import media
 from .http.api import BODY_ERRORS, COMMON_ERRORS, REGISTRY, Operation
@@ -31,24 +32,7 @@ STATUS_TEXT = {
     413: "Request body too large",
     415: "Unsupported media type",
 }
-CONTROL_SCHEMAS = {
-    "Reset": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {"scenario": {"type": "string", "description": "a scenario name; default demo"}},
-    },
-    "VirtualMachineState": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["state"],
-        "properties": {
-            "state": {
-                "type": "string",
-                "enum": ["NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED", "UNKNOWN"],
-            }
-        },
-    },
-}
+TAG_DESCRIPTIONS = {contexts.CONTROL_TAG: {"description": "The mock's own control API under /_mock"}}
 
 
 def _component(name: str) -> str:
@@ -72,7 +56,7 @@ def _register_components(spec: APISpec) -> None:
                 },
             },
         )
-    for name, schema in CONTROL_SCHEMAS.items():
+    for name, schema in contexts.control_schemas().items():
         spec.components.schema(name, schema)
     spec.components.response(
         "Error",
@@ -152,11 +136,11 @@ def _success(op: Operation) -> dict:
     return {k: v for k, v in response.items() if v is not None}
 
 
-def _operation(op: Operation) -> dict:
+def _operation(op: Operation, tag: str) -> dict:
     doc: dict = {
         "operationId": op.op_id,
         "summary": op.summary or op.op_id,
-        "tags": [_tag(op)],
+        "tags": [tag],
         "parameters": _parameters(op),
         "x-fidelity": op.label,
         "responses": {str(op.status): _success(op)},
@@ -181,16 +165,8 @@ def _operation(op: Operation) -> dict:
     return doc
 
 
-def _tag(op: Operation) -> str:
-    if op.prefix != "/api":
-        return "control"
-    return "backup" if any(w in op.rule for w in ("backup", "metadata", "events")) else "infrastructure"
-
-
 def build() -> dict:
-    from .views import import_all
-
-    import_all()
+    tag_of = contexts.tag_of_blueprint()
     spec = APISpec(
         title="Abiquo API (backup surface) as served by abiquo-mock",
         version=media.PRODUCT_VERSION,
@@ -203,16 +179,12 @@ def build() -> dict:
             "is the mock's own API, not Abiquo's."
         },
         security=[{"basicAuth": []}],
-        tags=[
-            {"name": "infrastructure"},
-            {"name": "backup"},
-            {"name": "control", "description": "The mock's own control API under /_mock"},
-        ],
+        tags=[{"name": tag, **TAG_DESCRIPTIONS.get(tag, {})} for tag in contexts.tags()],
     )
     _register_components(spec)
     paths: dict[str, dict] = {}
     for op in REGISTRY:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, tag_of[op.blueprint])
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()

@@ -2,17 +2,18 @@
 
 A scenario either lists its tables under ``world`` or derives from another scenario through a named
 transform (``derive: {from: legacy-3.8, apply: upgrade}``), so that a world produced by code is never
-written by hand.
+written by hand. The contexts provide the transforms (mockserver/contexts.py); whoever loads a derived
+scenario passes them in.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import yaml
 
@@ -21,9 +22,9 @@ from .store import Store
 
 FORMAT = "abiquo-mock-scenario/1"
 DEFAULT_SCENARIO = "demo"
-# name -> function(world) -> world; filled by the contexts that own a transform when they are imported
-TRANSFORMS: dict[str, Callable[[dict[str, list[dict]]], dict[str, list[dict]]]] = {}
-TRANSFORM_MODULES = {"upgrade": "mockserver.backup.upgrade"}
+World = dict[str, list[dict]]
+Transform = Callable[[World], World]  # a scenario transform: a world in, the derived world out
+NO_TRANSFORMS: Mapping[str, Transform] = MappingProxyType({})
 _cache: dict[Path, tuple[float, dict]] = {}
 _cache_lock = threading.Lock()
 
@@ -79,21 +80,20 @@ def _check_format(path: Path, document: object) -> None:
             raise ScenarioError(f"{path}: world.{table} must be a list of documents, each with an integer id")
 
 
-def world(name: str) -> dict[str, list[dict]]:
-    """The tables of a scenario, as fresh copies the caller may change."""
+def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS) -> World:
+    """The tables of a scenario, as fresh copies the caller may change; ``transforms`` derive the worlds of
+    scenarios that derive from others."""
     document = read(name)
     if "world" in document:
         return complete_world(copy.deepcopy(document["world"]))
     derive = document["derive"]
-    if derive.get("apply") in TRANSFORM_MODULES:
-        importlib.import_module(TRANSFORM_MODULES[derive["apply"]])
-    transform = TRANSFORMS.get(derive.get("apply"))
+    transform = transforms.get(derive.get("apply"))
     if transform is None:
         raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
-    return transform(world(derive["from"]))
+    return transform(world(derive["from"], transforms))
 
 
-def complete_world(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+def complete_world(tables: World) -> World:
     """Fill what a fixture may leave out because it follows from the rest: a VM's virtual datacenter,
     enterprise and datacenter come from its virtual appliance, a machine's datacenter from its rack."""
     vdcs = {v["id"]: v for v in tables.get("virtualdatacenters", [])}
@@ -121,14 +121,14 @@ def describe(name: str) -> dict:
     }
 
 
-def load(store: Store, name: str) -> None:
+def load(store: Store, name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS) -> None:
     """Replace everything the store holds with the scenario's world."""
-    store.replace_all(world(name))
+    store.replace_all(world(name, transforms))
 
 
-def prepare_store(store: Store, scenario: str | None) -> None:
+def prepare_store(store: Store, scenario: str | None, transforms: Mapping[str, Transform]) -> None:
     """Load ``scenario`` if one is named; a new store starts from the default; an existing one is kept."""
     if scenario:
-        load(store, scenario)
+        load(store, scenario, transforms)
     elif store.is_new:
-        load(store, DEFAULT_SCENARIO)
+        load(store, DEFAULT_SCENARIO, transforms)

@@ -7,7 +7,7 @@ import json
 
 from click.testing import CliRunner
 
-from mockserver import scenarios
+from mockserver import contexts, scenarios
 from mockserver.backup.upgrade import upgrade_store, upgrade_world
 from mockserver.cli import main
 from mockserver.store import Store
@@ -96,7 +96,7 @@ def test_run_twice_the_upgrade_changes_nothing():
 
 
 def test_the_upgraded_scenario_is_the_upgrade_of_legacy():
-    assert scenarios.world("upgraded-3.8.5") == upgrade_world(legacy())[0]
+    assert scenarios.world("upgraded-3.8.5", contexts.transforms()) == upgrade_world(legacy())[0]
 
 
 def test_upgrade_store_writes_only_what_changes(app, store):

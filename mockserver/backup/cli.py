@@ -33,20 +33,19 @@ def summary(report: dict) -> list[str]:
     return lines or ["nothing to upgrade: the store already holds 3.8.5 backup data"]
 
 
-def register(main: click.Group) -> None:
-    @main.command("upgrade")
-    @click.option("--db", "db", required=True, type=click.Path(dir_okay=False), help="The TinyDB store file.")
-    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-    def upgrade(db: str, as_json: bool) -> None:
-        """Upgrade a store's 3.8 backup data to 3.8.5 backup policies (run twice, it changes nothing)."""
-        if not Path(db).is_file():
-            _fail(f"{db}: no store file there")
-        try:
-            with Store(db) as store:
-                report = upgrade_store(store)
-        except (StoreError, OSError) as exc:
-            _fail(str(exc))
-        click.echo(json.dumps(report, indent=2) if as_json else "\n".join(summary(report)))
+@click.command("upgrade")
+@click.option("--db", "db", required=True, type=click.Path(dir_okay=False), help="The TinyDB store file.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def upgrade(db: str, as_json: bool) -> None:
+    """Upgrade a store's 3.8 backup data to 3.8.5 backup policies (run twice, it changes nothing)."""
+    if not Path(db).is_file():
+        _fail(f"{db}: no store file there")
+    try:
+        with Store(db) as store:
+            report = upgrade_store(store)
+    except (StoreError, OSError) as exc:
+        _fail(str(exc))
+    click.echo(json.dumps(report, indent=2) if as_json else "\n".join(summary(report)))
 
 
 def _fail(message: str) -> None:

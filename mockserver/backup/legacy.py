@@ -68,7 +68,7 @@ def replace_datacenter_backups(store: Store, dc_id: int, body: object) -> list[d
     """PUT of the whole collection: the datacenter keeps exactly the templates listed, each with the
     granularities listed; a template it had already keeps its configuration id."""
     datacenter(store, dc_id)
-    # totalSize may be left out, as Abiquo's own 3.8 client does; it says nothing the collection does not
+    # totalSize may be left out, as in Abiquo's own recorded examples; it says nothing the collection does not
     if (
         not isinstance(body, dict)
         or not isinstance(body.get("collection"), list)

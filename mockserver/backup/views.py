@@ -1,5 +1,5 @@
 """The backup endpoints (blueprint registered under /api): datacenter backup properties and policies, the
-tenant's view of them, allowing policies through limits, and the legacy 3.8 configuration."""
+tenant's view of them, and the legacy 3.8 configuration. Policies are allowed through limits (limits/)."""
 
 from __future__ import annotations
 
@@ -13,22 +13,22 @@ from ..http.api import operation
 from ..http.links import link
 from ..http.paging import collection
 from ..infrastructure import model as infrastructure
-from ..infrastructure import render as infrastructure_render
 from ..infrastructure.render import datacenter_path, location_path
 from . import (
     legacy,
-    limits,
     model,
     schemas,  # noqa: F401  (registers the backup media types)
+    tenant,
 )
 
 bp = Blueprint("backup", __name__)
 DC = "/admin/datacenters/<int:dc>"
 LOC = "/cloud/locations/<int:loc>"
-ENT = "/admin/enterprises/<int:enterprise>"
 MANAGE = "PHYS_DC_ALLOW_BACKUP_CONFIG"
 ENUMERATE = "PHYS_DC_ENUMERATE"
 POLICY_SORT = ("name", "code", "id")
+BY_NAME = ("name", "id")
+BY_ID = ("id",)
 POLICY_ERRORS = ("BC-5", "BC-8", "BC-12", "BC-13", "BC-16", "BC-19", "BC-24", "BC-28", "BC-30", "BC-33")
 THIS_POLICY = {"dc": "$request.path.dc", "policy": "$response.body#/id"}
 
@@ -83,10 +83,6 @@ def render_datacenter_backup(backup: dict) -> dict:
             link("backup", own, "backup", template["name"]),
         ],
     }
-
-
-def render_limit(limit: dict) -> dict:
-    return infrastructure_render.limit(limit, limits.allowed_policies(store_of(), limit))
 
 
 # --- datacenter backup properties -----------------------------------------------------------------------
@@ -254,7 +250,7 @@ def delete_backup_policy(dc, policy):
     },
 )
 def list_location_backup_policies(loc):
-    found = limits.location_policies(store_of(), g.user, loc)
+    found = tenant.location_policies(store_of(), g.user, loc)
     return collection(
         found,
         media="backuppolicies",
@@ -274,65 +270,7 @@ def list_location_backup_policies(loc):
     label="verified",
 )
 def get_location_backup_policy(loc, policy):
-    return render_policy(limits.location_policy(store_of(), g.user, loc, policy), location_path(loc))
-
-
-# --- allowing policies through the enterprise's limits --------------------------------------------------
-
-THIS_LIMIT = {"enterprise": "$request.path.enterprise", "limit": "$response.body#/id"}
-
-
-@operation(
-    bp,
-    "POST",
-    f"{ENT}/limits",
-    op_id="createLimit",
-    event=emitters.LIMIT_ACCESS,
-    produces="limit",
-    consumes="limit",
-    status=201,
-    privilege="USERS_MANAGE_LIMITS",
-    errors=("EN-0", "GEN-6", "LIMIT-7", "LIMIT-24"),
-    label="verified",
-    links={
-        "GetLimit": ("getLimit", THIS_LIMIT),
-        "UpdateLimit": ("updateLimit", THIS_LIMIT),
-        "DeleteLimit": ("deleteLimit", THIS_LIMIT),
-    },
-)
-def create_limit(enterprise, body):
-    return render_limit(limits.create_limit(store_of(), g.user, enterprise, body))
-
-
-@operation(
-    bp,
-    "PUT",
-    f"{ENT}/limits/<int:limit>",
-    op_id="updateLimit",
-    event=emitters.LIMIT_ACCESS,
-    produces="limit",
-    consumes="limit",
-    privilege="USERS_MANAGE_LIMITS",
-    errors=("EN-0", "LIMIT-8", "GEN-6", "LIMIT-24", "LIMIT-25"),
-    label="verified",
-    summary="Replace a limit; its backuppolicy links allow policies, omitting one restricts it",
-)
-def update_limit(enterprise, limit, body):
-    return render_limit(limits.update_limit(store_of(), g.user, enterprise, limit, body))
-
-
-@operation(
-    bp,
-    "DELETE",
-    f"{ENT}/limits/<int:limit>",
-    op_id="deleteLimit",
-    event=emitters.LIMIT_ACCESS,
-    privilege="USERS_MANAGE_LIMITS",
-    errors=("EN-0", "LIMIT-8", "LIMIT-11", "LIMIT-25"),
-    label="verified",
-)
-def delete_limit(enterprise, limit):
-    limits.delete_limit(store_of(), g.user, enterprise, limit)
+    return render_policy(tenant.location_policy(store_of(), g.user, loc, policy), location_path(loc))
 
 
 # --- legacy 3.8 configuration ---------------------------------------------------------------------------
@@ -344,12 +282,12 @@ def delete_limit(enterprise, limit):
     "/config/backups",
     op_id="listBackupTemplates",
     produces="backups",
-    paged=("name", "id"),
+    paged=BY_NAME,
     label="verified",
     links={"GetBackupTemplate": ("getBackupTemplate", {"template": "$response.body#/collection/0/id"})},
 )
 def list_backup_templates():
-    return collection(legacy.templates(store_of()), media="backups", sort_keys=("name", "id"), render=render_template)
+    return collection(legacy.templates(store_of()), media="backups", sort_keys=BY_NAME, render=render_template)
 
 
 @operation(
@@ -373,7 +311,7 @@ def get_backup_template(template):
     produces="backups",
     privilege=ENUMERATE,
     errors=("DC-0",),
-    paged=("id",),
+    paged=BY_ID,
     label="verified",
     links={
         "GetDatacenterBackup": (
@@ -384,7 +322,7 @@ def get_backup_template(template):
 )
 def list_datacenter_backups(dc):
     return collection(
-        legacy.datacenter_backups(store_of(), dc), media="backups", sort_keys=("id",), render=render_datacenter_backup
+        legacy.datacenter_backups(store_of(), dc), media="backups", sort_keys=BY_ID, render=render_datacenter_backup
     )
 
 
@@ -402,7 +340,7 @@ def list_datacenter_backups(dc):
 )
 def replace_datacenter_backups(dc, body):
     stored = legacy.replace_datacenter_backups(store_of(), dc, body)
-    return collection(stored, media="backups", sort_keys=("id",), render=render_datacenter_backup)
+    return collection(stored, media="backups", sort_keys=BY_ID, render=render_datacenter_backup)
 
 
 @operation(

@@ -3,89 +3,23 @@
 from __future__ import annotations
 
 import functools
-import hmac
-import json
 import time
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import current_app, request
 
 from .. import scenarios
 from ..errors import AbiquoError
-from ..extensions import store_of
-from ..http.api import REGISTRY, Operation
+from ..extensions import store_of, transforms_of
+from ..http import control as conventions
+from ..http.control import json_body
 from ..http.media import PRODUCT_VERSION
 from ..infrastructure import model as infrastructure
 
-bp = Blueprint("control", __name__, url_prefix="/_mock")
-JSON = "application/json"
+bp = conventions.blueprint("control", __name__)
 
 
-def _json(payload: object, status: int = 200) -> Response:
-    return Response(json.dumps(payload), status=status, content_type=JSON)
-
-
-def _body() -> dict:
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise AbiquoError("GEN-3") from None
-    if not isinstance(body, dict):
-        raise AbiquoError("GEN-2", "A JSON object is expected")
-    return body
-
-
-def _check_token() -> None:
-    token = current_app.config.get("CONTROL_TOKEN")
-    if token and not hmac.compare_digest(request.headers.get("X-Mock-Token", ""), token):
-        raise AbiquoError("401-UNAUTHORIZED", "The control API needs the header X-Mock-Token")
-
-
-def control(
-    method: str,
-    rule: str,
-    *,
-    op_id: str,
-    summary: str,
-    status: int = 200,
-    errors: tuple[str, ...] = (),
-    request_schema: str | None = None,
-):
-    """Register a control operation (documented in the contract's control section)."""
-    op = Operation(
-        op_id,
-        method,
-        rule,
-        "control",
-        None,
-        status,
-        errors,
-        None,
-        summary,
-        "mock-only",
-        prefix="/_mock",
-        request_schema=request_schema,
-    )
-    REGISTRY.append(op)
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def view(**values):
-            g.operation = op
-            _check_token()
-            result = fn(**values)
-            return (
-                result
-                if isinstance(result, Response)
-                else (Response(status=204) if result is None else _json(result, status))
-            )
-
-        bp.add_url_rule(rule, endpoint=op_id, view_func=view, methods=[method], provide_automatic_options=False)
-        return fn
-
-    return decorate
+# Every control operation of this context is declared on its blueprint.
+control = functools.partial(conventions.control, bp)
 
 
 @control("GET", "/health", op_id="mockHealth", summary="Is the mock up, which store generation it serves")
@@ -114,11 +48,11 @@ def list_scenarios():
     summary="Replace the whole store with a scenario (default: demo) and clear the journal",
 )
 def reset():
-    name = _body().get("scenario", scenarios.DEFAULT_SCENARIO)
+    name = json_body().get("scenario", scenarios.DEFAULT_SCENARIO)
     if not isinstance(name, str):
         raise AbiquoError("GEN-2", "'scenario' must be a scenario name")
     started = time.perf_counter()
-    scenarios.load(store_of(), name)
+    scenarios.load(store_of(), name, transforms_of())
     current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None:
@@ -135,7 +69,7 @@ def reset():
     summary="Deploy or undeploy a VM by setting its state",
 )
 def set_state(vm):
-    state = _body().get("state")
+    state = json_body().get("state")
     if not isinstance(state, str):
         raise AbiquoError("GEN-2", "'state' is required, e.g. ON or NOT_ALLOCATED")
     found = infrastructure.set_vm_state(store_of(), vm, state)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g
+from flask import Blueprint, Response, g
 
 from ..errors import AbiquoError
-from ..extensions import store_of
+from ..extensions import contract_of, store_of
 from ..http import media
 from ..http.api import operation
 from ..infrastructure import render
@@ -35,9 +35,4 @@ def login():
 
 @bp.get("/openapi.json")
 def openapi_document():
-    from ..openapi import build
-
-    document = current_app.extensions.get("abiquo_openapi")
-    if document is None:
-        document = current_app.extensions["abiquo_openapi"] = build()
-    return document
+    return contract_of()

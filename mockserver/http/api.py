@@ -49,6 +49,7 @@ class Operation:
     query: dict = field(default_factory=dict)  # further query parameters: name -> JSON schema
     prefix: str = "/api"  # "/_mock" for the control API
     request_schema: str | None = None  # control operations: a component schema name for the JSON body
+    blueprint: str = ""  # the name of the blueprint serving it, which says its context (mockserver/contexts.py)
 
     @property
     def path(self) -> str:
@@ -118,6 +119,7 @@ def operation(
         plain_text,
         event,
         query or {},
+        blueprint=bp.name,
     )
     REGISTRY.append(op)
 

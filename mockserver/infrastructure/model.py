@@ -1,5 +1,5 @@
 """The infrastructure and tenancy the backup surface stands on: datacenters, racks, machines, enterprises,
-limits, virtual datacenters, virtual appliances and virtual machines. Lookups here enforce visibility:
+virtual datacenters, virtual appliances and virtual machines. Lookups here enforce visibility:
 another tenant's entity is reported as not found."""
 
 from __future__ import annotations
@@ -75,16 +75,6 @@ def enterprise(store: Store, user: User, enterprise_id: int) -> dict:
     if not user.sees_enterprise(enterprise_id):
         raise AbiquoError("EN-0")
     return _must(store.get("enterprises", enterprise_id), "EN-0")
-
-
-def limits(store: Store, user: User, enterprise_id: int) -> list[dict]:
-    enterprise(store, user, enterprise_id)
-    return store.find("limits", enterprise=enterprise_id)
-
-
-def limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> dict:
-    enterprise(store, user, enterprise_id)
-    return belonging(store, "limits", limit_id, "LIMIT-8", enterprise=enterprise_id)
 
 
 def virtual_datacenters(store: Store, user: User) -> list[dict]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..http.links import link
-from .schemas import LIMIT_FIELDS
+from . import schemas  # noqa: F401  (registers the infrastructure media types)
 
 
 def datacenter_path(dc_id: int) -> str:
@@ -109,17 +109,6 @@ def enterprise(e: dict) -> dict:
             link("limits", f"{base}/limits", "limits", "limits"),
         ],
     }
-
-
-def limit(lim: dict, policies: list[dict]) -> dict:
-    """``policies`` are the stored policies the limit allows, in the order the limit lists them."""
-    base = f"/admin/enterprises/{lim['enterprise']}/limits/{lim['id']}"
-    links = [
-        link("edit", base, "limit", f"edit datacenter limits {lim['id']}"),
-        link("enterprise", f"/admin/enterprises/{lim['enterprise']}", "enterprise"),
-        link("location", datacenter_path(lim["datacenter"]), "datacenter"),
-    ] + [link("backuppolicy", policy_path(p["datacenter"], p["id"]), "backuppolicy", p["name"]) for p in policies]
-    return {"id": lim["id"], **{f: lim.get(f, 0) for f in LIMIT_FIELDS}, "links": links}
 
 
 def virtual_datacenter(v: dict) -> dict:

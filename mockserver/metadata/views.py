@@ -96,6 +96,3 @@ def delete_metadata(vdc, vapp, vm):
 )
 def restore_backup(vdc, vapp, vm, body):
     restore.restore_backup(store_of(), g.user, vdc, vapp, vm, body)
-
-
-from ..backup import upgrade_views  # noqa: E402,F401  (the /_mock/upgrade control operation and the transform)

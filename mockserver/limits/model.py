@@ -1,4 +1,4 @@
-"""Allowing and restricting backup policies to an enterprise through its limit in a datacenter (spec §5).
+"""An enterprise's limit in a datacenter, as far as the backup surface cares: it allows backup policies.
 
 The limit's ``location`` link names its datacenter; one ``backuppolicy`` link per allowed policy. Omitting a
 link restricts that policy, which is refused while a VM of the enterprise is bound to it. Links are matched by
@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import re
 
+from ..backup.model import check_links, vms_bound_to
 from ..errors import AbiquoError
 from ..http.links import api_path_of, links_with_rel
-from ..infrastructure import model as infrastructure
-from ..infrastructure.schemas import LIMIT_FIELDS
+from ..infrastructure.model import belonging, enterprise
 from ..security import User
 from ..store import Store
-from .model import allowed_policy_ids, check_links, vms_bound_to
+from .schemas import LIMIT_FIELDS
 
 LOCATION_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)$")
 POLICY_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)/backuppolicies/(\d+)$")
+
+
+def limits(store: Store, user: User, enterprise_id: int) -> list[dict]:
+    enterprise(store, user, enterprise_id)
+    return store.find("limits", enterprise=enterprise_id)
+
+
+def limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> dict:
+    enterprise(store, user, enterprise_id)
+    return belonging(store, "limits", limit_id, "LIMIT-8", enterprise=enterprise_id)
 
 
 def allowed_policies(store: Store, limit: dict) -> list[dict]:
@@ -27,27 +37,8 @@ def allowed_policies(store: Store, limit: dict) -> list[dict]:
     return [p for p in found if p is not None]
 
 
-def location_policies(store: Store, user: User, loc_id: int) -> list[dict]:
-    """What a tenant sees of a datacenter's policies: exactly those its enterprise's limit allows."""
-    infrastructure.location(store, user, loc_id)
-    allowed = allowed_policy_ids(store, user.enterprise, loc_id)
-    return [p for p in store.find("backuppolicies", datacenter=loc_id) if p["id"] in allowed]
-
-
-def location_policy(store: Store, user: User, loc_id: int, policy_id: int) -> dict:
-    infrastructure.location(store, user, loc_id)
-    found = store.get("backuppolicies", policy_id)
-    if (
-        found is None
-        or found["datacenter"] != loc_id
-        or policy_id not in allowed_policy_ids(store, user.enterprise, loc_id)
-    ):
-        raise AbiquoError("BC-23", f"The backup policy {policy_id} does not exist in location {loc_id}")
-    return found
-
-
 def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> dict:
-    infrastructure.enterprise(store, user, enterprise_id)
+    enterprise(store, user, enterprise_id)
     numbers = _limit_numbers(body)
     dc_id = _location(store, body)
     if dc_id is None:
@@ -64,7 +55,7 @@ def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> 
 
 def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, body: object) -> dict:
     with store.transaction():
-        current = infrastructure.limit(store, user, enterprise_id, limit_id)
+        current = limit(store, user, enterprise_id, limit_id)
         numbers = _limit_numbers(body)
         dc_id = _location(store, body)
         if dc_id is not None and dc_id != current["datacenter"]:
@@ -83,7 +74,7 @@ def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, bo
 def delete_limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> None:
     """Deleting a limit restricts every policy it allows, so the same rule applies."""
     with store.transaction():
-        current = infrastructure.limit(store, user, enterprise_id, limit_id)
+        current = limit(store, user, enterprise_id, limit_id)
         _check_no_virtual_datacenters(store, enterprise_id, current["datacenter"])
         _check_restrictable(store, enterprise_id, current.get("backuppolicies", []))
         store.delete("limits", limit_id)

@@ -1,13 +1,16 @@
-"""The control operation that runs the 3.8 → 3.8.5 upgrade on the store the mock serves."""
+"""The backup context's control operation: run the 3.8 → 3.8.5 upgrade on the store the mock serves."""
 
 from __future__ import annotations
 
-from ..control.views import control
 from ..extensions import store_of
+from ..http import control as conventions
 from .upgrade import upgrade_store
 
+bp = conventions.blueprint("backup_control", __name__)
 
-@control(
+
+@conventions.control(
+    bp,
     "POST",
     "/upgrade",
     op_id="mockUpgrade",

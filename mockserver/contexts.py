@@ -1,0 +1,109 @@
+"""Every bounded context of the mock, in one table: what each one brings to the app, the contract and the CLI.
+
+A context is a folder under mockserver/ (its views, models, schemas, …) and one line in CONTEXTS below;
+nothing registers itself by being imported. The factory (app.py), the contract (openapi.py) and the command
+line (cli.py) read this table and nothing else to learn what exists. docs/ARCHITECTURE.md walks through
+adding one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import click
+from flask import Blueprint, Flask
+
+from .backup import cli as backup_cli
+from .backup import control_views as backup_control
+from .backup import upgrade
+from .backup import views as backup
+from .control import hooks as control_hooks
+from .control import schemas as control_bodies
+from .control import views as control
+from .events import views as events
+from .general import views as general
+from .infrastructure import views as infrastructure
+from .limits import views as limits
+from .metadata import views as metadata
+from .scenarios import Transform
+
+CONTROL_TAG = "control"  # every /_mock operation, whichever context serves it: the mock's own API
+# An ASGI handler the front door calls for one exact path: handler(scope, receive, send).
+DoorHandler = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Context:
+    name: str
+    tag: str  # the OpenAPI tag of its /api operations
+    blueprint: Blueprint | None = None  # its /api operations (http/api.py `operation`)
+    keeps_answers: bool = False  # its GET answers depend only on store, URL, Accept and caller (http/answers.py)
+    control: Blueprint | None = None  # its /_mock operations (http/control.py), served when the control API is on
+    transforms: Mapping[str, Transform] = field(default_factory=lambda: MappingProxyType({}))  # scenario transforms
+    commands: tuple[click.Command, ...] = ()  # its `abiquo-mock` subcommands
+    control_schemas: Mapping[str, dict] = field(default_factory=lambda: MappingProxyType({}))  # /_mock body schemas
+    init_app: Callable[[Flask], None] | None = None  # anything else it installs on an app (hooks, extensions)
+    door_routes: Callable[[Flask], Mapping[str, DoorHandler]] | None = None  # exact paths the ASGI front door serves
+
+
+CONTEXTS: tuple[Context, ...] = (
+    Context("general", "infrastructure", general.bp, keeps_answers=True),
+    Context("infrastructure", "infrastructure", infrastructure.bp, keeps_answers=True),
+    Context("limits", "infrastructure", limits.bp, keeps_answers=True),
+    Context(
+        "backup",
+        "backup",
+        backup.bp,
+        keeps_answers=True,
+        control=backup_control.bp,
+        transforms={"upgrade": upgrade.upgraded},
+        commands=(backup_cli.upgrade,),
+    ),
+    Context("metadata", "backup", metadata.bp, keeps_answers=True),
+    Context("events", "backup", events.bp, keeps_answers=True),
+    Context(
+        "control",
+        CONTROL_TAG,
+        control=control.bp,
+        control_schemas=control_bodies.SCHEMAS,
+        init_app=control_hooks.init_app,
+    ),
+)
+
+
+def transforms() -> dict[str, Transform]:
+    """Every scenario transform, by name (two contexts may not provide the same name)."""
+    found: dict[str, Transform] = {}
+    for context in CONTEXTS:
+        _add_unique(found, context.transforms, f"scenario transform of {context.name}")
+    return found
+
+
+def kept_blueprints() -> frozenset[str]:
+    return frozenset(c.blueprint.name for c in CONTEXTS if c.blueprint is not None and c.keeps_answers)
+
+
+def tags() -> list[str]:
+    """The OpenAPI tags, in the order of the table."""
+    return list(dict.fromkeys(c.tag for c in CONTEXTS))
+
+
+def tag_of_blueprint() -> dict[str, str]:
+    found = {c.blueprint.name: c.tag for c in CONTEXTS if c.blueprint is not None}
+    return found | {c.control.name: CONTROL_TAG for c in CONTEXTS if c.control is not None}
+
+
+def control_schemas() -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    for context in CONTEXTS:
+        _add_unique(found, context.control_schemas, f"control schema of {context.name}")
+    return found
+
+
+def _add_unique(into: dict, items: Mapping, what: str) -> None:
+    for name, value in items.items():
+        if name in into:
+            raise ValueError(f"two contexts declare the {what} '{name}'")
+        into[name] = value
