@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 DB ?= var/abiquo-mock.json
 
-.PHONY: serve lint test bench contract-provider contract-integration fidelity clean
+.PHONY: serve lint test bench bench-console contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,16 @@ lint: $(STAMP)  ## formatter and linter, both must be clean
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors
-	$(PY) -m pytest
+test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors, browser
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		echo "make test: NO BROWSER (chromium and chromedriver not found): the console's browser tests are SKIPPED; install Debian's chromium and chromium-driver to run them"
+	$(PY) -m pytest -rs
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 	$(PY) -m benchmarks.run
+
+bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)
+	$(PY) -m benchmarks.console
 
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q

@@ -3,6 +3,8 @@ process of the suites' own. The integration suite, the generated worlds and the 
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import requests
 
 from .server import MockServer
@@ -43,9 +45,22 @@ class MockClient:
     def scenarios(self) -> list[dict]:
         return self.control("GET", "/scenarios")["collection"]
 
-    def journal(self, path: str | None = None, method: str | None = None) -> list[dict]:
-        params = "&".join(f"{k}={v}" for k, v in (("path", path), ("method", method)) if v)
-        return self.control("GET", "/journal" + (f"?{params}" if params else ""))["collection"]
+    def journal(self, path: str | None = None, method: str | None = None, **filters) -> list[dict]:
+        """Every recorded exchange matching the filters (path prefix, method, pathPattern, status, user,
+        since, until), oldest first, read page by page."""
+        query = {k: v for k, v in {"path": path, "method": method, **filters}.items() if v is not None}
+        entries: list[dict] = []
+        while True:
+            page = self.control("GET", "/journal?" + urlencode({**query, "startwith": len(entries), "limit": 1000}))
+            entries.extend(page["collection"])
+            if not page["collection"] or len(entries) >= page["totalSize"]:
+                return entries
+
+    def count_requests(self, **pattern) -> int:
+        return self.control("POST", "/journal/count", pattern)["count"]
+
+    def verify_requests(self, **pattern) -> dict:
+        return self.control("POST", "/journal/verify", pattern)
 
     def clear_journal(self) -> None:
         self.control("DELETE", "/journal")
@@ -86,7 +101,8 @@ class MockProcess(MockServer):
     """A mock of the suite's own, in memory; a mock that does not start is a MockError."""
 
     def __init__(self, *args: str):
-        super().__init__("--memory", *args)
+        # A connector's whole run is judged from the journal: give it room for far more than one run needs.
+        super().__init__("--memory", "--journal-mib", "256", *args)
 
     def wait_ready(self, timeout: float = 30) -> MockProcess:
         try:

@@ -55,9 +55,24 @@ class AbiquoMock:
         """Deploy (ON, OFF…) or undeploy (NOT_ALLOCATED) a VM."""
         return self._client.set_state(vm_id, state)
 
-    def journal(self, path: str | None = None, method: str | None = None) -> list[dict]:
-        """The requests the API answered, oldest first; ``path`` is a prefix such as "/api/cloud"."""
-        return self._client.journal(path, method)
+    def journal(self, path: str | None = None, method: str | None = None, **filters) -> list[dict]:
+        """The requests the API answered, oldest first; ``path`` is a prefix such as "/api/cloud"; further
+        filters: pathPattern (a glob such as "/api/cloud/*/metadata"), status (404 or "4xx"), user, since,
+        until (ISO 8601 or epoch seconds)."""
+        return self._client.journal(path, method, **filters)
+
+    def count(self, **pattern) -> int:
+        """How many recorded requests match, e.g. ``count(method="PUT", status="2xx")``."""
+        return self._client.count_requests(**pattern)
+
+    def verify(self, times: int | None = None, *, at_least: int | None = None, at_most: int | None = None, **pattern):
+        """Fail the test unless requests matching ``pattern`` were made ``times`` times (or at least / at most;
+        with no count, at least once). ``verify(1, method="PUT", pathPattern="*/metadata")``"""
+        expected = {"count": times, "atLeast": at_least, "atMost": at_most}
+        answer = self._client.verify_requests(**pattern, **{k: v for k, v in expected.items() if v is not None})
+        if not answer["verified"]:
+            raise AssertionError(f"expected {answer['expected']} requests matching {pattern}, found {answer['count']}")
+        return answer["count"]
 
     def clear_journal(self) -> None:
         self._client.clear_journal()

@@ -13,7 +13,7 @@ from . import contexts, extensions, openapi, scenarios
 from .errors import AbiquoError
 from .extensions import store_of
 from .http import answers, auth, media
-from .store import Store
+from .store import Store, StoreUnavailable
 
 log = logging.getLogger("abiquo_mock")
 
@@ -22,7 +22,7 @@ DEFAULTS: dict[str, Any] = {
     "SCENARIO": None,  # load this scenario at start (replacing the store); None: keep the store
     "CONTROL_ENABLED": True,  # the /_mock control API and the request journal
     "CONTROL_TOKEN": None,  # when set, the control API needs header X-Mock-Token
-    "JOURNAL_SIZE": 10_000,
+    "JOURNAL_BYTES": 8 * 1024 * 1024,  # the request journal's memory budget (mockserver/control/journal.py)
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "FSYNC": True,
 }
@@ -63,6 +63,13 @@ def _http_error(exc: HTTPException) -> Response:
         if original:
             response.headers[name] = original
     return response
+
+
+def _unavailable(exc: StoreUnavailable) -> Response:
+    # Nothing of the refused write was kept, and the next write tries the disk again: say why, and when to retry.
+    log.error("%s %s refused: %s", request.method, request.path, exc)
+    message = f"Service unavailable: the mock cannot write its store ({exc.cause}); nothing was changed, try again"
+    return error_response(AbiquoError("503-SERVICE-UNAVAILABLE", message, headers={"Retry-After": "5"}))
 
 
 def _unexpected(exc: Exception) -> Response:
@@ -117,13 +124,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("mockserver")
     app.config.update(DEFAULTS)
     app.config.update(config or {})
-    store = app.config.get("STORE") or Store(app.config["DB_PATH"], fsync=app.config["FSYNC"])
+    store = app.config.get("STORE") or Store(
+        app.config["DB_PATH"], fsync=app.config["FSYNC"], lock_held=app.config.get("STORE_LOCK_HELD", False)
+    )
     transforms = contexts.transforms()
     extensions.install(app, store, transforms, openapi.build)
     scenarios.prepare_store(store, app.config["SCENARIO"], transforms)
 
     app.register_error_handler(AbiquoError, error_response)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_authenticate)
     app.extensions["abiquo_answers"] = answers.Answers()

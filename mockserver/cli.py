@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import click
 from contracts.cli import contract
 
 from . import contexts, scenarios
-from .store import Store, StoreError
+from .store import Store, StoreError, hold_lock
 
 DEFAULT_DB = "var/abiquo-mock.json"
 
@@ -26,23 +28,37 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def prepare(db: str | None, scenario: str | None) -> str | None:
-    """Open the store once to check it, load the scenario if asked (or demo into a new store)."""
+def prepare(db: str, scenario: str | None) -> str | None:
+    """Take the store's lock for the life of this process (a second server on the same store fails here,
+    before reading or writing anything), open the store once to check it, and load the scenario if asked
+    (or demo into a new store). The server's worker then opens the store under the lock held here."""
     if scenario:
         check_scenario(scenario)
     try:
-        store = Store(db)
+        release = hold_lock(db)
     except StoreError as exc:
         _fail(str(exc))
     try:
-        loaded = scenario or (scenarios.DEFAULT_SCENARIO if store.is_new else None)
-        if loaded:
-            scenarios.load(store, loaded, contexts.transforms())
+        with Store(db, lock_held=True) as store:
+            loaded = scenario or (scenarios.DEFAULT_SCENARIO if store.is_new else None)
+            if loaded:
+                scenarios.load(store, loaded, contexts.transforms())
         return loaded
-    except scenarios.ScenarioError as exc:
+    except (StoreError, scenarios.ScenarioError) as exc:
+        release(drop_empty_journal=True)
         _fail(str(exc))
-    finally:
-        store.close()
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail in one line, before the store is opened, when the address cannot be listened on."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do: TIME_WAIT is no obstacle
+            probe.bind(address)
+    except OSError as exc:
+        reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
+        _fail(f"cannot listen on {host}:{port}: {reason}")
 
 
 def check_scenario(name: str) -> str:
@@ -64,19 +80,29 @@ def check_scenario(name: str) -> str:
 @click.option("--scenario", help="Load this scenario, replacing what the store held.")
 @click.option("--control/--no-control", default=True, show_default=True, help="Serve the /_mock control API.")
 @click.option("--control-token", envvar="ABIQUO_MOCK_CONTROL_TOKEN", help="Require X-Mock-Token on /_mock.")
+@click.option(
+    "--journal-mib",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 4096),
+    help="Memory the request journal may use (MiB); the oldest requests are forgotten beyond it.",
+)
 @click.option("--dev", is_flag=True, help="Flask's development server instead of granian (development only).")
-def serve(host, port, db, memory, scenario, control, control_token, dev):
+def serve(host, port, db, memory, scenario, control, control_token, journal_mib, dev):
     """Serve the mock on one process (the store's lock lives in it)."""
     if memory and db:
         _fail("--db and --memory exclude each other")
+    check_port(host, port)
     path = None if memory else str(Path(db or DEFAULT_DB))
     loaded = check_scenario(scenario or scenarios.DEFAULT_SCENARIO) if memory else prepare(path, scenario)
     os.environ.update(
         {
             "ABIQUO_MOCK_DB": path or "",
+            "ABIQUO_MOCK_STORE_LOCKED": "1" if path else "",  # prepare() holds the store's lock until exit
             "ABIQUO_MOCK_SCENARIO": scenario if memory and scenario else "",
             "ABIQUO_MOCK_CONTROL": "on" if control else "off",
             "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",
+            "ABIQUO_MOCK_JOURNAL_MIB": str(journal_mib),
             "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or "",
         }
     )

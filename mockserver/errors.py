@@ -26,6 +26,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "415-UNSUPPORTED-MEDIA-TYPE": (415, "The Abiquo API currently only supports application/XML Media Type"),
     "415-UNSUPPORTED-MEDIA-TYPE-VERSION": (415, "Invalid 'Content-type' version"),
     "500-INTERNAL-SERVER-ERROR": (500, "Unexpected exception"),
+    "503-SERVICE-UNAVAILABLE": (503, "Service unavailable: try again in a few moments"),
     # infrastructure and tenants
     "DC-0": (404, "The requested datacenter does not exist"),
     "RACK-4": (404, "This rack does not exist"),

@@ -31,6 +31,7 @@ STATUS_TEXT = {
     409: "Conflict",
     413: "Request body too large",
     415: "Unsupported media type",
+    503: "Service unavailable",
 }
 TAG_DESCRIPTIONS = {contexts.CONTROL_TAG: {"description": "The mock's own control API under /_mock"}}
 
@@ -118,6 +119,8 @@ def _error_codes(op: Operation) -> set[str]:
         codes.add("GEN-22")
     if op.paged:
         codes.add("QUERY-0")
+    if op.method not in ("GET", "HEAD"):  # the disk may refuse the write (full, read-only, permission)
+        codes.add("503-SERVICE-UNAVAILABLE")
     return codes
 
 

@@ -22,6 +22,7 @@ from .store import Store
 
 FORMAT = "abiquo-mock-scenario/1"
 DEFAULT_SCENARIO = "demo"
+MAX_NAME = 200
 World = dict[str, list[dict]]
 Transform = Callable[[World], World]  # a scenario transform: a world in, the derived world out
 NO_TRANSFORMS: Mapping[str, Transform] = MappingProxyType({})
@@ -39,7 +40,8 @@ def fixtures_dir() -> Path:
 
 
 def scenario_path(name: str) -> Path:
-    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+    # A file name has at most 255 bytes; longer names cannot exist, and asking the file system is an error.
+    if len(name) > MAX_NAME or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise AbiquoError("CTRL-1", f"Invalid scenario name '{name}'")
     path = fixtures_dir() / f"{name}.yaml"
     if not path.is_file():

@@ -5,12 +5,18 @@ compaction and always atomically (temp file, fsync, os.replace, fsync of the dir
 ``mock.json.journal`` gets one line per committed transaction,
 ``{"seq": n, "changes": [{"t": table, "id": id, "doc": {...} | null}]}``, which is fsync'd before the
 write call returns. On open: load the snapshot, replay the journal (a torn last line was never
-acknowledged, so it is dropped), then compact.
+acknowledged, so it is dropped), then compact. Only a missing file starts a new store: an empty one, or one
+holding anything but an abiquo-mock store, is refused.
 
 Why not TinyDB's JSONStorage: it rewrites the whole file in place on every write (O(n), and torn on a
 crash), and Table._update_table rebuilds the whole table dict (O(n) even in memory). Here TinyDB runs over a
 live in-memory dict that _Table edits in place. A write costs one doc plus one append; the snapshot is
-rewritten only when the journal outgrows the data, which is amortised O(1) per write.
+rewritten only when the journal's bytes outgrow the snapshot's, which is amortised O(1) per byte written and
+keeps both files together under about twice the data (so start time and memory follow the data, not the
+number of writes ever made).
+
+A write that the disk refuses (full, read-only, permission) raises StoreUnavailable, which names the cause;
+nothing of it stays in memory or on disk, and the store stays usable: the next write tries again.
 
 Callers: every method takes ``store.lock``, an RLock. To read and then write without interleaving,
 use ``transaction()``. get/all/find/first return the STORED dicts, so copy one before changing it.
@@ -23,6 +29,7 @@ one; if an inner one raises, only the writes inside it are undone.
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import json
 import logging
@@ -57,6 +64,24 @@ _MISSING = object()
 
 class StoreError(Exception):
     """The store cannot be opened or used. str(exc) is a one-line message that names the file."""
+
+
+class StoreUnavailable(StoreError):
+    """A write the disk refused; ``cause`` says why in a few words (disk full, permission denied…)."""
+
+    def __init__(self, path, exc: OSError):
+        self.cause = _CAUSES.get(exc.errno, exc.strerror or type(exc).__name__)
+        super().__init__(f"{path}: cannot write the store: {self.cause}")
+
+
+_CAUSES = {
+    errno.ENOSPC: "disk full",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted (is the file immutable?)",
+    errno.EROFS: "read-only file system",
+    errno.EIO: "input/output error",
+}
 
 
 def _copy(value):
@@ -138,9 +163,10 @@ class Store:
     """Store(path) keeps its data in that file plus a journal beside it; Store(None) keeps it in memory only.
     fsync=False keeps every guarantee against a killed process, but not against power loss."""
 
-    compact_min_records = 1000  # compact when the journal holds more than max(this, number of docs) records
+    compact_min_bytes = 64 * 1024  # compact when the journal holds more bytes than max(this, the snapshot)
 
-    def __init__(self, path: str | os.PathLike | None, *, fsync: bool = True):
+    def __init__(self, path: str | os.PathLike | None, *, fsync: bool = True, lock_held: bool = False):
+        """lock_held: the caller's process already holds the store's lock (see hold_lock), so do not take it."""
         self.path = pathlib.Path(path) if path is not None else None
         self.lock = threading.RLock()
         self.generation = 0
@@ -152,8 +178,11 @@ class Store:
         self._max_id: dict[str, int] = {}  # filled in lazily, kept up to date by _apply
         self._fd: int | None = None
         self._release: Callable[[], None] = lambda: None  # closes _fd (and so drops the flock) once
-        self._journal_size = self._journal_records = 0
+        self._journal_size = self._journal_records = self._snapshot_size = 0
         self._closed = False
+        self._lock_held = lock_held
+        self._torn = False  # a failed append may have left a partial line after _journal_size
+        self.unavailable: StoreUnavailable | None = None  # the last write the disk refused, until one succeeds
         self._db = _DB(self, storage=_LiveStorage)
         if self.path is None:
             self._db.storage.write(_fresh_tables())
@@ -255,13 +284,19 @@ class Store:
             # truncated cannot replay the old world over the new one.
             tables[META]["2"] = {"journal_seq": self._seq}
             if self._fd is not None:
-                self._write_snapshot(tables)
+                with self._disk_errors():
+                    self._write_snapshot(tables)
             self._db.drop_tables()
             self._db.storage.write(tables)
             self._max_id.clear()
             self.generation += 1
             if self._fd is not None:
-                self._truncate_journal()
+                try:
+                    self._truncate_journal()
+                except OSError as exc:  # the snapshot claims every record in it, so this is only space
+                    log.warning(
+                        "%s: journal not emptied after a reset, will be on the next compaction: %s", self.path, exc
+                    )
 
     def close(self) -> None:
         with self.lock:
@@ -348,10 +383,21 @@ class Store:
                 log.warning("%s: compaction failed, will retry: %s", self.path, exc)
 
     def _compaction_due(self) -> bool:
-        # A snapshot costs O(docs). Writing one only after more than max(floor, docs) journal records
-        # keeps compaction amortised O(1) per write, and keeps replay no bigger than the data.
-        docs = sum(len(raw) for raw in self._db.storage.read().values())
-        return self._journal_records > max(self.compact_min_records, docs)
+        # A snapshot costs O(its bytes). Writing one only once the journal holds more bytes than it keeps
+        # compaction amortised O(1) per byte written, and the journal, and so replay, no bigger than the data.
+        # Counted in bytes, not records: records and documents grow together (each write adds an event).
+        return self._journal_size > max(self.compact_min_bytes, self._snapshot_size)
+
+    @contextlib.contextmanager
+    def _disk_errors(self):
+        """An OSError from the disk becomes StoreUnavailable and marks the store unavailable until a write
+        succeeds; health reports it."""
+        try:
+            yield
+        except OSError as exc:
+            self.unavailable = StoreUnavailable(self.path, exc)
+            raise self.unavailable from exc
+        self.unavailable = None
 
     def _append(self, record: dict) -> None:
         if self.path is None:
@@ -359,20 +405,24 @@ class Store:
         if self._fd is None:
             raise StoreError(f"{self.path}: store is closed")
         data = (_dumps(record) + "\n").encode()
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view) :]
-            if self._fsync:
-                os.fsync(self._fd)
-        except BaseException:
-            # A partial line would glue onto the next record and make it unreadable, so cut it off.
-            # If even that fails, refuse further writes rather than risk a corrupt journal.
-            try:
+        with self._disk_errors():
+            if self._torn:  # cut what a failed write left before appending, or the lines would glue together
                 os.ftruncate(self._fd, self._journal_size)
-            except OSError:
-                self._closed = True
-            raise
+                self._torn = False
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self._fd, view) :]
+                if self._fsync:
+                    os.fsync(self._fd)
+            except BaseException:
+                # A partial line would glue onto the next record and make it unreadable, so cut it off now;
+                # if even that fails, the next write cuts it first (a restart drops it as a torn tail).
+                self._torn = True
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self._journal_size)
+                    self._torn = False
+                raise
         self._journal_size += len(data)
         self._journal_records += 1
 
@@ -396,9 +446,11 @@ class Store:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        self._snapshot_size = len(data)
         self._sync_dir()  # makes the rename itself durable
 
     def _truncate_journal(self) -> None:
+        self._torn = False
         os.ftruncate(self._fd, 0)  # O_APPEND: the next write lands at the new end
         if self._fsync:
             os.fsync(self._fd)
@@ -421,14 +473,14 @@ class Store:
         for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
             stale.unlink(missing_ok=True)  # a snapshot that a crash interrupted; the old one is intact
         tables = self._read_snapshot()
-        self.is_new = tables is None or tables == {}
+        self.is_new = tables is None
         if self.is_new:
             # The snapshot is written before the first journal line and is never deleted, only
             # replaced, so journal records without it mean someone removed the file. Neither drop
             # them in silence nor build a partial world from them: ask the human.
             if orphans := self._read_journal():
                 raise StoreError(
-                    f"{self.path} is missing or empty but {self._journal.name} holds {len(orphans)} "
+                    f"{self.path} is missing but {self._journal.name} holds {len(orphans)} "
                     "committed writes; restore the store file, or delete the journal to start empty"
                 )
             tables, version = _fresh_tables(), SCHEMA_VERSION
@@ -448,26 +500,24 @@ class Store:
     def _lock_files(self) -> None:
         # Two writers would each compact their own view over the other's journal lines and lose them.
         # flock belongs to this open file, so a second Store in this process is refused too.
-        if fcntl is None:
-            return
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreError(
-                f"{self.path}: already open in another Store or process (the mock must run as a single process)"
-            ) from None
+        if not self._lock_held:
+            _flock(self.path, self._fd)
 
     def _read_snapshot(self):
         try:
             text = self.path.read_bytes()
         except FileNotFoundError:
             return None
+        self._snapshot_size = len(text)
         if not text.strip():
-            return None
+            raise StoreError(f"{self.path}: empty file, not an abiquo-mock store (delete it to start a new store)")
         try:
-            return json.loads(text)
-        except ValueError as exc:
+            tables = json.loads(text)
+        except (ValueError, RecursionError) as exc:
             raise StoreError(f"{self.path}: not a JSON file ({exc})") from None
+        if tables is None:  # None means "missing" to the caller; a file holding null is foreign
+            raise StoreError(f"{self.path}: JSON file is not an abiquo-mock store")
+        return tables
 
     def _check_meta(self, tables) -> int:
         not_store = f"{self.path}: JSON file is not an abiquo-mock store"
@@ -561,3 +611,38 @@ class Store:
                     raise ValueError(f"replace_all: duplicate id {doc['id']} in {name!r}")
                 raw[str(doc["id"])] = doc
         return tables
+
+
+def _flock(path, fd: int) -> None:
+    if fcntl is None:  # not POSIX: no guard against a second process
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise StoreError(f"{path}: already open in another Store or process (one store, one server process)") from None
+
+
+def hold_lock(path: str | os.PathLike) -> Callable[[], None]:
+    """Take the lock of the store at ``path`` for this process, before anything reads or writes the store,
+    and return what releases it. A server holds it for its whole life, so that a second server on the same
+    store fails before touching it; the Stores the holder opens then pass lock_held=True."""
+    path = pathlib.Path(path)
+    journal = path.with_name(path.name + ".journal")
+    existed = journal.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot open store ({exc.strerror or exc})") from exc
+    try:
+        _flock(path, fd)
+    except StoreError:
+        os.close(fd)
+        raise
+
+    def release(drop_empty_journal: bool = False) -> None:
+        if drop_empty_journal and not existed and os.fstat(fd).st_size == 0:
+            journal.unlink(missing_ok=True)  # a store refused at its first open is left as it was found
+        os.close(fd)
+
+    return release

@@ -17,10 +17,12 @@ def config_from_environment() -> dict:
     db = os.environ.get("ABIQUO_MOCK_DB") or None
     return {
         "DB_PATH": db,
+        "STORE_LOCK_HELD": bool(db) and os.environ.get("ABIQUO_MOCK_STORE_LOCKED") == "1",
         "SCENARIO": os.environ.get("ABIQUO_MOCK_SCENARIO") or None,
         "CONTROL_ENABLED": os.environ.get("ABIQUO_MOCK_CONTROL", "on") != "off",
         "CONTROL_TOKEN": os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN") or None,
         "LOADED_SCENARIO": os.environ.get("ABIQUO_MOCK_LOADED_SCENARIO") or None,
+        "JOURNAL_BYTES": int(os.environ.get("ABIQUO_MOCK_JOURNAL_MIB") or 8) * 1024 * 1024,
     }
 
 

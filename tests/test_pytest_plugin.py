@@ -95,3 +95,15 @@ def test_the_fixture_deploys_undeploys_and_records(abiquo_mock):
 def state_of(mock, vm_id: int) -> str:
     answer = requests.get(mock.api_url + "/cloud/virtualmachines", auth=(mock.user, mock.password), timeout=10)
     return next(vm["state"] for vm in answer.json()["collection"] if vm["id"] == vm_id)
+
+
+def test_the_fixture_counts_and_verifies_requests(abiquo_mock):
+    abiquo_mock.metadata(1)
+    requests.get(abiquo_mock.api_url + "/admin/datacenters", auth=("nobody", "x"), timeout=10)
+
+    assert abiquo_mock.count(status="4xx") == 1
+    assert abiquo_mock.journal(status=401)[0]["path"] == "/api/admin/datacenters"
+    assert abiquo_mock.verify(1, pathPattern="/api/cloud/*/metadata", method="GET") == 1
+    abiquo_mock.verify(at_least=2, status="2xx")
+    with pytest.raises(AssertionError, match=r"expected \{'count': 2\} requests matching .*PUT.*, found 0"):
+        abiquo_mock.verify(2, method="PUT")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver import store as store_mod
-from mockserver.store import SCHEMA_VERSION, Store, StoreError
+from mockserver.store import SCHEMA_VERSION, Store, StoreError, StoreUnavailable
 
 
 @pytest.fixture(params=["memory", "file"])
@@ -254,7 +254,7 @@ def test_corrupt_journal_line_in_the_middle_is_refused(path):
 
 
 def test_compaction_folds_the_journal_into_the_snapshot(path, monkeypatch):
-    monkeypatch.setattr(Store, "compact_min_records", 10)
+    monkeypatch.setattr(Store, "compact_min_bytes", 500)
     s = Store(path, fsync=False)
     s.insert("vms", {"n": -1})
     for i in range(25):
@@ -267,8 +267,8 @@ def test_compaction_folds_the_journal_into_the_snapshot(path, monkeypatch):
 
 def test_compaction_waits_until_the_journal_outgrows_the_data(path):
     s = Store(path, fsync=False)
-    s.replace_all({"vms": [{"id": i} for i in range(1, 1501)]})
-    for _ in range(1200):  # more than the 1000 floor, fewer than the 1500 docs
+    s.replace_all({"vms": [{"id": i, "pad": "x" * 100} for i in range(1, 1501)]})  # a snapshot of about 170 KB
+    for _ in range(1200):  # about 60 KB of journal: less than the snapshot
         s.put("vms", 1, {"n": 1})
     assert len(journal_lines(path)) == 1200
 
@@ -303,7 +303,7 @@ def test_failed_journal_write_rolls_back_and_leaves_no_partial_line(path, monkey
         raise OSError(5, "I/O error")
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(OSError):
+    with pytest.raises(StoreUnavailable, match="input/output error"):
         s.put("vms", 1, {"v": 2})
     monkeypatch.undo()
     assert s.get("vms", 1) == {"v": 1, "id": 1}
@@ -325,13 +325,6 @@ def test_replace_all_writes_a_snapshot_and_empties_the_journal(path):
 def test_schema_version_is_recorded(path):
     Store(path).close()
     assert snapshot(path)["_meta"]["1"] == {"format": "abiquo-mock", "schema_version": SCHEMA_VERSION}
-
-
-@pytest.mark.parametrize("content", ["", "{}", "  \n"])
-def test_empty_file_opens_as_a_new_store(path, content):
-    path.write_text(content)
-    s = Store(path)
-    assert s.is_new and s.tables() == []
 
 
 def test_deleting_the_store_file_after_a_clean_close_starts_afresh(path):
@@ -377,6 +370,11 @@ def test_newer_schema_version_is_refused(path):
         ('{"vms": {"1": {"id": 1}}}', "not an abiquo-mock store"),
         ("[1, 2]", "not an abiquo-mock store"),
         ('{"_meta": {"1": {"format": "other", "schema_version": 1}}}', "not an abiquo-mock store"),
+        # only a missing file starts a new store: an empty one may be a store whose content was lost
+        ("", "empty file"),
+        ("  \n", "empty file"),
+        ("null", "not an abiquo-mock store"),
+        ("{}", "not an abiquo-mock store"),
     ],
 )
 def test_foreign_files_are_refused_with_a_one_line_message(path, content, problem):
@@ -385,6 +383,7 @@ def test_foreign_files_are_refused_with_a_one_line_message(path, content, proble
         Store(path)
     assert str(path) in str(err.value) and "\n" not in str(err.value)
     assert path.read_text() == content  # never overwritten
+    assert not path.with_name(path.name + ".journal").exists()  # and nothing left beside it
 
 
 def test_older_schema_is_migrated_once_and_saved(path, monkeypatch):

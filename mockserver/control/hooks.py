@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .journal import RequestJournal
 
 JOURNAL = "abiquo_journal"
 
 
+def _request_body() -> bytes:
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:  # a refused oversized body is never read; the 413 must not become a 500
+        return b""
+
+
 def _journal(response: Response) -> Response:
     journal = current_app.extensions.get(JOURNAL)
     if journal is not None and request.path.startswith("/api"):
         user = getattr(g, "user", None)
-        journal.record(request, response, user.nick if user else None)
+        journal.record(
+            request.method,
+            request.path,
+            request.query_string.decode("latin-1"),
+            user.nick if user else None,
+            request.headers.items(),
+            _request_body(),
+            response.status_code,
+            response.headers.items(),
+            b"" if response.direct_passthrough or response.is_streamed else response.get_data(),
+        )
     return response
 
 
 def init_app(app: Flask) -> None:
     if app.config["CONTROL_ENABLED"]:
-        app.extensions[JOURNAL] = RequestJournal(app.config["JOURNAL_SIZE"])
+        app.extensions[JOURNAL] = RequestJournal(app.config["JOURNAL_BYTES"])
         app.after_request(_journal)

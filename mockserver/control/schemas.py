@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from ..infrastructure.model import VM_STATES
 
+_REQUEST_PATTERN = {
+    "path": {"type": "string", "description": "path prefix, e.g. /api/cloud"},
+    "pathPattern": {"type": "string", "description": "glob over the whole path, * matches anything"},
+    "method": {"type": "string"},
+    "status": {"oneOf": [{"type": "string"}, {"type": "integer"}], "description": "a code (404) or a class (4xx)"},
+    "user": {"type": "string"},
+    "since": {"oneOf": [{"type": "string"}, {"type": "number"}], "description": "ISO 8601 or epoch s, included"},
+    "until": {"oneOf": [{"type": "string"}, {"type": "number"}], "description": "ISO 8601 or epoch s, excluded"},
+}
+_COUNT = {"type": "integer", "minimum": 0}
 SCHEMAS = {
+    "RequestPattern": {"type": "object", "additionalProperties": False, "properties": _REQUEST_PATTERN},
+    "RequestVerification": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {**_REQUEST_PATTERN, "count": _COUNT, "atLeast": _COUNT, "atMost": _COUNT},
+    },
     "Reset": {
         "type": "object",
         "additionalProperties": False,

@@ -14,6 +14,7 @@ from ..http import control as conventions
 from ..http.control import json_body
 from ..http.media import PRODUCT_VERSION
 from ..infrastructure import model as infrastructure
+from .journal import PATTERN_FIELDS, Pattern
 
 bp = conventions.blueprint("control", __name__)
 
@@ -22,11 +23,19 @@ bp = conventions.blueprint("control", __name__)
 control = functools.partial(conventions.control, bp)
 
 
-@control("GET", "/health", op_id="mockHealth", summary="Is the mock up, which store generation it serves")
+@control(
+    "GET",
+    "/health",
+    op_id="mockHealth",
+    summary="Is the mock up, which store generation it serves; status degraded (with storeError) while its "
+    "last store write was refused by the disk",
+)
 def health():
     store = store_of()
+    refused = store.unavailable
     return {
-        "status": "ok",
+        "status": "degraded" if refused else "ok",
+        **({"storeError": str(refused)} if refused else {}),
         "version": PRODUCT_VERSION,
         "generation": store.generation,
         "scenario": current_app.config.get("LOADED_SCENARIO"),
@@ -76,17 +85,115 @@ def set_state(vm):
     return {"id": found["id"], "state": found["state"], "machine": found["machine"]}
 
 
+JOURNAL_QUERY = {
+    "path": {"type": "string", "description": "path prefix, e.g. /api/cloud"},
+    "pathPattern": {"type": "string", "description": "glob over the whole path, * matches anything"},
+    "method": {"type": "string"},
+    "status": {"type": "string", "description": "a status code (404) or a class (4xx)"},
+    "user": {"type": "string"},
+    "since": {"type": "string", "description": "ISO 8601 time or epoch seconds, included"},
+    "until": {"type": "string", "description": "ISO 8601 time or epoch seconds, excluded"},
+}
+JOURNAL_PAGE_MAX = 1000
+
+
+def _journal():
+    return current_app.extensions["abiquo_journal"]
+
+
+def _pattern(given, allowed: tuple[str, ...], code: str) -> Pattern:
+    # A misspelt field would match every request and make a verification pass: refuse it.
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        raise AbiquoError(code, f"Unknown field '{unknown[0]}'; known: {', '.join(allowed)}")
+    return Pattern.of(given)
+
+
+def _page_param(name: str, default: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > high:
+        raise AbiquoError("GEN-22", f"'{name}' must be an integer from 0 to {high}")
+    return int(raw)
+
+
 @control(
     "GET",
     "/journal",
     op_id="mockJournal",
-    summary="Every request and response the API answered; filter with ?path=<prefix>&method=<verb>",
+    errors=("GEN-22",),
+    query={
+        **JOURNAL_QUERY,
+        "startwith": {"type": "integer", "minimum": 0},
+        "limit": {"type": "integer", "minimum": 0, "maximum": JOURNAL_PAGE_MAX},
+    },
+    summary="The requests the API answered, oldest first, a page at a time (startwith, limit: default 100); "
+    "filter by path, pathPattern, method, status, user, since, until",
 )
 def journal():
-    entries = current_app.extensions["abiquo_journal"].entries(request.args.get("path"), request.args.get("method"))
-    return {"collection": entries, "totalSize": len(entries)}
+    found = _journal().select(_pattern(request.args, (*PATTERN_FIELDS, "startwith", "limit"), "GEN-22"))
+    start = _page_param("startwith", 0, 2**31 - 1)
+    limit = _page_param("limit", 100, JOURNAL_PAGE_MAX)
+    return {
+        "collection": [entry.render() for entry in found[start : start + limit]],
+        "totalSize": len(found),
+        "startwith": start,
+        "limit": limit,
+        "usage": _journal().usage(),
+    }
+
+
+@control(
+    "POST",
+    "/journal/count",
+    op_id="mockCountRequests",
+    errors=("GEN-22", "GEN-2", "GEN-3"),
+    request_schema="RequestPattern",
+    summary="How many recorded requests match a pattern (the fields of the journal's filters)",
+)
+def count_requests():
+    return {"count": len(_journal().select(_pattern(json_body(), PATTERN_FIELDS, "GEN-2")))}
+
+
+@control(
+    "POST",
+    "/journal/find",
+    op_id="mockFindRequests",
+    errors=("GEN-22", "GEN-2", "GEN-3"),
+    request_schema="RequestPattern",
+    summary="The recorded requests that match a pattern, oldest first (at most 1000, the newest kept)",
+)
+def find_requests():
+    found = _journal().select(_pattern(json_body(), PATTERN_FIELDS, "GEN-2"))
+    return {"requests": [entry.render() for entry in found[-JOURNAL_PAGE_MAX:]], "totalSize": len(found)}
+
+
+@control(
+    "POST",
+    "/journal/verify",
+    op_id="mockVerifyRequests",
+    errors=("GEN-22", "GEN-2", "GEN-3"),
+    request_schema="RequestVerification",
+    summary="Was a request matching the pattern made exactly 'count' times (or at least / at most)? "
+    "Answers verified true or false with the count found",
+)
+def verify_requests():
+    body = json_body()
+    expected = {k: body[k] for k in ("count", "atLeast", "atMost") if k in body}
+    if not expected:
+        expected = {"atLeast": 1}
+    if any(type(v) is not int or v < 0 for v in expected.values()):
+        raise AbiquoError("GEN-2", "'count', 'atLeast' and 'atMost' must be non-negative integers")
+    count = len(_journal().select(_pattern(body, (*PATTERN_FIELDS, "count", "atLeast", "atMost"), "GEN-2")))
+    verified = (
+        expected.get("count", count) == count
+        and count >= expected.get("atLeast", 0)
+        and count <= expected.get("atMost", count)
+    )
+    return {"verified": verified, "count": count, "expected": expected}
 
 
 @control("DELETE", "/journal", op_id="mockClearJournal", status=204, summary="Forget every recorded request")
 def clear_journal():
-    current_app.extensions["abiquo_journal"].clear()
+    _journal().clear()

@@ -39,7 +39,9 @@ def authenticate(store: Store) -> User:
 
 def _check(store: Store, nick: str | None, password: str | None) -> User:
     doc = store.first("users", nick=nick)
-    if doc is None or not hmac.compare_digest(str(doc.get("password", "")), password or ""):
+    # Compared as UTF-8 bytes: compare_digest refuses str with non-ASCII characters, and passwords may have them.
+    expected = str(doc.get("password", "")).encode("utf-8", errors="replace") if doc else b""
+    if doc is None or not hmac.compare_digest(expected, (password or "").encode("utf-8", errors="replace")):
         raise unauthorized("Bad credentials")
     if not doc.get("active", True):
         raise unauthorized("The user is not active")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from flask import Blueprint, Response, current_app, g, request
 
 from ..errors import AbiquoError
+from . import media
 from .api import REGISTRY, Operation
 
 PREFIX = "/_mock"
@@ -30,13 +31,9 @@ def json_response(payload: object, status: int = 200) -> Response:
 
 def json_body() -> dict:
     """The request's JSON object; an empty body is an empty object."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
+    if not request.get_data(cache=True).strip():
         return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise AbiquoError("GEN-3") from None
+    body = media.json_body()  # strict JSON; too deep a nesting is GEN-3 like any other unreadable body
     if not isinstance(body, dict):
         raise AbiquoError("GEN-2", "A JSON object is expected")
     return body
@@ -44,7 +41,10 @@ def json_body() -> dict:
 
 def _check_token() -> None:
     token = current_app.config.get("CONTROL_TOKEN")
-    if token and not hmac.compare_digest(request.headers.get("X-Mock-Token", ""), token):
+    # Compared as bytes: compare_digest refuses non-ASCII str. A header arrives as latin-1 text of the bytes
+    # sent, so a token typed in UTF-8 on both sides matches.
+    sent = request.headers.get("X-Mock-Token", "").encode("latin-1", errors="replace")
+    if token and not hmac.compare_digest(sent, token.encode("utf-8")):
         raise AbiquoError("401-UNAUTHORIZED", "The control API needs the header X-Mock-Token")
 
 
@@ -64,6 +64,7 @@ def control(
     status: int = 200,
     errors: tuple[str, ...] = (),
     request_schema: str | None = None,
+    query: dict | None = None,
 ) -> Callable:
     """Register ``fn`` as a control operation on ``bp``; it returns a dict (JSON), None (204) or a Response."""
     op = Operation(
@@ -80,6 +81,7 @@ def control(
         prefix=PREFIX,
         request_schema=request_schema,
         blueprint=bp.name,
+        query=query or {},
     )
     REGISTRY.append(op)
 

@@ -1,0 +1,137 @@
+"""The QA console in a real headless Chromium against a real mock: what a QA engineer sees and clicks.
+Skipped, with the reason, where no Chromium is installed. The screenshots in docs/screenshots/ come from here."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from .browser import WAIT, screenshot, start_browser
+from .support import ServerProcess
+
+TOKEN = "qa-secret"
+
+
+@pytest.fixture(scope="module")
+def driver():
+    browser = start_browser()
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture(scope="module")
+def server():
+    process = ServerProcess("--memory", "--control-token", TOKEN).wait_ready()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def mock(server):
+    """The server, back at the demo world, and a way to call its control API."""
+    session = requests.Session()
+    session.headers["X-Mock-Token"] = TOKEN
+    assert session.post(server.url + "/_mock/reset", json={"scenario": "demo"}, timeout=30).status_code == 200
+    session.base = server.url
+    return session
+
+
+@pytest.fixture
+def console(driver, mock):
+    """The console opened with the token entered, showing the world."""
+    driver.get(mock.base + "/_mock/console/")
+    if not driver.execute_script("return sessionStorage.getItem('abiquoMockToken')"):
+        _find(driver, "#token").send_keys(TOKEN)
+        _find(driver, "#token-form button").click()
+    _wait_for_text(driver, "#vm-count", "of 7")
+    return driver
+
+
+def _find(driver, css: str):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
+
+
+def _wait_for_text(driver, css: str, text: str):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, WAIT).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    return driver.find_element(By.CSS_SELECTOR, css)
+
+
+def _all(driver, css: str) -> list:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_elements(By.CSS_SELECTOR, css)
+
+
+def _go(driver, hash_: str) -> None:
+    driver.execute_script("location.hash = arguments[0]", hash_)
+
+
+def test_the_console_asks_for_the_control_token_then_shows_the_world(driver, mock):
+    driver.get(mock.base + "/_mock/console/")
+    driver.execute_script("sessionStorage.clear()")
+    driver.refresh()
+    _wait_for_text(driver, "#message", "token")
+    assert not _all(driver, "#vm-table tbody tr")  # nothing of the world without the token
+    _find(driver, "#token").send_keys(TOKEN)
+    _find(driver, "#token-form button").click()
+    _wait_for_text(driver, "#vm-count", "1–7 of 7")
+    assert "Barcelona" in _find(driver, ".tree").text and "Acme" in _find(driver, ".tree").text
+    screenshot(driver, "world")
+
+
+def test_a_not_apply_vm_is_found_and_its_cells_are_marked(console):
+    _find(console, "select[name=notApply] option[value=yes]").click()
+    _wait_for_text(console, "#vm-count", "1–1 of 1")
+    _find(console, "#vm-table tbody tr a").click()
+    cell = _find(console, "td[data-cell='filesystem/weekly_planned']")
+    assert "not-apply" in cell.get_attribute("class")
+    assert "NOT_APPLY" in cell.text and "backup system decides" in cell.text
+    marked = {
+        d.get_attribute("data-field"): d.get_attribute("data-source") for d in cell.find_elements("css selector", "dd")
+    }
+    assert marked == {"time": "not-apply", "days": "not-apply", "paths": "vm"}
+    fixed = _find(console, "td[data-cell='complete/daily']")
+    assert "not-apply" not in fixed.get_attribute("class")
+    assert "fixed by policy" in fixed.text and "22:00:00 +0100" in fixed.text
+    assert "NAFS" in _find(console, ".bindings").text
+    assert '"policyBindings"' in _find(console, ".vm-raw pre").text
+    screenshot(console, "vm")
+
+
+def test_search_and_the_tree_narrow_the_vm_list(console):
+    search = _find(console, "#vm-search")
+    search.send_keys("db-")
+    _wait_for_text(console, "#vm-count", "1–2 of 2")
+    assert [r.text.split()[1] for r in _all(console, "#vm-table tbody tr")] == ["db-01", "db-02"]
+
+
+def test_deploying_a_vm_from_its_page_places_it_on_a_machine(console, mock):
+    _go(console, "#/vm/3")
+    _wait_for_text(console, ".vm-head h2", "NOT_ALLOCATED")
+    _find(console, "#deploy").click()
+    _wait_for_text(console, ".vm-head h2", "ON")
+    assert "on esx-bcn-01" in _find(console, ".vm-head p").text
+    vm = mock.get(mock.base + "/_mock/console/api/virtualmachines/3", timeout=10).json()
+    assert (vm["state"], vm["machine"]["name"]) == ("ON", "esx-bcn-01")
+
+
+def test_datacenter_properties_are_edited_and_policy_modes_shown(console, mock):
+    _go(console, "#/dc/1")
+    nafs = _find(console, "#policy-NAFS")
+    assert {s.get_attribute("data-mode") for s in nafs.find_elements("css selector", "[data-mode]")} == {"not-apply"}
+    gold = _find(console, "#policy-GOLD")
+    assert "web-02" in gold.text and "web-03" in gold.text  # the VMs bound to it
+    _find(console, "input[name=updateWhileDeployed]").click()
+    _find(console, "#properties button").click()
+    _wait_for_text(console, "#message", "saved")
+    world = mock.get(mock.base + "/_mock/console/api/datacenters/1", timeout=10).json()
+    assert world["properties"]["updateWhileDeployed"] is True
+    screenshot(console, "datacenter")
