@@ -15,6 +15,7 @@ from pathlib import Path
 
 from mockserver.http.media import versioned
 
+from . import stalls
 from . import world as worlds
 from .load import Generator, Load, percentile, prime
 from .server import ADMIN, Server
@@ -162,8 +163,10 @@ def main() -> None:
         f"abiquo-mock benchmarks on {platform.node()} ({platform.python_implementation()}"
         f" {platform.python_version()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start)"
     )
-    with Server(None) as bare:
+    with Server(None, trivial=True) as bare:
         trivial = generator.run(bare.port, ["/trivial"], "*/*")
+    print("  stalled bodies ...", flush=True)
+    stalled = stalls.measure(generator)
     results: dict[int, dict] = {}
     with tempfile.TemporaryDirectory(prefix="abiquo-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
@@ -174,6 +177,7 @@ def main() -> None:
             print(f"  {size:,} VMs: writes ...", flush=True)
             results[size].update(measure_writes(db, world, generator, writes=args.writes, seconds=args.seconds))
     report(results, generator, args.writes, args.seconds, trivial)
+    stalls.report(*stalled)
 
 
 if __name__ == "__main__":

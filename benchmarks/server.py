@@ -27,7 +27,7 @@ def free_port() -> int:
 class Server:
     """Starts on construction; ``started_in`` is the time from spawning to the first 200 of /api/version."""
 
-    def __init__(self, db: Path | None, *, control: bool = False):
+    def __init__(self, db: Path | None, *, control: bool = False, trivial: bool = False):
         self.port = free_port()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115
         command = [
@@ -35,13 +35,12 @@ class Server:
             "-m",
             "mockserver",
             "serve",
-            "--db",
-            str(db),
+            *(["--db", str(db)] if db else ["--memory"]),
             "--port",
             str(self.port),
             "--control" if control else "--no-control",
         ]
-        if db is None:  # the bench-only app, with the settings of mockserver/server.py
+        if trivial:  # the bench-only app: a bare Flask route on granian's WSGI interface, 1 blocking thread
             command = [
                 sys.executable,
                 "-m",
@@ -61,7 +60,7 @@ class Server:
         started = time.perf_counter()
         # The access log goes nowhere: an unread pipe would fill up and block the server.
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True)
-        self.ready_path = "/trivial" if db is None else "/api/version"
+        self.ready_path = "/trivial" if trivial else "/api/version"
         self._wait_ready()
         self.started_in = time.perf_counter() - started
 

@@ -24,9 +24,11 @@ DEFAULTS: dict[str, Any] = {
     "CONTROL_TOKEN": None,  # when set, the control API needs header X-Mock-Token
     "JOURNAL_BYTES": 8 * 1024 * 1024,  # the request journal's memory budget (mockserver/control/journal.py)
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "BODY_TIMEOUT": 10.0,  # seconds a client has to send its whole body before it is answered 408
     "FSYNC": True,
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
+DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not read the body; its HTTP status
 # The blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
 # until the next write (mockserver/http/answers.py). A context says so in the table (keeps_answers).
 KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
@@ -75,6 +77,14 @@ def _unavailable(exc: StoreUnavailable) -> Response:
 def _unexpected(exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.path)
     return error_response(AbiquoError("500-INTERNAL-SERVER-ERROR", f"Unexpected error: {type(exc).__name__}"))
+
+
+def _refused_body() -> None:
+    # The front door could not read the body (too slow): it asks for the error instead of the operation.
+    # Abiquo has no code of its own for it: its generic refusal, with the HTTP status that says why
+    status = request.environ.get(DOOR_REFUSAL)
+    if status:
+        raise AbiquoError("400-BAD-REQUEST", "The request body did not arrive in time", status=status)
 
 
 def _authenticate() -> Response | None:
@@ -135,6 +145,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(Exception, _unexpected)
+    app.before_request(_refused_body)
     app.before_request(_authenticate)
     app.extensions["abiquo_answers"] = answers.Answers()
     app.before_request(_kept_answer)

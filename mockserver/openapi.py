@@ -98,7 +98,7 @@ def _parameters(op: Operation) -> list[dict]:
 def _error_statuses(op: Operation) -> set[int]:
     statuses = {status_of(c) for c in _error_codes(op)}
     if op.consumes or op.request_schema:
-        statuses.add(413)  # a body over the size limit: 400-BAD-REQUEST with the HTTP status 413
+        statuses |= {408, 413}  # a body too slow or too large: 400-BAD-REQUEST with the HTTP status that says which
     return statuses
 
 

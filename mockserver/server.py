@@ -1,8 +1,9 @@
-"""The production server: granian, one worker process, one blocking thread.
+"""The production server: granian's ASGI interface, one worker process, serving the front door.
 
-Chosen by measurement (see README, make bench): granian served a trivial Flask endpoint at about 19k req/s
-with a 1.7 ms p99 here, against 6k for uWSGI and 4k for waitress. One worker keeps one store and its lock;
-one blocking thread keeps the p99 low (with 8 threads it rose to 70 ms for little throughput).
+Chosen by measurement (see docs/PERFORMANCE.md, make bench): granian served a trivial Flask endpoint at about
+19k req/s with a 1.7 ms p99 here, against 6k for uWSGI and 4k for waitress. One worker keeps one store and its
+lock. The front door (mockserver/frontdoor) reads bodies in the event loop and runs Flask on one thread of its
+own, so a slow client never holds the thread that owns the store.
 """
 
 from __future__ import annotations
@@ -20,13 +21,12 @@ KILL_TIMEOUT = 3
 def run(host: str, port: int) -> None:
     os.environ["ABIQUO_MOCK_WORKER"] = "1"
     Granian(
-        "mockserver.wsgi:app_from_environment",
+        "mockserver.wsgi:door_from_environment",
         address=host,
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGI,
         factory=True,
         workers=1,
-        blocking_threads=1,
         websockets=False,
         log_access=True,
         workers_kill_timeout=KILL_TIMEOUT,

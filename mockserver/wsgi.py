@@ -1,4 +1,5 @@
-"""The WSGI entry point the production server imports: the app built from ABIQUO_MOCK_* variables.
+"""The entry points the production server imports: the app built from ABIQUO_MOCK_* variables, as WSGI
+(``serve --dev``) or behind the front door (ASGI, what ``serve`` runs).
 
 The CLI validates its arguments and prepares the store before the server starts, then passes what the
 worker needs through the environment (the server imports the app in its own worker process).
@@ -22,6 +23,7 @@ def config_from_environment() -> dict:
         "CONTROL_ENABLED": os.environ.get("ABIQUO_MOCK_CONTROL", "on") != "off",
         "CONTROL_TOKEN": os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN") or None,
         "LOADED_SCENARIO": os.environ.get("ABIQUO_MOCK_LOADED_SCENARIO") or None,
+        "BODY_TIMEOUT": float(os.environ.get("ABIQUO_MOCK_BODY_TIMEOUT") or 10),
         "JOURNAL_BYTES": int(os.environ.get("ABIQUO_MOCK_JOURNAL_MIB") or 8) * 1024 * 1024,
     }
 
@@ -34,3 +36,9 @@ def app_from_environment():
     app = create_app(config_from_environment())
     atexit.register(app.extensions["abiquo_store"].close)
     return app
+
+
+def door_from_environment():
+    from .frontdoor import build
+
+    return build(app_from_environment())

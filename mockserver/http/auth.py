@@ -6,6 +6,7 @@ import hmac
 import weakref
 
 from flask import g, request
+from werkzeug.datastructures import Authorization
 
 from ..errors import AbiquoError
 from ..security import User, user_from_docs
@@ -24,7 +25,20 @@ _known: weakref.WeakKeyDictionary[Store, tuple[int, dict]] = weakref.WeakKeyDict
 
 
 def authenticate(store: Store) -> User:
-    credentials = request.authorization
+    return _user(store, request.authorization)
+
+
+def accepts(store: Store, header: str) -> bool:
+    """Whether an Authorization header names an active user; needs no request (the front door asks it
+    before reading a body)."""
+    try:
+        _user(store, Authorization.from_header(header))
+    except AbiquoError:
+        return False
+    return True
+
+
+def _user(store: Store, credentials: Authorization | None) -> User:
     if credentials is None or credentials.type != "basic":
         raise unauthorized("This request requires user authentication (HTTP Basic)")
     generation, users = _known.get(store, (None, None))
