@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
 
+# contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
+# importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
 API_VERSION = "3.8"
 ERRORS_MEDIA_TYPE = "application/vnd.abiquo.errors+json"
 DEFAULT_LIMIT = 25

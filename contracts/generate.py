@@ -25,6 +25,8 @@ from hypothesis import strategies as st
 from .client import MockClient, MockError, link, media
 from .integration_checks import BACKUP_TYPES, GRANULARITIES, WEEKDAYS, canonical
 
+# contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
+# importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
 BASE_SCENARIO = "demo"
 STATES = ("ON", "OFF", "NOT_ALLOCATED")
 ZONES = ("+0000", "+0100", "+0200", "-0500", "+0530")

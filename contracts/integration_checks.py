@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+# contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
+# importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
 BACKUP_TYPES = ("complete", "snapshot", "filesystem")
 GRANULARITIES = ("defined_hour", "hourly", "daily", "weekly_planned", "monthly")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import pytest
 
+# contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
+# importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
 DEFAULT_SCENARIO = "demo"
 
 

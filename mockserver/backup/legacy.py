@@ -9,9 +9,9 @@ from ..errors import AbiquoError
 from ..http.links import api_path_of, links_with_rel
 from ..infrastructure.model import belonging, datacenter
 from ..store import Store
+from .constants import GRANULARITIES
 from .model import check_links
 
-GRANULARITIES = ("defined_hour", "hourly", "daily", "weekly_planned", "monthly")
 TEMPLATE_PATH = re.compile(r"^/config/backups/(\d+)$")
 BACKUP_FIELDS = ("id", "name", "attributes", "links")
 

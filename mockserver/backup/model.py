@@ -8,36 +8,28 @@ defined in the VM, the literal NOT_APPLY when the backup system decides it.
 from __future__ import annotations
 
 import copy
-import re
 from datetime import datetime
 
 from ..errors import AbiquoError
 from ..infrastructure.model import belonging, datacenter
 from ..store import Store
-
-PROPERTY_NAMES = ("multipleRestore", "multiplePolicies", "updateWhileDeployed")
-BACKUP_TYPES = ("COMPLETE", "SNAPSHOT", "FILESYSTEM")
-PERIODS = ("DEFINED_HOUR", "HOURLY", "DAILY", "WEEKLY_PLANNED", "MONTHLY")
-WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
-NOT_APPLY = "NOT_APPLY"
-# The schedule fields each period has: time everywhere, days only weekly, a date only on a defined hour.
-PERIOD_FIELDS = {
-    "DEFINED_HOUR": ("time", "date"),
-    "HOURLY": ("time",),
-    "DAILY": ("time",),
-    "WEEKLY_PLANNED": ("time", "days"),
-    "MONTHLY": ("time",),
-}
-POLICY_FIELDS = ("id", "code", "name", "description", "backupConfigurations", "links")
-# The patterns are also the contract's (backup/schemas.py), so the server accepts what the contract does.
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-NAME_MAX, DESCRIPTION_MAX = 128, 255
-TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] [+-]([01][0-9]|2[0-3])[0-5][0-9]"
-HOURS = r"0*([0-9]|1[0-9]|2[0-4])"  # BC-16: "accepted values for hours backup are 0 to 24"
-TIME_PATTERN, HOURS_PATTERN = re.compile(f"^{TIME}$"), re.compile(f"^{HOURS}$")
-NUMBER_PATTERN = re.compile(r"^[+-]?[0-9]+$")
-DATE_PATTERN = re.compile(r"^[0-9]{4}/[0-9]{2}/[0-9]{2}$")
-
+from .constants import (
+    CODE_PATTERN,
+    DATE_FORMAT,
+    DATE_SHAPE,
+    DESCRIPTION_MAX,
+    HOURS_PATTERN,
+    NAME_MAX,
+    NOT_APPLY,
+    NUMBER_PATTERN,
+    PERIOD_FIELDS,
+    PERIODS,
+    POLICY_FIELDS,
+    POLICY_TYPES,
+    POLICY_WEEKDAYS,
+    PROPERTY_NAMES,
+    TIME_PATTERN,
+)
 
 # --- datacenter backup properties -----------------------------------------------------------------------
 
@@ -269,7 +261,7 @@ def backup_configuration(item: object) -> dict:
         raise AbiquoError("GEN-2", f"Invalid document: unknown backup configuration fields {', '.join(unknown)}")
     if item.get("type") is None or item.get("period") is None:
         raise AbiquoError("BC-33")
-    backup_type = _one_of(item["type"], BACKUP_TYPES, "BC-5", "backup type")
+    backup_type = _one_of(item["type"], POLICY_TYPES, "BC-5", "backup type")
     period = _one_of(item["period"], PERIODS, "BC-8", "backup period")
     foreign = sorted(set(item) - {"type", "period"} - set(PERIOD_FIELDS[period]))
     if foreign:
@@ -315,9 +307,9 @@ def _time(value: object) -> str:
 def _date(value: object) -> str:
     if _not_apply(value):
         return NOT_APPLY
-    if isinstance(value, str) and DATE_PATTERN.fullmatch(value):
+    if isinstance(value, str) and DATE_SHAPE.fullmatch(value):
         try:
-            datetime.strptime(value, "%Y/%m/%d")
+            datetime.strptime(value, DATE_FORMAT)
             return value
         except ValueError:
             pass
@@ -331,5 +323,5 @@ def _days(value: object) -> str | list[str]:
         raise AbiquoError("GEN-2", "Invalid document: 'days' is a list of weekdays or NOT_APPLY")
     if not value:
         raise AbiquoError("BC-19", "A weekly planned backup requires at least one day (or NOT_APPLY)")
-    wanted = {_one_of(day, WEEKDAYS, "BC-28", "day of week") for day in value}
-    return [day for day in WEEKDAYS if day in wanted]
+    wanted = {_one_of(day, POLICY_WEEKDAYS, "BC-28", "day of week") for day in value}
+    return [day for day in POLICY_WEEKDAYS if day in wanted]

@@ -9,23 +9,18 @@ from marshmallow import Schema, fields
 from marshmallow.validate import Length, Regexp
 
 from ..http.schemas import LinkSchema, media_type
-from .legacy import GRANULARITIES
-from .model import (
-    BACKUP_TYPES,
+from .constants import (
     CODE_PATTERN,
+    DATE,
     DESCRIPTION_MAX,
+    GRANULARITIES,
     HOURS,
     NAME_MAX,
     NOT_APPLY,
     PERIOD_FIELDS,
+    POLICY_TYPES,
+    POLICY_WEEKDAYS,
     TIME,
-    WEEKDAYS,
-)
-
-# A real calendar date (29 February left out: the server accepts it in leap years only), year 0001 on.
-DATE = (
-    r"([0-9]{3}[1-9]|[0-9]{2}[1-9][0-9]|[0-9][1-9][0-9]{2}|[1-9][0-9]{3})/"
-    r"((0[13578]|1[02])/(0[1-9]|[12][0-9]|3[01])|(0[469]|11)/(0[1-9]|[12][0-9]|30)|02/(0[1-9]|1[0-9]|2[0-8]))"
 )
 
 
@@ -45,14 +40,14 @@ def _schedule(pattern: str) -> dict:
 def configuration_variant(period: str) -> dict:
     """The JSON schema of a backup configuration of one period: only the schedule fields it has."""
     properties = {
-        "type": {"type": "string", "pattern": one_of(BACKUP_TYPES)},
+        "type": {"type": "string", "pattern": one_of(POLICY_TYPES)},
         "period": {"type": "string", "pattern": one_of((period,))},
         "time": _schedule(HOURS if period == "HOURLY" else TIME),
     }
     if "days" in PERIOD_FIELDS[period]:
         properties["days"] = {
             "oneOf": [
-                {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": one_of(WEEKDAYS)}},
+                {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": one_of(POLICY_WEEKDAYS)}},
                 {"type": "string", "pattern": one_of((NOT_APPLY,))},
             ]
         }

@@ -16,10 +16,7 @@ from __future__ import annotations
 import copy
 
 from ..store import Store
-
-TYPES = ("complete", "snapshot", "filesystem")
-GRANULARITIES = ("defined_hour", "hourly", "daily", "weekly_planned", "monthly")
-PROPERTY_NAMES = ("multipleRestore", "multiplePolicies", "updateWhileDeployed")
+from .constants import BACKUP_TYPES, GRANULARITIES, PROPERTY_NAMES
 
 
 def legacy_pairs(metadata: object) -> list[tuple[str, str]]:
@@ -30,7 +27,7 @@ def legacy_pairs(metadata: object) -> list[tuple[str, str]]:
     return [
         (t, g)
         for t, granularities in schedule.items()
-        if t in TYPES and isinstance(granularities, dict)
+        if t in BACKUP_TYPES and isinstance(granularities, dict)
         for g in granularities
         if g in GRANULARITIES
     ]
@@ -81,13 +78,13 @@ def _wanted_configurations(world: dict, dc_id: int, vms: list[dict]) -> dict[str
     wanted: dict[str, set[str]] = {}
     for row in sorted(world.get("datacenterbackups", []), key=lambda r: r["id"]):
         backup_type = templates.get(row.get("template"))
-        if row.get("datacenter") == dc_id and backup_type in TYPES:
+        if row.get("datacenter") == dc_id and backup_type in BACKUP_TYPES:
             wanted.setdefault(backup_type, set()).update(g for g in row.get("attributes", []) if g in GRANULARITIES)
     for vm in vms:
         if vm["datacenter"] == dc_id:
             for backup_type, granularity in legacy_pairs(vm["metadata"]):
                 wanted.setdefault(backup_type, set()).add(granularity)
-    return {t: wanted[t] for t in TYPES if t in wanted}
+    return {t: wanted[t] for t in BACKUP_TYPES if t in wanted}
 
 
 def _ensure_policy(world: dict, dc: dict, backup_type: str, granularities: set[str], report: dict) -> dict:

@@ -11,8 +11,9 @@ from ..events import emitters
 from ..extensions import store_of
 from ..http.api import operation
 from ..http.links import link
-from ..http.paging import collection
+from ..http.paging import BY_ID, BY_NAME, collection
 from ..infrastructure import model as infrastructure
+from ..infrastructure.constants import DATACENTER
 from ..infrastructure.render import datacenter_path, location_path
 from . import (
     legacy,
@@ -22,13 +23,11 @@ from . import (
 )
 
 bp = Blueprint("backup", __name__)
-DC = "/admin/datacenters/<int:dc>"
+DC = DATACENTER
 LOC = "/cloud/locations/<int:loc>"
 MANAGE = "PHYS_DC_ALLOW_BACKUP_CONFIG"
 ENUMERATE = "PHYS_DC_ENUMERATE"
 POLICY_SORT = ("name", "code", "id")
-BY_NAME = ("name", "id")
-BY_ID = ("id",)
 POLICY_ERRORS = ("BC-5", "BC-8", "BC-12", "BC-13", "BC-16", "BC-19", "BC-24", "BC-28", "BC-30", "BC-33")
 THIS_POLICY = {"dc": "$request.path.dc", "policy": "$response.body#/id"}
 

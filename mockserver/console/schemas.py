@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..backup.model import PROPERTY_NAMES
+from ..backup.constants import PROPERTY_NAMES
 
 SCHEMAS = {
     "BackupProperties": {

@@ -5,9 +5,10 @@ with the policies they name, its results, the keys the backup surface does not o
 
 from __future__ import annotations
 
-from ..backup.model import NOT_APPLY, policy_by_code
+from ..backup.constants import BACKUP_TYPES, GRANULARITIES, NOT_APPLY, WEEKDAYS
+from ..backup.model import policy_by_code
 from ..errors import AbiquoError
-from ..metadata.legacy_schedule import DAYS, GRANULARITIES, POLICIES_KEY, TYPES
+from ..metadata.constants import POLICIES_KEY
 from ..store import Store
 
 OWNED_KEYS = ("backupSchedule", "policyBindings", "backupResults")
@@ -102,7 +103,7 @@ def _fields(granularity: str, entry: dict, binding: dict | None) -> list[dict]:
     else:
         fields.append({"field": "time", "value": time, "source": field_source(binding, "time")})
     if granularity == "weekly_planned":
-        days = [day for day in DAYS if entry.get(day) in ("true", True)]
+        days = [day for day in WEEKDAYS if entry.get(day) in ("true", True)]
         fields.append({"field": "days", "value": days or None, "source": field_source(binding, "days")})
     for key in ("disks", "paths"):
         if key in entry:
@@ -114,7 +115,7 @@ def schedule_table(schedule: object, bindings: dict[tuple[str, str], dict]) -> d
     """Rows are backup types, columns granularities; an empty cell is None."""
     schedule = schedule if isinstance(schedule, dict) else {}
     cells = {}
-    for backup_type in TYPES:
+    for backup_type in BACKUP_TYPES:
         for granularity in GRANULARITIES:
             entry = (
                 (schedule.get(backup_type) or {}).get(granularity)
@@ -131,7 +132,7 @@ def schedule_table(schedule: object, bindings: dict[tuple[str, str], dict]) -> d
                 "fields": fields,
                 "notApply": any(f["source"] == NOT_APPLIED for f in fields),
             }
-    return {"types": list(TYPES), "granularities": list(GRANULARITIES), "cells": cells}
+    return {"types": list(BACKUP_TYPES), "granularities": list(GRANULARITIES), "cells": cells}
 
 
 def _server_policies(schedule: object) -> list | None:

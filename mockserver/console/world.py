@@ -10,7 +10,8 @@ from __future__ import annotations
 import threading
 import weakref
 
-from ..backup.model import NOT_APPLY, PERIOD_FIELDS, bound_codes, properties
+from ..backup.constants import NOT_APPLY, PERIOD_FIELDS
+from ..backup.model import bound_codes, properties
 from ..errors import AbiquoError
 from ..infrastructure.model import datacenter
 from ..store import Store

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..infrastructure.model import VM_STATES
+from ..infrastructure.constants import VM_STATES
 
 _REQUEST_PATTERN = {
     "path": {"type": "string", "description": "path prefix, e.g. /api/cloud"},

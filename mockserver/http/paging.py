@@ -17,6 +17,9 @@ from .media import vendor
 DEFAULT_LIMIT = 25
 MAX_INT = 2**31 - 1  # Abiquo reads paging values as Java ints; the contract promises this bound
 PAGING_PARAMS = ("startwith", "limit", "by", "asc", "has")
+# The sort keys most collections offer (the first one is the default order).
+BY_NAME = ("name", "id")
+BY_ID = ("id",)
 SORTED_KEPT = 64
 # A crawl asks for every page of one collection in turn: sort it once, not once a page. An entry is
 # reused only at the same store generation for the very same list of documents (stored documents are

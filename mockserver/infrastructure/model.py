@@ -7,12 +7,11 @@ from __future__ import annotations
 from ..errors import AbiquoError
 from ..security import User
 from ..store import Store
-
-VM_STATES = ("NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED", "UNKNOWN")
+from .constants import NOT_DEPLOYED, VM_STATES
 
 
 def is_deployed(vm: dict) -> bool:
-    return vm.get("state") != "NOT_ALLOCATED"
+    return vm.get("state") != NOT_DEPLOYED
 
 
 def _must(doc: dict | None, code: str) -> dict:
@@ -109,7 +108,7 @@ def set_vm_state(store: Store, vm_id: int, state: str) -> dict:
     with store.transaction():
         vm = dict(_must(store.get("virtualmachines", vm_id), "VM-1"))
         vm["state"] = state
-        if state == "NOT_ALLOCATED":
+        if state == NOT_DEPLOYED:
             vm["machine"] = None
         elif vm.get("machine") is None:
             vm["machine"] = _first_machine(store, vm["datacenter"])

@@ -6,19 +6,25 @@ from flask import Blueprint, g
 
 from ..extensions import store_of
 from ..http.api import operation
-from ..http.paging import collection
+from ..http.paging import BY_NAME, collection
 from . import model, render
+from .constants import (
+    BY_NAME_OR_LOCATION,
+    DATACENTER,
+    ENTERPRISE,
+    VIRTUAL_APPLIANCE,
+    VIRTUAL_DATACENTER,
+    VIRTUAL_MACHINE,
+)
 
 bp = Blueprint("infrastructure", __name__)
-DC = "/admin/datacenters/<int:dc>"
+DC = DATACENTER
 RACK = f"{DC}/racks/<int:rack>"
 MACHINE = f"{RACK}/machines/<int:machine>"
-ENT = "/admin/enterprises/<int:enterprise>"
-VDC = "/cloud/virtualdatacenters/<int:vdc>"
-VAPP = f"{VDC}/virtualappliances/<int:vapp>"
+ENT = ENTERPRISE
+VDC = VIRTUAL_DATACENTER
+VAPP = VIRTUAL_APPLIANCE
 VM_SORT = ("name", "id", "state")
-BY_NAME = ("name", "id")
-BY_NAME_OR_LOCATION = ("name", "id", "location")  # datacenters sort by where they are, as Abiquo's do
 
 
 @operation(
@@ -344,7 +350,7 @@ def list_virtual_machines(vdc, vapp):
 @operation(
     bp,
     "GET",
-    f"{VAPP}/virtualmachines/<int:vm>",
+    VIRTUAL_MACHINE,
     op_id="getVirtualMachine",
     produces="virtualmachine",
     errors=("VDC-0", "VAPP-0", "VM-1"),

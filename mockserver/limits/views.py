@@ -8,12 +8,12 @@ from flask import Blueprint, g
 from ..events import emitters
 from ..extensions import store_of
 from ..http.api import operation
-from ..http.paging import collection
+from ..http.paging import BY_ID, collection
+from ..infrastructure.constants import ENTERPRISE
 from . import model, render
 
 bp = Blueprint("limits", __name__)
-ENT = "/admin/enterprises/<int:enterprise>"
-BY_ID = ("id",)
+ENT = ENTERPRISE
 THIS_LIMIT = {"enterprise": "$request.path.enterprise", "limit": "$response.body#/id"}
 
 

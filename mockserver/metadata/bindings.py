@@ -15,13 +15,14 @@ it can still save a VM whose stored values another user chose.
 
 from __future__ import annotations
 
+from ..backup.constants import BACKUP_TYPES, GRANULARITIES, NOT_APPLY, WEEKDAYS
 from ..backup.model import allowed_policy_ids, policy_by_code, properties
 from ..errors import AbiquoError
 from ..security import User
 from ..store import Store
-from .legacy_schedule import DAYS, GRANULARITIES, POLICIES_KEY, TYPES, entries, require_days
+from .constants import POLICIES_KEY
+from .legacy_schedule import entries, require_days
 
-NOT_APPLY = "NOT_APPLY"
 IN_VM = object()  # the policy leaves the field to the VM (the field is absent from the policy)
 
 
@@ -33,7 +34,7 @@ def bound_pairs(bindings: object) -> list[tuple[str, str, str]]:
         raise AbiquoError("GEN-2", "Invalid document: policyBindings must be an object")
     pairs = []
     for backup_type, granularities in bindings.items():
-        if backup_type not in TYPES:
+        if backup_type not in BACKUP_TYPES:
             raise AbiquoError("BC-5", f"Invalid backup type '{backup_type}' in policyBindings")
         if not isinstance(granularities, dict):
             raise AbiquoError("GEN-2", f"Invalid document: policyBindings.{backup_type} must be an object")
@@ -174,9 +175,9 @@ def _check_vm_time(user: User, sent: dict, stored: dict, where: str, fixed_part,
 
 
 def _fill_days(user: User, policy_days: object, entry: dict, stored: dict, where: str) -> dict:
-    sent_days = [day for day in DAYS if day in entry]
+    sent_days = [day for day in WEEKDAYS if day in entry]
     if policy_days is None:  # defined in the VM
-        if sent_days != [day for day in DAYS if day in stored]:
+        if sent_days != [day for day in WEEKDAYS if day in stored]:
             user.require("VAPP_DEFINE_BACKUP_INFO", f"setting the days of {where}")
         if not sent_days:
             raise AbiquoError(
@@ -192,7 +193,10 @@ def _fill_days(user: User, policy_days: object, entry: dict, stored: dict, where
     fixed = [day.lower() for day in policy_days]
     if sent_days and set(sent_days) != set(fixed):
         raise AbiquoError("BC-6", f"The days of {where} are fixed by its backup policy to {', '.join(fixed)}")
-    return {**{k: v for k, v in entry.items() if k not in DAYS}, **{day: "true" for day in DAYS if day in fixed}}
+    return {
+        **{k: v for k, v in entry.items() if k not in WEEKDAYS},
+        **{day: "true" for day in WEEKDAYS if day in fixed},
+    }
 
 
 def _check_disks(user: User, sent: dict, stored: dict, where: str) -> None:
@@ -206,7 +210,7 @@ def check_vm_values(user: User, backup_type: str, granularity: str, entry: dict,
     where = f"{backup_type}/{granularity}"
     if entry.get("time") != stored.get("time"):
         user.require("VAPP_DEFINE_BACKUP_INFO", f"setting the time of {where}")
-    if [d for d in DAYS if d in entry] != [d for d in DAYS if d in stored]:
+    if [d for d in WEEKDAYS if d in entry] != [d for d in WEEKDAYS if d in stored]:
         user.require("VAPP_DEFINE_BACKUP_INFO", f"setting the days of {where}")
     _check_disks(user, entry, stored, where)
     require_days(backup_type, granularity, entry)

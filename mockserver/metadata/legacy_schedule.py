@@ -17,30 +17,18 @@ from __future__ import annotations
 
 import re
 
+from ..backup.constants import BACKUP_TYPES, GRANULARITIES, LEGACY_DATE, LEGACY_HOURS, LEGACY_TIME, WEEKDAYS
 from ..errors import AbiquoError
-
-TYPES = ("complete", "snapshot", "filesystem")
-GRANULARITIES = ("defined_hour", "hourly", "daily", "weekly_planned", "monthly")
-DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DISK_TYPES = ("complete", "snapshot")
-POLICIES_KEY = "policies"  # written by the server inside backupSchedule (3.8.5)
-RESULT_STATUSES = ("done", "progress", "failed")
-
-# Java's "HH:mm:ss Z" and "yyyy/MM/dd HH:mm:ss Z" (RFC 822 zone, e.g. +0100)
-ZONE = r"[+-](?:[01]\d|2[0-3])[0-5]\d"
-TIME_PATTERN = rf"^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d {ZONE}$"
-DATE_PATTERN = r"^\d{4}/(?:0[1-9]|1[0-2])/(?:0[1-9]|[12]\d|3[01])$"
-DATE_TIME_PATTERN = DATE_PATTERN[:-1] + " " + TIME_PATTERN[1:]
-HOURLY_PATTERN = r"^(?:[0-9]|1\d|2[0-4])$"  # BC-16: "0 to 24"
+from .constants import DISK_TYPES, POLICIES_KEY, RESULT_STATUSES
 
 
 def is_time(value: object) -> bool:
-    return isinstance(value, str) and re.match(TIME_PATTERN, value) is not None
+    return isinstance(value, str) and re.match(LEGACY_TIME, value) is not None
 
 
 def is_date(value: object) -> bool:
     # The shape only, as the contract's pattern says: Java's lenient date parsing rolls 2026/02/30 over.
-    return isinstance(value, str) and re.match(DATE_PATTERN, value) is not None
+    return isinstance(value, str) and re.match(LEGACY_DATE, value) is not None
 
 
 def is_date_time(value: object) -> bool:
@@ -51,7 +39,7 @@ def is_date_time(value: object) -> bool:
 
 
 def is_hourly(value: object) -> bool:
-    return isinstance(value, str) and re.match(HOURLY_PATTERN, value) is not None
+    return isinstance(value, str) and re.match(LEGACY_HOURS, value) is not None
 
 
 def entries(schedule: object):
@@ -59,7 +47,7 @@ def entries(schedule: object):
     if not isinstance(schedule, dict):
         return
     for backup_type, granularities in schedule.items():
-        if backup_type in TYPES and isinstance(granularities, dict):
+        if backup_type in BACKUP_TYPES and isinstance(granularities, dict):
             for granularity, entry in granularities.items():
                 yield backup_type, granularity, entry
 
@@ -73,8 +61,8 @@ def checked_schedule(schedule: object) -> dict:
         if backup_type == POLICIES_KEY:
             checked[backup_type] = granularities  # the server rewrites it; see bindings
             continue
-        if backup_type not in TYPES:
-            raise AbiquoError("BC-5", f"Invalid backup type '{backup_type}': one of {', '.join(TYPES)}")
+        if backup_type not in BACKUP_TYPES:
+            raise AbiquoError("BC-5", f"Invalid backup type '{backup_type}': one of {', '.join(BACKUP_TYPES)}")
         if not isinstance(granularities, dict):
             raise AbiquoError("BC-14", f"Invalid backup schedule: '{backup_type}' must be an object")
         checked[backup_type] = {}
@@ -100,7 +88,7 @@ def checked_entry(backup_type: str, granularity: str, entry: object) -> dict:
             value = _checked_disks(where, backup_type, value)
         elif key == "paths":
             _check_paths(where, backup_type, value)
-        elif key in DAYS and granularity == "weekly_planned":
+        elif key in WEEKDAYS and granularity == "weekly_planned":
             if value != "true":
                 raise AbiquoError("BC-14", f'Invalid backup schedule: {where}/{key} must be "true" when selected')
         else:
@@ -111,7 +99,7 @@ def checked_entry(backup_type: str, granularity: str, entry: object) -> dict:
 
 def require_days(backup_type: str, granularity: str, entry: dict) -> None:
     """BC-19: a weekly planned entry the VM defines names at least one day."""
-    if granularity == "weekly_planned" and not any(day in entry for day in DAYS):
+    if granularity == "weekly_planned" and not any(day in entry for day in WEEKDAYS):
         raise AbiquoError("BC-19", f'{backup_type}/weekly_planned needs at least one day (monday…sunday: "true")')
 
 

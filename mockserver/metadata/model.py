@@ -17,7 +17,8 @@ from ..infrastructure.model import is_deployed, virtual_machine
 from ..security import User
 from ..store import Store
 from .bindings import apply_bindings, bound_pairs
-from .legacy_schedule import POLICIES_KEY, check_results, checked_schedule
+from .constants import POLICIES_KEY
+from .legacy_schedule import check_results, checked_schedule
 
 SCHEDULE, BINDINGS, RESULTS = "backupSchedule", "policyBindings", "backupResults"
 _ABSENT = object()

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from ..backup.constants import GRANULARITIES, LEGACY_DATE_TIME, LEGACY_HOURS, LEGACY_TIME, WEEKDAYS
 from ..http.schemas import LinkSchema, media_type
-from .legacy_schedule import DATE_TIME_PATTERN, DAYS, GRANULARITIES, HOURLY_PATTERN, RESULT_STATUSES, TIME_PATTERN
+from .constants import RESULT_STATUSES
 
-TIME_FORMATS = {"defined_hour": DATE_TIME_PATTERN, "hourly": HOURLY_PATTERN}
+TIME_FORMATS = {"defined_hour": LEGACY_DATE_TIME, "hourly": LEGACY_HOURS}
 
 
 def _camel(name: str) -> str:
@@ -22,7 +23,7 @@ def _camel(name: str) -> str:
 
 def _entry_schema(kind: str, granularity: str) -> type[Schema]:
     """One schedule entry: time in the granularity's format, disks or paths, days for weekly_planned."""
-    attrs = {"time": fields.String(validate=validate.Regexp(TIME_FORMATS.get(granularity, TIME_PATTERN)))}
+    attrs = {"time": fields.String(validate=validate.Regexp(TIME_FORMATS.get(granularity, LEGACY_TIME)))}
     if kind == "Disks":
         attrs["disks"] = fields.List(
             fields.String(validate=validate.Length(min=1)),
@@ -31,7 +32,7 @@ def _entry_schema(kind: str, granularity: str) -> type[Schema]:
     else:
         attrs["paths"] = fields.List(fields.String(validate=validate.Length(min=1)))
     if granularity == "weekly_planned":
-        attrs.update({day: fields.String(validate=validate.OneOf(["true"])) for day in DAYS})
+        attrs.update({day: fields.String(validate=validate.OneOf(["true"])) for day in WEEKDAYS})
     return type(f"{kind}{_camel(granularity)}EntrySchema", (Schema,), attrs)
 
 

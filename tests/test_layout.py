@@ -1,5 +1,6 @@
-"""The import graph of the code base: layers only import downwards and no module imports one that imports
-it back (directly or through others), whether the import sits at the top of the module or inside a function.
+"""The layout of the code base. The import graph: layers only import downwards and no module imports one
+that imports it back (directly or through others), whether the import sits at the top of the module or
+inside a function. The constants: each value of the domain is declared once in mockserver/.
 
 Layers, from the bottom: store.py and errors.py; the conventions in http/; the models and views of each
 context; the factory (app.py) and the table of contexts (contexts.py). A module of a lower layer that needs
@@ -9,6 +10,7 @@ something of a higher one is a sign the thing lives in the wrong place.
 from __future__ import annotations
 
 import ast
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,29 @@ def test_no_module_imports_one_that_imports_it_back(module):
 def test_lower_layers_import_no_view_nor_the_factory(module):
     climbing = sorted(m for m in GRAPH[module] if _is_view(m) or _is_under(m, HIGH))
     assert not climbing, f"{module} imports {', '.join(climbing)}, which sit above it"
+
+
+def _literal_constants(path: Path) -> dict[str, object]:
+    """The module-level NAME = <literal string or tuple of strings> of a module, by name."""
+    found = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            if isinstance(value, str | tuple) and value and all(isinstance(v, str) for v in value):
+                found[node.targets[0].id] = value
+    return found
+
+
+def test_each_constant_of_the_domain_is_declared_once():
+    """The same value under two names in two modules drifts apart the day one of them changes; a spelling in
+    another case (COMPLETE for complete) is the same value and is derived from the one declaration."""
+    declared = defaultdict(list)
+    for path in sorted((ROOT / "mockserver").rglob("*.py")):
+        for name, value in _literal_constants(path).items():
+            key = value.lower() if isinstance(value, str) else tuple(v.lower() for v in value)
+            declared[key].append(f"{_module_name(path)}.{name}")
+    twice = {value: where for value, where in declared.items() if len(where) > 1}
+    assert not twice, twice

@@ -1,0 +1,16 @@
+"""The values of the infrastructure context: the routes other contexts hang their operations under, and the
+states of a virtual machine."""
+
+from __future__ import annotations
+
+# Flask rules below /api
+DATACENTER = "/admin/datacenters/<int:dc>"
+ENTERPRISE = "/admin/enterprises/<int:enterprise>"
+VIRTUAL_DATACENTER = "/cloud/virtualdatacenters/<int:vdc>"
+VIRTUAL_APPLIANCE = f"{VIRTUAL_DATACENTER}/virtualappliances/<int:vapp>"
+VIRTUAL_MACHINE = f"{VIRTUAL_APPLIANCE}/virtualmachines/<int:vm>"
+
+VM_STATES = ("NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED", "UNKNOWN")
+NOT_DEPLOYED = "NOT_ALLOCATED"  # the state of a VM on no machine
+# Datacenters (and locations) sort by where they are too, as Abiquo's do (?by=location)
+BY_NAME_OR_LOCATION = ("name", "id", "location")
