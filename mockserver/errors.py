@@ -91,7 +91,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
 # The control API's own errors (/_mock only): not Abiquo codes, never answered under /api.
 MOCK_ONLY: dict[str, tuple[int, str]] = {
     "CTRL-1": (404, "The requested scenario does not exist"),
-    "CTRL-2": (400, "Invalid virtual machine state"),
+    "CTRL-2": (409, "A scenario with that name already exists"),
+    "CTRL-3": (400, "Invalid virtual machine state"),
 }
 
 

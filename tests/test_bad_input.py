@@ -242,8 +242,8 @@ JSON = {"Content-Type": "application/json"}
         (b"[1]", 400, "GEN-2"),
         (b'{"state": 5}', 400, "GEN-2"),
         (b"{}", 400, "GEN-2"),
-        (b'{"state": "RUNNING"}', 400, "CTRL-2"),
-        (b'{"state": "on"}', 400, "CTRL-2"),
+        (b'{"state": "RUNNING"}', 400, "CTRL-3"),
+        (b'{"state": "on"}', 400, "CTRL-3"),
         (b'{"state": "' + b"x" * TWO_MIB + b'"}', 413, "400-BAD-REQUEST"),
     ],
 )

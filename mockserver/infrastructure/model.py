@@ -104,7 +104,7 @@ def visible_virtual_machines(store: Store, user: User) -> list[dict]:
 def set_vm_state(store: Store, vm_id: int, state: str) -> dict:
     """Deploy or undeploy a VM as QA needs it: a deployed VM sits on a machine of its datacenter."""
     if state not in VM_STATES:
-        raise AbiquoError("CTRL-2", f"Invalid virtual machine state '{state}': one of {', '.join(VM_STATES)}")
+        raise AbiquoError("CTRL-3", f"Invalid virtual machine state '{state}': one of {', '.join(VM_STATES)}")
     with store.transaction():
         vm = dict(_must(store.get("virtualmachines", vm_id), "VM-1"))
         vm["state"] = state
@@ -120,5 +120,5 @@ def _first_machine(store: Store, dc_id: int) -> int:
     racks = {r["id"] for r in store.find("racks", datacenter=dc_id)}
     machines = [m for m in store.all("machines") if m["rack"] in racks]
     if not machines:
-        raise AbiquoError("CTRL-2", f"Datacenter {dc_id} has no machine to deploy on")
+        raise AbiquoError("CTRL-3", f"Datacenter {dc_id} has no machine to deploy on")
     return machines[0]["id"]
