@@ -140,7 +140,22 @@ def compare(captured: object, answered: object, where: str, outcome: Outcome) ->
                 compare(value, answered[key], f"{where}.{key}", outcome)
     elif isinstance(captured, list) and captured and answered:
         for item in captured:
-            compare(item, answered[0], f"{where}[]", outcome)
+            compare(item, _counterpart(item, answered), f"{where}[]", outcome)
+
+
+def _counterpart(item: object, answered: list) -> object:
+    """The answered item to hold ``item`` against: the one sharing most of its keys and values (collections
+    need not be in the same order), else the first."""
+    if not isinstance(item, dict):
+        return answered[0]
+
+    def likeness(other: object) -> tuple[int, int]:
+        if not isinstance(other, dict):
+            return (-1, -1)
+        same = sum(1 for k, v in item.items() if other.get(k) == v and not isinstance(v, (dict, list)))
+        return (same, len(set(item) & set(other)))
+
+    return max(answered, key=likeness)
 
 
 def _compare_links(captured: object, answered: object, where: str, outcome: Outcome) -> None:
@@ -200,13 +215,23 @@ def run() -> tuple[list[Outcome], dict[str, str]]:
     return outcomes, skipped
 
 
+# What a capture has that says nothing of the representation: a VM's own metadata keys (its world's data) and
+# the paging links of a collection (how many items its world had).
+WORLD_DATA = re.compile(r"^\.metadata\.|^\.links\[rel=(first|previous|next|last)\]$")
+
+
 def completeness(outcomes: list[Outcome]) -> dict[str, list[str]]:
     """Per operation: the fields and link rels a capture has that the mock's answer lacks."""
     report: dict[str, set[str]] = defaultdict(set)
     for outcome in outcomes:
         for path in outcome.missing:
-            report[outcome.operation].add(re.sub(r"\[\]", "[]", path))
+            if not WORLD_DATA.search(path):
+                report[outcome.operation].add(path)
     return {op: sorted(paths) for op, paths in sorted(report.items())}
+
+
+def complete(outcome: Outcome) -> bool:
+    return not any(not WORLD_DATA.search(path) for path in outcome.missing)
 
 
 def summary(outcomes: list[Outcome], skipped: dict[str, str]) -> str:
@@ -214,13 +239,16 @@ def summary(outcomes: list[Outcome], skipped: dict[str, str]) -> str:
     lines = [
         f"replayed {len(outcomes)} captured exchanges ({len(skipped)} skipped by name): "
         f"{len(outcomes) - len(agreeing)} contradicted, "
-        f"{sum(1 for o in agreeing if not o.missing)} of {len(agreeing)} agreeing carry every captured field",
+        f"{sum(1 for o in agreeing if complete(o))} of {len(agreeing)} agreeing carry every captured field and rel",
     ]
     for outcome in outcomes:
         for text in outcome.contradictions:
             lines.append(f"  CONTRADICTION {outcome.exchange.key} ({outcome.operation}): {text}")
+    lines.append("completeness (per operation, what the captures carry and the mock's answers lack):")
     for op, paths in completeness(outcomes).items():
-        lines.append(f"  {op} lacks: {', '.join(paths)}")
+        fields = [p for p in paths if "[rel=" not in p]
+        rels = sorted({p.split("[rel=")[1].rstrip("]") for p in paths if "[rel=" in p})
+        lines.append(f"  {op}: fields {', '.join(fields) or 'none'}; link rels {', '.join(rels) or 'none'}")
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ from . import (
     schemas,  # noqa: F401  (registers the backup media types)
     tenant,
 )
+from .constants import GRANULARITIES
 
 bp = Blueprint("backup", __name__)
 DC = DATACENTER
@@ -64,6 +65,8 @@ def render_template(template: dict) -> dict:
     return {
         "id": template["id"],
         "name": template["name"],
+        # the granularities a template offers: every one, each datacenter enables some of them
+        "attributes": list(template.get("attributes", GRANULARITIES)),
         "links": [link("edit", f"/config/backups/{template['id']}", "backup", template["name"])],
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from ..extensions import store_of
 from ..http.api import operation
@@ -303,8 +303,18 @@ def list_virtual_appliances(vdc):
         store_of().find("virtualappliances", virtualdatacenter=vdc),
         media="virtualappliances",
         sort_keys=BY_NAME,
-        render=render.virtual_appliance,
+        render=_virtual_appliance,
     )
+
+
+def _virtual_appliance(va: dict) -> dict:
+    """A virtual appliance is deployed while one of its VMs is; ?expand= asks for an (empty here) expansion."""
+    vms = store_of().find("virtualmachines", virtualappliance=va["id"])
+    state = "DEPLOYED" if any(model.is_deployed(vm) for vm in vms) else "NOT_DEPLOYED"
+    found = render.virtual_appliance({"state": state, **va})
+    if request.args.get("expand"):
+        found["expands"] = {"links": [], "collection": []}
+    return found
 
 
 @operation(
@@ -318,7 +328,7 @@ def list_virtual_appliances(vdc):
     links={"ListVirtualMachines": ("listVirtualMachines", {"vdc": "$request.path.vdc", "vapp": "$request.path.vapp"})},
 )
 def get_virtual_appliance(vdc, vapp):
-    return render.virtual_appliance(model.virtual_appliance(store_of(), g.user, vdc, vapp))
+    return _virtual_appliance(model.virtual_appliance(store_of(), g.user, vdc, vapp))
 
 
 @operation(
