@@ -46,6 +46,10 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "VDC-0": (404, "The requested virtual datacenter does not exist"),
     "VAPP-0": (404, "The requested virtual appliance does not exist"),
     "VM-1": (404, "The requested virtual machine does not exist"),
+    "VM-2": (409, "The virtual machine is already locked by another operation"),
+    "VM-3": (409, "The virtual machine is not deployed"),
+    "VM-7": (409, "The allowed state for deploying virtual machines is NOT_ALLOCATED"),
+    "TASK-1": (404, "The requested task does not exist"),
     # backup (legacy 3.8 rules and 3.8.5 policies)
     "BC-1": (404, "The requested backup template does not exist"),
     "BC-2": (409, "A backup with the requested template already exists"),
@@ -93,6 +97,8 @@ MOCK_ONLY: dict[str, tuple[int, str]] = {
     "CTRL-1": (404, "The requested scenario does not exist"),
     "CTRL-2": (409, "A scenario with that name already exists"),
     "CTRL-3": (400, "Invalid virtual machine state"),
+    "CTRL-USER": (400, "The requested user does not exist"),
+    "CTRL-TIMELINE": (400, "Invalid timeline"),
 }
 
 

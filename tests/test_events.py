@@ -10,6 +10,15 @@ import pytest
 
 VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"  # web-01 of Acme
 POLICIES = "/api/admin/datacenters/1/backuppolicies"
+# What a connector reads from any event of web-01: the VM, the hypervisor it runs on and its state.
+VM1_DETAILS = {
+    "VIRTUAL_MACHINE_ID": "1",
+    "VIRTUAL_MACHINE_NAME": "web-01",
+    "VIRTUAL_MACHINE_STATE": "ON",
+    "MACHINE_NAME": "esx-bcn-01",
+    "HYPERVISOR_IP": "10.60.1.11",
+    "HYPERVISOR_TYPE": "VMX_04",
+}
 
 
 def events(api, user="admin", query="?asc=true"):

@@ -42,7 +42,7 @@ def record(
         "actionPerformed": f"{component}_{action}",
         "user": user.nick,
         "idUser": user.id,
-        "userUri": f"/admin/enterprises/{user.enterprise}/users/{user.id}",
+        "userUri": user_uri(user),
         "idEnterprise": enterprise,
         "entityId": entity,
         "details": {**(vm_details(store, vm) if vm is not None else {}), **(details or {})},
@@ -76,16 +76,24 @@ def involved(store: Store, enterprise: int | None, vm: dict | None, datacenter: 
     }
 
 
+def user_uri(user: User) -> str:
+    """The end of the user's edit link: how the stream names who caused an event."""
+    return f"/admin/enterprises/{user.enterprise}/users/{user.id}"
+
+
 def vm_details(store: Store, vm: dict) -> dict:
-    """The details a VM event carries (the names Abiquo's outbound events use)."""
+    """What a connector reads from any VM event: the VM, where it runs and its state."""
     machine = store.get("machines", vm["machine"]) if vm.get("machine") else None
-    return {
+    details = {
+        "VIRTUAL_MACHINE_ID": str(vm["id"]),
         "VIRTUAL_MACHINE_NAME": vm["name"],
-        "VIRTUAL_MACHINE_STATE": vm.get("state"),
-        "MACHINE_NAME": machine["name"] if machine else None,
-        "HYPERVISOR_IP": machine.get("ip") if machine else None,
-        "HYPERVISOR_TYPE": machine.get("type") if machine else None,
+        "VIRTUAL_MACHINE_STATE": vm["state"],
     }
+    if machine is not None:
+        details.update(
+            MACHINE_NAME=machine["name"], HYPERVISOR_IP=machine.get("ip", ""), HYPERVISOR_TYPE=machine.get("type", "")
+        )
+    return details
 
 
 def visible(store: Store, user: User, since_ms: int, until_ms: int | None = None) -> list[dict]:

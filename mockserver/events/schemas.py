@@ -35,4 +35,7 @@ class EventSchema(Schema):
     idVolume, idStoragePool = _name(), _name()  # strings in Abiquo's DTO
     idNetwork, idSubnet, idStorageSystem = _id(), _id(), _id()
     stacktrace = _name()
+    action = fields.String(metadata={"description": "the action alone (actionPerformed without the component)"})
+    entityId = fields.String(metadata={"description": "the path of the entity the event concerns"})
+    details = fields.Dict(metadata={"description": "what the event stream carries about it"})
     links = fields.List(fields.Nested(LinkSchema), required=True)

@@ -52,7 +52,9 @@ def render_event(event: dict) -> dict:
         if id_name:
             dto[id_name] = event.get(id_name)
     dto["performedBy"] = event["user"]
-    return {**dto, "links": []}  # no link: a deleted policy's event outlives it
+    # beyond Abiquo's DTO, what the event stream carries too: the action, the entity's path and the details
+    extra = {"action": event["action"], "entityId": event["entityId"], "details": event["details"]}
+    return {**dto, **extra, "links": []}  # no link: a deleted policy's event outlives it
 
 
 def _sortable(event: dict) -> dict:
