@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-
-from mockserver import scenarios
+from abiquo_mock.mockserver import scenarios
 
 from .browser import WAIT, screenshot, start_browser
 from .support import ServerProcess
