@@ -15,10 +15,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import yaml
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.http.api import REGISTRY, Operation
 from werkzeug.http import parse_options_header
-
-from mockserver.app import create_app
-from mockserver.http.api import REGISTRY, Operation
 
 from .replay_world import prepare
 

@@ -7,8 +7,8 @@ import json
 import re
 from dataclasses import dataclass
 
-from mockserver.http.api import Operation
-from mockserver.store import Store
+from abiquo_mock.mockserver.http.api import Operation
+from abiquo_mock.mockserver.store import Store
 
 # Each path parameter names an entity of the demo world the cloud administrator reaches.
 DEMO = {
@@ -54,8 +54,8 @@ def _fresh_policy(store: Store, values: dict) -> None:
 
 def _events(store: Store, values: dict) -> None:
     """The event log has something to show: what a metadata write records."""
-    from mockserver.events.model import record
-    from mockserver.security import user_from_docs
+    from abiquo_mock.mockserver.events.model import record
+    from abiquo_mock.mockserver.security import user_from_docs
 
     vm = store.get("virtualmachines", 1)
     admin = user_from_docs(store.get("users", 1), store.get("roles", 1))

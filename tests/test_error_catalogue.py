@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mockserver.errors import CATALOGUE, MOCK_ONLY
-from mockserver.http.api import REGISTRY
+from abiquo_mock.mockserver.errors import CATALOGUE, MOCK_ONLY
+from abiquo_mock.mockserver.http.api import REGISTRY
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ROW = re.compile(r"^\| (\S+) \| (.+?) \| ", re.M)

@@ -4,11 +4,10 @@ the same state. Writes are drawn at random, applied to both worlds in the same o
 
 from __future__ import annotations
 
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.scenarios import world
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from mockserver.app import create_app
-from mockserver.scenarios import world
 
 from .support import InProcessApi
 

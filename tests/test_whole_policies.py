@@ -5,11 +5,10 @@ policies that are assigned to this virtual machine". A PUT naming only part of a
 from __future__ import annotations
 
 import pytest
+from abiquo_mock.contracts.generate import Policy, Seat, policy_bound
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.scenarios import names
 from hypothesis import HealthCheck, given, settings
-
-from contracts.generate import Policy, Seat, policy_bound
-from mockserver.app import create_app
-from mockserver.scenarios import names
 
 VM3 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/3"  # web-03, not deployed, GOLD
 
