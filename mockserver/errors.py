@@ -24,6 +24,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "406-NOT-ACCEPTABLE": (406, "Invalid version parameter for 'Accept' header"),
     "409-CONFLICT": (409, "Conflict"),
     "415-UNSUPPORTED-MEDIA-TYPE": (415, "The Abiquo API currently only supports application/XML Media Type"),
+    "409-CONFLICT-StaleObject": (409, "Another request has updated this entity"),
     "415-UNSUPPORTED-MEDIA-TYPE-VERSION": (415, "Invalid 'Content-type' version"),
     "500-INTERNAL-SERVER-ERROR": (500, "Unexpected exception"),
     "503-SERVICE-UNAVAILABLE": (503, "Service unavailable: try again in a few moments"),
@@ -47,6 +48,10 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "VAPP-0": (404, "The requested virtual appliance does not exist"),
     "VM-1": (404, "The requested virtual machine does not exist"),
     "VM-2": (409, "The virtual machine is already locked by another operation"),
+    "VM-10": (
+        409,
+        "The virtual machine is in a state that does not allow the request, therefore it cannot be modified",
+    ),
     "VM-3": (409, "The virtual machine is not deployed"),
     "VM-7": (409, "The allowed state for deploying virtual machines is NOT_ALLOCATED"),
     "TASK-1": (404, "The requested task does not exist"),

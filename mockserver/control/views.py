@@ -10,6 +10,7 @@ from flask import current_app, request
 from .. import scenarios
 from ..errors import AbiquoError
 from ..extensions import store_of, transforms_of
+from ..faults.hooks import load_scenario_faults
 from ..http import control as conventions
 from ..http.control import json_body
 from ..http.media import PRODUCT_VERSION
@@ -54,14 +55,24 @@ def list_scenarios():
     op_id="mockReset",
     errors=("CTRL-1", "GEN-2", "GEN-3"),
     request_schema="Reset",
-    summary="Replace the whole store with a scenario (default: demo) and clear the journal",
+    summary="Replace the whole store with a scenario (default: demo), switch its faults on and clear the journal",
 )
 def reset():
-    name = json_body().get("scenario", scenarios.DEFAULT_SCENARIO)
+    body = json_body()
+    name = body.get("scenario", scenarios.DEFAULT_SCENARIO)
     if not isinstance(name, str):
         raise AbiquoError("GEN-2", "'scenario' must be a scenario name")
+    seed, parameters = body.get("seed"), body.get("parameters", {})
+    if seed is not None and type(seed) is not int:
+        raise AbiquoError("GEN-2", "'seed' must be an integer (the seed of the scenario's faults)")
+    if not isinstance(parameters, dict):
+        raise AbiquoError("GEN-2", "'parameters' must be an object, e.g. {\"vms\": 1000} for scale")
     started = time.perf_counter()
-    scenarios.load(store_of(), name, transforms_of())
+    try:
+        scenarios.load(store_of(), name, transforms_of(), parameters)
+    except scenarios.ScenarioError as exc:
+        raise AbiquoError("GEN-2", str(exc).rsplit(": ", 1)[-1]) from None
+    load_scenario_faults(name, seed)
     current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None:
@@ -97,6 +108,7 @@ JOURNAL_QUERY = {
     "user": {"type": "string"},
     "since": {"type": "string", "description": "ISO 8601 time or epoch seconds, included"},
     "until": {"type": "string", "description": "ISO 8601 time or epoch seconds, excluded"},
+    "fault": {"type": "string", "enum": ["true", "false"], "description": "only the requests a fault touched"},
 }
 JOURNAL_PAGE_MAX = 1000
 
@@ -133,7 +145,7 @@ def _page_param(name: str, default: int, high: int) -> int:
         "limit": {"type": "integer", "minimum": 0, "maximum": JOURNAL_PAGE_MAX},
     },
     summary="The requests the API answered, oldest first, a page at a time (startwith, limit: default 100); "
-    "filter by path, pathPattern, method, status, user, since, until",
+    "filter by path, pathPattern, method, status, user, since, until, fault",
 )
 def journal():
     found = _journal().select(_pattern(request.args, (*PATTERN_FIELDS, "startwith", "limit"), "GEN-22"))
