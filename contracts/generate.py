@@ -162,10 +162,15 @@ def _bindable(policy: Policy) -> list[tuple[str, str, dict]]:
     ]
 
 
+def _whole(policy: Policy) -> bool:
+    """A VM holds every configuration of a policy it is assigned, so only wholly bindable policies are drawn."""
+    return bool(policy.configurations) and len(_bindable(policy)) == len(policy.configurations)
+
+
 @st.composite
 def policy_bound(draw, seat: Seat) -> dict:
-    usable = [p for p in seat.policies if _bindable(p)]
-    chosen = draw(
+    usable = [p for p in seat.policies if _whole(p)]
+    drawn = draw(
         st.lists(
             st.sampled_from(usable),
             min_size=1,
@@ -173,9 +178,13 @@ def policy_bound(draw, seat: Seat) -> dict:
             unique_by=lambda p: p.code,
         )
     )
-    offered = {(k, g): (p.code, c) for p in chosen for k, g, c in _bindable(p)}  # one policy per (type, granularity)
+    offered: dict = {}
+    for policy in drawn:  # a (type, granularity) holds one policy: a policy that would share one is left out
+        pairs = {(k, g): (policy.code, c) for k, g, c in policy.configurations}
+        if not set(pairs) & set(offered):
+            offered.update(pairs)
     bindings, schedule = {}, {}
-    for kind, granularity in draw(st.lists(st.sampled_from(sorted(offered)), min_size=1, unique=True)):
+    for kind, granularity in sorted(offered):
         code, configuration = offered[(kind, granularity)]
         bindings.setdefault(kind, {})[granularity] = code
         entry = dict(draw(targets(kind)))
@@ -219,7 +228,7 @@ def earlier_results() -> st.SearchStrategy[dict]:
 
 @st.composite
 def vm_metadata(draw, seat: Seat) -> dict | None:
-    forms = ["none", "foreign", "legacy"] + (["policies"] if any(_bindable(p) for p in seat.policies) else [])
+    forms = ["none", "foreign", "legacy"] + (["policies"] if any(_whole(p) for p in seat.policies) else [])
     form = draw(st.sampled_from(forms))
     if form == "none":
         return None

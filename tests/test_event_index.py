@@ -19,6 +19,7 @@ QUERIES = [
     "?limit=0",
     "?startwith=3&limit=0",
     "?asc=false",
+    "?asc=true&limit=4&startwith=6",
     "?asc=false&limit=4&startwith=6",
     "?asc=false&limit=0&startwith=2",
     "?by=id&asc=false&limit=5",
@@ -87,7 +88,9 @@ def test_a_clock_that_goes_back_falls_back_to_sorting(app, monkeypatch):
     _record(app, 3, start=5)
     monkeypatch.undo()
     events = app.test_client().get("/api/events?limit=0", auth=("admin", "xabiquo")).json["collection"]
-    assert [e["timestamp"] for e in events] == sorted(e["timestamp"] for e in events)
+    assert [e["timestamp"] for e in events] == sorted(
+        (e["timestamp"] for e in events), reverse=True
+    )  # newest first by default
     monkeypatch.setattr(model, "KEPT", 30)
     _compare(app, monkeypatch)
 

@@ -188,7 +188,7 @@ class Pattern:
         values = {name: given.get(name) for name in PATTERN_FIELDS}
         for name, value in values.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
-                raise AbiquoError("QUERY-1", f"'{name}' must be a string or a number")
+                raise AbiquoError("GEN-22", f"'{name}' must be a string or a number")
         text = {name: (str(v) if v is not None and v != "" else None) for name, v in values.items()}
         return cls(
             path=text["path"],
@@ -218,7 +218,7 @@ def _flag(name: str, text: str | None) -> bool | None:
     if text is None:
         return None
     if text not in ("true", "false"):
-        raise AbiquoError("QUERY-1", f"'{name}' must be true or false")
+        raise AbiquoError("GEN-22", f"'{name}' must be true or false")
     return text == "true"
 
 
@@ -230,7 +230,7 @@ def _status_range(text: str | None) -> tuple[int, int] | None:
         return low, low + 100
     if text.isascii() and text.isdigit() and len(text) == 3:
         return int(text), int(text) + 1
-    raise AbiquoError("QUERY-1", f"'status' must be a status code such as 404 or a class such as 4xx, not '{text}'")
+    raise AbiquoError("GEN-22", f"'status' must be a status code such as 404 or a class such as 4xx, not '{text}'")
 
 
 def _instant(name: str, text: str | None) -> float | None:
@@ -240,7 +240,7 @@ def _instant(name: str, text: str | None) -> float | None:
         return float(text) if text.replace(".", "", 1).isdigit() else _parse_iso(text)
     except (ValueError, OverflowError):
         raise AbiquoError(
-            "QUERY-1", f"'{name}' must be an ISO 8601 time such as 2026-01-31T10:00:00Z or epoch seconds"
+            "GEN-22", f"'{name}' must be an ISO 8601 time such as 2026-01-31T10:00:00Z or epoch seconds"
         ) from None
 
 

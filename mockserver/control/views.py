@@ -84,7 +84,7 @@ def reset():
     "PUT",
     "/virtualmachines/<int:vm>/state",
     op_id="mockSetVirtualMachineState",
-    errors=("VM-0", "VM-STATE", "CTRL-USER", "GEN-2", "GEN-3"),
+    errors=("VM-1", "CTRL-3", "CTRL-USER", "GEN-2", "GEN-3"),
     request_schema="VirtualMachineState",
     summary="Deploy or undeploy a VM by setting its state at once, recording the events Abiquo records",
 )
@@ -130,7 +130,7 @@ def _page_param(name: str, default: int, high: int) -> int:
     if raw is None:
         return default
     if not (raw.isascii() and raw.isdigit()) or int(raw) > high:
-        raise AbiquoError("QUERY-1", f"'{name}' must be an integer from 0 to {high}")
+        raise AbiquoError("GEN-22", f"'{name}' must be an integer from 0 to {high}")
     return int(raw)
 
 
@@ -138,7 +138,7 @@ def _page_param(name: str, default: int, high: int) -> int:
     "GET",
     "/journal",
     op_id="mockJournal",
-    errors=("QUERY-1",),
+    errors=("GEN-22",),
     query={
         **JOURNAL_QUERY,
         "startwith": {"type": "integer", "minimum": 0},
@@ -148,7 +148,7 @@ def _page_param(name: str, default: int, high: int) -> int:
     "filter by path, pathPattern, method, status, user, since, until, fault",
 )
 def journal():
-    found = _journal().select(_pattern(request.args, (*PATTERN_FIELDS, "startwith", "limit"), "QUERY-1"))
+    found = _journal().select(_pattern(request.args, (*PATTERN_FIELDS, "startwith", "limit"), "GEN-22"))
     start = _page_param("startwith", 0, 2**31 - 1)
     limit = _page_param("limit", 100, JOURNAL_PAGE_MAX)
     return {
@@ -164,7 +164,7 @@ def journal():
     "POST",
     "/journal/count",
     op_id="mockCountRequests",
-    errors=("QUERY-1", "GEN-2", "GEN-3"),
+    errors=("GEN-22", "GEN-2", "GEN-3"),
     request_schema="RequestPattern",
     summary="How many recorded requests match a pattern (the fields of the journal's filters)",
 )
@@ -176,7 +176,7 @@ def count_requests():
     "POST",
     "/journal/find",
     op_id="mockFindRequests",
-    errors=("QUERY-1", "GEN-2", "GEN-3"),
+    errors=("GEN-22", "GEN-2", "GEN-3"),
     request_schema="RequestPattern",
     summary="The recorded requests that match a pattern, oldest first (at most 1000, the newest kept)",
 )
@@ -189,7 +189,7 @@ def find_requests():
     "POST",
     "/journal/verify",
     op_id="mockVerifyRequests",
-    errors=("QUERY-1", "GEN-2", "GEN-3"),
+    errors=("GEN-22", "GEN-2", "GEN-3"),
     request_schema="RequestVerification",
     summary="Was a request matching the pattern made exactly 'count' times (or at least / at most)? "
     "Answers verified true or false with the count found",
