@@ -1,5 +1,6 @@
-"""Backup policies of a datacenter and its backup properties (spec §3, §4), and the queries other contexts
-ask of them: which VMs are bound to a policy, which policies an enterprise is allowed.
+"""Backup policies of a datacenter and its backup properties, and the queries other contexts ask of them:
+which VMs are bound to a policy, which policies an enterprise is allowed. The rules are those of
+docs/BACKUP-RULES.md (#datacenter-backup-properties, #policies).
 
 A policy is stored in canonical form: type, period and days upper case, a schedule field absent when it is
 defined in the VM, the literal NOT_APPLY when the backup system decides it.

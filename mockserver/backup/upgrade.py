@@ -1,4 +1,5 @@
-"""The 3.8 → 3.8.5 upgrade (spec §7): backup policies made from the legacy datacenter configuration.
+"""The 3.8 → 3.8.5 upgrade (docs/BACKUP-RULES.md#upgrade): backup policies made from the legacy datacenter
+configuration.
 
 For each datacenter: one policy per legacy template enabled there (and per backup type its VMs use, so that
 every VM can be bound), code ``<TYPE>-<datacenter id>``, one configuration per granularity enabled there or

@@ -1,4 +1,4 @@
-"""Which operation records which event (spec §8), declared on the operations themselves."""
+"""Which operation records which event (docs/BACKUP-RULES.md#events), declared on the operations themselves."""
 
 from __future__ import annotations
 

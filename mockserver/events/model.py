@@ -1,4 +1,5 @@
-"""The event log (spec §8): what the API did, for connectors catching up after downtime (/api/events).
+"""The event log (docs/BACKUP-RULES.md#events): what the API did, for connectors catching up after downtime
+(/api/events).
 
 Each successful write of the backup surface records one event in the same transaction as the write, so an
 acknowledged change always has its event and a refused one never does. Names follow Abiquo's event

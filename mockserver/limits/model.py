@@ -2,7 +2,7 @@
 
 The limit's ``location`` link names its datacenter; one ``backuppolicy`` link per allowed policy. Omitting a
 link restricts that policy, which is refused while a VM of the enterprise is bound to it. Links are matched by
-the path they name below /api, whatever host they carry.
+the path they name below /api, whatever host they carry. The rules: docs/BACKUP-RULES.md#limits.
 """
 
 from __future__ import annotations

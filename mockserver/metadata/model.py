@@ -1,4 +1,4 @@
-"""VM metadata (spec §6): the envelope, what a PUT may change, and what a DELETE removes.
+"""VM metadata (docs/BACKUP-RULES.md#metadata): the envelope, what a PUT may change, and what a DELETE removes.
 
 Metadata is one object per VM, stored as the VM's ``metadata`` field (null when there is none). Keys the
 server does not know round-trip unchanged, in the order sent. The backup configuration is
@@ -113,8 +113,8 @@ def checked_metadata(wanted: dict | None) -> dict | None:
 
 
 def check_may_change_configuration(store: Store, user: User, vm: dict) -> None:
-    """§6.3: changing backupSchedule or policyBindings needs VAPP_MANAGE_BACKUP, and a deployed VM may only
-    change them where the datacenter allows updates while deployed (BC-36)."""
+    """Changing backupSchedule or policyBindings needs VAPP_MANAGE_BACKUP, and a deployed VM may only change
+    them where the datacenter allows updates while deployed (BC-36): docs/BACKUP-RULES.md#changing-the-configuration."""
     user.require("VAPP_MANAGE_BACKUP", "changing the backup configuration of a virtual machine")
     if is_deployed(vm) and not properties(store, vm["datacenter"])["updateWhileDeployed"]:
         raise AbiquoError(

@@ -1,4 +1,5 @@
-"""Restoring a VM backup (spec §7): the request marks one of the VM's backup results for the integration.
+"""Restoring a VM backup (docs/BACKUP-RULES.md#restore): the request marks one of the VM's backup results for the
+integration.
 
 The integration reads ``restore: "requested"`` on the result and later writes ``restoreInfo`` with its
 outcome. A result counts as already restored once it was requested, unless the integration reported the
