@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 DB ?= var/abiquo-mock.json
 
-.PHONY: serve lint test bench bench-console contract-provider contract-integration fidelity clean
+.PHONY: serve lint test bench bench-console soak bounds contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,12 @@ bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 
 bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)
 	$(PY) -m benchmarks.console
+
+soak: $(STAMP)  ## mixed load for minutes (MINUTES=3): GET p99, worker memory, journal and store size over time
+	$(PY) -m benchmarks.soak --minutes $(or $(MINUTES),3)
+
+bounds: $(STAMP)  ## worker memory and store files after many large writes (PUTS=10000 SIZE=70000)
+	$(PY) -m benchmarks.bounds --puts $(or $(PUTS),10000) --size $(or $(SIZE),70000)
 
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q

@@ -27,7 +27,7 @@ def free_port() -> int:
 class Server:
     """Starts on construction; ``started_in`` is the time from spawning to the first 200 of /api/version."""
 
-    def __init__(self, db: Path | None, *, control: bool = False, trivial: bool = False):
+    def __init__(self, db: Path | None, *, control: bool = False, trivial: bool = False, extra: tuple[str, ...] = ()):
         self.port = free_port()
         self._log = tempfile.TemporaryFile()  # noqa: SIM115
         command = [
@@ -39,6 +39,7 @@ class Server:
             "--port",
             str(self.port),
             "--control" if control else "--no-control",
+            *extra,
         ]
         if trivial:  # the bench-only app: a bare Flask route on granian's WSGI interface, 1 blocking thread
             command = [

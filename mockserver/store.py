@@ -399,6 +399,24 @@ class Store:
             raise self.unavailable from exc
         self.unavailable = None
 
+    def recheck(self) -> StoreUnavailable | None:
+        """While the disk refuses writes, try it again without writing to the store (health asks): the journal
+        can be cut back and a small file can be written and synced beside it. The refusal, if it remains."""
+        with self.lock:
+            if self.unavailable is None or self._fd is None:
+                return self.unavailable
+            with contextlib.suppress(StoreUnavailable), self._disk_errors():
+                os.ftruncate(self._fd, self._journal_size)  # also refused while the journal is immutable
+                self._torn = False
+                fd, probe = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+                try:
+                    os.write(fd, b"\0" * 4096)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                    os.unlink(probe)
+            return self.unavailable
+
     def _append(self, record: dict) -> None:
         if self.path is None:
             return

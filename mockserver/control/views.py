@@ -27,12 +27,12 @@ control = functools.partial(conventions.control, bp)
     "GET",
     "/health",
     op_id="mockHealth",
-    summary="Is the mock up, which store generation it serves; status degraded (with storeError) while its "
-    "last store write was refused by the disk",
+    summary="Is the mock up, which store generation it serves; status degraded (with storeError) while the disk "
+    "refuses the store's writes",
 )
 def health():
     store = store_of()
-    refused = store.unavailable
+    refused = store.recheck()
     return {
         "status": "degraded" if refused else "ok",
         **({"storeError": str(refused)} if refused else {}),
