@@ -178,7 +178,8 @@ def update_policy(store: Store, dc_id: int, policy_id: int, body: object) -> dic
         return updated
 
 
-def delete_policy(store: Store, dc_id: int, policy_id: int) -> None:
+def delete_policy(store: Store, dc_id: int, policy_id: int) -> dict:
+    """Delete a policy no VM is bound to; answer the deleted policy."""
     with store.transaction():
         current = policy(store, dc_id, policy_id)
         bound = vms_bound_to(store, current)
@@ -198,6 +199,7 @@ def delete_policy(store: Store, dc_id: int, policy_id: int) -> None:
                     {**limit, "backuppolicies": [p for p in limit["backuppolicies"] if p != policy_id]},
                 )
         store.delete("backuppolicies", policy_id)
+        return current
 
 
 def _check_code_free(store: Store, dc_id: int, code: str) -> None:

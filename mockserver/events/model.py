@@ -9,8 +9,6 @@ catalogue; the JSON spelling of the fields is reconstructed from the getters of 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..security import User
 from ..store import Store
@@ -57,11 +55,3 @@ def visible(store: Store, user: User, since_ms: int) -> list[dict]:
         for e in store.all(TABLE)
         if e["timestamp"] >= since_ms and (everything or e.get("idEnterprise") == user.enterprise)
     ]
-
-
-@dataclass(frozen=True)
-class Emitter:
-    """How one operation turns its path values, its answer and the state before it into events."""
-
-    before: Callable[[Store, dict], object] | None
-    emit: Callable[[Store, User, dict, object, object], None]

@@ -53,7 +53,8 @@ def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> 
         return store.get("limits", limit_id)
 
 
-def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, body: object) -> dict:
+def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, body: object) -> tuple[dict, dict]:
+    """The limit before and after the update."""
     with store.transaction():
         current = limit(store, user, enterprise_id, limit_id)
         numbers = _limit_numbers(body)
@@ -68,15 +69,16 @@ def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, bo
         _check_restrictable(store, enterprise_id, restricted)
         updated = {**current, "backuppolicies": allowed, **numbers}
         store.put("limits", limit_id, updated)
-        return updated
+        return current, updated
 
 
-def delete_limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> None:
-    """Deleting a limit restricts every policy it allows, so the same rule applies."""
+def delete_limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> dict:
+    """Deleting a limit restricts every policy it allows, so the same rule applies; answer the deleted limit."""
     with store.transaction():
         current = limit(store, user, enterprise_id, limit_id)
         _check_restrictable(store, enterprise_id, current.get("backuppolicies", []))
         store.delete("limits", limit_id)
+        return current
 
 
 def _check_restrictable(store: Store, enterprise_id: int, policy_ids: list[int]) -> None:
