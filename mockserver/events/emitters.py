@@ -13,7 +13,7 @@ from ..http.api import Written
 from ..infrastructure.render import datacenter_path, policy_path, vm_path
 from ..security import User
 from ..store import Store
-from .model import record
+from .model import record, vm_details
 
 Emitter = Callable[[Store, User, Written, object], None]
 
@@ -29,7 +29,7 @@ def _vm_event(action: str, details_of: Callable[[object], dict] = lambda body: {
             enterprise=vm["enterprise"],
             entity=vm_path(vm),
             vm=vm,
-            details=details_of(body),
+            details={**vm_details(store, vm), **details_of(body)},
         )
 
     return emit
