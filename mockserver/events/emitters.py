@@ -51,6 +51,7 @@ def _policy_event(action: str) -> Emitter:
             enterprise=None,
             entity=policy_path(policy["datacenter"], policy["id"]),
             details={"BACKUP_POLICY_CODE": policy["code"], "DATACENTER_ID": policy["datacenter"]},
+            datacenter=policy["datacenter"],
         )
 
     return emit
@@ -68,6 +69,7 @@ def _properties_updated(store: Store, user: User, written: Written, body: object
         enterprise=None,
         entity=f"{datacenter_path(dc_id)}/backupproperties",
         details=properties,
+        datacenter=dc_id,
     )
 
 
@@ -86,6 +88,7 @@ def _limit_access(store: Store, user: User, written: Written, body: object) -> N
                 enterprise=enterprise,
                 entity=policy_path(policy["datacenter"], policy["id"]),
                 details={"BACKUP_POLICY_CODE": policy["code"], "ENTERPRISE_ID": enterprise},
+                datacenter=policy["datacenter"],
             )
 
 
