@@ -1,4 +1,5 @@
-"""The fidelity table (spec §9): each operation, field and error code with its label and covering tests.
+"""The fidelity table: each operation, field and error code with its label (docs/BACKUP-RULES.md says what
+the labels mean) and the tests covering it.
 
 Generated from the OpenAPI document (operations, their x-fidelity labels, schemas), the error catalogue,
 mockserver/labels.yaml, and the coverage the test suite records in reports/coverage.json (which tests

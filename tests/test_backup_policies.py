@@ -1,5 +1,5 @@
-"""Backup policies of a datacenter (spec §4): the administrator's CRUD, every rule of the table, and what a
-tenant sees through its limit."""
+"""Backup policies of a datacenter (docs/BACKUP-RULES.md#policies): the administrator's CRUD, every rule of the
+table, and what a tenant sees through its limit."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Datacenter backup properties (spec §3): read, replace, the tenant's view, and every refusal."""
+"""Datacenter backup properties (docs/BACKUP-RULES.md#datacenter-backup-properties): read, replace, the tenant's
+view, and every refusal."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The wire conventions every Abiquo endpoint shares (spec §1): media types and their version, links,
-collections and paging, and the error envelope."""
+"""The wire conventions every Abiquo endpoint shares (docs/BACKUP-RULES.md#conventions): media types and their
+version, links, collections and paging, and the error envelope."""
 
 from __future__ import annotations
 

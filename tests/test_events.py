@@ -1,4 +1,5 @@
-"""The event log (spec §8): every successful backup write leaves its event; a refused one leaves none."""
+"""The event log (docs/BACKUP-RULES.md#events): every successful backup write leaves its event; a refused one leaves
+none."""
 
 from __future__ import annotations
 

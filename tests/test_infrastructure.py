@@ -1,4 +1,5 @@
-"""Authentication, privileges, tenancy, login, and the crawl a backup connector makes (spec §1–§2)."""
+"""Authentication, privileges, tenancy, login, and the crawl a backup connector makes
+(docs/BACKUP-RULES.md#conventions)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The legacy 3.8 backup configuration (spec §7): templates, and which are enabled in each datacenter."""
+"""The legacy 3.8 backup configuration (docs/BACKUP-RULES.md#legacy-configuration): templates, and which are enabled
+in each datacenter."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Allowing and restricting backup policies through an enterprise's limits (spec §5)."""
+"""Allowing and restricting backup policies through an enterprise's limits (docs/BACKUP-RULES.md#limits)."""
 
 from __future__ import annotations
 

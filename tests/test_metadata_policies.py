@@ -1,4 +1,5 @@
-"""Policy bindings in VM metadata (§6.2) and the rules on every metadata PUT (§6.3), on the demo world.
+"""Policy bindings in VM metadata and the rules on every metadata PUT
+(docs/BACKUP-RULES.md#policy-bindings, #changing-the-configuration), on the demo world.
 
 Demo: web-03 (vm 3) is undeployed in Barcelona (multiple policies on, updates while deployed off), Acme is
 allowed GOLD and NAFS there but not SILVER; db-02 (vm 5) is undeployed in Madrid (multiple policies off),
@@ -353,7 +354,7 @@ def test_removing_every_binding_removes_policies(inproc):
     }
 
 
-# --- §6.3 -----------------------------------------------------------------------------------------------
+# --- changing the configuration ---------------------------------------------------------------------------------------
 
 
 def test_a_deployed_vm_keeps_its_configuration_where_updates_while_deployed_are_off(inproc, store):

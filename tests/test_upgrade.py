@@ -1,4 +1,5 @@
-"""The 3.8 → 3.8.5 upgrade (§7): policies from the legacy configuration, bindings added, nothing else touched."""
+"""The 3.8 → 3.8.5 upgrade (docs/BACKUP-RULES.md#upgrade): policies from the legacy configuration, bindings added,
+nothing else touched."""
 
 from __future__ import annotations
 

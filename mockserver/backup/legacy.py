@@ -1,5 +1,6 @@
-"""The 3.8 backup configuration, still served by 3.8.5 (spec §7): templates at /config/backups (complete,
-snapshot, filesystem) and, per datacenter, which templates are enabled there with which granularities."""
+"""The 3.8 backup configuration, still served by 3.8.5 (docs/BACKUP-RULES.md#legacy-configuration): templates at
+/config/backups (complete, snapshot, filesystem) and, per datacenter, which templates are enabled there with which
+granularities."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Backup policies of a datacenter and its backup properties (spec §3, §4), and the queries other contexts
-ask of them: which VMs are bound to a policy, which policies an enterprise is allowed.
+"""Backup policies of a datacenter and its backup properties, and the queries other contexts ask of them:
+which VMs are bound to a policy, which policies an enterprise is allowed. The rules are those of
+docs/BACKUP-RULES.md (#datacenter-backup-properties, #policies).
 
 A policy is stored in canonical form: type, period and days upper case, a schedule field absent when it is
 defined in the VM, the literal NOT_APPLY when the backup system decides it.
@@ -177,7 +178,8 @@ def update_policy(store: Store, dc_id: int, policy_id: int, body: object) -> dic
         return updated
 
 
-def delete_policy(store: Store, dc_id: int, policy_id: int) -> None:
+def delete_policy(store: Store, dc_id: int, policy_id: int) -> dict:
+    """Delete a policy no VM is bound to; answer the deleted policy."""
     with store.transaction():
         current = policy(store, dc_id, policy_id)
         bound = vms_bound_to(store, current)
@@ -197,6 +199,7 @@ def delete_policy(store: Store, dc_id: int, policy_id: int) -> None:
                     {**limit, "backuppolicies": [p for p in limit["backuppolicies"] if p != policy_id]},
                 )
         store.delete("backuppolicies", policy_id)
+        return current
 
 
 def _check_code_free(store: Store, dc_id: int, code: str) -> None:

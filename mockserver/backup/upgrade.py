@@ -1,4 +1,5 @@
-"""The 3.8 → 3.8.5 upgrade (spec §7): backup policies made from the legacy datacenter configuration.
+"""The 3.8 → 3.8.5 upgrade (docs/BACKUP-RULES.md#upgrade): backup policies made from the legacy datacenter
+configuration.
 
 For each datacenter: one policy per backup type and granularity enabled there by the legacy configuration or used by
 a VM there, code ``<TYPE>-<GRANULARITY>-<datacenter id>``, with that one configuration and every schedule field

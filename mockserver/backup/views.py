@@ -9,7 +9,7 @@ from flask import Blueprint, g
 
 from ..events import emitters
 from ..extensions import store_of
-from ..http.api import operation
+from ..http.api import Written, operation
 from ..http.links import link
 from ..http.paging import BY_ID, BY_NAME, collection
 from ..infrastructure import model as infrastructure
@@ -118,7 +118,8 @@ def get_backup_properties(dc):
     label="reconstructed",
 )
 def update_backup_properties(dc, body):
-    return render_properties(model.update_properties(store_of(), dc, body), datacenter_path(dc))
+    properties = model.update_properties(store_of(), dc, body)
+    return Written(render_properties(properties, datacenter_path(dc)), {"datacenter": dc, **properties})
 
 
 @operation(
@@ -181,7 +182,8 @@ def list_backup_policies(dc):
     },
 )
 def create_backup_policy(dc, body):
-    return render_policy(model.create_policy(store_of(), dc, body), datacenter_path(dc))
+    created = model.create_policy(store_of(), dc, body)
+    return Written(render_policy(created, datacenter_path(dc)), created)
 
 
 @operation(
@@ -213,7 +215,8 @@ def get_backup_policy(dc, policy):
     summary="Replace a policy; code and configurations only while no VM is bound to it",
 )
 def update_backup_policy(dc, policy, body):
-    return render_policy(model.update_policy(store_of(), dc, policy, body), datacenter_path(dc))
+    updated = model.update_policy(store_of(), dc, policy, body)
+    return Written(render_policy(updated, datacenter_path(dc)), updated)
 
 
 @operation(
@@ -227,7 +230,7 @@ def update_backup_policy(dc, policy, body):
     label="verified",
 )
 def delete_backup_policy(dc, policy):
-    model.delete_policy(store_of(), dc, policy)
+    return Written(None, None, model.delete_policy(store_of(), dc, policy))
 
 
 # --- backup policies (tenant view: those allowed to the caller's enterprise) ----------------------------

@@ -1,16 +1,26 @@
-"""Which operation records which event (spec §8), declared on the operations themselves."""
+"""Which operation records which event (docs/BACKUP-RULES.md#events), declared on the operations themselves.
+
+An emitter is called inside the write's transaction with what the model wrote (``Written``: the entity after
+the write, and the entity before it where the event compares) and the request body; it never looks up the
+path values of the route.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from ..http.api import Written
 from ..infrastructure.render import datacenter_path, policy_path, vm_path
 from ..security import User
 from ..store import Store
-from .model import Emitter, record, vm_details
+from .model import record, vm_details
+
+Emitter = Callable[[Store, User, Written, object], None]
 
 
-def _vm_event(action: str, details_of=lambda values: {}) -> Emitter:
-    def emit(store: Store, user: User, values: dict, result: object, before: object) -> None:
-        vm = store.get("virtualmachines", values["vm"])
+def _vm_event(action: str, details_of: Callable[[object], dict] = lambda body: {}) -> Emitter:
+    def emit(store: Store, user: User, written: Written, body: object) -> None:
+        vm = written.entity
         record(
             store,
             user,
@@ -19,83 +29,71 @@ def _vm_event(action: str, details_of=lambda values: {}) -> Emitter:
             enterprise=vm["enterprise"],
             entity=vm_path(vm),
             vm=vm,
-            details={**vm_details(store, vm), **details_of(values)},
+            details={**vm_details(store, vm), **details_of(body)},
         )
 
-    return Emitter(None, emit)
+    return emit
 
 
-def _restore_details(values: dict) -> dict:
-    body = values.get("body") or {}
+def _restore_details(body: object) -> dict:
+    body = body if isinstance(body, dict) else {}
     return {"BACKUP_ID": str(body.get("id")), "BACKUP_DATE": str(body.get("date", ""))}
 
 
 def _policy_event(action: str) -> Emitter:
-    def before(store: Store, values: dict) -> object:
-        return store.get("backuppolicies", values["policy"]) if "policy" in values else None
-
-    def emit(store: Store, user: User, values: dict, result: object, previous: object) -> None:
-        policy = result if isinstance(result, dict) and "code" in result else previous
+    def emit(store: Store, user: User, written: Written, body: object) -> None:
+        policy = written.entity or written.before
         record(
             store,
             user,
             "BACKUP_POLICY",
             action,
             enterprise=None,
-            entity=policy_path(values["dc"], policy["id"]),
-            details={"BACKUP_POLICY_CODE": policy["code"], "DATACENTER_ID": values["dc"]},
-            datacenter=values["dc"],
+            entity=policy_path(policy["datacenter"], policy["id"]),
+            details={"BACKUP_POLICY_CODE": policy["code"], "DATACENTER_ID": policy["datacenter"]},
+            datacenter=policy["datacenter"],
         )
 
-    return Emitter(before, emit)
+    return emit
 
 
-def _properties_event() -> Emitter:
-    def emit(store: Store, user: User, values: dict, result: object, before: object) -> None:
-        record(
-            store,
-            user,
-            "BACKUP_DATACENTER_PROPERTIES",
-            "UPDATE",
-            enterprise=None,
-            entity=f"{datacenter_path(values['dc'])}/backupproperties",
-            details={k: v for k, v in (result or {}).items() if k != "links"},
-            datacenter=values["dc"],
-        )
+def _properties_updated(store: Store, user: User, written: Written, body: object) -> None:
+    """The entity is the datacenter's properties: its ``datacenter`` and the three switches."""
+    properties = dict(written.entity)
+    dc_id = properties.pop("datacenter")
+    record(
+        store,
+        user,
+        "BACKUP_DATACENTER_PROPERTIES",
+        "UPDATE",
+        enterprise=None,
+        entity=f"{datacenter_path(dc_id)}/backupproperties",
+        details=properties,
+        datacenter=dc_id,
+    )
 
-    return Emitter(None, emit)
 
-
-def _limit_events() -> Emitter:
+def _limit_access(store: Store, user: User, written: Written, body: object) -> None:
     """ALLOW / RESTRICT, one event per policy whose access the limit write changed."""
-
-    def before(store: Store, values: dict) -> object:
-        limit = store.get("limits", values["limit"]) if "limit" in values else None
-        return set(limit.get("backuppolicies", [])) if limit else set()
-
-    def emit(store: Store, user: User, values: dict, result: object, previous: object) -> None:
-        limit = store.get("limits", values["limit"]) if "limit" in values else None
-        if limit is None and isinstance(result, dict) and "id" in result:
-            limit = store.get("limits", result["id"])
-        now = set(limit.get("backuppolicies", [])) if limit else set()
-        for action, ids in (("ALLOW", now - previous), ("RESTRICT", previous - now)):
-            for policy in filter(None, (store.get("backuppolicies", pid) for pid in sorted(ids))):
-                record(
-                    store,
-                    user,
-                    "BACKUP_POLICY",
-                    action,
-                    enterprise=values["enterprise"],
-                    entity=policy_path(policy["datacenter"], policy["id"]),
-                    details={"BACKUP_POLICY_CODE": policy["code"], "ENTERPRISE_ID": values["enterprise"]},
-                    datacenter=policy["datacenter"],
-                )
-
-    return Emitter(before, emit)
+    before, after = written.before or {}, written.entity or {}
+    enterprise = (written.entity or written.before)["enterprise"]
+    previous, now = set(before.get("backuppolicies", [])), set(after.get("backuppolicies", []))
+    for action, ids in (("ALLOW", now - previous), ("RESTRICT", previous - now)):
+        for policy in filter(None, (store.get("backuppolicies", pid) for pid in sorted(ids))):
+            record(
+                store,
+                user,
+                "BACKUP_POLICY",
+                action,
+                enterprise=enterprise,
+                entity=policy_path(policy["datacenter"], policy["id"]),
+                details={"BACKUP_POLICY_CODE": policy["code"], "ENTERPRISE_ID": enterprise},
+                datacenter=policy["datacenter"],
+            )
 
 
 METADATA_MODIFIED = _vm_event("METADATA_MODIFIED")
 RESTORE_BACKUP = _vm_event("RESTORE_BACKUP", _restore_details)
 POLICY_CREATE, POLICY_MODIFY, POLICY_DELETE = (_policy_event(a) for a in ("CREATE", "MODIFY", "DELETE"))
-PROPERTIES_UPDATE = _properties_event()
-LIMIT_ACCESS = _limit_events()
+PROPERTIES_UPDATE = _properties_updated
+LIMIT_ACCESS = _limit_access

@@ -1,4 +1,5 @@
-"""The event log (spec §8): what the API did, for connectors catching up after downtime (/api/events).
+"""The event log (docs/BACKUP-RULES.md#events): what the API did, for connectors catching up after downtime
+(/api/events).
 
 Each successful write of the backup surface records one event in the same transaction as the write, so an
 acknowledged change always has its event and a refused one never does. Names follow Abiquo's event
@@ -8,8 +9,6 @@ catalogue; the JSON spelling of the fields is reconstructed from the getters of 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from ..security import User
 from ..store import Store
@@ -124,11 +123,3 @@ def visible(store: Store, user: User, since_ms: int, until_ms: int | None = None
         and (until_ms is None or e["timestamp"] <= until_ms)
         and (everything or e.get("idEnterprise") == user.enterprise)
     ]
-
-
-@dataclass(frozen=True)
-class Emitter:
-    """How one operation turns its path values, its answer and the state before it into events."""
-
-    before: Callable[[Store, dict], object] | None
-    emit: Callable[[Store, User, dict, object, object], None]

@@ -45,7 +45,7 @@ class Operation:
     paged: tuple[str, ...] = ()  # sort keys when the answer is a paged collection
     links: dict = field(default_factory=dict)  # OpenAPI links: name -> (operationId, {param: expression})
     plain_text: bool = False
-    event: object = None  # a abiquo_mock.mockserver.events.model.Emitter: the event a success records
+    event: Callable | None = None  # an emitter (mockserver/events/emitters.py): the event a success records
     query: dict = field(default_factory=dict)  # further query parameters: name -> JSON schema
     prefix: str = "/api"  # "/_mock" for the control API
     request_schema: str | None = None  # control operations: a component schema name for the JSON body
@@ -62,6 +62,16 @@ class Operation:
 REGISTRY: list[Operation] = []
 
 
+@dataclass(frozen=True)
+class Written:
+    """What the view of an operation that records an event returns: its answer, and what the event is about:
+    the entity the model wrote (None once deleted) and, where the event compares, the entity before the write."""
+
+    answer: object
+    entity: dict | None
+    before: dict | None = None
+
+
 def _render(op: Operation, result: object) -> Response:
     if isinstance(result, Response):
         return result
@@ -71,15 +81,15 @@ def _render(op: Operation, result: object) -> Response:
 
 
 def _call(op: Operation, fn: Callable, values: dict) -> object:
-    """The view, and the event its success records, as one transaction: a refused request records none."""
+    """The view, and the event its success records, as one transaction: a refused request records none.
+    The emitter gets what the model wrote (``Written``) and the request body, never the path values."""
     if op.event is None:
         return fn(**values)
     store = store_of()
     with store.transaction():
-        before = op.event.before(store, values) if op.event.before else None
-        result = fn(**values)
-        op.event.emit(store, g.user, values, result, before)
-    return result
+        written = fn(**values)
+        op.event(store, g.user, written, values.get("body"))
+    return written.answer
 
 
 def operation(

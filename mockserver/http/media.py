@@ -1,4 +1,4 @@
-"""Abiquo vendor media types and their ``version=`` negotiation (spec §1).
+"""Abiquo vendor media types and their ``version=`` negotiation (docs/BACKUP-RULES.md#conventions).
 
 Werkzeug's MIMEAccept compares media-type parameters exactly, so ``X; version=3.8`` would not match the
 offer ``X``; the rules here are decided by hand on the parsed header instead.

@@ -2,7 +2,7 @@
 
 The limit's ``location`` link names its datacenter; one ``backuppolicy`` link per allowed policy. Omitting a
 link restricts that policy, which is refused while a VM of the enterprise is bound to it. Links are matched by
-the path they name below /api, whatever host they carry.
+the path they name below /api, whatever host they carry. The rules: docs/BACKUP-RULES.md#limits.
 """
 
 from __future__ import annotations
@@ -53,7 +53,8 @@ def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> 
         return store.get("limits", limit_id)
 
 
-def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, body: object) -> dict:
+def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, body: object) -> tuple[dict, dict]:
+    """The limit before and after the update."""
     with store.transaction():
         current = limit(store, user, enterprise_id, limit_id)
         numbers = _limit_numbers(body)
@@ -68,16 +69,17 @@ def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, bo
         _check_restrictable(store, enterprise_id, restricted)
         updated = {**current, "backuppolicies": allowed, **numbers}
         store.put("limits", limit_id, updated)
-        return updated
+        return current, updated
 
 
-def delete_limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> None:
-    """Deleting a limit restricts every policy it allows, so the same rule applies."""
+def delete_limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> dict:
+    """Deleting a limit restricts every policy it allows, so the same rule applies; answer the deleted limit."""
     with store.transaction():
         current = limit(store, user, enterprise_id, limit_id)
         _check_no_virtual_datacenters(store, enterprise_id, current["datacenter"])
         _check_restrictable(store, enterprise_id, current.get("backuppolicies", []))
         store.delete("limits", limit_id)
+        return current
 
 
 def _check_no_virtual_datacenters(store: Store, enterprise_id: int, dc_id: int) -> None:

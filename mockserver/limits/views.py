@@ -7,7 +7,7 @@ from flask import Blueprint, g
 
 from ..events import emitters
 from ..extensions import store_of
-from ..http.api import operation
+from ..http.api import Written, operation
 from ..http.paging import BY_ID, collection
 from ..infrastructure.constants import ENTERPRISE
 from . import model, render
@@ -71,7 +71,8 @@ def get_limit(enterprise, limit):
     },
 )
 def create_limit(enterprise, body):
-    return _render(model.create_limit(store_of(), g.user, enterprise, body))
+    created = model.create_limit(store_of(), g.user, enterprise, body)
+    return Written(_render(created), created)
 
 
 @operation(
@@ -88,7 +89,8 @@ def create_limit(enterprise, body):
     summary="Replace a limit; its backuppolicy links allow policies, omitting one restricts it",
 )
 def update_limit(enterprise, limit, body):
-    return _render(model.update_limit(store_of(), g.user, enterprise, limit, body))
+    before, after = model.update_limit(store_of(), g.user, enterprise, limit, body)
+    return Written(_render(after), after, before)
 
 
 @operation(
@@ -102,4 +104,4 @@ def update_limit(enterprise, limit, body):
     label="verified",
 )
 def delete_limit(enterprise, limit):
-    model.delete_limit(store_of(), g.user, enterprise, limit)
+    return Written(None, None, model.delete_limit(store_of(), g.user, enterprise, limit))

@@ -1,4 +1,5 @@
-"""Policy bindings in VM metadata (spec §6.2): what the server does when a VM's backup configuration changes.
+"""Policy bindings in VM metadata (docs/BACKUP-RULES.md#policy-bindings): what the server does when a VM's backup
+configuration changes.
 
 ``policyBindings`` → type → granularity → policy code. The five steps run in this order:
 1. each code is a policy of the VM's datacenter (BC-23), allowed to its enterprise (403), with that

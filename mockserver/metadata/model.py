@@ -1,4 +1,4 @@
-"""VM metadata (spec §6): the envelope, what a PUT may change, and what a DELETE removes.
+"""VM metadata (docs/BACKUP-RULES.md#metadata): the envelope, what a PUT may change, and what a DELETE removes.
 
 Metadata is one object per VM, stored as the VM's ``metadata`` field (null when there is none). Keys the
 server does not know round-trip unchanged, in the order sent. The backup configuration is
@@ -43,8 +43,8 @@ def has_backup_configuration(metadata: object) -> bool:
     return backup_configuration(metadata) != (_ABSENT, _ABSENT)
 
 
-def update_metadata(store: Store, user: User, vdc: int, vapp: int, vm_id: int, body: object) -> dict | None:
-    """Replace the whole metadata of a VM; answer what was stored."""
+def update_metadata(store: Store, user: User, vdc: int, vapp: int, vm_id: int, body: object) -> dict:
+    """Replace the whole metadata of a VM; answer the VM as stored."""
     wanted = metadata_from_envelope(body)
     with store.transaction():
         vm = virtual_machine(store, user, vdc, vapp, vm_id)
@@ -55,18 +55,21 @@ def update_metadata(store: Store, user: User, vdc: int, vapp: int, vm_id: int, b
         else:
             check_may_change_configuration(store, user, vm)
             new = configured_metadata(store, user, vm, new, stored)
-        store.put("virtualmachines", vm["id"], {**vm, "metadata": new})
-        return new
+        updated = {**vm, "metadata": new}
+        store.put("virtualmachines", vm["id"], updated)
+        return updated
 
 
-def delete_metadata(store: Store, user: User, vdc: int, vapp: int, vm_id: int) -> None:
-    """Remove all metadata, policy bindings included; GET then shows null."""
+def delete_metadata(store: Store, user: User, vdc: int, vapp: int, vm_id: int) -> dict:
+    """Remove all metadata, policy bindings included; GET then shows null. Answer the VM as stored."""
     with store.transaction():
         vm = virtual_machine(store, user, vdc, vapp, vm_id)
         if has_backup_configuration(vm.get("metadata")):
             check_may_change_configuration(store, user, vm)
         if vm.get("metadata") is not None:
-            store.put("virtualmachines", vm["id"], {**vm, "metadata": None})
+            vm = {**vm, "metadata": None}
+            store.put("virtualmachines", vm["id"], vm)
+        return vm
 
 
 def metadata_from_envelope(body: object) -> dict | None:
@@ -126,8 +129,8 @@ def checked_metadata(wanted: dict | None) -> dict | None:
 
 
 def check_may_change_configuration(store: Store, user: User, vm: dict) -> None:
-    """§6.3: changing backupSchedule or policyBindings needs VAPP_MANAGE_BACKUP, and a deployed VM may only
-    change them where the datacenter allows updates while deployed (BC-36)."""
+    """Changing backupSchedule or policyBindings needs VAPP_MANAGE_BACKUP, and a deployed VM may only change
+    them where the datacenter allows updates while deployed (BC-36): docs/BACKUP-RULES.md#changing-the-configuration."""
     user.require("VAPP_MANAGE_BACKUP", "changing the backup configuration of a virtual machine")
     if is_deployed(vm) and not properties(store, vm["datacenter"])["updateWhileDeployed"]:
         raise AbiquoError(

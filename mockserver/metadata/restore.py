@@ -1,4 +1,5 @@
-"""Restoring a VM backup (spec §7): the request marks one of the VM's backup results for the integration.
+"""Restoring a VM backup (docs/BACKUP-RULES.md#restore): the request marks one of the VM's backup results for the
+integration.
 
 The integration reads ``restore: "requested"`` on the result and later writes ``restoreInfo`` with its
 outcome. A result counts as already restored once it was requested, unless the integration reported the
@@ -21,7 +22,7 @@ REQUESTED = "requested"
 
 
 def restore_backup(store: Store, user: User, vdc: int, vapp: int, vm_id: int, body: object) -> dict:
-    """Request the restore of the backup ``body`` names; answer the result as now stored."""
+    """Request the restore of the backup ``body`` names; answer the VM as now stored."""
     backup_id = _backup_id(body)
     with store.transaction():
         vm = virtual_machine(store, user, vdc, vapp, vm_id)
@@ -43,8 +44,9 @@ def restore_backup(store: Store, user: User, vdc: int, vapp: int, vm_id: int, bo
             )
         found.pop("restoreInfo", None)
         found["restore"] = REQUESTED
-        store.put("virtualmachines", vm["id"], {**vm, "metadata": metadata})
-        return found
+        restored = {**vm, "metadata": metadata}
+        store.put("virtualmachines", vm["id"], restored)
+        return restored
 
 
 def already_restored(result: dict) -> bool:

@@ -6,7 +6,7 @@ from flask import Blueprint, g
 
 from ..events import emitters
 from ..extensions import store_of
-from ..http.api import operation
+from ..http.api import Written, operation
 from ..infrastructure.constants import VIRTUAL_MACHINE, VM_ERRORS
 from . import model, restore, schemas  # noqa: F401  (schemas registers the metadata and restore media)
 
@@ -65,7 +65,8 @@ def get_metadata(vdc, vapp, vm):
     links={"GetMetadata": ("getMetadata", SAME_VM)},
 )
 def update_metadata(vdc, vapp, vm, body):
-    return _envelope(model.update_metadata(store_of(), g.user, vdc, vapp, vm, body))
+    updated = model.update_metadata(store_of(), g.user, vdc, vapp, vm, body)
+    return Written(_envelope(updated["metadata"]), updated)
 
 
 @operation(
@@ -79,7 +80,7 @@ def update_metadata(vdc, vapp, vm, body):
     summary="Remove all of the VM's metadata, policy bindings included",
 )
 def delete_metadata(vdc, vapp, vm):
-    model.delete_metadata(store_of(), g.user, vdc, vapp, vm)
+    return Written(None, model.delete_metadata(store_of(), g.user, vdc, vapp, vm))
 
 
 @operation(
@@ -95,4 +96,4 @@ def delete_metadata(vdc, vapp, vm):
     summary="Request the restore of one of the VM's backups",
 )
 def restore_backup(vdc, vapp, vm, body):
-    restore.restore_backup(store_of(), g.user, vdc, vapp, vm, body)
+    return Written(None, restore.restore_backup(store_of(), g.user, vdc, vapp, vm, body))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from ..errors import AbiquoError
 from ..events import emitters
+from ..http.api import Written
 from ..infrastructure.render import vm_path
 from ..lifecycle import model as lifecycle
 from ..metadata import model as metadata
@@ -126,9 +127,9 @@ def _metadata(world: World, user: User, step: dict) -> dict:
         vm = _vm(store, step["metadata"])
         wanted = {**(vm.get("metadata") or {}), **step["set"]}
         values = _values(vm)
-        stored = metadata.update_metadata(store, user, *values.values(), {"metadata": wanted})
-        emitters.METADATA_MODIFIED.emit(store, user, values, stored, None)
-    return {"metadata": stored}
+        updated = metadata.update_metadata(store, user, *values.values(), {"metadata": wanted})
+        emitters.METADATA_MODIFIED(store, user, Written(None, updated), None)
+    return {"metadata": updated["metadata"]}
 
 
 def _restore(world: World, user: User, step: dict) -> dict:
@@ -138,8 +139,8 @@ def _restore(world: World, user: User, step: dict) -> dict:
         values = {**_values(vm), "body": {"id": step["backup"]}}
         results = ((vm.get("metadata") or {}).get("backupResults") or {}).get("results") or []
         values["body"] = next((r for r in results if str(r.get("id")) == step["backup"]), values["body"])
-        restore.restore_backup(store, user, *_values(vm).values(), values["body"])
-        emitters.RESTORE_BACKUP.emit(store, user, values, None, None)
+        restored = restore.restore_backup(store, user, *_values(vm).values(), values["body"])
+        emitters.RESTORE_BACKUP(store, user, Written(None, restored), values["body"])
     return {"restored": step["backup"]}
 
 
