@@ -15,7 +15,7 @@ import time
 
 from .client import ADMIN, MockClient, MockError, link, media
 from .integration_checks import schedule_entries
-from .listening_checks import CHECKS, ListeningRun
+from .listening_checks import CHECKS, ListeningRun, epoch_ms
 
 TAG = "event-driven"
 SETTLE_S = 1.5  # how long the connector listens after the timeline's last step (and any cut) is over
@@ -92,7 +92,8 @@ def judge_listening(client: MockClient, command: str, name: str, timeout: float,
         exit_code,
         err,
         client.journal(),
-        client.collection("events?limit=0", "events"),
+        # /api/events answers Abiquo's ISO times, newest first; the checks compare milliseconds, oldest first
+        [{**e, "timestamp": epoch_ms(e["timestamp"])} for e in client.collection("events?limit=0&asc=true", "events")],
         client.control("GET", "/timeline")["played"],
         ADMIN[0],
         scheduled,

@@ -255,3 +255,22 @@ def test_a_restore_is_requested_from_the_results_and_its_event_arrives(console, 
     event = _wait_for_text(console, "#events", "VIRTUAL_MACHINE_RESTORE_BACKUP")
     assert "web-02" in event.text
     screenshot(console, "events")
+
+
+def test_a_fault_is_added_fires_and_is_cleared(console, mock):
+    _go(console, "#/faults")
+    _find(console, "#fault-form select[name=kind] option[value=error]").click()
+    for name, value in (("route", "*/virtualmachines/1/metadata"), ("method", "GET"), ("times", "1")):
+        _find(console, f"#fault-form input[name={name}]").send_keys(value)
+    _find(console, "#fault-form input[name=code]").send_keys("503-SERVICE-UNAVAILABLE")
+    _find(console, "#fault-form button[type=submit]").click()
+    _wait_for_text(console, "#message", "switched on")
+    _wait_for_text(console, "#faults", "*/virtualmachines/1/metadata")
+    metadata = mock.base + "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1/metadata"
+    assert requests.get(metadata, auth=("admin", "xabiquo"), timeout=10).status_code == 503
+    fired = _wait_for_text(console, "#fired", "virtualmachines/1/metadata")
+    assert "GET" in fired.text and "503" in fired.text
+    screenshot(console, "faults")
+    assert requests.get(metadata, auth=("admin", "xabiquo"), timeout=10).status_code == 200  # it fired once
+    _find(console, "#clear-faults").click()
+    _wait_for_text(console, "#faults", "No fault is on.")

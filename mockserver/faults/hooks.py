@@ -189,6 +189,8 @@ def init_app(app: Flask) -> None:
     funcs.insert(names.index(KEPT_ANSWER_HOOK) if KEPT_ANSWER_HOOK in names else len(funcs), before_request)
     app.after_request(after_request)
     app.extensions["abiquo_door_faults"] = transport_hook(app)
+    # a fault may refuse a GET whose answer is kept: while any is on, the front door leaves kept answers to Flask
+    app.extensions["abiquo_door_fast_path_off"] = lambda: bool(plan.rules or plan.outages)
 
 
 def load_file(path: str) -> tuple[list, int | None]:
