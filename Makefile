@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 DB ?= var/abiquo-mock.json
 
-.PHONY: serve lint test bench bench-console soak bounds contract-provider contract-integration fidelity clean
+.PHONY: serve lint test bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, cont
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 	$(PY) -m benchmarks.run
+
+screenshots: $(STAMP)  ## run the console's browser tests, keeping their screenshots in docs/screenshots for the README
+	ABIQUO_MOCK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -rs -q tests/test_console_browser.py
 
 bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)
 	$(PY) -m benchmarks.console

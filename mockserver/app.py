@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from . import contexts, extensions, openapi, scenarios
 from .errors import AbiquoError
-from .extensions import store_of
+from .extensions import DOOR_ROUTES, store_of
 from .http import answers, auth, media
 from .store import Store, StoreUnavailable
 
@@ -32,7 +32,6 @@ DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not re
 # The blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
 # until the next write (mockserver/http/answers.py). A context says so in the table (keeps_answers).
 KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
-DOOR_ROUTES = "abiquo_door_routes"
 HTTP_CODES = {
     400: "GEN-3",
     401: "401-UNAUTHORIZED",

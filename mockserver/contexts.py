@@ -19,6 +19,7 @@ from .backup import cli as backup_cli
 from .backup import control_views as backup_control
 from .backup import upgrade
 from .backup import views as backup
+from .console import changes as console_changes
 from .console import schemas as console_bodies
 from .console import views as console
 from .control import hooks as control_hooks
@@ -72,7 +73,13 @@ CONTEXTS: tuple[Context, ...] = (
         control_schemas=control_bodies.SCHEMAS,
         init_app=control_hooks.init_app,
     ),
-    Context("console", CONTROL_TAG, control=console.bp, control_schemas=console_bodies.SCHEMAS),
+    Context(
+        "console",
+        CONTROL_TAG,
+        control=console.bp,
+        control_schemas=console_bodies.SCHEMAS,
+        init_app=console_changes.init_app,
+    ),
 )
 
 

@@ -71,6 +71,7 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "BC-34": (400, "Missing backup policy link"),
     "BC-36": (409, "Backup configuration cannot be modified while the virtual machine is deployed"),
     "CTRL-1": (404, "The requested scenario does not exist"),
+    "CTRL-2": (409, "A scenario with that name already exists"),
 }
 
 

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from .store import Store
 
 STORE = "abiquo_store"
+DOOR_ROUTES = "abiquo_door_routes"  # {exact path: ASGI handler} the front door serves itself
 TRANSFORMS = "abiquo_transforms"
 CONTRACT = "abiquo_contract"
 DOCUMENT = "abiquo_openapi"

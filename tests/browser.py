@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parent.parent
+# Every run keeps its screenshots under reports/ (not tracked); `make screenshots` writes the README's.
+SCREENSHOTS = ROOT / os.environ.get("ABIQUO_MOCK_SCREENSHOTS", "reports/screenshots")
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",

@@ -7,6 +7,7 @@ import pytest
 
 from benchmarks.world import build_world
 from mockserver.app import create_app
+from mockserver.console.views import STATIC
 
 API = "/_mock/console/api"
 
@@ -136,8 +137,12 @@ def test_the_console_is_off_with_the_control_api_and_needs_its_token():
 
 def test_the_console_fetches_nothing_from_elsewhere():
     client = _client()
-    for name in ("/_mock/console/", "/_mock/console/static/console.js", "/_mock/console/static/console.css"):
-        text = client.get(name).get_data(as_text=True)
+    assets = [f"/_mock/console/static/{path.name}" for path in STATIC.iterdir()]
+    assert len(assets) >= 4
+    for name in ("/_mock/console/", *assets):
+        answer = client.get(name)
+        assert answer.status_code == 200, name
+        text = answer.get_data(as_text=True)
         assert "http://" not in text and "https://" not in text and "//cdn" not in text, name
 
 
@@ -166,3 +171,14 @@ def test_the_vm_list_follows_every_write():
     assert (row["state"], row["machineName"]) == ("ON", "esx-bcn-01")
     client.post("/_mock/reset", json={"scenario": "empty"})
     assert client.get(f"{API}/virtualmachines").get_json()["totalSize"] == 0
+
+
+def test_the_events_feed_names_the_live_stream_only_where_the_server_has_one():
+    app = create_app({"DB_PATH": None, "SCENARIO": "demo"})
+    client = app.test_client()
+    assert "stream" not in client.get(f"{API}/events").get_json()
+    app.extensions["abiquo_door_routes"]["/m/stream"] = object()  # what a context serving the stream adds
+    stream = client.get(f"{API}/events").get_json()["stream"]
+    assert stream == {"path": "/m/stream", "authorization": "Basic YWRtaW46eGFiaXF1bw=="}  # admin sees every tenant
+    app.extensions["abiquo_store"].replace_all({"users": [], "roles": []})
+    assert "stream" not in client.get(f"{API}/events").get_json()  # nobody could open it

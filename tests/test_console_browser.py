@@ -3,13 +3,24 @@ Skipped, with the reason, where no Chromium is installed. The screenshots in doc
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 import requests
+import yaml
+
+from mockserver import scenarios
 
 from .browser import WAIT, screenshot, start_browser
 from .support import ServerProcess
 
 TOKEN = "qa-secret"
+CONNECTORS = Path(__file__).resolve().parent.parent / "examples" / "connectors"
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +31,12 @@ def driver():
 
 
 @pytest.fixture(scope="module")
-def server():
-    process = ServerProcess("--memory", "--control-token", TOKEN).wait_ready()
+def server(tmp_path_factory):
+    fixtures = tmp_path_factory.mktemp("scenarios")  # a scenarios folder the console may save into
+    for path in scenarios.fixtures_dir().glob("*.yaml"):
+        shutil.copy(path, fixtures / path.name)
+    env = {"ABIQUO_MOCK_FIXTURES": str(fixtures)}
+    process = ServerProcess("--memory", "--control-token", TOKEN, env=env).wait_ready()
     yield process
     process.stop()
 
@@ -135,3 +150,102 @@ def test_datacenter_properties_are_edited_and_policy_modes_shown(console, mock):
     world = mock.get(mock.base + "/_mock/console/api/datacenters/1", timeout=10).json()
     assert world["properties"]["updateWhileDeployed"] is True
     screenshot(console, "datacenter")
+
+
+def _run_connector(mock, name: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ABIQUO_API_URL": mock.base + "/api", "ABIQUO_USER": "admin", "ABIQUO_PASSWORD": "xabiquo"}
+    return subprocess.run(
+        [sys.executable, str(CONNECTORS / name)], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _diff_of(console, vm_path: str):
+    """The journal row of the newest metadata PUT to ``vm_path``, opened, and its diff lines."""
+    row = _find(console, f"tr.entry[data-metadata-path='{vm_path}']")
+    row.click()
+    return _find(console, "tr.detail .diff")
+
+
+def test_a_connector_run_shows_in_the_journal_with_the_metadata_it_changed(console, mock):
+    assert _run_connector(mock, "good_connector.py").returncode == 0
+    _go(console, "#/journal")
+    _find(console, "select[name=status] option[value=meta]").click()
+    _wait_for_text(console, "#journal tbody", "backupResults.results[1] added")
+    diff = _diff_of(console, "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1/metadata")
+    changes = {
+        d.get_attribute("data-path"): d.get_attribute("data-change")
+        for d in diff.find_elements("css selector", ".diff-line")
+    }
+    assert changes == {"backupResults.results[1]": "added"}  # one result appended, chef untouched
+    screenshot(console, "journal")
+
+
+def test_a_connector_that_drops_a_key_shows_it_removed(console, mock):
+    _run_connector(mock, "fixed_model_connector.py")  # exits 1 on the refused write; the others went through
+    _go(console, "#/journal")
+    _find(console, "select[name=status] option[value=meta]").click()
+    _wait_for_text(console, "#journal tbody", "chef removed")
+    diff = _diff_of(console, "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1/metadata")
+    assert "− chef" in diff.text
+
+
+def _world(mock) -> dict:
+    answer = mock.get(mock.base + "/_mock/console/api/scenario", timeout=30)
+    return yaml.safe_load(answer.json()["yaml"])["world"]
+
+
+def test_the_world_is_saved_as_a_scenario_and_loads_back_identically(console, mock):
+    assert _run_connector(mock, "good_connector.py").returncode == 0
+    assert mock.put(mock.base + "/_mock/virtualmachines/3/state", json={"state": "ON"}, timeout=10).status_code == 200
+    expected = _world(mock)
+    _go(console, "#/")
+    _find(console, "#save-name").send_keys("qa-repro")
+    _find(console, "#save-description").send_keys("web-03 deployed after a connector run")
+    _find(console, "#save-world button[type=submit]").click()
+    _wait_for_text(console, "#message", "Saved as scenario qa-repro")
+    assert mock.post(mock.base + "/_mock/reset", json={"scenario": "demo"}, timeout=30).status_code == 200
+    assert _world(mock) != expected
+    _find(console, "#scenario option[value=qa-repro]").click()
+    _find(console, "#reset").click()
+    _wait_for_text(console, "#message", "World replaced by scenario qa-repro")
+    assert _world(mock) == expected
+
+
+def test_the_journal_is_exported_as_a_script_that_replays_it(console, mock, tmp_path):
+    console.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    assert _run_connector(mock, "good_connector.py").returncode == 0
+    _go(console, "#/journal")
+    _wait_for_text(console, "#journal tbody", "backupResults.results[1] added")
+    _find(console, "#export-requests").click()
+    _wait_for_text(console, "#message", "Exported")
+    script = tmp_path / "replay.py"
+    deadline = time.monotonic() + WAIT
+    while not script.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    env = {**os.environ, "ABIQUO_MOCK_CONTROL_TOKEN": TOKEN}
+    run = subprocess.run(
+        [sys.executable, str(script), mock.base, "--reset", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "answered as recorded" in run.stdout and "PUT" in run.stdout
+
+
+def test_a_restore_is_requested_from_the_results_and_its_event_arrives(console, mock):
+    _go(console, "#/vm/2")  # web-02: bound to GOLD and to NAFS, whose time and days are NOT_APPLY
+    _wait_for_text(console, ".vm-head h2", "web-02")
+    assert _run_connector(mock, "good_connector.py").returncode == 0
+    button = _find(console, "li.result .restore-button")  # the page follows the connector's write by itself
+    result = button.get_attribute("data-result")
+    button.click()
+    _wait_for_text(console, "#message", f"Restore of {result} requested as admin")
+    _wait_for_text(console, f"li.result[data-result='{result}'] .restore", "requested")
+    console.execute_script("document.querySelector('ol.timeline').scrollIntoView()")
+    screenshot(console, "vm-results")
+    _go(console, "#/events")
+    event = _wait_for_text(console, "#events", "VIRTUAL_MACHINE_RESTORE_BACKUP")
+    assert "web-02" in event.text
+    screenshot(console, "events")

@@ -11,4 +11,20 @@ SCHEMAS = {
         "required": list(PROPERTY_NAMES),
         "properties": {name: {"type": "boolean"} for name in PROPERTY_NAMES},
     },
+    "SaveScenario": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
+            "description": {"type": "string"},
+            "overwrite": {"type": "boolean"},
+        },
+    },
+    "ReplayScript": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["entries"],
+        "properties": {"entries": {"type": "array", "minItems": 1, "items": {"type": "object"}}},
+    },
 }

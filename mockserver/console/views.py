@@ -13,13 +13,14 @@ from flask import current_app, request, send_from_directory
 
 from ..backup.model import update_properties
 from ..errors import AbiquoError
-from ..extensions import store_of
+from ..extensions import DOOR_ROUTES, store_of
 from ..http import control as conventions
 from ..http.control import json_body
+from . import changes, handover, world
 from . import vm as vm_view
-from . import world
 
 STATIC = Path(__file__).resolve().parent / "static"
+STREAM_PATH = "/m/stream"
 bp = conventions.blueprint("console", __name__)
 INT = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 VM_FILTERS = ("datacenter", "enterprise", "machine")
@@ -138,4 +139,79 @@ def events():
     store = store_of()
     with store.lock:
         newest = [e for e in store.all("events") if e["id"] > after]
-    return {"collection": newest[::-1][:limit], "totalSize": len(newest)}
+        stream = _stream(store)
+    return {"collection": newest[::-1][:limit], "totalSize": len(newest), **({"stream": stream} if stream else {})}
+
+
+def _stream(store) -> dict | None:
+    """Where the live event stream is and how to open it, when the server has one: as a user who sees every
+    tenant's events (none in a world without such a user)."""
+    if STREAM_PATH not in current_app.extensions.get(DOOR_ROUTES, {}):
+        return None
+    actor = vm_view.actor(store, "ENTERPRISE_ADMINISTER_ALL", None)
+    return {"path": STREAM_PATH, "authorization": actor["authorization"]} if actor else None
+
+
+@conventions.control(
+    bp,
+    "GET",
+    "/console/api/metadatachanges",
+    op_id="consoleMetadataChanges",
+    query={"after": INT},
+    summary="Each accepted metadata write: the VM's metadata before and after, and their difference, newest first",
+)
+def metadata_changes():
+    found = current_app.extensions[changes.CHANGES].newest(_int_arg("after", 0))
+    return {"collection": found, "totalSize": len(found)}
+
+
+@conventions.control(
+    bp,
+    "GET",
+    "/console/api/scenario",
+    op_id="consoleScenarioOfTheWorld",
+    errors=("GEN-2",),
+    query={"name": {"type": "string"}, "description": {"type": "string"}},
+    summary="The served world as a scenario file (YAML) that --scenario and reset load back identically",
+)
+def scenario_of_the_world():
+    name = handover.check_name(request.args.get("name", "saved-world"))
+    text = handover.scenario_document(
+        store_of(), name, request.args.get("description", ""), current_app.config.get("LOADED_SCENARIO")
+    )
+    return {"name": name, "fileName": f"{name}.yaml", "yaml": text}
+
+
+@conventions.control(
+    bp,
+    "POST",
+    "/console/api/scenarios",
+    op_id="consoleSaveScenario",
+    status=201,
+    errors=("CTRL-2", "GEN-2", "GEN-3"),
+    request_schema="SaveScenario",
+    summary="Save the served world as a scenario in the scenarios folder, for the picker, reset and --scenario",
+)
+def save_scenario():
+    body = json_body()
+    name = handover.check_name(body.get("name"))
+    description, overwrite = body.get("description", ""), body.get("overwrite", False)
+    if not isinstance(description, str) or not isinstance(overwrite, bool):
+        raise AbiquoError("GEN-2", "'description' is text and 'overwrite' true or false")
+    text = handover.scenario_document(store_of(), name, description, current_app.config.get("LOADED_SCENARIO"))
+    return {"name": name, "path": handover.save_scenario(text, name, overwrite)}
+
+
+@conventions.control(
+    bp,
+    "POST",
+    "/console/api/replayscript",
+    op_id="consoleReplayScript",
+    errors=("GEN-2", "GEN-3"),
+    request_schema="ReplayScript",
+    summary="A Python script that replays the given journal entries against a mock and compares the statuses",
+)
+def replay_script():
+    entries = handover.replay_entries(json_body().get("entries"))
+    script = handover.replay_script(store_of(), entries, current_app.config.get("LOADED_SCENARIO"))
+    return {"fileName": "replay.py", "script": script}

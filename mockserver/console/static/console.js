@@ -12,6 +12,7 @@ const app = {
   generation: null,
   refresh: null, // the current page's reload, run when the world changes
   pollers: [],
+  cleanups: [], // what a page leaves running (an open stream), stopped when another page opens
   list: { search: "", state: "", schedule: "", notApply: "", datacenter: "", enterprise: "", machine: "", startwith: 0, limit: 25 },
 };
 
@@ -23,7 +24,9 @@ function h(tag, attrs, ...children) {
     if (value === null || value === undefined || value === false) continue;
     if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
     else if (key === "class") node.className = value;
-    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "dataset") {
+      for (const [name, v] of Object.entries(value)) if (v !== undefined && v !== null) node.dataset[name] = v;
+    }
     else node.setAttribute(key, value === true ? "" : value);
   }
   for (const child of children.flat(Infinity)) {
@@ -86,15 +89,17 @@ function every(ms, fn) {
 const ROUTES = [
   [/^#\/vm\/(\d+)$/, "world", (main, id) => vmPage(main, Number(id))],
   [/^#\/dc\/(\d+)$/, "world", (main, id) => datacenterPage(main, Number(id))],
-  [/^#\/journal$/, "journal", (main) => window.journalPage ? journalPage(main) : main.append("Soon.")],
+  [/^#\/journal$/, "journal", (main) => journalPage(main)],
   [/^#\/events$/, "events", (main) => eventsPage(main)],
-  [/^#\/faults$/, "faults", (main) => window.faultsPage ? faultsPage(main) : faultsMissing(main)],
+  [/^#\/faults$/, "faults", (main) => faultsPage(main)],
   [/.*/, "world", (main) => worldPage(main)],
 ];
 
 async function route() {
   app.pollers.forEach(clearInterval);
   app.pollers = [];
+  app.cleanups.forEach((stop) => stop());
+  app.cleanups = [];
   app.refresh = null;
   const main = document.getElementById("main");
   main.replaceChildren();
@@ -127,23 +132,25 @@ async function watchGeneration() {
 
 // --- header: scenario picker, reset, token ------------------------------------------------------------
 
-async function setUpHeader() {
+async function setUpScenarios() {
   const select = document.getElementById("scenario");
   const [scenarios, health] = await Promise.all([call("GET", "/_mock/scenarios"), call("GET", "/_mock/health")]);
+  const chosen = select.value || health.scenario;
   select.replaceChildren(
-    ...scenarios.collection.map((s) => h("option", { value: s.name, title: s.description, selected: s.name === health.scenario }, s.name))
+    ...scenarios.collection.map((s) => h("option", { value: s.name, title: s.description, selected: s.name === chosen }, s.name))
   );
-  document.getElementById("reset").addEventListener("click", async () => {
-    try {
-      const answer = await call("POST", "/_mock/reset", { scenario: select.value });
-      say(`World replaced by scenario ${answer.scenario} (${answer.elapsedMs} ms)`);
-      await watchGeneration();
-      await route();
-    } catch (error) {
-      say(error.message, "error");
-    }
-  });
 }
+
+document.getElementById("reset").addEventListener("click", async () => {
+  try {
+    const answer = await call("POST", "/_mock/reset", { scenario: document.getElementById("scenario").value });
+    say(`World replaced by scenario ${answer.scenario} (${answer.elapsedMs} ms)`);
+    await watchGeneration();
+    await route();
+  } catch (error) {
+    say(error.message, "error");
+  }
+});
 
 document.getElementById("token-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -158,12 +165,13 @@ document.getElementById("token-form").addEventListener("submit", (event) => {
 
 async function worldPage(main) {
   const tree = h("aside", { class: "tree" });
-  const list = h("section", { class: "vms" });
-  main.append(h("div", { class: "world" }, tree, list));
+  const results = h("div", { class: "results" });
+  const save = saveWorldForm(); // kept across reloads, so that what is typed survives a write
+  main.append(h("div", { class: "world" }, tree, h("section", { class: "vms" }, vmFilters(results), results)));
   const load = async () => {
     const world = await call("GET", "/_mock/console/api/world");
-    tree.replaceChildren(...renderTree(world));
-    await loadVms(list);
+    tree.replaceChildren(...renderTree(world), save);
+    await loadVms(results);
   };
   app.refresh = load;
   await load();
@@ -216,23 +224,29 @@ function renderTree(world) {
   ];
 }
 
-async function loadVms(section) {
+function vmFilters(results) {
   const f = app.list;
-  const page = await call("GET", "/_mock/console/api/virtualmachines" + query(f));
   const search = h("input", { type: "search", id: "vm-search", placeholder: "Search id, name, uuid, policy code", value: f.search });
   let timer = null;
   search.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => { f.search = search.value; f.startwith = 0; loadVms(section).then(() => document.getElementById("vm-search").focus()); }, 200);
+    timer = setTimeout(() => { f.search = search.value; f.startwith = 0; loadVms(results); }, 200);
   });
-  const choose = (name, options) => h("select", { name, onchange: (e) => { f[name] = e.target.value; f.startwith = 0; loadVms(section); } },
+  const choose = (name, options) => h("select", { name, onchange: (e) => { f[name] = e.target.value; f.startwith = 0; loadVms(results); } },
     options.map(([value, text]) => h("option", { value, selected: f[name] === value }, text)));
+  return h("div", { class: "filters" }, search,
+    choose("state", [["", "any state"], ["ON", "ON"], ["OFF", "OFF"], ["NOT_ALLOCATED", "NOT_ALLOCATED"]]),
+    choose("schedule", [["", "schedule or not"], ["yes", "with schedule"], ["no", "without schedule"]]),
+    choose("notApply", [["", "any policy"], ["yes", "bound to NOT_APPLY"]]));
+}
+
+async function loadVms(results) {
+  const f = app.list;
+  const ticket = (app.listTicket = (app.listTicket || 0) + 1);
+  const page = await call("GET", "/_mock/console/api/virtualmachines" + query(f));
+  if (ticket !== app.listTicket) return; // a newer search answered, or will
   const last = Math.min(f.startwith + page.collection.length, page.totalSize);
-  section.replaceChildren(
-    h("div", { class: "filters" }, search,
-      choose("state", [["", "any state"], ["ON", "ON"], ["OFF", "OFF"], ["NOT_ALLOCATED", "NOT_ALLOCATED"]]),
-      choose("schedule", [["", "schedule or not"], ["yes", "with schedule"], ["no", "without schedule"]]),
-      choose("notApply", [["", "any policy"], ["yes", "bound to NOT_APPLY"]])),
+  results.replaceChildren(
     h("table", { class: "grid", id: "vm-table" },
       h("thead", {}, h("tr", {}, ["id", "name", "state", "datacenter", "enterprise", "machine", "schedule", "policies"].map((t) => h("th", {}, t)))),
       h("tbody", {}, page.collection.map((vm) => h("tr", { dataset: { vm: vm.id } },
@@ -241,9 +255,9 @@ async function loadVms(section) {
         h("td", {}, vm.hasSchedule ? "yes" : "—"),
         h("td", {}, vm.policies.map((code) => badge(code, "policy")), vm.notApply ? badge("NOT_APPLY", "not-apply") : null))))),
     h("div", { class: "pager" },
-      h("button", { type: "button", disabled: f.startwith === 0, onclick: () => { f.startwith = Math.max(0, f.startwith - f.limit); loadVms(section); } }, "‹ previous"),
+      h("button", { type: "button", disabled: f.startwith === 0, onclick: () => { f.startwith = Math.max(0, f.startwith - f.limit); loadVms(results); } }, "‹ previous"),
       h("span", { id: "vm-count" }, page.totalSize ? `${f.startwith + 1}–${last} of ${page.totalSize}` : "no VM matches"),
-      h("button", { type: "button", disabled: last >= page.totalSize, onclick: () => { f.startwith += f.limit; loadVms(section); } }, "next ›")));
+      h("button", { type: "button", disabled: last >= page.totalSize, onclick: () => { f.startwith += f.limit; loadVms(results); } }, "next ›")));
 }
 
 // --- one VM -------------------------------------------------------------------------------------------
@@ -281,7 +295,7 @@ function renderVm(vm) {
       h("div", { class: "vm-read" },
         h("h3", {}, "Backup schedule"), scheduleTable(vm),
         h("h3", {}, "Policy bindings"), bindings(vm),
-        h("h3", {}, "Backup results"), results(vm.results),
+        h("h3", {}, "Backup results"), results(vm),
         h("h3", {}, "Custom keys"), customKeys(vm.customKeys)),
       h("div", { class: "vm-raw" }, h("h3", {}, "Stored document"), json(vm.document))));
 }
@@ -319,14 +333,45 @@ function bindings(vm) {
     b.policy ? h("span", { class: "muted" }, ` ${b.policy.name}`) : null)));
 }
 
-function results(list) {
+const RESTORE = "application/vnd.abiquo.restore+json; version=3.8";
+
+// Through the API itself, as the world's user who may: the journal, the event log and a replay all see it.
+async function requestRestore(vm, result) {
+  try {
+    const response = await fetch(`${vm.apiPath}/action/restorebackup`, {
+      method: "POST",
+      headers: { Authorization: vm.actor.authorization, "Content-Type": RESTORE, Accept: "application/vnd.abiquo.errors+json" },
+      body: JSON.stringify(result),
+    });
+    if (!response.ok) {
+      const error = (await response.json()).collection[0];
+      throw new Error(`${error.code}: ${error.message}`);
+    }
+    say(`Restore of ${result.id} requested as ${vm.actor.user}`);
+    await watchGeneration();
+    if (app.refresh) await app.refresh();
+  } catch (error) {
+    say(error.message, "error");
+  }
+}
+
+function restoreButton(vm, r) {
+  if (!["done", "complete"].includes(r.status)) return null;
+  return h("button", { type: "button", class: "restore-button", disabled: !vm.actor, dataset: { result: r.id },
+    title: vm.actor ? `POST …/action/restorebackup as ${vm.actor.user}` : "no user of this world may restore it",
+    onclick: () => requestRestore(vm, r) }, "Request restore");
+}
+
+function results(vm) {
+  const list = vm.results;
   if (!list.length) return h("p", { class: "muted" }, "No backup result.");
   const sorted = [...list].sort((a, b) => String(a.date).localeCompare(String(b.date)));
-  return h("ol", { class: "timeline" }, sorted.map((r) => h("li", { class: `result status-${r.status}` },
+  return h("ol", { class: "timeline" }, sorted.map((r) => h("li", { class: `result status-${r.status}`, dataset: { result: r.id } },
     h("span", { class: "date" }, r.date || "(no date)"), " ", badge(r.status || "?", `status-${r.status}`), " ",
     h("strong", {}, r.name || r.id), h("span", { class: "muted" }, ` ${r.type || ""} · id ${r.id}${r.size ? " · " + bytes(r.size) : ""}`),
     r.restore || r.restoreInfo ? h("div", { class: "restore" }, "restore: ", badge(r.restore || "—", "restore"),
-      r.restoreInfo ? h("span", {}, ` outcome ${JSON.stringify(r.restoreInfo)}`) : null) : null)));
+      r.restoreInfo ? h("span", {}, ` outcome ${JSON.stringify(r.restoreInfo)}`) : null) : null,
+    restoreButton(vm, r))));
 }
 
 function bytes(size) {
@@ -383,17 +428,49 @@ function renderPolicy(p) {
 
 async function eventsPage(main) {
   const list = h("ol", { class: "events", id: "events" });
-  main.append(h("h2", {}, "Event log"), h("p", { class: "muted" }, "What the API recorded, newest first; updated live."), list);
+  const how = h("span", { id: "events-live" }, "polling");
+  main.append(h("h2", {}, "Event log"), h("p", { class: "muted" }, "What the API recorded, newest first; updated live (", how, ")."), list);
   let after = 0;
-  const more = async () => {
+  let busy = null;
+  const more = () => (busy = (busy || Promise.resolve()).then(async () => {
     const page = await call("GET", `/_mock/console/api/events${query({ after, limit: 200 })}`);
-    if (!page.collection.length) return;
-    after = page.collection[0].id;
-    list.prepend(...page.collection.map(renderEvent));
-  };
+    if (page.collection.length) {
+      after = page.collection[0].id;
+      list.prepend(...page.collection.map(renderEvent));
+    }
+    return page;
+  }));
   app.refresh = async () => { after = 0; list.replaceChildren(); await more(); };
-  await more();
-  every(1000, () => more().catch(() => {}));
+  const first = await more();
+  if (first.stream && (await followStream(first.stream, more))) how.textContent = "event stream";
+  every(first.stream ? 5000 : 1000, () => more().catch(() => {})); // with a stream, only a safety net
+}
+
+// The mock's own event stream (/m/stream, served by its front door), read with fetch so that it can carry
+// credentials; each message only says "there is news", the feed itself comes from the console's events.
+async function followStream(stream, news) {
+  const stop = new AbortController();
+  app.cleanups.push(() => stop.abort());
+  let response;
+  try {
+    response = await fetch(stream.path, { headers: { Authorization: stream.authorization }, signal: stop.signal });
+  } catch (error) {
+    return false;
+  }
+  if (!response.ok || !response.body) return false;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  (async () => {
+    let pending = "";
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ done: true }));
+      if (done) return;
+      pending += value;
+      const messages = pending.split(/\r?\n\r?\n/);
+      pending = messages.pop();
+      if (messages.some((m) => /^data:/m.test(m))) news().catch(() => {});
+    }
+  })();
+  return true;
 }
 
 function renderEvent(e) {
@@ -404,15 +481,11 @@ function renderEvent(e) {
     h("span", { class: "muted" }, `by ${e.user}`), Object.keys(e.details || {}).length ? h("code", {}, " " + JSON.stringify(e.details)) : null);
 }
 
-function faultsMissing(main) {
-  main.append(h("h2", {}, "Faults"), h("p", { class: "muted" }, "This mock has no fault injection."));
-}
-
 // --- start --------------------------------------------------------------------------------------------
 
 async function start() {
   try {
-    await setUpHeader();
+    await setUpScenarios();
     await watchGeneration();
   } catch (error) {
     say(error.message, "error");
@@ -426,4 +499,5 @@ async function start() {
   await route();
 }
 
-start();
+// The other scripts of the page define their pages first.
+window.addEventListener("DOMContentLoaded", start);
