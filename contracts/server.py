@@ -49,9 +49,11 @@ class MockServer:
         raise RuntimeError(f"the mock did not answer on {self.url} within {timeout:.0f} s")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
-        """Send ``sig`` to the server's process group; SIGKILL it if it has not exited after ``timeout``."""
+        """Send ``sig`` to the server's main process (as `docker stop` or `kill` do); SIGKILL its whole process
+        group if it has not exited after ``timeout``. Only the main process is signalled: a worker that got the
+        signal too could exit before the main process asked it to, which the main process reports as a failure."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
+            os.kill(self.process.pid, sig)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:
