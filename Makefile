@@ -6,12 +6,19 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 DB ?= var/abiquo-mock.json
 
+# The lowest schemathesis pyproject.toml allows, for the provider tests in a venv of their own.
+SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' pyproject.toml)
+# Python 3.12 and 3.13 wherever this machine has them: on the PATH, or installed by pyenv but not selected.
+OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
+	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
+
 .PHONY: serve lint test bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
+.PHONY: test-schemathesis-lowest test-pythons test-package image
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[contract,dev]'
 	touch $(STAMP)
 
 serve: $(STAMP)  ## start the mock on its embedded default (TinyDB file, demo scenario for a new store)
@@ -25,6 +32,28 @@ test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, cont
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		echo "make test: NO BROWSER (chromium and chromedriver not found): the console's browser tests are SKIPPED; install Debian's chromium and chromium-driver to run them"
 	$(PY) -m pytest -rs
+
+test-schemathesis-lowest:  ## the provider suite's tests on the lowest schemathesis allowed (venv .venv-st-lowest)
+	test -x .venv-st-lowest/bin/python || $(PYTHON) -m venv .venv-st-lowest
+	.venv-st-lowest/bin/python -m pip install --quiet -e '.[contract,dev]' 'schemathesis==$(SCHEMATHESIS_LOWEST)'
+	.venv-st-lowest/bin/python -m pip show schemathesis | grep ^Version
+	.venv-st-lowest/bin/python -m pytest -q tests/test_contract_provider.py tests/test_checks_catch_bugs.py
+
+test-pythons:  ## the whole suite on Python 3.12 and 3.13 where this machine has them (venvs .venv-python3.x)
+	@test -n "$(OTHER_PYTHONS)" || echo "test-pythons: neither Python 3.12 nor 3.13 on this machine, nothing run"
+	@for py in $(OTHER_PYTHONS); do \
+	  venv=.venv-$$(basename $$py); \
+	  test -x $$venv/bin/python || $$py -m venv $$venv || exit 1; \
+	  $$venv/bin/python -m pip install --quiet -e '.[contract,dev]' || exit 1; \
+	  echo "== $$($$venv/bin/python --version)"; \
+	  $$venv/bin/python -m pytest -q || exit 1; \
+	done
+
+image:  ## the serving image (abiquo-mock) and the one with the contract suites (abiquo-mock:contract); needs a Docker daemon
+	@docker info >/dev/null 2>&1 || { echo "make image: no Docker daemon answers (docker info failed)"; exit 1; }
+	docker build -t abiquo-mock .
+	docker build --target contract -t abiquo-mock:contract .
+	docker image ls abiquo-mock --format '{{.Repository}}:{{.Tag}} {{.Size}}'
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail)
 	$(PY) -m benchmarks.run
@@ -46,4 +75,4 @@ fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FI
 	$(PY) -m mockserver.fidelity > docs/FIDELITY.md
 
 clean:
-	rm -rf $(VENV) var reports .hypothesis .schemathesis
+	rm -rf $(VENV) .venv-st-lowest .venv-python3.* var reports .hypothesis .schemathesis

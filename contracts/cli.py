@@ -17,6 +17,31 @@ REPORT = click.option(
 )
 
 
+# The distributions the contract extra adds, by import name (see pyproject.toml).
+CONTRACT_EXTRA = ("schemathesis", "hypothesis", "jsonschema_rs", "requests", "pytest")
+EXIT_STATUS = (
+    "Exit status: 0 every check passed; 1 a check failed; 2 bad arguments; 3 the suite could not run "
+    "(no answer, credentials refused, the mock could not start or load a world)."
+)
+
+
+def _suite(name: str):
+    """The suite's module; without the contract extra installed, one line and exit status 3."""
+    import importlib
+
+    try:
+        return importlib.import_module(f".{name}", __package__)
+    except ModuleNotFoundError as exc:
+        if exc.name not in CONTRACT_EXTRA:
+            raise
+        click.echo(
+            f"abiquo-mock: the contract suites need {exc.name}, which comes with the contract extra: "
+            "pip install 'abiquo-mock[contract]'",
+            err=True,
+        )
+        sys.exit(3)
+
+
 def register(main: click.Group) -> None:
     main.add_command(contract)
 
@@ -26,17 +51,19 @@ def contract() -> None:
     """Contract suites: against a server (provider) or against a backup connector (integration)."""
 
 
-@contract.command()
+@contract.command(epilog=EXIT_STATUS)
 @click.option("--url", help="Base URL of the server to check (default: a fresh mock process).")
 @click.option("--user", default="admin", show_default=True)
 @click.option("--password", default="xabiquo", show_default=True)
-@click.option("--seed", default=42, show_default=True, type=int, help="Seed of the generated requests.")
+@click.option(
+    "--seed", default=42, show_default=True, type=int, help="Seed of the generated requests (printed; replays a run)."
+)
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1), help="Cases per operation.")
 @click.option("--in-process", is_flag=True, help="Call the application in this process instead of over HTTP.")
 @REPORT
 def provider(url, user, password, seed, max_examples, in_process, report):
     """Check that a server answers as the Abiquo 3.8.5 backup contract says."""
-    from . import provider as suite
+    suite = _suite("provider")
 
     sys.exit(
         suite.run(
@@ -52,7 +79,7 @@ def provider(url, user, password, seed, max_examples, in_process, report):
     )
 
 
-@contract.command()
+@contract.command(epilog=EXIT_STATUS)
 @click.option("--command", "command", required=True, help="Shell command running one pass of the connector.")
 @click.option(
     "--scenario",
@@ -84,7 +111,7 @@ def integration(command, scenarios, generated, seed, timeout, url, report):
     crashes, skips a VM it should back up, changes metadata it does not own, writes invalid backup
     results, stumbles on schedule entries without time or days, or has a write refused.
     """
-    from . import integration as suite
+    suite = _suite("integration")
 
     outcome = suite.run(
         command,

@@ -13,13 +13,15 @@ import os
 import signal
 import subprocess
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import requests
 
 from .client import ADMIN, MockClient, MockError, MockProcess, link, media
-from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World
+from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge
+
+PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3
 
 # ---------------------------------------------------------------------------------------------- one world
 
@@ -75,7 +77,7 @@ def judge_world(
     journal = client.journal(path="/api")
     final = {vm: read_metadata(client, href) for vm, href in hrefs.items()}
     run = ConnectorRun(exit_code, out, err, journal, final, timeout)
-    return [Row(name, check, judge(world, run)) for check, judge in CHECKS.items()]
+    return [Row(name, check, judge(check, world, run)) for check in CHECKS]
 
 
 def expected_refusals(scenario: dict) -> set[tuple[int, str]]:
@@ -110,7 +112,11 @@ class IntegrationReport:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.ok else 1
+        """0 every check passed; 1 the connector failed a check; 3 a world could not be judged (the mock
+        could not start, load or read it) and no check failed."""
+        if self.ok:
+            return PASSED
+        return FAILED if any(r.verdict == "FAIL" for r in self.rows) else COULD_NOT_RUN
 
     def failed(self, scenario: str | None = None) -> set[str]:
         """Names of the checks that did not pass (in ``scenario``, or anywhere)."""
@@ -169,14 +175,17 @@ def run(
         if url is None:
             server = MockProcess().wait_ready()
         client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
-        report.rows.extend(_scenario_rows(client, command, scenarios, timeout))
+        for rows in _scenario_rows(client, command, scenarios, timeout):
+            report.rows.extend(_announced(rows, echo))
         if generated:
             from .generate import generated_worlds
 
+            echo(f"generated worlds: seed {seed} (run again with --seed {seed} to draw the same worlds)")
             for name, load in generated_worlds(client, generated, seed, echo):
-                report.rows.extend(_guarded(name, lambda: judge_world(client, command, name, load, set(), timeout)))  # noqa: B023
+                rows = _guarded(name, lambda: judge_world(client, command, name, load, set(), timeout))  # noqa: B023
+                report.rows.extend(_announced(rows, echo))
     except (MockError, requests.RequestException) as exc:
-        report.rows.append(Row("(mock)", "mock-answers", [], error=str(exc)))
+        report.rows.extend(_announced([Row("(mock)", "mock-answers", [], error=str(exc))], echo))
     finally:
         if server is not None:
             server.stop()
@@ -188,18 +197,31 @@ def run(
     return report
 
 
-def _scenario_rows(client: MockClient, command: str, names: list[str] | None, timeout: float) -> list[Row]:
+def _scenario_rows(client: MockClient, command: str, names: list[str] | None, timeout: float) -> Iterator[list[Row]]:
+    """The rows of each scenario's world, world by world as each is judged."""
     known = {s["name"]: s for s in client.scenarios()}
     if names is None:
         names = [n for n, s in sorted(known.items()) if "integration" in (s.get("tags") or [])]
-    rows = []
     for name in names:
         if name not in known:
-            rows.append(Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})"))
+            yield [Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})")]
             continue
         load = lambda name=name: client.reset(name)  # noqa: E731 - binds this scenario's name
-        rows.extend(
-            _guarded(name, lambda: judge_world(client, command, name, load, expected_refusals(known[name]), timeout))  # noqa: B023
+        yield _guarded(
+            name,
+            lambda: judge_world(client, command, name, load, expected_refusals(known[name]), timeout),  # noqa: B023
+        )
+
+
+def _announced(rows: list[Row], echo: Callable[[str], object]) -> list[Row]:
+    """One progress line per world as soon as it is judged: a long run is never silent."""
+    if rows:
+        passed = sum(r.verdict == "PASS" for r in rows)
+        failed = sorted({r.check for r in rows if r.verdict != "PASS"})
+        verdict = "PASS" if passed == len(rows) else ("ERROR" if any(r.error for r in rows) else "FAIL")
+        echo(
+            f"{rows[0].scenario}: {verdict} {passed}/{len(rows)}"
+            + (f" (not passed: {', '.join(failed)})" if failed else "")
         )
     return rows
 

@@ -299,6 +299,22 @@ def no_refused_writes(world: World, run: ConnectorRun) -> list[str]:
     return failures
 
 
+def never_reached_the_api(run: ConnectorRun) -> list[str]:
+    """A connector that made no request has shown nothing these checks judge: an empty journal is not a pass."""
+    if run.journal:
+        return []
+    return ["not judged: the connector sent no request to the API (nothing in the journal)"]
+
+
+def judge(name: str, world: World, run: ConnectorRun) -> list[str]:
+    """The failures of check ``name``; every check but exits-cleanly needs the connector's requests."""
+    if name != "exits-cleanly":
+        unjudged = never_reached_the_api(run)
+        if unjudged:
+            return unjudged
+    return CHECKS[name](world, run)
+
+
 CHECKS = {
     "exits-cleanly": exits_cleanly,
     "reads-every-backup": reads_every_backup,

@@ -1,28 +1,36 @@
 """The provider contract suite: does an Abiquo API honour the contract?
 
-schemathesis 4 drives the API from the OpenAPI document: every built-in check, the Abiquo conventions of
-``contracts.checks``, and the stateful phase walking the document's links. Runs are reproducible (fixed
-seed, derandomised, no example database) and an authentication failure fails the run instead of passing
-it with a warning.
+schemathesis drives the API from the OpenAPI document through its own command line (``schemathesis run``):
+every built-in check, the Abiquo conventions of ``contracts.checks`` (loaded as schemathesis hooks), and the
+stateful phase walking the document's links. Only documented extension points are used (the CLI, its
+``schemathesis.toml`` settings, ``SCHEMATHESIS_HOOKS`` and ``@schemathesis.check``), so every 4.x from the
+lowest declared version runs it the same way.
 
-Targets: a base URL (a real Abiquo or a running mock), a mock started for the run, or the mock in-process.
-The control API (/_mock) is the mock's own and is never part of the contract run.
+Runs are reproducible: the seed (default 42) is printed and the same seed sends the same requests. Before the
+engine starts, one request checks that the server answers and accepts the credentials, so a wrong URL or a
+refused login fails in seconds with one line. The control API (/_mock) is the mock's own and is never part of
+the contract run.
+
+Exit codes: 0 every check passed; 1 the server failed a check; 3 the suite could not run (server unreachable,
+credentials refused, schemathesis could not start). The JUnit report carries every failure the exit code counts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import requests
-import schemathesis
-from schemathesis.config import SchemathesisConfig
-from schemathesis.config._checks import POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES
 
-from . import checks as abiquo_checks
-from .server import MockServer
+from . import junit
+from .server import MockServer, serve_app
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # Warnings that mean the run did not test what it claims: they fail it.
@@ -31,6 +39,12 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 FAIL_ON = ("missing_auth", "base_url_mismatch", "unused_openapi_auth", "unresolvable_reference")
 CONTROL_PATHS = r"^/_mock"
 DOCUMENT_PATH = "/api/openapi.json"
+CHECKS_MODULE = "contracts.checks"
+# The statuses schemathesis' positive_data_acceptance accepts by default, plus 400 (see schemathesis_config).
+ACCEPTED_STATUSES = ["2xx", "401", "403", "404", "409", "400"]
+PREFLIGHT_TIMEOUT = 5.0
+
+PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3
 
 
 @dataclass(frozen=True)
@@ -48,7 +62,7 @@ class Settings:
 class Outcome:
     """What a run found: its exit code and the checks that failed, by name."""
 
-    exit_code: int = 0
+    exit_code: int = PASSED
     failed_checks: set[str] = field(default_factory=set)
 
 
@@ -64,44 +78,63 @@ def run(
     phases: tuple[str, ...] | None = None,
     echo=print,
 ) -> int:
-    """Run the provider suite; returns the process exit code (0 = no failure)."""
+    """Run the provider suite; returns the process exit code (0 passed, 1 a check failed, 3 could not run)."""
     settings = Settings(user, password, seed, max_examples, report_junit, tuple(phases) if phases else None)
     if in_process:
         from mockserver.app import create_app
 
-        echo("contract provider: the mock in-process (demo scenario)")
+        echo("contract provider: the mock served from this process (demo scenario)")
         return execute_in_process(create_app({"SCENARIO": "demo"}), settings, echo).exit_code
     if url is None:
-        with MockServer("--memory") as server:
-            echo(f"contract provider: started the mock at {server.url}")
-            return execute_against(server.url, settings, echo).exit_code
+        try:
+            with MockServer("--memory") as server:
+                echo(f"contract provider: started the mock at {server.url}")
+                return execute_against(server.url, settings, echo).exit_code
+        except RuntimeError as exc:
+            return _could_not_run(f"the mock could not start: {exc}", settings, echo).exit_code
     return execute_against(url, settings, echo).exit_code
 
 
 def execute_against(url: str, settings: Settings, echo: Callable = print) -> Outcome:
     """Run the suite against a base URL (``http://host:port``; a trailing ``/api`` is accepted)."""
+    schemathesis_config(settings)  # refuse bad settings before any request
     base = base_url_of(url)
+    problem = preflight(base, settings)
+    if problem:
+        return _could_not_run(problem, settings, echo)
     document, source = contract_document(base)
     echo(f"contract provider: {base} against the contract {source}")
+    echo(f"contract provider: seed {settings.seed} (run again with --seed {settings.seed} to replay these requests)")
     if reset_mock(base):
         echo("contract provider: the mock was reset to the demo scenario")
-    schema = schemathesis.openapi.from_dict(document, config=schemathesis_config(settings, base_url=base))
-    return _execute(schema.exclude(path_regex=CONTROL_PATHS), DOCUMENT_PATH, settings)
+    return _run_schemathesis(document, base, settings, echo)
 
 
 def execute_in_process(app, settings: Settings, echo: Callable = print) -> Outcome:
-    """Run the suite against a Flask app through WSGI, without a socket."""
-    schema = schemathesis.openapi.from_wsgi(DOCUMENT_PATH, app, config=schemathesis_config(settings))
-    schema = schema.exclude(path_regex=CONTROL_PATHS)
-    if settings.paths:
-        schema = schema.include(path_regex=settings.paths)
-    _send_probes_in_process(schema)
-    return _execute(schema, DOCUMENT_PATH, replace(settings, paths=None))
+    """Run the suite against a WSGI app served from this process on a loopback port."""
+    with serve_app(app) as url:
+        return execute_against(url, settings, echo)
 
 
 def base_url_of(url: str) -> str:
     base = url.rstrip("/")
     return base[: -len("/api")] if base.endswith("/api") else base
+
+
+def preflight(base: str, settings: Settings) -> str | None:
+    """One line saying why the run cannot start (no answer, credentials refused), or None."""
+    try:
+        answer = requests.get(
+            base + "/api/login",
+            auth=(settings.user, settings.password),
+            headers={"Accept": "application/json"},
+            timeout=PREFLIGHT_TIMEOUT,
+        )
+    except requests.RequestException as exc:
+        return f"no answer from {base}: {type(exc).__name__}"
+    if answer.status_code in (401, 403):
+        return f"{base} refused the credentials of '{settings.user}' (GET /api/login answered {answer.status_code})"
+    return None
 
 
 def contract_document(base: str) -> tuple[dict, str]:
@@ -133,17 +166,17 @@ def reset_mock(base: str) -> bool:
     return answer.status_code == 200
 
 
-def schemathesis_config(settings: Settings, *, base_url: str | None = None) -> SchemathesisConfig:
+def schemathesis_config(settings: Settings) -> dict[str, Any]:
+    """The run's ``schemathesis.toml``, as a dictionary."""
     chosen = settings.phases or PHASES
     unknown = set(chosen) - set(PHASES)
     if unknown:
         raise ValueError(f"unknown phase(s) {', '.join(sorted(unknown))}: choose among {', '.join(PHASES)}")
-    data: dict[str, Any] = {
+    return {
         "seed": settings.seed,
         # Abiquo ignores query parameters it does not know, as JAX-RS does: extra ones are not invalid input.
         "generation": {
             "max-examples": settings.max_examples,
-            "deterministic": True,
             "database": "none",
             "allow-extra-parameters": True,
             # Credentials come from [auth]; a case that "drops" them would be sent with them anyway.
@@ -152,79 +185,68 @@ def schemathesis_config(settings: Settings, *, base_url: str | None = None) -> S
         "auth": {"basic": {"username": settings.user, "password": settings.password}},
         "warnings": {"fail-on": list(FAIL_ON)},
         "phases": {name: {"enabled": name in chosen} for name in PHASES},
-        "cache": {"enabled": False},
-        "reports": {"junit": {"path": settings.report_junit}} if settings.report_junit else {},
+        # A schema-valid body may still break a business rule that OpenAPI 3.0 cannot state (a limit's location
+        # link must name a datacenter, a (type, period) pair may not repeat...): such a 400 is not a contract
+        # failure, but abiquo_positive_refusals_are_rules checks that it names a rule, not the body's shape.
+        "checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED_STATUSES}},
     }
-    # A schema-valid body may still break a business rule that OpenAPI 3.0 cannot state (a limit's location
-    # link must name a datacenter, a (type, period) pair may not repeat...): such a 400 is not a contract
-    # failure, but abiquo_positive_refusals_are_rules checks that it names a rule, not the body's shape.
-    data["checks"] = {
-        "positive_data_acceptance": {"expected-statuses": [*POSITIVE_DATA_ACCEPTANCE_EXPECTED_STATUSES, "400"]}
-    }
-    if base_url is not None:
-        data["base-url"] = base_url
-    return SchemathesisConfig.from_dict(data)
 
 
-def _execute(schema, location: str, settings: Settings) -> Outcome:
-    """Drive the engine through schemathesis' own reporting (terminal output, JUnit, warnings, exit code)."""
+def _run_schemathesis(document: dict, base: str, settings: Settings, echo: Callable) -> Outcome:
+    with tempfile.TemporaryDirectory(prefix="abiquo-provider-") as work:
+        folder = Path(work)
+        (folder / "openapi.json").write_text(json.dumps(document), encoding="utf-8")
+        (folder / "schemathesis.toml").write_text(toml(schemathesis_config(settings)), encoding="utf-8")
+        report = Path(settings.report_junit) if settings.report_junit else folder / "junit.xml"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        code, tail = _stream(_command(folder, base, settings, report), echo)
+        failed = junit.failed_checks(report) if report.is_file() else set()
+        if code != PASSED and not junit.counts_failures(report):
+            # schemathesis failed the run without a failing test case (a warning it fails on, an error):
+            # the report must still say so
+            junit.record_problem(report, "abiquo-mock provider", "run", f"schemathesis exited {code}", tail)
+        return Outcome(PASSED if code == 0 else (FAILED if failed or code == 1 else COULD_NOT_RUN), failed)
+
+
+def _command(folder: Path, base: str, settings: Settings, report: Path) -> list[str]:
+    command = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(folder / "schemathesis.toml")]
+    command += ["run", str(folder / "openapi.json"), "--url", base, "--exclude-path-regex", CONTROL_PATHS]
+    command += ["--report", "junit", "--report-junit-path", str(report), "--seed", str(settings.seed)]
     if settings.paths:
-        schema = schema.include(path_regex=settings.paths)
-    from schemathesis.cli.commands.run.context import ExecutionContext
-    from schemathesis.cli.commands.run.handlers.output import OutputHandler
-    from schemathesis.cli.executor import execute_event_loop
-
-    outcome = Outcome()
-    config = schema.config
-    try:
-        execute_event_loop(
-            _events(schema, location, outcome),
-            config=config,
-            args=[],
-            params={},
-            output_handler=OutputHandler(config=config),
-            context_factory=lambda cfg: ExecutionContext(config=cfg),
-        )
-    except SystemExit as exc:
-        outcome.exit_code = int(exc.code) if isinstance(exc.code, int) else 1
-    return outcome
+        command += ["--include-path-regex", settings.paths]
+    return command
 
 
-def _events(schema, location: str, outcome: Outcome) -> Iterator:
-    from schemathesis.cli.events import LoadingFinished, LoadingStarted
-    from schemathesis.engine import Status, events, from_schema
-
-    started = LoadingStarted(location=location)
-    yield started
-    yield LoadingFinished.from_schema(
-        schema, location=location, start_time=started.timestamp, base_url=schema.get_base_url()
+def _stream(command: list[str], echo: Callable) -> tuple[int, str]:
+    """Run schemathesis, echoing its output line by line; (exit code, its last lines)."""
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": CHECKS_MODULE, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", env=env
     )
-    for event in from_schema(schema).execute():
-        if isinstance(event, events.ScenarioFinished):
-            outcome.failed_checks |= {
-                check.name
-                for results in event.recorder.checks.values()
-                for check in results
-                if check.status == Status.FAILURE
-            }
-        yield event
+    lines: list[str] = []
+    for line in process.stdout:
+        echo(line.rstrip("\n"))
+        lines = [*lines[-39:], line.rstrip("\n")]
+    return process.wait(), "\n".join(lines)
 
 
-def _send_probes_in_process(schema) -> None:
-    """schemathesis 4.32 hands socket-only settings (max_redirects, verify, cert) to werkzeug when it
-    sends its authentication probes through WSGI; this transport drops them first."""
-    from schemathesis.transport.wsgi import WSGI_TRANSPORT, WSGITransport
-
-    class InProcessTransport(WSGITransport):
-        def send(self, case, *, session=None, **kwargs):
-            if session is None:
-                for name in ("max_redirects", "verify", "cert", "proxies"):
-                    kwargs.pop(name, None)
-            return super().send(case, session=session, **kwargs)
-
-    transport = InProcessTransport()
-    transport._copy_serializers_from(WSGI_TRANSPORT)
-    schema.__class__ = type("InProcessSchema", (type(schema),), {"transport": property(lambda self: transport)})
+def _could_not_run(problem: str, settings: Settings, echo: Callable) -> Outcome:
+    echo(f"contract provider: could not run: {problem}")
+    if settings.report_junit:
+        junit.write_problem(settings.report_junit, "abiquo-mock provider", "run", problem)
+    return Outcome(COULD_NOT_RUN)
 
 
-__all__ = ["Outcome", "Settings", "abiquo_checks", "execute_against", "execute_in_process", "run"]
+def toml(document: dict[str, Any], prefix: str = "") -> str:
+    """TOML for nested tables of strings, numbers, booleans and lists of those (all a schemathesis.toml needs)."""
+    plain = {k: v for k, v in document.items() if not isinstance(v, dict)}
+    lines = [f"[{prefix}]"] if prefix and plain else []
+    lines += [f"{json.dumps(key)} = {json.dumps(value)}" for key, value in plain.items()]
+    text = "\n".join(lines) + ("\n" if lines else "")
+    for key, value in document.items():
+        if isinstance(value, dict):
+            text += toml(value, f"{prefix}.{json.dumps(key)}" if prefix else json.dumps(key))
+    return text
+
+
+__all__ = ["Outcome", "Settings", "execute_against", "execute_in_process", "run"]

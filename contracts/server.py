@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 
 import requests
 
@@ -71,3 +74,18 @@ class MockServer:
     def __exit__(self, *exc) -> None:
         self.stop()
         self.log.close()
+
+
+@contextlib.contextmanager
+def serve_app(app) -> Iterator[str]:
+    """A WSGI app served by this process on a free loopback port, for as long as the block runs; yields its URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="abiquo-mock-in-process", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()

@@ -19,6 +19,7 @@ DEFAULT_DB = "var/abiquo-mock.json"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="abiquo-mock", prog_name="abiquo-mock", message="%(prog)s %(version)s")
 def main() -> None:
     """A local fake of the Abiquo 3.8.5 API's backup surface."""
 

@@ -88,7 +88,7 @@ def dangling_links() -> Flask:
             document["links"].append(
                 {
                     "rel": "backups",
-                    "href": "http://localhost/api/admin/nowhere/1",
+                    "href": request.host_url + "api/admin/nowhere/1",  # the server's own host: a link to follow
                     "type": "application/vnd.abiquo.backups+json",
                 }
             )

@@ -23,6 +23,14 @@ def vm_names(server: ServerProcess) -> list[str]:
     return sorted(vm["name"] for vm in answer.json()["collection"])
 
 
+def test_version_names_the_installed_release():
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(main, ["--version"])
+
+    assert (result.exit_code, result.output) == (0, f"abiquo-mock {version('abiquo-mock')}\n")
+
+
 def test_scenarios_lists_every_scenario_with_its_tags():
     result = CliRunner().invoke(main, ["scenarios"])
 
@@ -165,3 +173,21 @@ def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(mo
         "report_junit": "out.xml",
         "in_process": False,
     }
+
+
+def test_the_healthcheck_passes_on_a_serving_mock_and_fails_where_none_answers():
+    from mockserver import healthcheck
+
+    with ServerProcess("--memory") as server:
+        assert healthcheck.main([server.url]) == 0
+    assert healthcheck.main(["http://127.0.0.1:9", "--wait", "0.2"]) == 1
+
+
+def test_the_contract_suites_without_their_extra_say_how_to_install_it(monkeypatch):
+    monkeypatch.delitem(sys.modules, "contracts.provider", raising=False)
+    monkeypatch.setitem(sys.modules, "requests", None)  # as in an install without the contract extra
+
+    result = CliRunner().invoke(main, ["contract", "provider", "--url", "http://127.0.0.1:9"])
+
+    assert result.exit_code == 3
+    assert "pip install 'abiquo-mock[contract]'" in result.output

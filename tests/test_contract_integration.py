@@ -108,7 +108,7 @@ def test_a_failure_names_the_vm_and_the_request(mock, tmp_path):
     assert any(
         "VM 1 'web-01'" in f and f"PUT {METADATA.format(1)} 400 BC-15" in f and "'success'" in f for f in failures
     ), failures
-    assert "demo      valid-results           FAIL" in lines[0]
+    assert "demo      valid-results           FAIL" in lines[-1]
     assert '<testcase classname="integration.demo" name="valid-results"><failure' in junit.read_text()
 
 
@@ -119,7 +119,34 @@ def test_an_unknown_scenario_is_an_error_row_and_the_others_still_run(mock):
 
     assert [(r.scenario, r.verdict) for r in report.rows][:1] == [("no-such-world", "ERROR")]
     assert all(r.verdict == "PASS" for r in report.rows if r.scenario == "demo")
-    assert report.exit_code == 1
+    assert report.exit_code == integration.COULD_NOT_RUN  # nothing the connector did failed
+
+
+def test_each_world_is_announced_as_soon_as_it_is_judged(mock):
+    lines: list[str] = []
+
+    report = integration.run(command("good_connector.py"), scenarios=["empty", "demo"], url=mock.url, echo=lines.append)
+
+    assert lines[:2] == ["empty: PASS 6/6", "demo: PASS 6/6"]
+    assert lines[2].startswith("scenario") and report.exit_code == integration.PASSED
+
+
+def test_a_connector_that_never_reached_the_api_fails_every_check():
+    report = integration.run("exit 1", scenarios=["demo"], url=None, echo=quiet)
+
+    assert [r.verdict for r in report.rows] == ["FAIL"] * len(CHECKS)
+    assert "sent no request to the API" in report.rows[1].failures[0]
+    assert report.exit_code == integration.FAILED
+
+
+def test_a_mock_that_cannot_be_reached_is_not_a_connector_failure():
+    lines: list[str] = []
+
+    report = integration.run(command("good_connector.py"), url="http://127.0.0.1:9", echo=lines.append)
+
+    assert [(r.scenario, r.verdict) for r in report.rows] == [("(mock)", "ERROR")]
+    assert lines[0] == "(mock): ERROR 0/1 (not passed: mock-answers)"
+    assert report.exit_code == integration.COULD_NOT_RUN
 
 
 def test_a_connector_that_hangs_is_killed_at_the_timeout(mock):
@@ -155,7 +182,9 @@ def test_the_good_connector_passes_generated_worlds_and_a_rebuilding_one_does_no
     )
 
     assert good.ok, good.table()
-    assert said == [good.table()], "every drawn world matched the contract and was accepted by the mock"
+    progress = [f"generated-5-{n}: PASS 6/6" for n in (1, 2, 3)]
+    expected = ["generated worlds: seed 5 (run again with --seed 5 to draw the same worlds)", *progress, good.table()]
+    assert said == expected, "every drawn world matched the contract and was accepted by the mock"
     assert {row.scenario for row in good.rows} == {"generated-5-1", "generated-5-2", "generated-5-3"}
     assert "preserves-foreign-keys" in fixed.failed(), fixed.table()
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
 import pytest
 
-from contracts import provider
+from contracts import junit, provider
 from contracts.server import MockServer
+from mockserver.app import create_app
+
+QUICK = provider.Settings(max_examples=2, phases=("fuzzing",), paths=r"^/api/admin/datacenters$")
+
+
+def failures_and_errors(report) -> int:
+    suites = ET.parse(report).getroot()
+    return int(suites.get("failures") or 0) + int(suites.get("errors") or 0)
 
 
 @pytest.mark.slow
@@ -31,3 +42,44 @@ def test_without_a_served_document_the_built_contract_is_used():
 def test_an_unknown_phase_is_refused():
     with pytest.raises(ValueError, match="unknown phase"):
         provider.schemathesis_config(provider.Settings(phases=("fuzzing", "everything")))
+
+
+def test_an_unreachable_server_fails_at_once_in_one_line_and_in_the_report(tmp_path):
+    lines: list[str] = []
+    report = tmp_path / "provider.xml"
+
+    code = provider.run("http://127.0.0.1:9", report_junit=str(report), echo=lines.append)
+
+    assert code == provider.COULD_NOT_RUN
+    assert lines == ["contract provider: could not run: no answer from http://127.0.0.1:9: ConnectionError"]
+    assert failures_and_errors(report) == 1
+
+
+def test_refused_credentials_fail_at_once_in_one_line_and_in_the_report(tmp_path):
+    lines: list[str] = []
+    settings = replace(QUICK, password="not-the-password", report_junit=str(tmp_path / "provider.xml"))
+
+    outcome = provider.execute_in_process(create_app({"SCENARIO": "demo"}), settings, lines.append)
+
+    assert outcome.exit_code == provider.COULD_NOT_RUN
+    assert len(lines) == 1 and "refused the credentials of 'admin'" in lines[0]
+    assert failures_and_errors(settings.report_junit) == 1
+
+
+def test_the_seed_is_printed_and_handed_to_the_engine():
+    lines: list[str] = []
+
+    outcome = provider.execute_in_process(create_app({"SCENARIO": "demo"}), replace(QUICK, seed=7), lines.append)
+
+    assert outcome.exit_code == provider.PASSED
+    assert "contract provider: seed 7 (run again with --seed 7 to replay these requests)" in lines
+    assert "Seed: 7" in lines
+
+
+def test_a_failed_run_without_a_failing_case_is_still_a_failure_in_the_report(tmp_path):
+    report = tmp_path / "run.xml"
+    report.write_text('<testsuites tests="1" failures="0" errors="0"><testsuite name="s" tests="1"/></testsuites>')
+
+    junit.record_problem(report, "abiquo-mock provider", "run", "schemathesis exited 1", "its last lines")
+
+    assert failures_and_errors(report) == 1 and junit.counts_failures(report)
