@@ -1,5 +1,6 @@
 """`make bench`: read throughput and latency against the ceiling, durable write cost, read stalls during
-writes, start and reset times, at 1,000 and 10,000 VMs. It prints figures; nothing passes or fails.
+writes, start and reset times, at 1,000 and 10,000 VMs; event streams against the API at the first size.
+It prints figures; nothing passes or fails.
 
     python -m benchmarks.run [--sizes 1000,10000] [--seconds 5] [--writes 500]
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from mockserver.http.media import versioned
 
-from . import stalls
+from . import stalls, streams
 from . import world as worlds
 from .load import Generator, Load, percentile, prime
 from .server import ADMIN, Server
@@ -61,6 +62,13 @@ def measure_writes(db: Path, world: dict, generator: Generator, *, writes: int, 
         status, _ = server.request("POST", "/_mock/reset", {"scenario": "demo"}, timeout=120)
         reset = (time.perf_counter() - started) * 1000 if status == 200 else float("nan")
     return {"writes": durable, "crawl": crawl, "alone": alone, "during": during, "writer": writer, "reset": reset}
+
+
+def measure_event_streams(db: Path, world: dict, generator: Generator) -> streams.StreamFigures:
+    vm_ids = [vm["id"] for vm in world["virtualmachines"] if vm["state"] in ("ON", "OFF")][-200:]
+    with Server(db, control=True) as server:
+        prime(server.port, worlds.vm_paths(world), versioned("virtualmachine"))
+        return streams.measure_streams(server, worlds.vm_paths(world), vm_ids, generator)
 
 
 def _crawl_after_write(server: Server, vm_id: int, pages: int) -> list[float]:
@@ -168,6 +176,7 @@ def main() -> None:
     print("  stalled bodies ...", flush=True)
     stalled = stalls.measure(generator)
     results: dict[int, dict] = {}
+    streams_figures = None  # measured once, at the first size
     with tempfile.TemporaryDirectory(prefix="abiquo-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
             db = Path(tmp) / f"store-{size}.json"
@@ -176,8 +185,12 @@ def main() -> None:
             results[size] = measure_reads(size, db, world, generator)
             print(f"  {size:,} VMs: writes ...", flush=True)
             results[size].update(measure_writes(db, world, generator, writes=args.writes, seconds=args.seconds))
+            if streams_figures is None:
+                print(f"  {size:,} VMs: event streams ...", flush=True)
+                streams_figures = measure_event_streams(db, world, generator)
     report(results, generator, args.writes, args.seconds, trivial)
     stalls.report(*stalled)
+    streams.report(streams_figures)
 
 
 if __name__ == "__main__":

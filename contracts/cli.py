@@ -103,8 +103,14 @@ def provider(url, user, password, seed, max_examples, in_process, report):
     help="Seconds one pass of the connector may take.",
 )
 @click.option("--url", help="Use this running mock (its /_mock control API) instead of a fresh process.")
+@click.option(
+    "--listen",
+    "listening",
+    is_flag=True,
+    help="The connector is event-driven: run it while each event-driven scenario plays its timeline.",
+)
 @REPORT
-def integration(command, scenarios, generated, seed, timeout, url, report):
+def integration(command, scenarios, generated, seed, timeout, url, listening, report):
     """Run a backup connector against the mock's scenarios and judge what it did.
 
     The command runs with ABIQUO_API_URL, ABIQUO_USER and ABIQUO_PASSWORD set; it fails the suite if it
@@ -122,5 +128,6 @@ def integration(command, scenarios, generated, seed, timeout, url, report):
         url=url,
         report_junit=report[1],
         echo=click.echo,
+        listening=listening,
     )
     sys.exit(outcome.exit_code)

@@ -166,6 +166,7 @@ def run(
     url: str | None = None,
     report_junit: str | None = None,
     echo: Callable[[str], object] = print,
+    listening: bool = False,
 ) -> IntegrationReport:
     """Run ``command`` against every scenario tagged integration (or those named: ``[]`` for none) and
     ``generated`` extra worlds; print the table and return the report."""
@@ -175,7 +176,8 @@ def run(
         if url is None:
             server = MockProcess().wait_ready()
         client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
-        for rows in _scenario_rows(client, command, scenarios, timeout):
+        worlds = (_listening_rows if listening else _scenario_rows)(client, command, scenarios, timeout)
+        for rows in worlds:
             report.rows.extend(_announced(rows, echo))
         if generated:
             from .generate import generated_worlds
@@ -224,6 +226,22 @@ def _announced(rows: list[Row], echo: Callable[[str], object]) -> list[Row]:
             + (f" (not passed: {', '.join(failed)})" if failed else "")
         )
     return rows
+
+
+def _listening_rows(client: MockClient, command: str, names: list[str] | None, timeout: float) -> Iterator[list[Row]]:
+    """The event-driven connector on every scenario tagged event-driven (or those named), world by world."""
+    from .listening import TAG, judge_listening
+
+    known = {s["name"]: s for s in client.scenarios()}
+    chosen = names if names is not None else [n for n, s in sorted(known.items()) if TAG in (s.get("tags") or [])]
+    for name in chosen:
+        yield _guarded(
+            name,
+            lambda name=name: [
+                Row(name, check, failures)
+                for check, failures in judge_listening(client, command, name, timeout).items()
+            ],
+        )
 
 
 def _guarded(name: str, judge: Callable[[], list[Row]]) -> list[Row]:

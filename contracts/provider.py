@@ -37,7 +37,7 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # validation_mismatch is only reported: operations whose bodies must link existing entities reject most
 # generated bodies by design (see schemathesis_config).
 FAIL_ON = ("missing_auth", "base_url_mismatch", "unused_openapi_auth", "unresolvable_reference")
-CONTROL_PATHS = r"^/_mock"
+CONTROL_PATHS = r"^/(_mock|m/)"  # the mock's own API, and event streams (which never end: checked apart)
 DOCUMENT_PATH = "/api/openapi.json"
 CHECKS_MODULE = "contracts.checks"
 # The statuses schemathesis' positive_data_acceptance accepts by default, plus 400 (see schemathesis_config).
@@ -89,10 +89,31 @@ def run(
         try:
             with MockServer("--memory") as server:
                 echo(f"contract provider: started the mock at {server.url}")
-                return execute_against(server.url, settings, echo).exit_code
+                return _with_stream_check(server.url, settings, echo)
         except RuntimeError as exc:
             return _could_not_run(f"the mock could not start: {exc}", settings, echo).exit_code
-    return execute_against(url, settings, echo).exit_code
+    return _with_stream_check(url, settings, echo)
+
+
+def _with_stream_check(url: str, settings: Settings, echo: Callable) -> int:
+    """The schemathesis run, then the event stream check it cannot make (contracts/stream_check.py)."""
+    from .stream_check import NoStream, event_reaches_stream
+
+    exit_code = execute_against(url, settings, echo).exit_code
+    if exit_code == COULD_NOT_RUN:
+        return exit_code
+    reset_mock(base_url_of(url))
+    try:
+        failures = event_reaches_stream(base_url_of(url), settings.user, settings.password)
+    except NoStream as exc:
+        echo(f"abiquo_event_reaches_stream: skipped ({exc})")
+        return exit_code
+    except requests.RequestException as exc:
+        failures = [f"the check could not talk to the server: {exc}"]
+    echo(f"abiquo_event_reaches_stream: {'FAIL' if failures else 'PASS'}")
+    for failure in failures:
+        echo(f"  - {failure}")
+    return exit_code or (FAILED if failures else PASSED)
 
 
 def execute_against(url: str, settings: Settings, echo: Callable = print) -> Outcome:

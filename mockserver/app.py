@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "BODY_TIMEOUT": 10.0,  # seconds a client has to send its whole body before it is answered 408
     "FSYNC": True,
+    "STREAM_HEARTBEAT_S": 15,  # an open event stream that has nothing to say writes a keep-alive this often
+    "LIFECYCLE_MS": 200,  # how long a deploy or undeploy keeps its VM LOCKED; 0: it finishes within the request
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
 DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not read the body; names the error

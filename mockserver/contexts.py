@@ -15,6 +15,7 @@ from types import MappingProxyType
 import click
 from flask import Blueprint, Flask
 
+from . import lifecycle, stream
 from .backup import cli as backup_cli
 from .backup import control_views as backup_control
 from .backup import upgrade
@@ -28,9 +29,13 @@ from .control import views as control
 from .events import views as events
 from .general import views as general
 from .infrastructure import views as infrastructure
+from .lifecycle import views as lifecycle_views
 from .limits import views as limits
 from .metadata import views as metadata
 from .scenarios import Transform
+from .stream import contract as stream_contract
+from .stream import control_views as stream_control
+from .timeline import views as timeline
 
 CONTROL_TAG = "control"  # every /_mock operation, whichever context serves it: the mock's own API
 # An ASGI handler the front door calls for one exact path: handler(scope, receive, send).
@@ -49,6 +54,8 @@ class Context:
     control_schemas: Mapping[str, dict] = field(default_factory=lambda: MappingProxyType({}))  # /_mock body schemas
     init_app: Callable[[Flask], None] | None = None  # anything else it installs on an app (hooks, extensions)
     door_routes: Callable[[Flask], Mapping[str, DoorHandler]] | None = None  # exact paths the ASGI front door serves
+    door_docs: Mapping[str, dict] = field(default_factory=lambda: MappingProxyType({}))  # their OpenAPI path items
+    door_schemas: Mapping[str, dict] = field(default_factory=lambda: MappingProxyType({}))  # components they name
 
 
 CONTEXTS: tuple[Context, ...] = (
@@ -66,6 +73,17 @@ CONTEXTS: tuple[Context, ...] = (
     ),
     Context("metadata", "backup", metadata.bp, keeps_answers=True),
     Context("events", "backup", events.bp, keeps_answers=True),
+    Context("lifecycle", "infrastructure", lifecycle_views.bp, keeps_answers=True, init_app=lifecycle.init_app),
+    Context(
+        "stream",
+        "backup",
+        control=stream_control.bp,
+        init_app=stream.init_app,
+        door_routes=stream.door_routes,
+        door_docs=stream_contract.PATHS,
+        door_schemas=stream_contract.SCHEMAS,
+    ),
+    Context("timeline", "backup", control=timeline.bp, control_schemas=timeline.SCHEMAS),
     Context(
         "control",
         CONTROL_TAG,
@@ -109,6 +127,15 @@ def control_schemas() -> dict[str, dict]:
     found: dict[str, dict] = {}
     for context in CONTEXTS:
         _add_unique(found, context.control_schemas, f"control schema of {context.name}")
+        _add_unique(found, context.door_schemas, f"schema of {context.name}'s front-door routes")
+    return found
+
+
+def door_docs() -> dict[str, dict]:
+    """The OpenAPI path items of the routes the front door serves (not Flask's)."""
+    found: dict[str, dict] = {}
+    for context in CONTEXTS:
+        _add_unique(found, context.door_docs, f"front-door route of {context.name}")
     return found
 
 

@@ -38,6 +38,10 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "VAPP-0": (404, "The requested virtual appliance does not exist"),
     "VM-0": (404, "The requested virtual machine does not exist"),
     "VM-STATE": (400, "Invalid virtual machine state"),
+    "VM-2": (409, "The virtual machine is already locked by another operation"),
+    "VM-3": (409, "The virtual machine is not deployed"),
+    "VM-7": (409, "The allowed state for deploying virtual machines is NOT_ALLOCATED"),
+    "TASK-1": (404, "The requested task does not exist"),
     # backup (legacy 3.8 rules and 3.8.5 policies)
     "BC-1": (404, "The requested backup configuration does not exist"),
     "BC-2": (404, "The requested backup template does not exist"),
@@ -72,6 +76,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "BC-36": (409, "Backup configuration cannot be modified while the virtual machine is deployed"),
     "CTRL-1": (404, "The requested scenario does not exist"),
     "CTRL-2": (409, "A scenario with that name already exists"),
+    "CTRL-USER": (400, "The requested user does not exist"),
+    "CTRL-TIMELINE": (400, "Invalid timeline"),
 }
 
 

@@ -21,6 +21,7 @@ from .http.schemas import COLLECTIONS, MEDIA_SCHEMAS
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
+    202: "Accepted",
     204: "No content",
     400: "Bad request",
     401: "Unauthorized",
@@ -182,6 +183,7 @@ def build() -> dict:
     paths: dict[str, dict] = {}
     for op in REGISTRY:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, tag_of[op.blueprint])
+    paths.update(contexts.door_docs())
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()

@@ -120,6 +120,7 @@ def describe(name: str) -> dict:
         "description": document.get("description", ""),
         "tags": document.get("tags", []),
         "integration": document.get("integration", {}),
+        "timeline": document.get("timeline", []),
     }
 
 

@@ -17,6 +17,7 @@ PRIVILEGES = (
     "VAPP_DEFINE_BACKUP_INFO",  # set backup dates and times defined in the VM
     "VAPP_MANAGE_BACKUP_DISKS",  # choose the disks of a VM backup
     "VAPP_RESTORE_BACKUP",  # request a restore
+    "VAPP_DEPLOY_UNDEPLOY",  # deploy and undeploy VMs
 )
 
 

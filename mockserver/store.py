@@ -180,6 +180,7 @@ class Store:
         self._release: Callable[[], None] = lambda: None  # closes _fd (and so drops the flock) once
         self._journal_size = self._journal_records = self._snapshot_size = 0
         self._closed = False
+        self._on_commit: list[Callable[[list[dict] | None], None]] = []
         self._lock_held = lock_held
         self._torn = False  # a failed append may have left a partial line after _journal_size
         self.unavailable: StoreUnavailable | None = None  # the last write the disk refused, until one succeeds
@@ -198,6 +199,12 @@ class Store:
             if isinstance(exc, OSError):
                 raise StoreError(f"{self.path}: cannot open store ({exc.strerror or exc})") from exc
             raise
+
+    def on_commit(self, callback: Callable[[list[dict] | None], None]) -> None:
+        """Call ``callback(changes)`` after each commit, on the committing thread, still holding the lock and
+        after the journal fsync: ``changes`` are the committed ``{"t", "id", "doc"}`` records, in order, or
+        None when replace_all swapped the whole world. A callback must be quick and must not raise."""
+        self._on_commit.append(callback)
 
     def get(self, table: str, id: int) -> dict | None:
         with self.lock:
@@ -297,6 +304,7 @@ class Store:
                     log.warning(
                         "%s: journal not emptied after a reset, will be on the next compaction: %s", self.path, exc
                     )
+            self._announce(None)
 
     def close(self) -> None:
         with self.lock:
@@ -378,11 +386,19 @@ class Store:
         self._seq += 1
         self._undo.clear()
         self.generation += 1
+        self._announce(changes)
         if self._compaction_due():
             try:
                 self._compact()
             except OSError as exc:  # the write is safe in the journal; retry on a later write
                 log.warning("%s: compaction failed, will retry: %s", self.path, exc)
+
+    def _announce(self, changes: list[dict] | None) -> None:
+        for callback in self._on_commit:
+            try:
+                callback(changes)
+            except Exception:  # the write is committed and acknowledged whatever a listener does
+                log.exception("%s: a commit listener failed", self.path or "memory store")
 
     def _compaction_due(self) -> bool:
         # A snapshot costs O(its bytes). Writing one only once the journal holds more bytes than it keeps

@@ -371,7 +371,9 @@ def _existing_path_values(store) -> dict[str, int]:
     """Path values that name existing, related entities of the demo world, as the administrator reaches them."""
     machine = store.all("machines")[0]
     vapp = store.all("virtualappliances")[0]
+    vm = store.find("virtualmachines", virtualappliance=vapp["id"])[0]
     return {
+        "vm": vm["id"],
         "dc": machine["datacenter"],
         "loc": machine["datacenter"],
         "rack": machine["rack"],

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"  # web-01 of Acme
 POLICIES = "/api/admin/datacenters/1/backuppolicies"
+# What a connector reads from any event of web-01: the VM, the hypervisor it runs on and its state.
+VM1_DETAILS = {
+    "VIRTUAL_MACHINE_ID": "1",
+    "VIRTUAL_MACHINE_NAME": "web-01",
+    "VIRTUAL_MACHINE_STATE": "ON",
+    "MACHINE_NAME": "esx-bcn-01",
+    "HYPERVISOR_IP": "10.60.1.11",
+    "HYPERVISOR_TYPE": "VMX_04",
+}
 
 
 def events(api, user="admin", query=""):
@@ -25,6 +34,7 @@ def test_a_metadata_write_records_metadata_modified_for_that_vm(api):
     assert found[0]["actionPerformed"] == "VIRTUAL_MACHINE_METADATA_MODIFIED"
     assert (found[0]["virtualMachine"], found[0]["idVirtualMachine"], found[0]["user"]) == ("web-01", 1, "entadmin")
     assert found[0]["entityId"].endswith("/virtualmachines/1")
+    assert found[0]["details"] == VM1_DETAILS
 
 
 def test_a_refused_write_records_nothing(api):
@@ -50,7 +60,11 @@ def test_a_restore_records_the_backup_it_restores(api):
     assert api.post(f"{VM1}/action/restorebackup", media="restore", body=body).status == 204
     kinds, found = events(api)
     assert kinds == [("VIRTUAL_MACHINE", "RESTORE_BACKUP")]
-    assert found[0]["details"] == {"BACKUP_ID": "bk-1-1", "BACKUP_DATE": "2026/11/20 00:14:02 +0000"}
+    assert found[0]["details"] == {
+        "BACKUP_ID": "bk-1-1",
+        "BACKUP_DATE": "2026/11/20 00:14:02 +0000",
+        **VM1_DETAILS,
+    }
 
 
 def test_policy_life_and_access_are_recorded(api):

@@ -20,6 +20,8 @@ def _protected_gets() -> list[str]:
     paths = []
     for template, operations in sorted(document["paths"].items()):
         get = operations.get("get")
+        if template.endswith("/tasks/{task}"):
+            continue  # a task exists only once a deploy made one (tests/test_lifecycle.py)
         if get and template.startswith("/api/") and get.get("security") != []:
             paths.append(re.sub(r"\{\w+\}", "1", template))
     return paths

@@ -16,11 +16,11 @@ from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, store_of
 from ..http import control as conventions
 from ..http.control import json_body
+from ..stream import PATH as STREAM_PATH
 from . import changes, handover, world
 from . import vm as vm_view
 
 STATIC = Path(__file__).resolve().parent / "static"
-STREAM_PATH = "/m/stream"
 bp = conventions.blueprint("console", __name__)
 INT = {"type": "integer", "minimum": 0, "maximum": 2**31 - 1}
 VM_FILTERS = ("datacenter", "enterprise", "machine")

@@ -132,6 +132,10 @@ class RequestJournal:
                 self._bytes -= self._entries.popleft().cost
                 self.dropped += 1
 
+    def note(self, method: str, path: str, user: str | None, status: int, request_body: str, answer: str) -> None:
+        """Something the mock did by itself (a timeline step), journaled beside the requests."""
+        self.record(method, path, "", user, [], request_body.encode(), status, [], answer.encode())
+
     def select(self, pattern: Pattern | None = None) -> list[Entry]:
         with self._lock:
             entries = list(self._entries)

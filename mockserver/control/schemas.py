@@ -30,6 +30,9 @@ SCHEMAS = {
         "type": "object",
         "additionalProperties": False,
         "required": ["state"],
-        "properties": {"state": {"type": "string", "enum": list(VM_STATES)}},
+        "properties": {
+            "state": {"type": "string", "enum": list(VM_STATES)},
+            "user": {"type": "string", "description": "the nick the change is recorded as; default: cloud admin"},
+        },
     },
 }

@@ -13,7 +13,7 @@ from ..extensions import store_of, transforms_of
 from ..http import control as conventions
 from ..http.control import json_body
 from ..http.media import PRODUCT_VERSION
-from ..infrastructure import model as infrastructure
+from ..lifecycle import model as lifecycle
 from .journal import PATTERN_FIELDS, Pattern
 
 bp = conventions.blueprint("control", __name__)
@@ -73,15 +73,19 @@ def reset():
     "PUT",
     "/virtualmachines/<int:vm>/state",
     op_id="mockSetVirtualMachineState",
-    errors=("VM-0", "VM-STATE", "GEN-2", "GEN-3"),
+    errors=("VM-0", "VM-STATE", "CTRL-USER", "GEN-2", "GEN-3"),
     request_schema="VirtualMachineState",
-    summary="Deploy or undeploy a VM by setting its state",
+    summary="Deploy or undeploy a VM by setting its state at once, recording the events Abiquo records",
 )
 def set_state(vm):
-    state = json_body().get("state")
+    body = json_body()
+    state, nick = body.get("state"), body.get("user")
     if not isinstance(state, str):
         raise AbiquoError("GEN-2", "'state' is required, e.g. ON or NOT_ALLOCATED")
-    found = infrastructure.set_vm_state(store_of(), vm, state)
+    if nick is not None and not isinstance(nick, str):
+        raise AbiquoError("GEN-2", "'user' must be a user's nick")
+    store = store_of()
+    found = lifecycle.set_state(store, vm, state, lifecycle.system_user(store, nick))
     return {"id": found["id"], "state": found["state"], "machine": found["machine"]}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..infrastructure.render import datacenter_path, policy_path, vm_path
 from ..security import User
 from ..store import Store
-from .model import Emitter, record
+from .model import Emitter, record, vm_details
 
 
 def _vm_event(action: str, details_of=lambda values: {}) -> Emitter:
@@ -19,7 +19,7 @@ def _vm_event(action: str, details_of=lambda values: {}) -> Emitter:
             enterprise=vm["enterprise"],
             entity=vm_path(vm),
             vm=vm,
-            details=details_of(values),
+            details={**vm_details(store, vm), **details_of(values)},
         )
 
     return Emitter(None, emit)

@@ -37,6 +37,7 @@ def record(
         "actionPerformed": f"{component}_{action}",
         "user": user.nick,
         "idUser": user.id,
+        "userUri": user_uri(user),
         "idEnterprise": enterprise,
         "entityId": entity,
         "details": details or {},
@@ -47,6 +48,26 @@ def record(
         event_id = store.insert(TABLE, event)
         if event_id > KEPT:
             store.delete(TABLE, event_id - KEPT)
+
+
+def user_uri(user: User) -> str:
+    """The end of the user's edit link: how the stream names who caused an event."""
+    return f"/admin/enterprises/{user.enterprise}/users/{user.id}"
+
+
+def vm_details(store: Store, vm: dict) -> dict:
+    """What a connector reads from any VM event: the VM, where it runs and its state."""
+    machine = store.get("machines", vm["machine"]) if vm.get("machine") else None
+    details = {
+        "VIRTUAL_MACHINE_ID": str(vm["id"]),
+        "VIRTUAL_MACHINE_NAME": vm["name"],
+        "VIRTUAL_MACHINE_STATE": vm["state"],
+    }
+    if machine is not None:
+        details.update(
+            MACHINE_NAME=machine["name"], HYPERVISOR_IP=machine.get("ip", ""), HYPERVISOR_TYPE=machine.get("type", "")
+        )
+    return details
 
 
 def visible(store: Store, user: User, since_ms: int) -> list[dict]:

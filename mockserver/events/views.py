@@ -11,12 +11,14 @@ from ..http.paging import collection
 from . import model, schemas  # noqa: F401  (schemas registers the event media types)
 
 bp = Blueprint("events", __name__)
+INTERNAL = ("userUri",)  # kept for the stream, not part of the /api/events item
 OLDEST_FIRST = ("timestamp", "id")
 
 
 def render_event(event: dict) -> dict:
     # entityId names the entity as a path; no link, since a deleted policy's event outlives it
-    return {**event, "links": []}
+    shown = {k: v for k, v in event.items() if k not in INTERNAL}
+    return {**shown, "links": []}
 
 
 def _datefrom_ms() -> int:

@@ -51,6 +51,14 @@ def _user(store: Store, credentials: Authorization | None) -> User:
     return users[key]
 
 
+def check_credentials(store: Store, header: str | None) -> User:
+    """The user an ``Authorization`` header names (outside a Flask request: the event stream)."""
+    credentials = Authorization.from_header(header)
+    if credentials is None or credentials.type != "basic":
+        raise unauthorized("This request requires user authentication (HTTP Basic)")
+    return _check(store, credentials.username, credentials.password)
+
+
 def _check(store: Store, nick: str | None, password: str | None) -> User:
     doc = store.first("users", nick=nick)
     # Compared as UTF-8 bytes: compare_digest refuses str with non-ASCII characters, and passwords may have them.

@@ -10,5 +10,7 @@ VIRTUAL_DATACENTER = "/cloud/virtualdatacenters/<int:vdc>"
 VIRTUAL_APPLIANCE = f"{VIRTUAL_DATACENTER}/virtualappliances/<int:vapp>"
 VIRTUAL_MACHINE = f"{VIRTUAL_APPLIANCE}/virtualmachines/<int:vm>"
 
+VM_ERRORS = ("VDC-0", "VAPP-0", "VM-0")  # what reaching a VM by its path can answer
+
 VM_STATES = ("NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED", "UNKNOWN")
 NOT_DEPLOYED = "NOT_ALLOCATED"  # the state of a VM on no machine

@@ -111,12 +111,12 @@ def set_vm_state(store: Store, vm_id: int, state: str) -> dict:
         if state == NOT_DEPLOYED:
             vm["machine"] = None
         elif vm.get("machine") is None:
-            vm["machine"] = _first_machine(store, vm["datacenter"])
+            vm["machine"] = first_machine(store, vm["datacenter"])
         store.put("virtualmachines", vm_id, vm)
     return vm
 
 
-def _first_machine(store: Store, dc_id: int) -> int:
+def first_machine(store: Store, dc_id: int) -> int:
     racks = {r["id"] for r in store.find("racks", datacenter=dc_id)}
     machines = [m for m in store.all("machines") if m["rack"] in racks]
     if not machines:

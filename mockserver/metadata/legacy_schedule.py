@@ -59,6 +59,8 @@ def checked_schedule(schedule: object) -> dict:
     checked = {}
     for backup_type, granularities in schedule.items():
         if backup_type == POLICIES_KEY:
+            if not (isinstance(granularities, list) and all(isinstance(c, str) and c for c in granularities)):
+                raise AbiquoError("BC-14", "Invalid backup schedule: 'policies' must be a list of policy codes")
             checked[backup_type] = granularities  # the server rewrites it; see bindings
             continue
         if backup_type not in BACKUP_TYPES:

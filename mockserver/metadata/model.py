@@ -77,13 +77,26 @@ def metadata_from_envelope(body: object) -> dict | None:
     unknown = sorted(set(body) - {"links", "metadata"})
     if unknown:
         raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)} in the envelope")
-    if body.get("links") is not None and not isinstance(body["links"], list):
-        raise AbiquoError("GEN-2", "Invalid document: 'links' must be a list")
+    if "links" in body and not _is_link_list(body["links"]):
+        raise AbiquoError("GEN-2", "Invalid document: 'links' must be a list of links {rel, href}")
     wanted = body["metadata"]
     if wanted is not None and not isinstance(wanted, dict):
         raise AbiquoError("GEN-2", "Invalid document: 'metadata' must be an object or null")
     _check_nesting(wanted)
     return wanted
+
+
+def _is_link_list(links: object) -> bool:
+    """A list of {rel, href[, type, title]} with string values: the links the envelope may carry."""
+
+    def is_link(item: object) -> bool:
+        return (
+            isinstance(item, dict)
+            and all(isinstance(item.get(k), str) for k in ("rel", "href"))
+            and all(isinstance(item[k], str) for k in ("type", "title") if k in item)
+        )
+
+    return isinstance(links, list) and all(is_link(item) for item in links)
 
 
 def _check_nesting(metadata: object) -> None:

@@ -26,7 +26,7 @@ def _entry_schema(kind: str, granularity: str) -> type[Schema]:
     attrs = {"time": fields.String(validate=validate.Regexp(TIME_FORMATS.get(granularity, LEGACY_TIME)))}
     if kind == "Disks":
         attrs["disks"] = fields.List(
-            fields.String(validate=validate.Length(min=1)),
+            fields.Raw(metadata={"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer", "minimum": 0}]}),
             metadata={"description": "disk ids; integers sent are stored as strings"},
         )
     else:
@@ -100,7 +100,7 @@ class VirtualMachineMetadataSchema(Schema):
         unknown = INCLUDE
 
     backupSchedule = fields.Nested(BackupScheduleSchema)
-    policyBindings = fields.Nested(PolicyBindingsSchema)
+    policyBindings = fields.Nested(PolicyBindingsSchema, metadata={"nullable": True, "description": "null: none"})
     backupResults = fields.Nested(BackupResultsSchema)
 
 

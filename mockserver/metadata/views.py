@@ -7,12 +7,11 @@ from flask import Blueprint, g
 from ..events import emitters
 from ..extensions import store_of
 from ..http.api import operation
-from ..infrastructure.constants import VIRTUAL_MACHINE
+from ..infrastructure.constants import VIRTUAL_MACHINE, VM_ERRORS
 from . import model, restore, schemas  # noqa: F401  (schemas registers the metadata and restore media)
 
 bp = Blueprint("metadata", __name__)
 VM = VIRTUAL_MACHINE
-VM_ERRORS = ("VDC-0", "VAPP-0", "VM-0")
 SCHEDULE_ERRORS = (
     "BC-5",
     "BC-6",

@@ -1,0 +1,20 @@
+"""VM lifecycle: deploy and undeploy with their tasks and events, and the clock that finishes them."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..extensions import store_of
+from .clock import Clock
+
+CLOCK = "abiquo_clock"
+
+
+def init_app(app: Flask) -> None:
+    clock = app.extensions[CLOCK] = Clock()
+    # A world replaced (reset, scenario load) drops whatever was due in the old one.
+    store_of(app).on_commit(lambda changes: clock.clear() if changes is None else None)
+
+
+def clock_of(app: Flask) -> Clock:
+    return app.extensions[CLOCK]

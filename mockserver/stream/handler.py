@@ -1,0 +1,130 @@
+"""GET /m/stream: the outbound event stream as Server-Sent Events, an async handler of the front door.
+
+It runs in the server's event loop, never on the thread that serves the API: the credentials check and the
+backlog read go to a worker thread, and committed events arrive through the hub (hub.py). An idle stream
+costs one sleeping task; a slow one is closed before it can hold memory or anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from ..errors import AbiquoError
+from ..http import auth, media
+from ..store import Store
+from .hub import Hub, Listener
+from .outbound import encode
+from .protocol import KEEP_ALIVE, PADDING, StreamRequest, parse
+
+log = logging.getLogger(__name__)
+Send = Callable[[dict], Awaitable[None]]
+Receive = Callable[[], Awaitable[dict]]
+
+
+async def _answer_error(send: Send, error: AbiquoError, extra: dict[str, str] | None = None) -> None:
+    body = json.dumps(error.envelope()).encode()
+    headers = {"content-type": media.versioned(media.ERRORS), **error.headers, **(extra or {})}
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
+            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _until_disconnect(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+class EventStream:
+    """The ASGI handler for one path, bound to one store and its hub."""
+
+    def __init__(self, store: Store, hub: Hub, heartbeat_s: float = 15):
+        self.store, self.hub, self.heartbeat_s = store, hub, heartbeat_s
+
+    async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        try:
+            if scope["method"] != "GET":
+                raise AbiquoError("405-METHOD-NOT-ALLOWED", f"The method {scope['method']} is not allowed on /m/stream")
+            request = parse(scope.get("query_string", b""), headers)
+            if self.hub.refusing():
+                raise AbiquoError("503-SERVICE-UNAVAILABLE", "The event stream is cut for a while: reconnect later")
+            user = await asyncio.to_thread(auth.check_credentials, self.store, headers.get("authorization"))
+        except AbiquoError as error:
+            await _answer_error(send, error, {"Allow": "GET"} if error.status == 405 else None)
+            return
+        listener = Listener(asyncio.get_running_loop(), user)
+        backlog = await asyncio.to_thread(self.hub.attach, listener, request.cursor)
+        try:
+            await self._serve(request, listener, backlog, receive, send)
+        finally:
+            self.hub.detach(listener)
+
+    async def _serve(self, request: StreamRequest, listener: Listener, backlog: list, receive, send) -> None:
+        head = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
+        if request.atmosphere:
+            head.append((b"x-atmosphere-tracking-id", request.tracking_id.encode()))
+        gone = asyncio.ensure_future(_until_disconnect(receive))
+        shut = asyncio.ensure_future(listener.shut.wait())
+        write = _Writer(send, shut)
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": head})
+            opening = (PADDING.encode() if request.atmosphere else b"") + (
+                request.frame(request.handshake_message()) if request.handshake else b""
+            )
+            await write(opening + _frames(request, backlog))
+            await self._relay(request, listener, gone, write)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        except _Cut:
+            pass  # the hub closed a stream whose reader stopped reading: the server drops the connection
+        except Exception as exc:  # the client went away mid-write: each server says so with its own exception
+            log.debug("event stream closed: %r", exc)
+        finally:
+            gone.cancel()
+            shut.cancel()
+
+    async def _relay(self, request: StreamRequest, listener: Listener, gone: asyncio.Future, write) -> None:
+        while not listener.closed:
+            batch = asyncio.ensure_future(listener.queue.get())
+            done, _ = await asyncio.wait({batch, gone}, timeout=self.heartbeat_s, return_when=asyncio.FIRST_COMPLETED)
+            if batch not in done:
+                batch.cancel()
+                if gone in done:
+                    return
+                await write(KEEP_ALIVE.encode())
+                continue
+            if listener.closed:
+                return
+            await write(_frames(request, batch.result()))
+
+
+class _Cut(Exception):
+    """A write was abandoned because the hub closed the stream."""
+
+
+class _Writer:
+    def __init__(self, send: Send, shut: asyncio.Future):
+        self.send, self.shut = send, shut
+
+    async def __call__(self, data: bytes) -> None:
+        if not data:
+            return
+        sending = asyncio.ensure_future(self.send({"type": "http.response.body", "body": data, "more_body": True}))
+        done, _ = await asyncio.wait({sending, self.shut}, return_when=asyncio.FIRST_COMPLETED)
+        if sending not in done:
+            sending.cancel()
+            raise _Cut
+        sending.result()
+
+
+def _frames(request: StreamRequest, events: list[dict]) -> bytes:
+    return b"".join(request.frame(encode(event), event["id"]) for event in events)

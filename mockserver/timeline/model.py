@@ -1,0 +1,171 @@
+"""Scripted timelines: what happens to a world while a connector listens, at fixed offsets from the start.
+
+A step is ``{at: <ms>, <action>: <vm id>, as: <nick>, ...}`` with one action: ``deploy``, ``undeploy``
+(through the same tasks as the API), ``metadata`` (``set: {key: value}`` merged into the VM's metadata, as a
+metadata PUT would), ``restore`` (``backup: <result id>``, as a restore request would), ``state`` (the
+control API's shortcut, ``to: ON``), or ``dropStreams`` (every open event stream is cut; a number of ms
+instead of ``true`` also refuses new streams that long, so that events fall into the gap). Steps run on the
+world's clock in (at, position) order, so a timeline plays the same way every time; each step is one
+transaction with its event, and is written to the request journal as ``TIMELINE``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..errors import AbiquoError
+from ..events import emitters
+from ..infrastructure.render import vm_path
+from ..lifecycle import model as lifecycle
+from ..metadata import model as metadata
+from ..metadata import restore
+from ..security import User
+from ..store import Store
+
+ACTIONS = ("deploy", "undeploy", "metadata", "restore", "state", "dropStreams")
+MAX_AT_MS = 3_600_000
+
+
+def _bad(index: int, why: str) -> AbiquoError:
+    return AbiquoError("CTRL-TIMELINE", f"Invalid timeline step {index}: {why}")
+
+
+def _milliseconds(value: object) -> bool:
+    return type(value) is int and 0 <= value <= MAX_AT_MS
+
+
+def checked_steps(steps: object) -> list[dict]:
+    """The steps in play order, or CTRL-TIMELINE naming the first bad one."""
+    if not isinstance(steps, list) or not steps:
+        raise AbiquoError("CTRL-TIMELINE", "A timeline is a non-empty list of steps")
+    for index, step in enumerate(steps):
+        if not isinstance(step, dict):
+            raise _bad(index, "a step is an object")
+        at = step.get("at")
+        if type(at) is not int or not 0 <= at <= MAX_AT_MS:
+            raise _bad(index, f"'at' is a number of milliseconds from 0 to {MAX_AT_MS}")
+        actions = [a for a in ACTIONS if a in step]
+        if len(actions) != 1:
+            raise _bad(index, f"a step has exactly one of {', '.join(ACTIONS)}")
+        if actions[0] == "dropStreams" and not (step["dropStreams"] is True or _milliseconds(step["dropStreams"])):
+            raise _bad(index, "'dropStreams' is true, or how many ms new streams are refused after the cut")
+        if actions[0] != "dropStreams" and type(step[actions[0]]) is not int:
+            raise _bad(index, f"'{actions[0]}' names a VM by its id")
+        if "as" in step and not isinstance(step["as"], str):
+            raise _bad(index, "'as' is a user's nick")
+        if actions[0] == "metadata" and not isinstance(step.get("set"), dict):
+            raise _bad(index, "'set' is an object of metadata keys")
+        if actions[0] == "restore" and not isinstance(step.get("backup"), str):
+            raise _bad(index, "'backup' is the id of one of the VM's backup results")
+        if actions[0] == "state" and not isinstance(step.get("to"), str):
+            raise _bad(index, "'to' is a VM state")
+    return sorted(steps, key=lambda s: s["at"])  # stable: steps at the same time keep their order
+
+
+@dataclass
+class World:
+    """What a step acts on: the store, how long a deploy takes, the clock, and how to cut the streams."""
+
+    store: Store
+    lifecycle_ms: int
+    later: Callable[[float, Callable[[], None]], None]
+    drop_streams: Callable[[float], int]  # cut every stream, refuse new ones for that many seconds
+    journal: Callable[[dict], None] = lambda entry: None
+    played: list[dict] = field(default_factory=list)
+
+
+def play(world: World, step: dict) -> None:
+    """Run one step now; a step the world refuses (VM locked, unknown backup) is journaled as refused."""
+    action = next(a for a in ACTIONS if a in step)
+    path, status, answer = _path(world.store, step, action), 200, None
+    try:
+        user = lifecycle.system_user(world.store, step.get("as"))
+        answer = _ACTIONS[action](world, user, step)
+        status = 202 if action in ("deploy", "undeploy") else 200
+    except AbiquoError as error:
+        status, answer = error.status, error.envelope()
+        user = None
+    entry = {"step": step, "path": path, "user": step.get("as") or (user.nick if user else None), "status": status}
+    world.played.append({**entry, "time": int(time.time() * 1000)})
+    world.journal({**entry, "answer": json.dumps(answer) if answer is not None else ""})
+
+
+def _path(store: Store, step: dict, action: str) -> str:
+    if action == "dropStreams":
+        return "/m/stream"
+    vm = store.get("virtualmachines", step[action])
+    return f"/api{vm_path(vm)}" if vm else f"/api/cloud/virtualmachines/{step[action]}"
+
+
+def _vm(store: Store, vm_id: int) -> dict:
+    found = store.get("virtualmachines", vm_id)
+    if found is None:
+        raise AbiquoError("VM-0")
+    return found
+
+
+def _lifecycle(kind: str):
+    def run(world: World, user: User, step: dict) -> dict:
+        task = lifecycle.start(world.store, user, _vm(world.store, step[kind.lower()])["id"], kind)
+        world.later(world.lifecycle_ms / 1000, lambda: lifecycle.finish(world.store, task["id"]))
+        return {"task": task["taskId"]}
+
+    return run
+
+
+def _values(vm: dict) -> dict:
+    return {"vdc": vm["virtualdatacenter"], "vapp": vm["virtualappliance"], "vm": vm["id"]}
+
+
+def _metadata(world: World, user: User, step: dict) -> dict:
+    store = world.store
+    with store.transaction():
+        vm = _vm(store, step["metadata"])
+        wanted = {**(vm.get("metadata") or {}), **step["set"]}
+        values = _values(vm)
+        stored = metadata.update_metadata(store, user, *values.values(), {"metadata": wanted})
+        emitters.METADATA_MODIFIED.emit(store, user, values, stored, None)
+    return {"metadata": stored}
+
+
+def _restore(world: World, user: User, step: dict) -> dict:
+    store = world.store
+    with store.transaction():
+        vm = _vm(store, step["restore"])
+        values = {**_values(vm), "body": {"id": step["backup"]}}
+        results = ((vm.get("metadata") or {}).get("backupResults") or {}).get("results") or []
+        values["body"] = next((r for r in results if str(r.get("id")) == step["backup"]), values["body"])
+        restore.restore_backup(store, user, *_values(vm).values(), values["body"])
+        emitters.RESTORE_BACKUP.emit(store, user, values, None, None)
+    return {"restored": step["backup"]}
+
+
+def _state(world: World, user: User, step: dict) -> dict:
+    vm = lifecycle.set_state(world.store, _vm(world.store, step["state"])["id"], step["to"], user)
+    return {"state": vm["state"]}
+
+
+def _drop(world: World, user: User, step: dict) -> dict:
+    refuse_ms = 0 if step["dropStreams"] is True else step["dropStreams"]
+    return {"closed": world.drop_streams(refuse_ms / 1000), "refusedMs": refuse_ms}
+
+
+_ACTIONS = {
+    "deploy": _lifecycle(lifecycle.DEPLOY),
+    "undeploy": _lifecycle(lifecycle.UNDEPLOY),
+    "metadata": _metadata,
+    "restore": _restore,
+    "state": _state,
+    "dropStreams": _drop,
+}
+
+
+def start(world: World, steps: list[dict]) -> int:
+    """Schedule every step from now; returns when the last one is due, in ms from now."""
+    world.played.clear()
+    for step in steps:
+        world.later(step["at"] / 1000, lambda step=step: play(world, step))
+    return steps[-1]["at"]
