@@ -15,9 +15,11 @@ open('requirements-serve.txt', 'w').write('\n'.join(p['dependencies'])); \
 open('requirements-contract.txt', 'w').write('\n'.join(p['optional-dependencies']['contract']))"
 
 FROM python AS wheel
-COPY README.md LICENSE ./
+COPY README.md LICENSE setup.py MANIFEST.in ./
+COPY abiquo_mock abiquo_mock
 COPY mockserver mockserver
 COPY contracts contracts
+COPY fixtures fixtures
 RUN pip wheel --no-deps --wheel-dir /wheels .
 
 FROM python AS serve-dependencies
@@ -32,12 +34,10 @@ COPY --from=wheel /wheels /wheels
 RUN pip install --no-deps /wheels/*.whl && pip check && rm -rf /wheels \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin abiquo \
  && mkdir -p /data && chown abiquo:abiquo /data
-COPY fixtures /app/fixtures
-ENV ABIQUO_MOCK_FIXTURES=/app/fixtures
 USER abiquo
 VOLUME /data
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["python", "-m", "mockserver.healthcheck"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["python", "-m", "abiquo_mock.mockserver.healthcheck"]
 # exec form: the server is PID 1 and receives SIGTERM from docker stop
 CMD ["abiquo-mock", "serve", "--host", "0.0.0.0", "--port", "8080", "--db", "/data/abiquo-mock.json"]
 
@@ -47,10 +47,8 @@ COPY --from=wheel /wheels /wheels
 RUN pip install --no-deps /wheels/*.whl && pip check && rm -rf /wheels \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin abiquo \
  && mkdir -p /data && chown abiquo:abiquo /data
-COPY fixtures /app/fixtures
-ENV ABIQUO_MOCK_FIXTURES=/app/fixtures
 USER abiquo
 VOLUME /data
 EXPOSE 8080
-HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["python", "-m", "mockserver.healthcheck"]
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 CMD ["python", "-m", "abiquo_mock.mockserver.healthcheck"]
 CMD ["abiquo-mock", "serve", "--host", "0.0.0.0", "--port", "8080", "--db", "/data/abiquo-mock.json"]

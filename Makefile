@@ -52,6 +52,9 @@ test-pythons:  ## the whole suite on Python 3.12 and 3.13 where this machine has
 	  $$venv/bin/python -m pytest -q || exit 1; \
 	done
 
+test-package: $(STAMP)  ## build the wheel and sdist, install the wheel in a fresh venv outside the checkout, use it as a user would
+	ABIQUO_MOCK_PACKAGE_TESTS=1 $(PY) -m pytest -q -rs tests/test_package.py
+
 image:  ## the serving image (abiquo-mock) and the one with the contract suites (abiquo-mock:contract); needs a Docker daemon
 	@docker info >/dev/null 2>&1 || { echo "make image: no Docker daemon answers (docker info failed)"; exit 1; }
 	docker build -t abiquo-mock .
@@ -75,7 +78,7 @@ bounds: $(STAMP)  ## worker memory and store files after many large writes (PUTS
 
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q
-	$(PY) -m mockserver.fidelity > docs/FIDELITY.md
+	$(PY) -m abiquo_mock.mockserver.fidelity > docs/FIDELITY.md
 
 clean:
 	rm -rf $(VENV) .venv-st-lowest .venv-python3.* var reports .hypothesis .schemathesis

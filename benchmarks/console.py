@@ -16,8 +16,7 @@ import time
 from pathlib import Path
 
 import requests
-
-from contracts.server import MockServer
+from abiquo_mock.contracts.server import MockServer
 
 from . import world as worlds
 

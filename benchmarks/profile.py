@@ -13,11 +13,10 @@ import cProfile
 import pstats
 import time
 
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.http.media import versioned
+from abiquo_mock.mockserver.store import Store
 from werkzeug.test import EnvironBuilder
-
-from mockserver.app import create_app
-from mockserver.http.media import versioned
-from mockserver.store import Store
 
 from . import world as worlds
 from .server import ADMIN

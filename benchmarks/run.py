@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mockserver.http.media import versioned
+from abiquo_mock.mockserver.http.media import versioned
 
 from . import stalls, streams
 from . import world as worlds

@@ -1,4 +1,4 @@
-"""The production server (`python -m mockserver serve`, granian) as a real process on a free loopback port."""
+"""The production server (`python -m abiquo_mock.mockserver serve`, granian) as a process on a free loopback port."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ class Server:
         command = [
             sys.executable,
             "-m",
-            "mockserver",
+            "abiquo_mock.mockserver",
             "serve",
             *(["--db", str(db)] if db else ["--memory"]),
             "--port",

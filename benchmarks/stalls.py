@@ -11,7 +11,7 @@ import contextlib
 import socket
 import threading
 
-from mockserver.http.media import versioned
+from abiquo_mock.mockserver.http.media import versioned
 
 from .load import Generator, Load
 from .server import ADMIN, HOST, Server

@@ -10,7 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from mockserver.http.media import versioned
+from abiquo_mock.mockserver.http.media import versioned
 
 from .load import Generator, Load, percentile
 from .server import ADMIN, HOST, Server

@@ -6,8 +6,8 @@ import copy
 import uuid
 from pathlib import Path
 
-from mockserver import scenarios
-from mockserver.store import Store
+from abiquo_mock.mockserver import scenarios
+from abiquo_mock.mockserver.store import Store
 
 VMS_PER_APPLIANCE = 100
 STATES = ("ON", "ON", "OFF", "NOT_ALLOCATED")

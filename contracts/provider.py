@@ -1,7 +1,7 @@
 """The provider contract suite: does an Abiquo API honour the contract?
 
 schemathesis drives the API from the OpenAPI document through its own command line (``schemathesis run``):
-every built-in check, the Abiquo conventions of ``contracts.checks`` (loaded as schemathesis hooks), and the
+every built-in check, the Abiquo conventions of ``abiquo_mock.contracts.checks`` (loaded as schemathesis hooks), and the
 stateful phase walking the document's links. Only documented extension points are used (the CLI, its
 ``schemathesis.toml`` settings, ``SCHEMATHESIS_HOOKS`` and ``@schemathesis.check``), so every 4.x from the
 lowest declared version runs it the same way.
@@ -39,7 +39,7 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 FAIL_ON = ("missing_auth", "base_url_mismatch", "unused_openapi_auth", "unresolvable_reference")
 CONTROL_PATHS = r"^/(_mock|m/)"  # the mock's own API, and event streams (which never end: checked apart)
 DOCUMENT_PATH = "/api/openapi.json"
-CHECKS_MODULE = "contracts.checks"
+CHECKS_MODULE = "abiquo_mock.contracts.checks"
 # The statuses schemathesis' positive_data_acceptance accepts by default, plus 400 (see schemathesis_config).
 ACCEPTED_STATUSES = ["2xx", "401", "403", "404", "409", "400"]
 PREFLIGHT_TIMEOUT = 5.0
@@ -81,7 +81,7 @@ def run(
     """Run the provider suite; returns the process exit code (0 passed, 1 a check failed, 3 could not run)."""
     settings = Settings(user, password, seed, max_examples, report_junit, tuple(phases) if phases else None)
     if in_process:
-        from mockserver.app import create_app
+        from abiquo_mock.mockserver.app import create_app
 
         echo("contract provider: the mock served from this process (demo scenario)")
         return execute_in_process(create_app({"SCENARIO": "demo"}), settings, echo).exit_code
@@ -166,11 +166,11 @@ def contract_document(base: str) -> tuple[dict, str]:
             return answer.json(), f"served at {base}{DOCUMENT_PATH}"
     except (requests.RequestException, ValueError):
         pass
-    from mockserver import openapi
-    from mockserver.app import create_app
+    from abiquo_mock.mockserver import openapi
+    from abiquo_mock.mockserver.app import create_app
 
     create_app({"CONTROL_ENABLED": True})  # registers every operation the document describes
-    return openapi.build(), "built by mockserver.openapi"
+    return openapi.build(), "built by abiquo_mock.mockserver.openapi"
 
 
 def reset_mock(base: str) -> bool:

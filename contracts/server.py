@@ -23,12 +23,12 @@ def free_port() -> int:
 
 
 class MockServer:
-    """``python -m mockserver serve --port <free> ARGS`` with its output kept in a temporary file."""
+    """``python -m abiquo_mock.mockserver serve --port <free> ARGS`` with its output kept in a temporary file."""
 
     def __init__(self, *args: str, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "mockserver", "serve", "--port", str(self.port), *args]
+        command = [sys.executable, "-m", "abiquo_mock.mockserver", "serve", "--port", str(self.port), *args]
         self.log = tempfile.TemporaryFile()  # a pipe nobody reads would fill up and block the server  # noqa: SIM115
         self.process = subprocess.Popen(
             command,

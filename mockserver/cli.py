@@ -9,8 +9,7 @@ import sys
 from pathlib import Path
 
 import click
-
-from contracts.cli import contract
+from abiquo_mock.contracts.cli import contract
 
 from . import contexts, scenarios
 from .store import Store, StoreError, hold_lock
@@ -33,8 +32,9 @@ def prepare(db: str, scenario: str | None) -> str | None:
     """Take the store's lock for the life of this process (a second server on the same store fails here,
     before reading or writing anything), open the store once to check it, and load the scenario if asked
     (or demo into a new store). The server's worker then opens the store under the lock held here."""
-    if scenario:
-        check_scenario(scenario)
+    created = not Path(db).exists()
+    if scenario or created:  # a new store starts from demo: check it before any file is made
+        check_scenario(scenario or scenarios.DEFAULT_SCENARIO)
     try:
         release = hold_lock(db)
     except StoreError as exc:
@@ -47,6 +47,8 @@ def prepare(db: str, scenario: str | None) -> str | None:
         return loaded
     except (StoreError, scenarios.ScenarioError) as exc:
         release(drop_empty_journal=True)
+        if created:  # the next run must not serve the empty world a failed first load left
+            Path(db).unlink(missing_ok=True)
         _fail(str(exc))
 
 
@@ -64,9 +66,10 @@ def check_port(host: str, port: int) -> None:
 
 def check_scenario(name: str) -> str:
     """Fail in one line, before the server starts, on a scenario that cannot be loaded."""
-    if name not in scenarios.names():
-        _fail(f"there is no scenario '{name}' (known: {', '.join(scenarios.names())})")
     try:
+        known = scenarios.names()
+        if name not in known:
+            _fail(f"there is no scenario '{name}' (known: {', '.join(known)})")
         scenarios.world(name, contexts.transforms())
     except scenarios.ScenarioError as exc:
         _fail(str(exc))
@@ -125,7 +128,11 @@ def serve(host, port, db, memory, scenario, control, control_token, journal_mib,
 @main.command("scenarios")
 def list_scenarios():
     """List the scenarios the mock can load."""
-    for name in scenarios.names():
+    try:
+        known = scenarios.names()
+    except scenarios.ScenarioError as exc:
+        _fail(str(exc))
+    for name in known:
         info = scenarios.describe(name)
         tags = f" [{', '.join(info['tags'])}]" if info["tags"] else ""
         click.echo(f"{name:<16} {info['description']}{tags}")

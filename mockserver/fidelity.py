@@ -2,7 +2,7 @@
 
 Generated from the OpenAPI document (operations, their x-fidelity labels, schemas), the error catalogue,
 mockserver/labels.yaml, and the coverage the test suite records in reports/coverage.json (which tests
-answered which operation and which error code). ``python -m mockserver.fidelity > docs/FIDELITY.md``.
+answered which operation and which error code). ``python -m abiquo_mock.mockserver.fidelity > docs/FIDELITY.md``.
 """
 
 from __future__ import annotations

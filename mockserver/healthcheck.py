@@ -1,4 +1,5 @@
-"""``python -m mockserver.healthcheck [BASE_URL] [--wait SECONDS]``: exit 0 when the mock answers /_mock/health.
+"""Exit 0 when the mock answers /_mock/health:
+``python -m abiquo_mock.mockserver.healthcheck [BASE_URL] [--wait SECONDS]``.
 
 The container's HEALTHCHECK runs it with no argument (the mock on this host, port ABIQUO_MOCK_PORT or 8080): only
 the Python the image already has, no curl or wget. A pipeline waiting for a service passes its URL and --wait.
@@ -26,7 +27,7 @@ def healthy(base_url: str, token: str = "", timeout: float = 3.0) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mockserver.healthcheck")
+    parser = argparse.ArgumentParser(prog="python -m abiquo_mock.mockserver.healthcheck")
     local = f"http://127.0.0.1:{os.environ.get('ABIQUO_MOCK_PORT', '8080')}"
     parser.add_argument("url", nargs="?", default=local, help="the mock's base URL (default: %(default)s)")
     parser.add_argument("--wait", type=float, default=0, help="keep asking for up to SECONDS")

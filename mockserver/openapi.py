@@ -1,8 +1,8 @@
 """The contract: an OpenAPI 3 document generated from the declared operations and the media schemas.
 
 Nothing here is written per route: paths, parameters, media types, status codes and links all come from
-``mockserver.http.api.REGISTRY`` and ``mockserver.http.schemas.MEDIA_SCHEMAS``, so the document cannot
-drift from the views (tests/test_openapi.py checks that every Flask route is described).
+``abiquo_mock.mockserver.http.api.REGISTRY`` and ``abiquo_mock.mockserver.http.schemas.MEDIA_SCHEMAS``, so the
+document cannot drift from the views (tests/test_openapi.py checks that every Flask route is described).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Scenario packs: readable, versioned YAML files in fixtures/, each a complete world (see fixtures/README.md).
+"""Scenario packs: readable, versioned YAML files, each a complete world (see fixtures/README.md), shipped inside
+the package (the repository's fixtures/ folder) and optionally added to or overridden from ABIQUO_MOCK_FIXTURES.
 
 A scenario either lists its tables under ``world`` or derives from another scenario through a named
 transform (``derive: {from: legacy-3.8, apply: upgrade}``), so that a world produced by code is never
@@ -9,6 +10,7 @@ scenario passes them in.
 from __future__ import annotations
 
 import copy
+import importlib.resources
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -22,6 +24,7 @@ from .store import Store
 
 FORMAT = "abiquo-mock-scenario/1"
 DEFAULT_SCENARIO = "demo"
+SHIPPED = "abiquo_mock.fixtures"  # the package holding the scenarios every install has
 MAX_NAME = 200
 World = dict[str, list[dict]]
 Transform = Callable[[World], World]  # a scenario transform: a world in, the derived world out
@@ -34,23 +37,41 @@ class ScenarioError(Exception):
     """A scenario file that cannot be loaded; the message names the file and the problem."""
 
 
-def fixtures_dir() -> Path:
+def folders() -> list[Path]:
+    """Where scenarios are read from, later folders overriding earlier ones by name: the scenarios shipped in the
+    package, then the user's folder ABIQUO_MOCK_FIXTURES (which may add scenarios or replace shipped ones)."""
+    found = [Path(str(importlib.resources.files(SHIPPED)))]
     configured = os.environ.get("ABIQUO_MOCK_FIXTURES")
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "fixtures"
+    if configured:
+        found.append(Path(configured))
+    return found
+
+
+def fixtures_dir() -> Path:
+    """The folder a saved scenario goes to: the user's (ABIQUO_MOCK_FIXTURES) when set, else the shipped one."""
+    return folders()[-1]
+
+
+def scenario_files() -> dict[str, Path]:
+    """Every scenario by name; fails loudly when there is none at all (a broken install or a wrong folder)."""
+    files = {path.stem: path for folder in folders() for path in sorted(folder.glob("*.yaml"))}
+    if not files:
+        raise ScenarioError(f"no scenario found: no *.yaml in {', '.join(str(f) for f in folders())}")
+    return files
 
 
 def scenario_path(name: str) -> Path:
     # A file name has at most 255 bytes; longer names cannot exist, and asking the file system is an error.
     if len(name) > MAX_NAME or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise AbiquoError("CTRL-1", f"Invalid scenario name '{name}'")
-    path = fixtures_dir() / f"{name}.yaml"
-    if not path.is_file():
-        raise AbiquoError("CTRL-1", f"There is no scenario '{name}' (known: {', '.join(names())})")
-    return path
+    files = scenario_files()
+    if name not in files:
+        raise AbiquoError("CTRL-1", f"There is no scenario '{name}' (known: {', '.join(sorted(files))})")
+    return files[name]
 
 
 def names() -> list[str]:
-    return sorted(p.stem for p in fixtures_dir().glob("*.yaml"))
+    return sorted(scenario_files())
 
 
 def read(name: str) -> dict:

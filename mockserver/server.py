@@ -21,7 +21,7 @@ KILL_TIMEOUT = 3
 def run(host: str, port: int) -> None:
     os.environ["ABIQUO_MOCK_WORKER"] = "1"
     Granian(
-        "mockserver.wsgi:door_from_environment",
+        "abiquo_mock.mockserver.wsgi:door_from_environment",
         address=host,
         port=port,
         interface=Interfaces.ASGI,

@@ -8,9 +8,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from abiquo_mock.mockserver.app import create_app
 from flask import g, request_finished
-
-from mockserver.app import create_app
 
 from .support import HttpApi, InProcessApi, ServerProcess
 

@@ -16,7 +16,7 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from mockserver.store import Store
+from abiquo_mock.mockserver.store import Store
 
 
 class EagerStore(Store):

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import json
 
-from mockserver.stream import PATH
+from abiquo_mock.mockserver.stream import PATH
 
 
 def basic(user: str, password: str) -> tuple[bytes, bytes]:

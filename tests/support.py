@@ -8,8 +8,7 @@ import json
 from dataclasses import dataclass, field
 
 import requests
-
-from contracts.server import MockServer
+from abiquo_mock.contracts.server import MockServer
 
 USERS = {"admin": "xabiquo", "entadmin": "entadmin", "user": "user", "globex": "globex"}
 V = "; version=3.8"
@@ -121,8 +120,7 @@ def contract_errors(media: str, document: object) -> list[str]:
 @functools.cache
 def _contract_validator(media: str):
     import jsonschema_rs
-
-    from mockserver.openapi import _component, build
+    from abiquo_mock.mockserver.openapi import _component, build
 
     return jsonschema_rs.Draft4Validator(
         {"components": build()["components"], "$ref": f"#/components/schemas/{_component(media)}"}

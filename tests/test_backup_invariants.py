@@ -6,11 +6,11 @@ are off, and a refused request changes nothing."""
 from __future__ import annotations
 
 import pytest
+from abiquo_mock.mockserver.app import create_app
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from mockserver.app import create_app
 from tests.support import InProcessApi
 
 CONFIGURATIONS = [

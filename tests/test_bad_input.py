@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from mockserver.app import create_app
-from mockserver.openapi import build
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.openapi import build
 
 from .support import mt
 

@@ -12,11 +12,10 @@ import json
 from dataclasses import replace
 
 import pytest
+from abiquo_mock.contracts import checks
+from abiquo_mock.contracts.provider import Settings, execute_in_process
+from abiquo_mock.mockserver.app import create_app
 from flask import Flask, request
-
-from contracts import checks
-from contracts.provider import Settings, execute_in_process
-from mockserver.app import create_app
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"admin:xabiquo").decode()}
 # Fuzzing only, a few examples: enough to meet each defect, quick enough for every run of the suite.
@@ -224,7 +223,7 @@ def test_an_error_code_the_operation_does_not_list_fails_and_a_listed_one_passes
 
 
 def test_the_contract_lists_the_codes_the_mock_really_answers():
-    from mockserver.openapi import build
+    from abiquo_mock.mockserver.openapi import build
 
     create_app({"SCENARIO": "demo"})
     listed = build()["paths"]["/api/admin/datacenters/{dc}/backupproperties"]["put"]["x-abiquo-errors"]

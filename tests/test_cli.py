@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from abiquo_mock.mockserver import scenarios
+from abiquo_mock.mockserver.cli import main
 from click.testing import CliRunner
-
-from mockserver import scenarios
-from mockserver.cli import main
 
 from .support import ServerProcess
 
@@ -140,10 +139,10 @@ def test_contract_integration_needs_a_command():
 
 
 def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(monkeypatch):
-    import contracts.provider
+    import abiquo_mock.contracts.provider
 
     calls = []
-    monkeypatch.setattr(contracts.provider, "run", lambda url, **kw: calls.append((url, kw)) or 3)
+    monkeypatch.setattr(abiquo_mock.contracts.provider, "run", lambda url, **kw: calls.append((url, kw)) or 3)
 
     result = CliRunner().invoke(
         main,
@@ -176,7 +175,7 @@ def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(mo
 
 
 def test_the_healthcheck_passes_on_a_serving_mock_and_fails_where_none_answers():
-    from mockserver import healthcheck
+    from abiquo_mock.mockserver import healthcheck
 
     with ServerProcess("--memory") as server:
         assert healthcheck.main([server.url]) == 0
@@ -184,10 +183,47 @@ def test_the_healthcheck_passes_on_a_serving_mock_and_fails_where_none_answers()
 
 
 def test_the_contract_suites_without_their_extra_say_how_to_install_it(monkeypatch):
-    monkeypatch.delitem(sys.modules, "contracts.provider", raising=False)
+    monkeypatch.delitem(sys.modules, "abiquo_mock.contracts.provider", raising=False)
     monkeypatch.setitem(sys.modules, "requests", None)  # as in an install without the contract extra
 
     result = CliRunner().invoke(main, ["contract", "provider", "--url", "http://127.0.0.1:9"])
 
     assert result.exit_code == 3
     assert "pip install 'abiquo-mock[contract]'" in result.output
+
+
+def test_a_user_folder_adds_and_overrides_scenarios(tmp_path, monkeypatch):
+    shipped = scenarios.scenario_path("empty").read_text(encoding="utf-8")
+    (tmp_path / "mine.yaml").write_text(shipped.replace("description: ", "description: Mine. ", 1))
+    (tmp_path / "empty.yaml").write_text(shipped.replace("description: ", "description: Overridden. ", 1))
+    monkeypatch.setenv("ABIQUO_MOCK_FIXTURES", str(tmp_path))
+
+    result = CliRunner().invoke(main, ["scenarios"])
+
+    names = [line.split()[0] for line in result.output.splitlines()]
+    assert "mine" in names and "demo" in names  # added beside the shipped ones
+    assert next(line for line in result.output.splitlines() if line.startswith("empty ")).split()[1] == "Overridden."
+
+
+def test_without_any_scenario_the_commands_fail_loudly(tmp_path, monkeypatch):
+    monkeypatch.setattr(scenarios, "folders", lambda: [tmp_path])
+    monkeypatch.chdir(tmp_path)
+
+    listed = CliRunner().invoke(main, ["scenarios"])
+    served = CliRunner().invoke(main, ["serve", "--port", "0", "--db", "x.json"])
+
+    for result in (listed, served):
+        assert result.exit_code == 2 and result.stderr.startswith("abiquo-mock: no scenario found: no *.yaml in ")
+    assert list(tmp_path.iterdir()) == []  # no store file left behind
+
+
+def test_a_first_load_that_fails_leaves_no_store_file(tmp_path, monkeypatch):
+    (tmp_path / "fixtures").mkdir()
+    (tmp_path / "fixtures" / "demo.yaml").write_text("format: abiquo-mock-scenario/1\nworld: {virtualmachines: 3}\n")
+    monkeypatch.setenv("ABIQUO_MOCK_FIXTURES", str(tmp_path / "fixtures"))
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", "x.json"])
+
+    assert result.exit_code == 2 and "world.virtualmachines must be a list" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fixtures"]

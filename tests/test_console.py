@@ -4,10 +4,10 @@ control API, searched and paged on the server, and refusing bad input without ch
 from __future__ import annotations
 
 import pytest
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.console.views import STATIC
 
 from benchmarks.world import build_world
-from mockserver.app import create_app
-from mockserver.console.views import STATIC
 
 API = "/_mock/console/api"
 

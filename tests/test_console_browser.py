@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-
-from mockserver import scenarios
+from abiquo_mock.mockserver import scenarios
 
 from .browser import WAIT, screenshot, start_browser
 from .support import ServerProcess
@@ -70,12 +69,12 @@ def _find(driver, css: str):
     return WebDriverWait(driver, WAIT).until(ec.visibility_of_element_located((By.CSS_SELECTOR, css)))
 
 
-def _wait_for_text(driver, css: str, text: str):
+def _wait_for_text(driver, css: str, text: str, seconds: float = WAIT):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, WAIT).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    WebDriverWait(driver, seconds).until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
     return driver.find_element(By.CSS_SELECTOR, css)
 
 
@@ -128,7 +127,7 @@ def test_search_and_the_tree_narrow_the_vm_list(console):
     assert [r.text.split()[1] for r in _all(console, "#vm-table tbody tr")] == ["db-01", "db-02"]
 
 
-def test_deploying_a_vm_from_its_page_places_it_on_a_machine(console, mock):
+def test_deploying_a_vm_from_its_page_places_it_on_a_machine_and_its_events_arrive(console, mock):
     _go(console, "#/vm/3")
     _wait_for_text(console, ".vm-head h2", "NOT_ALLOCATED")
     _find(console, "#deploy").click()
@@ -136,6 +135,13 @@ def test_deploying_a_vm_from_its_page_places_it_on_a_machine(console, mock):
     assert "on esx-bcn-01" in _find(console, ".vm-head p").text
     vm = mock.get(mock.base + "/_mock/console/api/virtualmachines/3", timeout=10).json()
     assert (vm["state"], vm["machine"]["name"]) == ("ON", "esx-bcn-01")
+    _go(console, "#/events")
+    _wait_for_text(console, "#events-live", "event stream")  # the server's stream, not polling
+    feed = _wait_for_text(console, "#events", "VIRTUAL_MACHINE_DEPLOY_FINISH")
+    assert "web-03" in feed.text
+    # While the page is open, news comes by the stream: well before the safety-net poll (5 s) would bring it.
+    assert mock.put(mock.base + "/_mock/virtualmachines/3/state", json={"state": "NOT_ALLOCATED"}, timeout=10).ok
+    _wait_for_text(console, "#events li:first-child", "VIRTUAL_MACHINE_UNDEPLOY_FINISH", seconds=3)
 
 
 def test_datacenter_properties_are_edited_and_policy_modes_shown(console, mock):

@@ -10,9 +10,8 @@ import sys
 import pytest
 import requests
 import yaml
-
-from mockserver import scenarios
-from mockserver.app import create_app
+from abiquo_mock.mockserver import scenarios
+from abiquo_mock.mockserver.app import create_app
 
 from .support import InProcessApi
 

@@ -3,7 +3,7 @@ and the difference, so that a key a connector dropped is named."""
 
 from __future__ import annotations
 
-from mockserver.console.changes import diff
+from abiquo_mock.mockserver.console.changes import diff
 
 VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"
 VM2 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/2"

@@ -6,15 +6,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from abiquo_mock.mockserver import contexts, scenarios
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.cli import main
+from abiquo_mock.mockserver.http import control as control_conventions
+from abiquo_mock.mockserver.http.api import REGISTRY, operation
+from abiquo_mock.mockserver.openapi import build
 from click.testing import CliRunner
 from flask import Blueprint, Response
-
-from mockserver import contexts, scenarios
-from mockserver.app import create_app
-from mockserver.cli import main
-from mockserver.http import control as control_conventions
-from mockserver.http.api import REGISTRY, operation
-from mockserver.openapi import build
 
 
 def test_every_blueprint_served_comes_from_the_table():

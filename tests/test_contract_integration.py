@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from contracts import integration
-from contracts.generate import draw_worlds, read_seats, worlds
-from contracts.integration_checks import (
+from abiquo_mock.contracts import integration
+from abiquo_mock.contracts.generate import draw_worlds, read_seats, worlds
+from abiquo_mock.contracts.integration_checks import (
     CHECKS,
     ConnectorRun,
     VirtualMachine,
@@ -23,7 +22,7 @@ from contracts.integration_checks import (
     preserves_foreign_keys,
     valid_results,
 )
-from mockserver import scenarios
+from abiquo_mock.mockserver import scenarios
 
 CONNECTORS = Path(__file__).resolve().parent.parent / "examples" / "connectors"
 METADATA = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/{}/metadata"

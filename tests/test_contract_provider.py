@@ -6,10 +6,9 @@ import xml.etree.ElementTree as ET
 from dataclasses import replace
 
 import pytest
-
-from contracts import junit, provider
-from contracts.server import MockServer
-from mockserver.app import create_app
+from abiquo_mock.contracts import junit, provider
+from abiquo_mock.contracts.server import MockServer
+from abiquo_mock.mockserver.app import create_app
 
 QUICK = provider.Settings(max_examples=2, phases=("fuzzing",), paths=r"^/api/admin/datacenters$")
 
@@ -35,7 +34,7 @@ def test_a_trailing_api_in_the_url_names_the_same_server():
 
 def test_without_a_served_document_the_built_contract_is_used():
     document, source = provider.contract_document("http://127.0.0.1:9")  # nothing listens there
-    assert source == "built by mockserver.openapi"
+    assert source == "built by abiquo_mock.mockserver.openapi"
     assert "/api/admin/datacenters" in document["paths"]
 
 

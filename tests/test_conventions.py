@@ -7,10 +7,9 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
-from mockserver.app import create_app
-from mockserver.http import media
-from mockserver.openapi import build
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.http import media
+from abiquo_mock.mockserver.openapi import build
 
 from .support import mt
 
@@ -109,7 +108,7 @@ def test_a_body_of_the_consumed_type_in_any_supported_form_is_read(content_type)
     ],
 )
 def test_a_body_of_another_version_or_entity_is_unsupported(content_type, code):
-    from mockserver.errors import AbiquoError
+    from abiquo_mock.mockserver.errors import AbiquoError
 
     with pytest.raises(AbiquoError) as refused:
         _body_check(content_type)
@@ -386,7 +385,7 @@ def _existing_path_values(store) -> dict[str, int]:
 
 def test_every_paged_collection_sorts_by_exactly_what_the_contract_declares(inproc, store):
     """Views pass their sort keys to the collection helper: each must be the tuple the operation declares."""
-    from mockserver.http.api import REGISTRY
+    from abiquo_mock.mockserver.http.api import REGISTRY
 
     values = _existing_path_values(store)
     paged = [op for op in REGISTRY if op.paged]

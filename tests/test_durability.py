@@ -1,4 +1,4 @@
-"""Durability and thread safety of mockserver.store with real processes, signals and threads."""
+"""Durability and thread safety of abiquo_mock.mockserver.store with real processes, signals and threads."""
 
 import pathlib
 import random
@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from mockserver.store import Store
+from abiquo_mock.mockserver.store import Store
 
 WRITER = pathlib.Path(__file__).with_name("helpers_store_writer.py")
 DELETED = object()

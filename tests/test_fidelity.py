@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mockserver.errors import CATALOGUE
-from mockserver.http.api import REGISTRY
-from mockserver.openapi import build
+from abiquo_mock.mockserver.errors import CATALOGUE
+from abiquo_mock.mockserver.http.api import REGISTRY
+from abiquo_mock.mockserver.openapi import build
 
 TABLE = Path(__file__).resolve().parent.parent / "docs" / "FIDELITY.md"
 
@@ -24,7 +24,7 @@ def test_every_route_is_in_the_fidelity_table():
 
 
 def test_the_fidelity_table_lists_no_route_that_is_gone():
-    from mockserver import contexts
+    from abiquo_mock.mockserver import contexts
 
     build()
     served = {(op.method, op.path) for op in REGISTRY}

@@ -7,9 +7,8 @@ import asyncio
 import json
 
 import pytest
-
-from mockserver.app import create_app
-from mockserver.frontdoor import TransportFault, build
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.frontdoor import TransportFault, build
 
 from .asgi import ADMIN, call, run
 
@@ -21,7 +20,7 @@ MIB = 1024 * 1024
 
 @pytest.fixture(autouse=True)
 def short_drain(monkeypatch):
-    monkeypatch.setattr("mockserver.frontdoor.body.DRAIN_SECONDS", 0.05)
+    monkeypatch.setattr("abiquo_mock.mockserver.frontdoor.body.DRAIN_SECONDS", 0.05)
 
 
 @pytest.fixture

@@ -8,9 +8,8 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-
-from mockserver.app import create_app
-from mockserver.openapi import build
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.openapi import build
 
 
 def _protected_gets() -> list[str]:

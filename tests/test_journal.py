@@ -6,9 +6,8 @@ import json
 import time
 
 import pytest
-
-from mockserver.app import create_app
-from mockserver.control.journal import RequestJournal
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.control.journal import RequestJournal
 
 from .support import InProcessApi
 

@@ -18,12 +18,22 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mockserver", "contracts")
 # Modules that sit below the views: they may import neither a view module, nor the factory, nor the table.
-LOW = ("mockserver.store", "mockserver.errors", "mockserver.extensions", "mockserver.http")
-HIGH = ("mockserver.app", "mockserver.contexts", "mockserver.wsgi", "mockserver.cli")
+LOW = (
+    "abiquo_mock.mockserver.store",
+    "abiquo_mock.mockserver.errors",
+    "abiquo_mock.mockserver.extensions",
+    "abiquo_mock.mockserver.http",
+)
+HIGH = (
+    "abiquo_mock.mockserver.app",
+    "abiquo_mock.mockserver.contexts",
+    "abiquo_mock.mockserver.wsgi",
+    "abiquo_mock.mockserver.cli",
+)
 
 
 def _module_name(path: Path) -> str:
-    parts = path.relative_to(ROOT).with_suffix("").parts
+    parts = ("abiquo_mock", *path.relative_to(ROOT).with_suffix("").parts)  # the folders' import namespace
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
@@ -86,8 +96,8 @@ GRAPH = import_graph()
 
 def test_the_graph_sees_the_layers():
     """Guards the test itself: it must see the imports it judges."""
-    assert "mockserver.store" in GRAPH["mockserver.app"]
-    assert "mockserver.http.api" in GRAPH["mockserver.metadata.views"]
+    assert "abiquo_mock.mockserver.store" in GRAPH["abiquo_mock.mockserver.app"]
+    assert "abiquo_mock.mockserver.http.api" in GRAPH["abiquo_mock.mockserver.metadata.views"]
 
 
 @pytest.mark.parametrize("module", sorted(GRAPH))

@@ -186,8 +186,8 @@ def test_a_deleted_policy_is_no_longer_listed_by_any_limit(inproc, store):
 
 
 def test_the_contract_links_a_limit_onward_correctly():
-    from mockserver.http.api import REGISTRY
-    from mockserver.openapi import build
+    from abiquo_mock.mockserver.http.api import REGISTRY
+    from abiquo_mock.mockserver.openapi import build
 
     document = build()
     get_limit = document["paths"]["/api/admin/enterprises/{enterprise}/limits/{limit}"]["get"]

@@ -6,9 +6,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-
-from contracts import integration
-from contracts.client import MockProcess
+from abiquo_mock.contracts import integration
+from abiquo_mock.contracts.client import MockProcess
 
 CONNECTORS = {
     "listening_connector.py": set(),

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC
 
 import pytest
-
-from contracts.listening_checks import CHECKS, ListeningRun
+from abiquo_mock.contracts.listening_checks import CHECKS, ListeningRun
 
 T0 = 1_764_000_000_000  # ms
 

@@ -6,8 +6,7 @@ import re
 
 import pytest
 import schemathesis
-
-from mockserver import openapi
+from abiquo_mock.mockserver import openapi
 
 METHODS = ("get", "put", "post", "delete", "patch")
 UNAUTHENTICATED = ("/api/version",)
@@ -161,8 +160,8 @@ def test_every_link_names_an_operation_and_its_parameters(document):
 
 
 def test_the_document_names_the_operations_the_views_declare(document):
-    from mockserver import contexts
-    from mockserver.http.api import REGISTRY
+    from abiquo_mock.mockserver import contexts
+    from abiquo_mock.mockserver.http.api import REGISTRY
 
     declared = {(op.path, op.method.lower()) for op in REGISTRY}
     declared |= {(path, method) for path, item in contexts.door_docs().items() for method in item}

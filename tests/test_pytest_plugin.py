@@ -68,7 +68,7 @@ def test_the_plugin_starts_nothing_for_a_test_that_does_not_use_it(pytester):
         import sys
 
         def test_plain():
-            assert "contracts.integration" not in sys.modules
+            assert "abiquo_mock.contracts.integration" not in sys.modules
     """)
 
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--strict-markers")

@@ -61,6 +61,6 @@ def test_both_list_datacenters_with_backup_policy_links(target):
 
 
 def test_the_provider_suite_passes_against_the_real_abiquo():
-    from contracts.provider import run
+    from abiquo_mock.contracts.provider import run
 
     assert run(REAL_URL, user=USER, password=PASSWORD, max_examples=10) == 0

@@ -9,16 +9,15 @@ import time
 
 import pytest
 import requests
+from abiquo_mock.contracts.server import free_port
+from abiquo_mock.mockserver.cli import main
 from click.testing import CliRunner
-
-from contracts.server import free_port
-from mockserver.cli import main
 
 from .support import ServerProcess
 
 
 def _serve(*arguments: str, cwd=None) -> subprocess.Popen:
-    command = [sys.executable, "-m", "mockserver", "serve", *arguments]
+    command = [sys.executable, "-m", "abiquo_mock.mockserver", "serve", *arguments]
     return subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

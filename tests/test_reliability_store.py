@@ -6,9 +6,8 @@ import errno
 import os
 
 import pytest
-
-from mockserver.app import create_app
-from mockserver.store import Store
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.store import Store
 
 from .support import InProcessApi
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from abiquo_mock.mockserver.app import create_app
 
-from mockserver.app import create_app
 from tests.support import InProcessApi
 
 VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"  # web-01, Barcelona

@@ -5,16 +5,16 @@ from __future__ import annotations
 import copy
 import json
 
+import abiquo_mock.mockserver.backup.upgrade  # noqa: F401  (registers the transform upgraded-3.8.5 derives with)
 import jsonschema_rs
 import pytest
+from abiquo_mock.mockserver import contexts, scenarios
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.metadata.bindings import bound_configurations, bound_pairs
+from abiquo_mock.mockserver.metadata.model import checked_metadata, configured_metadata
+from abiquo_mock.mockserver.openapi import build
+from abiquo_mock.mockserver.security import PRIVILEGES, User
 
-import mockserver.backup.upgrade  # noqa: F401  (registers the transform upgraded-3.8.5 derives with)
-from mockserver import contexts, scenarios
-from mockserver.app import create_app
-from mockserver.metadata.bindings import bound_configurations, bound_pairs
-from mockserver.metadata.model import checked_metadata, configured_metadata
-from mockserver.openapi import build
-from mockserver.security import PRIVILEGES, User
 from tests.support import InProcessApi
 
 SCENARIOS = ["demo", "legacy-3.8", "policies-3.8.5", "not-apply", "upgraded-3.8.5"]
@@ -125,7 +125,7 @@ def test_a_derived_scenario_loads_in_a_fresh_interpreter_at_app_start():
     import sys
 
     code = (
-        "from mockserver.app import create_app; "
+        "from abiquo_mock.mockserver.app import create_app; "
         "app = create_app({'SCENARIO': 'upgraded-3.8.5'}); "
         "print(len(app.extensions['abiquo_store'].all('backuppolicies')))"
     )

@@ -1,4 +1,4 @@
-"""Behaviour of mockserver.store: the API (memory and file modes), the on-disk format and recovery."""
+"""Behaviour of abiquo_mock.mockserver.store: the API (memory and file modes), the on-disk format and recovery."""
 
 import json
 import os
@@ -6,11 +6,10 @@ import pathlib
 import tempfile
 
 import pytest
+from abiquo_mock.mockserver import store as store_mod
+from abiquo_mock.mockserver.store import SCHEMA_VERSION, Store, StoreError, StoreUnavailable
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from mockserver import store as store_mod
-from mockserver.store import SCHEMA_VERSION, Store, StoreError, StoreUnavailable
 
 
 @pytest.fixture(params=["memory", "file"])

@@ -8,11 +8,10 @@ import os
 import re
 
 import pytest
-
-from mockserver.app import create_app
-from mockserver.lifecycle.model import system_user
-from mockserver.stream import PATH, hub_of
-from mockserver.stream.hub import Listener
+from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.lifecycle.model import system_user
+from abiquo_mock.mockserver.stream import PATH, hub_of
+from abiquo_mock.mockserver.stream.hub import Listener
 
 from .stream_client import StreamClient, basic, exactly_once
 from .support import InProcessApi
@@ -212,7 +211,7 @@ def test_every_stream_gets_every_event_once_in_commit_order_through_forced_disco
 
 def test_a_reader_that_falls_behind_is_closed_and_never_slows_a_write(world, monkeypatch):
     app, api, handler = world
-    monkeypatch.setattr("mockserver.stream.hub.QUEUE_BATCHES", 5)
+    monkeypatch.setattr("abiquo_mock.mockserver.stream.hub.QUEUE_BATCHES", 5)
 
     async def scenario():
         stream = StreamClient(handler)

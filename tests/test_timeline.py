@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from mockserver.app import create_app
+from abiquo_mock.mockserver.app import create_app
 
 from .support import InProcessApi
 

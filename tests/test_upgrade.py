@@ -5,12 +5,11 @@ from __future__ import annotations
 import copy
 import json
 
+from abiquo_mock.mockserver import contexts, scenarios
+from abiquo_mock.mockserver.backup.upgrade import upgrade_store, upgrade_world
+from abiquo_mock.mockserver.cli import main
+from abiquo_mock.mockserver.store import Store
 from click.testing import CliRunner
-
-from mockserver import contexts, scenarios
-from mockserver.backup.upgrade import upgrade_store, upgrade_world
-from mockserver.cli import main
-from mockserver.store import Store
 
 
 def legacy():

@@ -1,6 +1,6 @@
 """The front door: one ASGI app in front of the unchanged Flask app.
 
-    from mockserver.frontdoor import build
+    from abiquo_mock.mockserver.frontdoor import build
     asgi_app = build(create_app(config))
 
 Per request, in the event loop: a route a context registered in ``extensions["abiquo_door_routes"]``

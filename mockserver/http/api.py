@@ -46,7 +46,7 @@ class Operation:
     paged: tuple[str, ...] = ()  # sort keys when the answer is a paged collection
     links: dict = field(default_factory=dict)  # OpenAPI links: name -> (operationId, {param: expression})
     plain_text: bool = False
-    event: object = None  # a mockserver.events.model.Emitter: the event a success records
+    event: object = None  # a abiquo_mock.mockserver.events.model.Emitter: the event a success records
     query: dict = field(default_factory=dict)  # further query parameters: name -> JSON schema
     prefix: str = "/api"  # "/_mock" for the control API
     request_schema: str | None = None  # control operations: a component schema name for the JSON body

@@ -442,8 +442,12 @@ async function eventsPage(main) {
   }));
   app.refresh = async () => { after = 0; list.replaceChildren(); await more(); };
   const first = await more();
-  if (first.stream && (await followStream(first.stream, more))) how.textContent = "event stream";
-  every(first.stream ? 5000 : 1000, () => more().catch(() => {})); // with a stream, only a safety net
+  const streaming = Boolean(first.stream) && (await followStream(first.stream, more));
+  if (streaming) {
+    how.textContent = "event stream";
+    app.refresh = null; // the stream brings the news; the generation watcher need not
+  }
+  every(streaming ? 15000 : 1000, () => more().catch(() => {})); // with a stream, only a safety net
 }
 
 // The mock's own event stream (/m/stream, served by its front door), read with fetch so that it can carry

@@ -1,0 +1,158 @@
+"""abiquo-mock installed as a user installs it: the wheel, in a fresh virtual environment outside the checkout.
+
+It serves the demo world, the README's pytest example passes in a new project that has its own ``contracts``
+package, and both contract suites run; the sdist carries its own tests. Slow (it builds, creates a venv and
+installs the dependencies): it runs under ``make test-package`` (ABIQUO_MOCK_PACKAGE_TESTS=1), which .ci/run runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+import requests
+from abiquo_mock.contracts.server import free_port
+
+from .support import ServerProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+CONNECTOR = ROOT / "examples" / "connectors" / "good_connector.py"
+pytestmark = pytest.mark.skipif(
+    os.environ.get("ABIQUO_MOCK_PACKAGE_TESTS") != "1",
+    reason="builds and installs the package: run by make test-package (ABIQUO_MOCK_PACKAGE_TESTS=1)",
+)
+
+# the README's pytest example, word for word
+README_EXAMPLE = """
+import os, subprocess, sys
+import pytest
+
+
+@pytest.mark.abiquo_scenario("demo")
+def test_connector_reports_a_backup(abiquo_mock):
+    subprocess.run([sys.executable, "connector.py"], env={**os.environ, **abiquo_mock.env}, check=True)
+    results = abiquo_mock.metadata(1)["backupResults"]["results"]
+    assert results[-1]["status"] == "done"
+    assert all(e["status"] == 200 for e in abiquo_mock.journal(method="PUT"))
+"""
+
+
+def run(*command: str | Path, cwd: Path, timeout: float = 600, **kw) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ABIQUO_MOCK_FIXTURES", "VIRTUAL_ENV")}
+    return subprocess.run(
+        [str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, **kw
+    )
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """The wheel and the sdist, and a fresh venv (outside the checkout) with the wheel and its contract extra."""
+    out = tmp_path_factory.mktemp("dist")
+    shutil.copytree(
+        ROOT,
+        out / "src",
+        ignore=shutil.ignore_patterns(".venv*", ".git", "var", "reports", "*.egg-info", "build", "__pycache__"),
+    )
+    done = run(sys.executable, "-m", "build", "--sdist", "--wheel", "--outdir", out, out / "src", cwd=out)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    wheel, sdist = next(out.glob("*.whl")), next(out.glob("*.tar.gz"))
+    venv = tmp_path_factory.mktemp("venv") / "v"
+    run(sys.executable, "-m", "venv", venv, cwd=out).check_returncode()
+    done = run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", f"{wheel}[contract]", cwd=out)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {"wheel": wheel, "sdist": sdist, "bin": venv / "bin"}
+
+
+def test_the_wheel_ships_the_scenarios_and_serves_the_demo_world(built, tmp_path):
+    listed = run(built["bin"] / "abiquo-mock", "scenarios", cwd=tmp_path)
+    assert listed.returncode == 0 and listed.stdout.startswith("demo "), listed.stdout + listed.stderr
+
+    port = free_port()
+    server = subprocess.Popen(
+        [built["bin"] / "abiquo-mock", "serve", "--port", str(port), "--db", "x.json"], cwd=tmp_path
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        assert (
+            run(
+                built["bin"] / "python", "-m", "abiquo_mock.mockserver.healthcheck", url, "--wait", "30", cwd=tmp_path
+            ).returncode
+            == 0
+        )
+        answer = requests.get(url + "/api/cloud/virtualmachines", auth=("admin", "xabiquo"), timeout=10)
+        assert answer.status_code == 200 and answer.json()["totalSize"] > 0
+    finally:
+        server.terminate()
+        server.wait(30)
+    assert (tmp_path / "x.json").is_file()
+
+
+def test_the_readme_pytest_example_runs_in_a_project_with_its_own_contracts_package(built, tmp_path):
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "__init__.py").write_text("OURS = True\n")
+    shutil.copy(CONNECTOR, tmp_path / "connector.py")
+    shutil.copy(ROOT / "examples" / "connectors" / "abiquo_http.py", tmp_path / "abiquo_http.py")
+    (tmp_path / "test_connector.py").write_text(
+        "import contracts\n\nassert abiquo_mock.contracts.OURS\n" + README_EXAMPLE
+    )
+
+    done = run(built["bin"] / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "1 passed" in done.stdout
+
+
+def test_both_contract_suites_run_from_the_wheel(built, tmp_path):
+    shutil.copy(CONNECTOR, tmp_path / "connector.py")
+    shutil.copy(ROOT / "examples" / "connectors" / "abiquo_http.py", tmp_path / "abiquo_http.py")
+    integration = run(
+        built["bin"] / "abiquo-mock",
+        "contract",
+        "integration",
+        "--scenario",
+        "demo",
+        "--command",
+        f"{built['bin'] / 'python'} connector.py",
+        cwd=tmp_path,
+    )
+    assert integration.returncode == 0, integration.stdout[-3000:] + integration.stderr[-3000:]
+    assert "demo: PASS 6/6" in integration.stdout
+
+    with ServerProcess("--memory") as server:
+        provider = run(
+            built["bin"] / "abiquo-mock",
+            "contract",
+            "provider",
+            "--url",
+            server.url,
+            "--max-examples",
+            "1",
+            cwd=tmp_path,
+        )
+    assert provider.returncode == 0, provider.stdout[-3000:] + provider.stderr[-3000:]
+
+
+def test_the_sdist_runs_its_own_tests(built, tmp_path):
+    with tarfile.open(built["sdist"]) as sdist:
+        sdist.extractall(tmp_path, filter="data")
+    (unpacked,) = tmp_path.iterdir()
+    assert (unpacked / "tests" / "conftest.py").is_file() and (unpacked / "tests" / "support.py").is_file()
+    done = run(
+        built["bin"] / "python",
+        "-m",
+        "pytest",
+        "-q",
+        "-x",
+        "-p",
+        "no:cacheprovider",
+        "tests/test_scenarios.py",
+        "tests/test_contract_integration.py",
+        "tests/test_pytest_plugin.py",
+        cwd=unpacked,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
