@@ -1,5 +1,6 @@
 """`make bench`: read throughput and latency against the ceiling, durable write cost, read stalls during
-writes, start and reset times, at 1,000 and 10,000 VMs; event streams against the API at the first size.
+writes, start and reset times, and a connector's pass per backed-up VM walking either way (benchmarks/
+connector_pass.py), at 1,000 and 10,000 VMs; event streams against the API at the first size.
 It prints figures; nothing passes or fails.
 
     python -m benchmarks.run [--sizes 1000,10000] [--seconds 5] [--writes 500]
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from abiquo_mock.mockserver.http.media import versioned
 
-from . import stalls, streams
+from . import connector_pass, stalls, streams
 from . import world as worlds
 from .load import Generator, Load, percentile, prime
 from .server import ADMIN, Server
@@ -176,6 +177,7 @@ def main() -> None:
     print("  stalled bodies ...", flush=True)
     stalled = stalls.measure(generator)
     results: dict[int, dict] = {}
+    passes: dict[int, dict] = {}
     streams_figures = None  # measured once, at the first size
     with tempfile.TemporaryDirectory(prefix="abiquo-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
@@ -185,10 +187,13 @@ def main() -> None:
             results[size] = measure_reads(size, db, world, generator)
             print(f"  {size:,} VMs: writes ...", flush=True)
             results[size].update(measure_writes(db, world, generator, writes=args.writes, seconds=args.seconds))
+            print(f"  {size:,} VMs: connector passes ...", flush=True)
+            passes[size] = {walk: connector_pass.measure(db, walk) for walk in ("crawl", "list")}
             if streams_figures is None:
                 print(f"  {size:,} VMs: event streams ...", flush=True)
                 streams_figures = measure_event_streams(db, world, generator)
     report(results, generator, args.writes, args.seconds, trivial)
+    connector_pass.report(passes)
     stalls.report(*stalled)
     streams.report(streams_figures)
 

@@ -79,6 +79,19 @@ def provider(url, user, password, seed, max_examples, in_process, report):
     )
 
 
+def _size_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    try:
+        bounds = (int(low), int(high or low))
+    except ValueError:
+        raise click.BadParameter(f"'{text}' is not LOW-HIGH", param_hint="--sizes") from None
+    if not 150 <= bounds[0] <= bounds[1]:
+        raise click.BadParameter(
+            "the range must start at 150 or more and not end below its start", param_hint="--sizes"
+        )
+    return bounds
+
+
 @contract.command(epilog=EXIT_STATUS)
 @click.option("--command", "command", required=True, help="Shell command running one pass of the connector.")
 @click.option(
@@ -94,7 +107,13 @@ def provider(url, user, password, seed, max_examples, in_process, report):
     type=click.IntRange(0),
     help="Also run it on N worlds whose VM metadata is generated.",
 )
-@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds.")
+@click.option(
+    "--sizes",
+    default="150-250",
+    show_default=True,
+    help="VMs of each generated world, drawn from this range (LOW-HIGH, at least 150: every collection pages).",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds and of the faults.")
 @click.option(
     "--timeout",
     default=60.0,
@@ -110,7 +129,7 @@ def provider(url, user, password, seed, max_examples, in_process, report):
     help="The connector is event-driven: run it while each event-driven scenario plays its timeline.",
 )
 @REPORT
-def integration(command, scenarios, generated, seed, timeout, url, listening, report):
+def integration(command, scenarios, generated, sizes, seed, timeout, url, listening, report):
     """Run a backup connector against the mock's scenarios and judge what it did.
 
     The command runs with ABIQUO_API_URL, ABIQUO_USER and ABIQUO_PASSWORD set; it fails the suite if it
@@ -123,6 +142,7 @@ def integration(command, scenarios, generated, seed, timeout, url, listening, re
         command,
         scenarios=list(scenarios) or None,
         generated=generated,
+        sizes=_size_range(sizes),
         seed=seed,
         timeout=timeout,
         url=url,

@@ -41,8 +41,13 @@ class MockClient:
             raise MockError(f"{method} /_mock{path} answered {answer.status_code}: {answer.text[:300]}")
         return answer.json() if answer.content else None
 
-    def reset(self, scenario: str = "demo") -> dict:
-        return self.control("POST", "/reset", {"scenario": scenario})
+    def reset(self, scenario: str = "demo", parameters: dict | None = None) -> dict:
+        return self.control(
+            "POST", "/reset", {"scenario": scenario, **({"parameters": parameters} if parameters else {})}
+        )
+
+    def clear_faults(self) -> None:
+        self.control("DELETE", "/faults")
 
     def scenarios(self) -> list[dict]:
         return self.control("GET", "/scenarios")["collection"]

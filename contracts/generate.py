@@ -1,6 +1,8 @@
-"""Generated worlds for the integration suite: the demo world with every VM's state and metadata drawn by Hypothesis.
+"""Generated worlds for the integration suite: the scale world at a drawn size, with the state and metadata of the
+demo's VMs and of a sample of the others drawn by Hypothesis.
 
-Each VM gets no metadata, only keys a connector does not own, a legacy 3.8 schedule, or 3.8.5 policy
+Every collection a connector walks pages (mockserver/faults/scale.py); the world's own faults stay off. A drawn
+VM gets no metadata, only keys a connector does not own, a legacy 3.8 schedule, or 3.8.5 policy
 bindings, plus custom keys (`chef`, …) and earlier backup results. What is drawn respects the world it goes
 into: legacy entries use the options the VM's datacenter enables, bindings use the policies its enterprise
 is allowed there, and a field the policy fixes or leaves to the backup system (NOT_APPLY) is left for the
@@ -8,13 +10,14 @@ server to fill or omit. The OpenAPI `metadata` schema cannot say any of that (it
 the strategy is written here; when the served contract has a metadata schema, every drawn metadata object is
 also validated against it.
 
-Reproducible by seed: the worlds are the first N examples of a ``@given`` run under ``@seed(seed)`` with
-the example database off, which Hypothesis draws from ``random.Random(seed)``: the same seed and the same
-Hypothesis version give the same worlds.
+Reproducible by seed: world i has ``random.Random(f"{seed}/{i}")``'s size in the size range, and its VMs are the
+first example of a ``@given`` run under ``@seed`` (derived from seed and i) with the example database off, which
+Hypothesis draws from a seeded random source: the same seed and the same Hypothesis version give the same worlds.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -27,7 +30,10 @@ from .integration_checks import BACKUP_TYPES, GRANULARITIES, WEEKDAYS, canonical
 
 # contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
 # importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
-BASE_SCENARIO = "demo"
+BASE_SCENARIO = "scale"
+SIZES = (150, 250)  # VMs of a generated world (the scale world's `vms`): every walked collection pages
+DRAWN_EVERY = 8  # besides the demo's VMs (ids up to DEMO_VMS), every 8th VM gets drawn metadata
+DEMO_VMS = 7
 STATES = ("ON", "OFF", "NOT_ALLOCATED")
 ZONES = ("+0000", "+0100", "+0200", "-0500", "+0530")
 
@@ -86,10 +92,17 @@ def _allowed_policies(client: MockClient, enterprise: int, dc: int) -> tuple[Pol
     )
 
 
-def read_seats(client: MockClient) -> tuple[list[Seat], list[str]]:
-    """The base world's VMs and what each may use; notes on what the API could not tell."""
-    notes, seats, cache = [], [], {}
+def drawn(vm_id: int) -> bool:
+    """Whether a VM of the base world gets drawn metadata (the others keep the world's own)."""
+    return vm_id <= DEMO_VMS or vm_id % DRAWN_EVERY == 0
+
+
+def read_seats(client: MockClient, chosen: Callable[[int], bool] = drawn) -> tuple[list[Seat], list[str]]:
+    """The base world's chosen VMs and what each may use; notes on what the API could not tell."""
+    notes, seats, cache, allowed = [], [], {}, {}
     for vm in client.collection("cloud/virtualmachines", "virtualmachines"):
+        if not chosen(vm["id"]):
+            continue
         dc, enterprise = _last_id(link(vm, "location")), _last_id(link(vm, "enterprise"))
         if dc not in cache:
             legacy = _legacy_options(client, dc)
@@ -99,7 +112,9 @@ def read_seats(client: MockClient) -> tuple[list[Seat], list[str]]:
             props = _get(client, f"admin/datacenters/{dc}/backupproperties", "backupdatacenterproperties") or {}
             cache[dc] = (legacy, bool(props.get("multiplePolicies")))
         legacy, multiple = cache[dc]
-        seats.append(Seat(vm["id"], dc, _allowed_policies(client, enterprise, dc), legacy, multiple))
+        if (enterprise, dc) not in allowed:
+            allowed[(enterprise, dc)] = _allowed_policies(client, enterprise, dc)
+        seats.append(Seat(vm["id"], dc, allowed[(enterprise, dc)], legacy, multiple))
     if not any(seat.policies for seat in seats):
         notes.append("no backup policy readable: policy-bound metadata is not generated")
     return seats, notes
@@ -147,10 +162,15 @@ def _bindable(policy: Policy) -> list[tuple[str, str, dict]]:
     ]
 
 
+def _whole(policy: Policy) -> bool:
+    """A VM holds every configuration of a policy it is assigned, so only wholly bindable policies are drawn."""
+    return bool(policy.configurations) and len(_bindable(policy)) == len(policy.configurations)
+
+
 @st.composite
 def policy_bound(draw, seat: Seat) -> dict:
-    usable = [p for p in seat.policies if _bindable(p)]
-    chosen = draw(
+    usable = [p for p in seat.policies if _whole(p)]
+    drawn = draw(
         st.lists(
             st.sampled_from(usable),
             min_size=1,
@@ -158,9 +178,13 @@ def policy_bound(draw, seat: Seat) -> dict:
             unique_by=lambda p: p.code,
         )
     )
-    offered = {(k, g): (p.code, c) for p in chosen for k, g, c in _bindable(p)}  # one policy per (type, granularity)
+    offered: dict = {}
+    for policy in drawn:  # a (type, granularity) holds one policy: a policy that would share one is left out
+        pairs = {(k, g): (policy.code, c) for k, g, c in policy.configurations}
+        if not set(pairs) & set(offered):
+            offered.update(pairs)
     bindings, schedule = {}, {}
-    for kind, granularity in draw(st.lists(st.sampled_from(sorted(offered)), min_size=1, unique=True)):
+    for kind, granularity in sorted(offered):
         code, configuration = offered[(kind, granularity)]
         bindings.setdefault(kind, {})[granularity] = code
         entry = dict(draw(targets(kind)))
@@ -204,7 +228,7 @@ def earlier_results() -> st.SearchStrategy[dict]:
 
 @st.composite
 def vm_metadata(draw, seat: Seat) -> dict | None:
-    forms = ["none", "foreign", "legacy"] + (["policies"] if any(_bindable(p) for p in seat.policies) else [])
+    forms = ["none", "foreign", "legacy"] + (["policies"] if any(_whole(p) for p in seat.policies) else [])
     form = draw(st.sampled_from(forms))
     if form == "none":
         return None
@@ -258,11 +282,13 @@ def _set_properties(client: MockClient, dc: int, changes: dict) -> dict | None:
     return before
 
 
-def loader(client: MockClient, seats: list[Seat], world: tuple, echo: Callable) -> Callable[[], None]:
+def loader(
+    client: MockClient, seats: list[Seat], world: tuple, echo: Callable, parameters: dict | None = None
+) -> Callable[[], None]:
     hrefs = {}
 
     def load() -> None:
-        client.reset(BASE_SCENARIO)
+        base(client, parameters)
         if not hrefs:
             hrefs.update(
                 {vm["id"]: link(vm, "metadata") for vm in client.collection("cloud/virtualmachines", "virtualmachines")}
@@ -313,19 +339,33 @@ def contract_validator(client: MockClient) -> tuple[Callable[[dict], list[str]] 
     return (lambda envelope: [error.message for error in validator.iter_errors(envelope)]), None
 
 
+def base(client: MockClient, parameters: dict | None) -> None:
+    """The base world at its size, without the faults it brings (generated worlds are judged without faults)."""
+    client.reset(BASE_SCENARIO, parameters)
+    client.clear_faults()
+
+
+def size_of(seed: int, index: int, sizes: tuple[int, int] = SIZES) -> int:
+    return random.Random(f"{seed}/{index}").randint(*sizes)
+
+
 def generated_worlds(
-    client: MockClient, count: int, seed: int, echo: Callable = print
+    client: MockClient, count: int, seed: int, echo: Callable = print, sizes: tuple[int, int] = SIZES
 ) -> Iterator[tuple[str, Callable[[], None]]]:
-    """(name, load) of ``count`` generated worlds."""
-    client.reset(BASE_SCENARIO)
-    seats, notes = read_seats(client)
+    """(name, load) of ``count`` generated worlds, each of a size drawn from ``sizes``."""
     validate, note = contract_validator(client)
-    for line in notes + [note] * bool(note):
+    for line in [note] * bool(note):
         echo(f"generated worlds: {line}")
-    if not seats:
-        raise MockError(f"scenario {BASE_SCENARIO} has no VM to generate metadata for")
-    for index, world in enumerate(draw_worlds(worlds(seats), count, seed)):
+    for index in range(count):
+        parameters = {"vms": size_of(seed, index, sizes)}
+        base(client, parameters)
+        seats, notes = read_seats(client)
+        for line in notes:
+            echo(f"generated worlds: {line}")
+        if not seats:
+            raise MockError(f"scenario {BASE_SCENARIO} has no VM to generate metadata for")
+        [world] = draw_worlds(worlds(seats), 1, seed * 1_000_003 + index)
         for vm, _, metadata in world:
             for problem in (validate({"metadata": metadata}) if validate and metadata is not None else [])[:1]:
                 echo(f"generated worlds: the metadata drawn for VM {vm} does not match the contract: {problem}")
-        yield f"generated-{seed}-{index + 1}", loader(client, seats, world, echo)
+        yield f"generated-{seed}-{index + 1}", loader(client, seats, world, echo, parameters)

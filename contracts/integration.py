@@ -9,6 +9,7 @@ journal and the final state (the checks live in contracts/integration_checks.py)
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 import requests
 
 from .client import ADMIN, MockClient, MockError, MockProcess, link, media
-from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge
+from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge, survives_faults
+from .pages import CLOUD_LIST, Place, Walk
 
 PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3
 
@@ -27,13 +29,38 @@ PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3
 
 
 def read_world(client: MockClient, scenario: str, expected_refusals: set) -> tuple[World, dict[int, str]]:
-    """Every VM with its metadata, as the cloud administrator sees them; and each VM's metadata href."""
+    """Every VM with its metadata and the pages that list it, as the cloud administrator sees them; and each
+    VM's metadata href."""
     vms, hrefs = {}, {}
     for vm in client.collection("cloud/virtualmachines", "virtualmachines"):
         href = link(vm, "metadata")
         hrefs[vm["id"]] = href
         vms[vm["id"]] = VirtualMachine(vm["id"], vm.get("name", ""), vm.get("state", ""), read_metadata(client, href))
-    return World(scenario, vms, expected_refusals), hrefs
+    return World(scenario, vms, expected_refusals, listings(client)), hrefs
+
+
+CRAWL = (("racks", "racks"), ("machines", "machines"), ("virtualmachines", "virtualmachines"))
+
+
+def _crawl(client: MockClient, href: str, name: str, chain: Walk, depth: int, found: dict) -> None:
+    for index, item in enumerate(client.collection(href, name)):
+        here = (*chain, Place("/" + href.split("://", 1)[-1].split("/", 1)[-1].split("?")[0], index))
+        if depth == len(CRAWL):
+            found.setdefault(item["id"], []).append(here)
+            continue
+        rel, media_name = CRAWL[depth]
+        nested = link(item, rel)
+        if nested:
+            _crawl(client, nested, media_name, here, depth + 1, found)
+
+
+def listings(client: MockClient) -> dict[int, list[Walk]]:
+    """Every VM's walks: its chain of places on the crawl (deployed VMs only) and its place in the cloud list."""
+    found: dict[int, list[Walk]] = {}
+    _crawl(client, client.api_url + "/admin/datacenters", "datacenters", (), 0, found)
+    for index, vm in enumerate(client.collection("cloud/virtualmachines", "virtualmachines")):
+        found.setdefault(vm["id"], []).append((Place(CLOUD_LIST, index),))
+    return found
 
 
 def read_metadata(client: MockClient, href: str | None) -> dict | None:
@@ -67,17 +94,44 @@ def run_connector(command: str, client: MockClient, timeout: float) -> tuple[int
         return None, out, err
 
 
-def judge_world(
-    client: MockClient, command: str, name: str, load: Callable[[], None], expected: set, timeout: float
-) -> list[Row]:
-    load()
-    world, hrefs = read_world(client, name, expected)
+def connect(client: MockClient, command: str, hrefs: dict[int, str], timeout: float) -> ConnectorRun:
+    """One pass of the connector on the loaded world; the final state is read with every fault off."""
     client.clear_journal()
     exit_code, out, err = run_connector(command, client, timeout)
     journal = client.journal(path="/api")
+    dropped = client.control("GET", "/journal?limit=0")["usage"]["dropped"]
+    if dropped:  # the checks would judge a run they only partly see
+        raise MockError(
+            f"the mock's journal forgot {dropped} requests of the run: start it with a larger --journal-mib"
+        )
+    client.control("DELETE", "/faults")
     final = {vm: read_metadata(client, href) for vm, href in hrefs.items()}
-    run = ConnectorRun(exit_code, out, err, journal, final, timeout)
-    return [Row(name, check, judge(check, world, run)) for check in CHECKS]
+    return ConnectorRun(exit_code, out, err, journal, final, timeout)
+
+
+def judge_world(
+    client: MockClient,
+    command: str,
+    name: str,
+    load: Callable[[], None],
+    expected: set,
+    timeout: float,
+    faults: list | None = None,
+    seed: int = 0,
+) -> list[Row]:
+    """The checks on a run without faults; with ``faults``, a second run with them on, seeded, judged against it."""
+    load()
+    client.control("DELETE", "/faults")  # the world as it is, and a first pass without faults
+    world, hrefs = read_world(client, name, expected)
+    clean = connect(client, command, hrefs, timeout)
+    rows = [Row(name, check, judge(check, world, clean)) for check in CHECKS]
+    if faults:
+        load()
+        client.control("DELETE", "/faults")
+        client.control("POST", "/faults", {"seed": seed, "faults": faults}, expect=(201,))
+        faulted = connect(client, command, hrefs, timeout)
+        rows.append(Row(name, "survives-faults", survives_faults(world, clean, faulted, seed)))
+    return rows
 
 
 def expected_refusals(scenario: dict) -> set[tuple[int, str]]:
@@ -161,6 +215,7 @@ def run(
     *,
     scenarios: list[str] | None = None,
     generated: int = 0,
+    sizes: tuple[int, int] | None = None,
     seed: int = 0,
     timeout: float = 60,
     url: str | None = None,
@@ -176,14 +231,17 @@ def run(
         if url is None:
             server = MockProcess().wait_ready()
         client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
-        worlds = (_listening_rows if listening else _scenario_rows)(client, command, scenarios, timeout)
+        if listening:
+            worlds = _listening_rows(client, command, scenarios, timeout)
+        else:
+            worlds = _scenario_rows(client, command, scenarios, timeout, seed, echo)
         for rows in worlds:
             report.rows.extend(_announced(rows, echo))
         if generated:
-            from .generate import generated_worlds
+            from .generate import SIZES, generated_worlds
 
             echo(f"generated worlds: seed {seed} (run again with --seed {seed} to draw the same worlds)")
-            for name, load in generated_worlds(client, generated, seed, echo):
+            for name, load in generated_worlds(client, generated, seed, echo, sizes or SIZES):
                 rows = _guarded(name, lambda: judge_world(client, command, name, load, set(), timeout))  # noqa: B023
                 report.rows.extend(_announced(rows, echo))
     except (MockError, requests.RequestException) as exc:
@@ -199,7 +257,9 @@ def run(
     return report
 
 
-def _scenario_rows(client: MockClient, command: str, names: list[str] | None, timeout: float) -> Iterator[list[Row]]:
+def _scenario_rows(
+    client: MockClient, command: str, names: list[str] | None, timeout: float, seed: int = 0, echo: Callable = print
+) -> Iterator[list[Row]]:
     """The rows of each scenario's world, world by world as each is judged."""
     known = {s["name"]: s for s in client.scenarios()}
     if names is None:
@@ -209,9 +269,12 @@ def _scenario_rows(client: MockClient, command: str, names: list[str] | None, ti
             yield [Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})")]
             continue
         load = lambda name=name: client.reset(name)  # noqa: E731 - binds this scenario's name
+        faults = known[name].get("faults") or []
+        if faults:
+            echo(f"{name}: {len(faults)} faults on the second pass, seeded {seed} (the same --seed replays them)")
+        expected = expected_refusals(known[name])
         yield _guarded(
-            name,
-            lambda: judge_world(client, command, name, load, expected_refusals(known[name]), timeout),  # noqa: B023
+            name, functools.partial(judge_world, client, command, name, load, expected, timeout, faults, seed)
         )
 
 

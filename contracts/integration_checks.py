@@ -6,10 +6,14 @@ where there is one, the request (method path status). The functions know nothing
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from .pages import Place, Walk, fetched_ranges, first_unfetched
 
 # contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
 # importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
@@ -95,6 +99,7 @@ class World:
     scenario: str
     vms: dict[int, VirtualMachine]
     expected_refusals: set[tuple[int, str]] = field(default_factory=set)
+    listings: dict[int, list[Walk]] = field(default_factory=dict)  # where each VM is listed (contracts/pages.py)
 
 
 @dataclass
@@ -106,6 +111,22 @@ class ConnectorRun:
     final: dict[int, dict | None]  # each VM's metadata after the run
     timeout: float = 0
 
+    @functools.cached_property
+    def fetched(self) -> dict[str, list[range]]:
+        return fetched_ranges(self.journal)
+
+
+def unseen(world: World, run: ConnectorRun, vm: VirtualMachine) -> list[Place]:
+    """When no walk that lists the VM was followed to it: the first page never fetched on each walk."""
+    walks = world.listings.get(vm.id, [])
+    missed = [first_unfetched(walk, run.fetched) for walk in walks]
+    return [place for place in missed if place is not None] if walks and all(missed) else []
+
+
+def status_of(entry: dict) -> int:
+    """The answer's status; 0 for a request that got none (a connection dropped before the app)."""
+    return entry.get("status") or 0
+
 
 def request_label(entry: dict) -> str:
     code = error_code(entry)
@@ -113,7 +134,7 @@ def request_label(entry: dict) -> str:
 
 
 def error_code(entry: dict) -> str | None:
-    if entry.get("status", 200) < 400:
+    if status_of(entry) < 400:
         return None
     try:
         return json.loads(entry.get("responseBody") or "")["collection"][0]["code"]
@@ -181,7 +202,7 @@ def exits_cleanly(world: World, run: ConnectorRun) -> list[str]:
 def reads_every_backup(world: World, run: ConnectorRun) -> list[str]:
     failures = []
     for vm in world.vms.values():
-        if not vm.to_back_up:
+        if not vm.to_back_up or unseen(world, run, vm):  # a VM on a page never fetched: reads-every-page
             continue
         reads = metadata_requests(run, vm.id, ("GET",))
         if not any(e["status"] == 200 for e in reads):
@@ -206,7 +227,7 @@ def preserves_foreign_keys(world: World, run: ConnectorRun) -> list[str]:
                 failures.append(f"{vm.label}: {request_label(entry)} sent keys it does not own changed: {changed}")
         after = foreign_part(run.final.get(vm.id))
         if canonical(after) != canonical(before):
-            writes = [e for e in metadata_requests(run, vm.id, WRITES) if e["status"] < 400]
+            writes = [e for e in metadata_requests(run, vm.id, WRITES) if 0 < status_of(e) < 400]
             by = f" by {request_label(writes[-1])}" if writes else ""
             failures.append(f"{vm.label}: stored metadata changed{by}: {', '.join(differences(before, after))}")
     return failures
@@ -267,6 +288,8 @@ def handles_not_apply(world: World, run: ConnectorRun) -> list[str]:
         if not undetailed:
             continue
         kinds = ", ".join(f"{k}/{g}" for k, g in undetailed)
+        if unseen(world, run, vm):
+            continue  # never found: reads-every-page says where
         if not any(e["status"] == 200 for e in metadata_requests(run, vm.id, ("GET",))):
             failures.append(f"{vm.label} has entries without time or days ({kinds}): metadata never read")
             continue
@@ -288,7 +311,7 @@ def handles_not_apply(world: World, run: ConnectorRun) -> list[str]:
 def no_refused_writes(world: World, run: ConnectorRun) -> list[str]:
     failures = []
     for entry in run.journal:
-        if entry["method"] not in WRITES or not 400 <= entry["status"] < 500:
+        if entry["method"] not in WRITES or not 400 <= status_of(entry) < 500:
             continue
         vm_id = vm_of(entry)
         code = error_code(entry)
@@ -296,6 +319,62 @@ def no_refused_writes(world: World, run: ConnectorRun) -> list[str]:
             continue
         vm = world.vms.get(vm_id)
         failures.append(f"{vm.label if vm else 'no VM'}: {request_label(entry)} was refused")
+    return failures
+
+
+def reads_every_page(world: World, run: ConnectorRun) -> list[str]:
+    failures = []
+    for vm in world.vms.values():
+        if not vm.to_back_up or any(e["status"] == 200 for e in metadata_requests(run, vm.id, ("GET",))):
+            continue
+        missed = unseen(world, run, vm)
+        if missed:
+            pages = "; nor ".join(f"{place.describe()}, which lists it" for place in missed)
+            failures.append(
+                f"{vm.label} is deployed with a backup schedule but was never reached: never fetched {pages}"
+            )
+    return failures
+
+
+def _new_result_kinds(vm: VirtualMachine, metadata: object) -> Counter:
+    return Counter(
+        f"{r.get('type')}/{r.get('name')}" if isinstance(r, dict) else canonical(r) for r in new_results(vm, metadata)
+    )
+
+
+def _faults_on(run: ConnectorRun, vm: int) -> str:
+    hit = [e for e in run.journal if "fault" in e and vm_of(e) == vm]
+    if not hit:
+        return ""
+    said = [
+        f"{e['method']} {e['status'] or 'no answer'} {e['fault'].get('rule')} "
+        f"({'committed' if e['fault'].get('committed') else 'nothing committed'})"
+        for e in hit[:4]
+    ]
+    return "; faults on its requests: " + ", ".join(said)
+
+
+def survives_faults(world: World, clean: ConnectorRun, faulted: ConnectorRun, seed: int = 0) -> list[str]:
+    """With faults on, the run ends as it did without them: no crash, no result lost, none duplicated."""
+    replay = f" (faults seeded {seed}: --seed {seed} replays them)"
+    failures = [f"with faults on: {f}{replay}" for f in exits_cleanly(world, faulted)]
+    for vm in world.vms.values():
+        want = _new_result_kinds(vm, clean.final.get(vm.id))
+        got = _new_result_kinds(vm, faulted.final.get(vm.id))
+        ids = Counter(r.get("id") for r in results_of(faulted.final.get(vm.id)) if isinstance(r, dict))
+        twice = sorted(str(i) for i, n in ids.items() if n > 1)
+        lost, extra = want - got, got - want
+        if lost:
+            failures.append(
+                f"{vm.label}: {sum(lost.values())} result(s) lost with faults on ({', '.join(sorted(lost))})"
+                f"{_faults_on(faulted, vm.id)}{replay}"
+            )
+        if extra or twice:
+            what = ", ".join(sorted(extra)) or f"result id {', '.join(twice)} stored twice"
+            failures.append(
+                f"{vm.label}: {sum(extra.values()) or len(twice)} result(s) duplicated after a retry ({what})"
+                f"{_faults_on(faulted, vm.id)}{replay}"
+            )
     return failures
 
 
@@ -317,6 +396,7 @@ def judge(name: str, world: World, run: ConnectorRun) -> list[str]:
 
 CHECKS = {
     "exits-cleanly": exits_cleanly,
+    "reads-every-page": reads_every_page,
     "reads-every-backup": reads_every_backup,
     "preserves-foreign-keys": preserves_foreign_keys,
     "valid-results": valid_results,

@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "LIFECYCLE_MS": 200,  # how long a deploy or undeploy keeps its VM LOCKED; 0: it finishes within the request
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
-DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not read the body; names the error
+DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not read the body; its HTTP status
 # The blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
 # until the next write (mockserver/http/answers.py). A context says so in the table (keeps_answers).
 KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
@@ -41,7 +41,7 @@ HTTP_CODES = {
     404: "404-NOT-FOUND",
     405: "405-METHOD-NOT-ALLOWED",
     406: "406-NOT-ACCEPTABLE",
-    413: "413-REQUEST-ENTITY-TOO-LARGE",
+    413: "400-BAD-REQUEST",  # the request is refused whole, before its body is read: Abiquo's generic refusal
     415: "415-UNSUPPORTED-MEDIA-TYPE",
 }
 
@@ -82,9 +82,10 @@ def _unexpected(exc: Exception) -> Response:
 
 def _refused_body() -> None:
     # The front door could not read the body (too slow): it asks for the error instead of the operation.
-    code = request.environ.get(DOOR_REFUSAL)
-    if code:
-        raise AbiquoError(code)
+    # Abiquo has no code of its own for it: its generic refusal, with the HTTP status that says why
+    status = request.environ.get(DOOR_REFUSAL)
+    if status:
+        raise AbiquoError("400-BAD-REQUEST", "The request body did not arrive in time", status=status)
 
 
 def _authenticate() -> Response | None:

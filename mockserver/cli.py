@@ -73,7 +73,29 @@ def check_scenario(name: str) -> str:
         scenarios.world(name, contexts.transforms())
     except scenarios.ScenarioError as exc:
         _fail(str(exc))
+    from .errors import AbiquoError
+    from .faults.plan import FaultPlan
+
+    try:
+        FaultPlan().add(scenarios.faults(name))
+    except AbiquoError as exc:
+        _fail(f"scenario {name}: {exc.message}")
     return name
+
+
+def check_faults(path: str) -> None:
+    """Fail in one line, before the server starts, on a fault file that cannot be used."""
+    from .errors import AbiquoError
+    from .faults.hooks import load_file
+    from .faults.plan import FaultPlan
+
+    try:
+        specs, seed = load_file(path)
+        FaultPlan().add(specs, seed=seed)
+    except AbiquoError as exc:
+        _fail(f"{path}: {exc.message}")
+    except (OSError, ValueError) as exc:
+        _fail(f"{path}: {exc}")
 
 
 @main.command()
@@ -92,10 +114,19 @@ def check_scenario(name: str) -> str:
     help="Memory the request journal may use (MiB); the oldest requests are forgotten beyond it.",
 )
 @click.option("--dev", is_flag=True, help="Flask's development server instead of granian (development only).")
-def serve(host, port, db, memory, scenario, control, control_token, journal_mib, dev):
+@click.option(
+    "--faults",
+    "faults",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Switch on the faults of this YAML or JSON file (instead of the scenario's own; see docs/FAULTS.md).",
+)
+@click.option("--fault-seed", type=int, help="Seed of the fault plan [default: the file's seed, else 0].")
+def serve(host, port, db, memory, scenario, control, control_token, journal_mib, dev, faults, fault_seed):
     """Serve the mock on one process (the store's lock lives in it)."""
     if memory and db:
         _fail("--db and --memory exclude each other")
+    if faults:
+        check_faults(faults)
     check_port(host, port)
     path = None if memory else str(Path(db or DEFAULT_DB))
     loaded = check_scenario(scenario or scenarios.DEFAULT_SCENARIO) if memory else prepare(path, scenario)
@@ -108,6 +139,8 @@ def serve(host, port, db, memory, scenario, control, control_token, journal_mib,
             "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",
             "ABIQUO_MOCK_JOURNAL_MIB": str(journal_mib),
             "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or "",
+            "ABIQUO_MOCK_FAULTS": str(Path(faults).resolve()) if faults else "",
+            "ABIQUO_MOCK_FAULT_SEED": "" if fault_seed is None else str(fault_seed),
         }
     )
     click.echo(

@@ -27,6 +27,9 @@ from .control import hooks as control_hooks
 from .control import schemas as control_bodies
 from .control import views as control
 from .events import views as events
+from .faults import hooks as fault_hooks
+from .faults import views as faults
+from .faults.scale import scale
 from .general import views as general
 from .infrastructure import views as infrastructure
 from .lifecycle import views as lifecycle_views
@@ -90,6 +93,15 @@ CONTEXTS: tuple[Context, ...] = (
         control=control.bp,
         control_schemas=control_bodies.SCHEMAS,
         init_app=control_hooks.init_app,
+    ),
+    # after control: its after-request hook must run before the journal's (see faults/hooks.py)
+    Context(
+        "faults",
+        CONTROL_TAG,
+        control=faults.bp,
+        control_schemas=faults.SCHEMAS,
+        init_app=fault_hooks.init_app,
+        transforms={"scale": scale},
     ),
     Context(
         "console",

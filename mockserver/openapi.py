@@ -13,7 +13,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from . import contexts
-from .errors import CATALOGUE
+from .errors import status_of
 from .http import media
 from .http.api import BODY_ERRORS, COMMON_ERRORS, REGISTRY, Operation
 from .http.schemas import COLLECTIONS, MEDIA_SCHEMAS
@@ -49,7 +49,8 @@ def _register_components(spec: APISpec) -> None:
             _component(collection),
             {
                 "type": "object",
-                "required": ["links", "collection", "totalSize"],
+                # a backups collection is also PUT, where Abiquo takes it without totalSize
+                "required": ["links", "collection"] + ([] if collection == "backups" else ["totalSize"]),
                 "properties": {
                     "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
                     "collection": {"type": "array", "items": {"$ref": f"#/components/schemas/{_component(item)}"}},
@@ -96,7 +97,10 @@ def _parameters(op: Operation) -> list[dict]:
 
 
 def _error_statuses(op: Operation) -> set[int]:
-    return {CATALOGUE[c][0] for c in _error_codes(op)}
+    statuses = {status_of(c) for c in _error_codes(op)}
+    if op.consumes or op.request_schema:
+        statuses |= {408, 413}  # a body too slow or too large: 400-BAD-REQUEST with the HTTP status that says which
+    return statuses
 
 
 def _error_codes(op: Operation) -> set[str]:
@@ -113,7 +117,9 @@ def _error_codes(op: Operation) -> set[str]:
     if op.privilege:
         codes.add("403-FORBIDDEN")
     if op.paged or op.query:
-        codes.add("QUERY-1")
+        codes.add("GEN-22")
+    if op.paged:
+        codes.add("QUERY-0")
     if op.method not in ("GET", "HEAD"):  # the disk may refuse the write (full, read-only, permission)
         codes.add("503-SERVICE-UNAVAILABLE")
     return codes

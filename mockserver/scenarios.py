@@ -27,7 +27,7 @@ DEFAULT_SCENARIO = "demo"
 SHIPPED = "abiquo_mock.fixtures"  # the package holding the scenarios every install has
 MAX_NAME = 200
 World = dict[str, list[dict]]
-Transform = Callable[[World], World]  # a scenario transform: a world in, the derived world out
+Transform = Callable[..., World]  # a scenario transform: a world (and parameters) in, the derived world out
 NO_TRANSFORMS: Mapping[str, Transform] = MappingProxyType({})
 _cache: dict[Path, tuple[float, dict]] = {}
 _cache_lock = threading.Lock()
@@ -98,14 +98,17 @@ def _check_format(path: Path, document: object) -> None:
         raise ScenarioError(f"{path}: 'format: {FORMAT}' is required at the top")
     if ("world" in document) == ("derive" in document):
         raise ScenarioError(f"{path}: a scenario has either 'world' or 'derive', not both or neither")
+    if not isinstance(document.get("faults", []), list):
+        raise ScenarioError(f"{path}: 'faults' must be a list of faults (see docs/FAULTS.md)")
     for table, docs in (document.get("world") or {}).items():
         if not isinstance(docs, list) or not all(isinstance(d, dict) and isinstance(d.get("id"), int) for d in docs):
             raise ScenarioError(f"{path}: world.{table} must be a list of documents, each with an integer id")
 
 
-def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS) -> World:
+def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parameters: dict | None = None) -> World:
     """The tables of a scenario, as fresh copies the caller may change; ``transforms`` derive the worlds of
-    scenarios that derive from others."""
+    scenarios that derive from others. A transform takes the other keys of ``derive`` as parameters
+    (``vms: 200``), which ``parameters`` may override."""
     document = read(name)
     if "world" in document:
         return complete_world(copy.deepcopy(document["world"]))
@@ -113,7 +116,11 @@ def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS) -> Wor
     transform = transforms.get(derive.get("apply"))
     if transform is None:
         raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
-    return transform(world(derive["from"], transforms))
+    given = {k: v for k, v in derive.items() if k not in ("from", "apply")} | (parameters or {})
+    try:
+        return transform(world(derive["from"], transforms), **given)
+    except (TypeError, ValueError) as exc:
+        raise ScenarioError(f"{scenario_path(name)}: {exc}") from None
 
 
 def complete_world(tables: World) -> World:
@@ -141,13 +148,21 @@ def describe(name: str) -> dict:
         "description": document.get("description", ""),
         "tags": document.get("tags", []),
         "integration": document.get("integration", {}),
+        "faults": faults(name),
         "timeline": document.get("timeline", []),
     }
 
 
-def load(store: Store, name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS) -> None:
+def faults(name: str) -> list[dict]:
+    """The faults a scenario switches on when it is loaded (its ``faults`` key), as fresh copies."""
+    return copy.deepcopy(read(name).get("faults") or [])
+
+
+def load(
+    store: Store, name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parameters: dict | None = None
+) -> None:
     """Replace everything the store holds with the scenario's world."""
-    store.replace_all(world(name, transforms))
+    store.replace_all(world(name, transforms, parameters))
 
 
 def prepare_store(store: Store, scenario: str | None, transforms: Mapping[str, Transform]) -> None:

@@ -236,8 +236,8 @@ RULES = [
     (_with_configuration(type="COMPLETE", period="HOURLY", time="4\n"), 400, "BC-12"),
     (_with_configuration(type="COMPLETE", period="HOURLY", time=4), 400, "BC-12"),
     (_with_configuration(type="COMPLETE", period="DAILY", time="22:00:00 +2400"), 400, "BC-12"),
-    (_with_configuration(type="COMPLETE", period="HOURLY", time="0"), 400, "BC-16"),
-    (_with_configuration(type="COMPLETE", period="HOURLY", time="24"), 400, "BC-16"),
+    (_with_configuration(type="COMPLETE", period="HOURLY", time="25"), 400, "BC-16"),  # the catalogue: 0 to 24
+    (_with_configuration(type="COMPLETE", period="HOURLY", time="100"), 400, "BC-16"),
     (_with_configuration(type="COMPLETE", period="HOURLY", time="-3"), 400, "BC-16"),
     (_with_configuration(type="COMPLETE", period="DEFINED_HOUR", date="2026-12-24"), 400, "BC-13"),
     (_with_configuration(type="COMPLETE", period="DEFINED_HOUR", date="2026/02/30"), 400, "BC-13"),

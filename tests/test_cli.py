@@ -61,6 +61,31 @@ def test_serve_refuses_bad_arguments_in_one_line(tmp_path, monkeypatch, argument
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.json"]  # and nothing added beside it
 
 
+def test_serve_refuses_a_fault_file_it_cannot_use_in_one_line(tmp_path):
+    faults = tmp_path / "faults.yaml"
+    faults.write_text("seed: 3\nfaults:\n  - {kind: error, code: NOPE-1}\n")
+
+    result = CliRunner().invoke(main, ["serve", "--memory", "--port", "0", "--faults", str(faults)])
+
+    assert result.exit_code == 2
+    assert result.stderr == f"abiquo-mock: {faults}: Invalid fault: 'code' 'NOPE-1' is not in the error catalogue\n"
+
+
+def test_serve_switches_on_the_faults_of_a_file_with_its_seed(tmp_path):
+    faults = tmp_path / "faults.yaml"
+    faults.write_text("seed: 3\nfaults:\n  - {kind: error, route: /api/admin/datacenters, times: 1}\n")
+    server = ServerProcess("--memory", "--faults", str(faults)).wait_ready()
+    try:
+        listed = requests.get(server.url + "/_mock/faults", timeout=10).json()
+        first, again = (
+            requests.get(server.url + "/api/admin/datacenters", auth=("admin", "xabiquo"), timeout=10) for _ in range(2)
+        )
+    finally:
+        server.stop()
+    assert listed["seed"] == 3 and len(listed["collection"]) == 1
+    assert (first.status_code, again.status_code) == (503, 200)
+
+
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
 def test_serve_answers_and_stops_cleanly(how):
     server = ServerProcess("--memory").wait_ready()
@@ -128,7 +153,7 @@ def test_contract_integration_prints_the_table_writes_junit_and_exits_with_the_v
 
     assert result.exit_code == 1, result.output
     assert "demo      valid-results           FAIL" in result.output
-    assert result.output.rstrip().endswith("3/6 checks passed: FAILED")
+    assert result.output.rstrip().endswith("4/7 checks passed: FAILED")
     assert 'name="valid-results"><failure message="VM ' in junit.read_text()
 
 
@@ -136,6 +161,13 @@ def test_contract_integration_needs_a_command():
     result = CliRunner().invoke(main, ["contract", "integration"])
 
     assert result.exit_code == 2 and "Missing option '--command'" in result.output
+
+
+@pytest.mark.parametrize("sizes", ["3-400", "300-200", "many"])
+def test_contract_integration_refuses_generated_sizes_that_would_not_page(sizes):
+    result = CliRunner().invoke(main, ["contract", "integration", "--command", "true", "--sizes", sizes])
+
+    assert result.exit_code == 2 and "--sizes" in result.output
 
 
 def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(monkeypatch):

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from abiquo_mock.contracts import integration
+from abiquo_mock.contracts import generate, integration
 from abiquo_mock.contracts.generate import draw_worlds, read_seats, worlds
 from abiquo_mock.contracts.integration_checks import (
     CHECKS,
@@ -47,6 +47,7 @@ def scenario_vms(mock) -> dict[str, list[VirtualMachine]]:
     found = {}
     for name in integration_scenarios():
         client.reset(name)
+        client.clear_faults()
         found[name] = list(integration.read_world(client, name, set())[0].vms.values())
     return found
 
@@ -79,13 +80,15 @@ def test_the_good_connector_passes_every_integration_scenario(mock):
 
     assert report.ok and report.exit_code == 0, report.table()
     assert {row.scenario for row in report.rows} == set(integration_scenarios())
-    assert {row.check for row in report.rows} == set(CHECKS)
+    assert {row.check for row in report.rows} == set(CHECKS) | {"survives-faults"}
+    assert {row.scenario for row in report.rows if row.check == "survives-faults"} == {"scale"}
 
 
 @pytest.mark.parametrize("connector", sorted(BUGS))
 def test_a_broken_connector_fails_on_the_check_naming_its_bug(mock, scenario_vms, connector):
     bug_checks, shows_bug = BUGS[connector]
-    relevant = [name for name, vms in scenario_vms.items() if any(shows_bug(vm) for vm in vms)]
+    # the scale world is left to the tests of paging and faults below: it shows these bugs the same way
+    relevant = [name for name, vms in scenario_vms.items() if name != "scale" and any(shows_bug(vm) for vm in vms)]
     assert relevant, f"no integration scenario shows the bug of {connector}"
 
     report = integration.run(command(connector), scenarios=relevant, url=mock.url, echo=quiet)
@@ -93,6 +96,71 @@ def test_a_broken_connector_fails_on_the_check_naming_its_bug(mock, scenario_vms
     assert report.exit_code == 1
     for name in relevant:
         assert report.failed(name) & bug_checks, f"{name}:\n{report.table()}"
+
+
+# ----------------------------------------------------------------------------------------- the scale world
+
+
+def test_a_connector_reading_only_first_pages_fails_reads_every_page_and_nothing_else(mock):
+    said: list[str] = []
+    report = integration.run(command("first_page_connector.py"), scenarios=["scale"], url=mock.url, echo=said.append)
+
+    assert report.failed() == {"reads-every-page"}, report.table()
+    failures = next(row.failures for row in report.rows if row.check == "reads-every-page")
+    assert any(
+        "VM 4 'db-01'" in f and "never fetched page 3 of /api/admin/datacenters (startwith=50)" in f for f in failures
+    ), failures[:3]
+    assert any("of /api/admin/datacenters/1/racks/1/machines/1/virtualmachines (startwith=" in f for f in failures)
+
+
+def test_a_connector_that_never_retries_fails_survives_faults_and_nothing_else(mock):
+    said: list[str] = []
+    report = integration.run(
+        command("never_retries_connector.py"), scenarios=["scale"], seed=3, url=mock.url, echo=said.append
+    )
+
+    assert report.failed() == {"survives-faults"}, report.table()
+    assert "scale: 9 faults on the second pass, seeded 3 (the same --seed replays them)" in said
+    failures = next(row.failures for row in report.rows if row.check == "survives-faults")
+    assert failures[0].startswith("with faults on: exit status 1")
+    assert any("lost with faults on" in f and "--seed 3 replays them" in f for f in failures), failures[:3]
+
+
+BLIND_RETRY = """
+import sys
+sys.path.insert(0, {examples!r})
+from abiquo_http import ApiError
+from good_connector import METADATA_MEDIA, Connector, main
+
+class BlindRetry(Connector):
+    name = "blind_retry"
+
+    def sync_vm(self, vm, link):
+        # retries the whole pass of the VM: new results each time, though the failed write may have committed
+        for _ in range(self.attempts()):
+            errors = self.errors
+            super().sync_vm(vm, link)
+            if self.errors == errors:
+                return
+            self.errors = errors
+
+    def save(self, link, envelope, results):
+        self.client.put_json(link["href"], self.build_put_body(envelope, results), METADATA_MEDIA)
+
+sys.exit(main(BlindRetry))
+"""
+
+
+def test_a_retry_that_stores_a_result_twice_fails_survives_faults(mock, tmp_path):
+    script = tmp_path / "blind_retry.py"
+    script.write_text(BLIND_RETRY.format(examples=str(CONNECTORS)))
+    report = integration.run(
+        f"{shlex.quote(sys.executable)} {shlex.quote(str(script))}", scenarios=["scale"], url=mock.url, echo=quiet
+    )
+
+    assert report.failed() == {"survives-faults"}, report.table()
+    failures = next(row.failures for row in report.rows if row.check == "survives-faults")
+    assert any("duplicated after a retry" in f and "answer-lost (committed)" in f for f in failures), failures[:3]
 
 
 def test_a_failure_names_the_vm_and_the_request(mock, tmp_path):
@@ -126,7 +194,7 @@ def test_each_world_is_announced_as_soon_as_it_is_judged(mock):
 
     report = integration.run(command("good_connector.py"), scenarios=["empty", "demo"], url=mock.url, echo=lines.append)
 
-    assert lines[:2] == ["empty: PASS 6/6", "demo: PASS 6/6"]
+    assert lines[:2] == ["empty: PASS 7/7", "demo: PASS 7/7"]
     assert lines[2].startswith("scenario") and report.exit_code == integration.PASSED
 
 
@@ -174,18 +242,31 @@ def test_generated_worlds_are_the_same_for_the_same_seed(mock):
 def test_the_good_connector_passes_generated_worlds_and_a_rebuilding_one_does_not(mock):
     said: list[str] = []
     good = integration.run(
-        command("good_connector.py"), scenarios=[], generated=3, seed=5, url=mock.url, echo=said.append
+        command("good_connector.py"), scenarios=[], generated=2, seed=5, url=mock.url, echo=said.append
     )
     fixed = integration.run(
-        command("fixed_model_connector.py"), scenarios=[], generated=3, seed=5, url=mock.url, echo=quiet
+        command("fixed_model_connector.py"), scenarios=[], generated=2, seed=5, url=mock.url, echo=quiet
     )
 
     assert good.ok, good.table()
-    progress = [f"generated-5-{n}: PASS 6/6" for n in (1, 2, 3)]
+    progress = [f"generated-5-{n}: PASS 7/7" for n in (1, 2)]
     expected = ["generated worlds: seed 5 (run again with --seed 5 to draw the same worlds)", *progress, good.table()]
     assert said == expected, "every drawn world matched the contract and was accepted by the mock"
-    assert {row.scenario for row in good.rows} == {"generated-5-1", "generated-5-2", "generated-5-3"}
+    assert {row.scenario for row in good.rows} == {"generated-5-1", "generated-5-2"}
     assert "preserves-foreign-keys" in fixed.failed(), fixed.table()
+
+
+def test_generated_worlds_draw_sizes_that_page_the_same_for_the_same_seed(mock):
+    client = integration.MockClient(mock.url)
+    sizes = [generate.size_of(5, index) for index in range(6)]
+
+    assert sizes == [generate.size_of(5, index) for index in range(6)]
+    assert len(set(sizes)) > 1 and all(150 <= size <= 250 for size in sizes)
+    [(_, load)] = list(generate.generated_worlds(client, 1, 5, quiet))
+    load()
+    listed = client.api("GET", "cloud/virtualmachines", accept=integration.media("virtualmachines")).json()
+    assert listed["totalSize"] == 7 + sizes[0]  # the demo's VMs and the drawn size: many pages
+    assert client.control("GET", "/faults")["collection"] == []
 
 
 # ----------------------------------------------------------------------------------------- the checks alone

@@ -33,10 +33,17 @@ def test_the_fidelity_table_lists_no_route_that_is_gone():
 
 
 def test_every_error_code_is_in_the_fidelity_table():
-    listed = set(re.findall(r"^\| ([A-Z0-9-]+) \| \d{3} \|", TABLE.read_text(), re.M))
+    listed = set(re.findall(r"^\| ([A-Za-z0-9_-]+) \| \d{3} \|", TABLE.read_text(), re.M))
     assert set(CATALOGUE) <= listed
 
 
 def test_every_operation_carries_a_known_label():
     for op in REGISTRY:
         assert op.label in ("verified", "documented", "reconstructed", "mock-only"), op.op_id
+
+
+def test_what_a_capture_shows_is_verified_with_the_capture_named():
+    text = TABLE.read_text()
+    assert re.search(r"^\| event \| `timestamp` \| verified \(`3\.8/GET_evts_AC_evts_j`\) \|", text, re.M)
+    assert re.search(r"^\| GET \| `/api/events` \| listEvents \| verified \(`3\.8/GET_evts", text, re.M)
+    assert re.search(r"^\| limit \| `repositorySoftInMb` \| verified \(`3\.", text, re.M)

@@ -16,7 +16,7 @@ WEB01 = f"{VAPP1}/1"  # ON, on esx-bcn-01
 
 
 def vm_events(api, user="admin"):
-    answer = api.get("/api/events?limit=0", user=user)
+    answer = api.get("/api/events?limit=0&asc=true", user=user)  # oldest first
     assert answer.status == 200, answer.text
     return [e for e in answer.json["collection"] if e["component"] == "VIRTUAL_MACHINE"]
 
@@ -81,7 +81,7 @@ def test_undeploy_ends_not_allocated_and_says_where_the_vm_ran(api):
         (f"{WEB03}/action/undeploy", "admin", 409, "VM-3"),  # not deployed
         (f"{WEB03}/action/deploy", "user", 403, "403-FORBIDDEN"),  # lacks VAPP_DEPLOY_UNDEPLOY
         (f"{WEB03}/action/deploy", "globex", 404, "VDC-0"),  # another tenant's VM
-        (f"{VAPP1}/99/action/deploy", "admin", 404, "VM-0"),
+        (f"{VAPP1}/99/action/deploy", "admin", 404, "VM-1"),
     ],
 )
 def test_a_refused_deploy_or_undeploy_changes_nothing_and_records_nothing(api, path, user, status, code):
@@ -155,6 +155,6 @@ def test_the_control_state_change_refuses_an_unknown_user(api):
 
 def test_force_must_be_a_boolean(api):
     answer = api.post(f"{WEB03}/action/deploy?force=null")
-    assert (answer.status, answer.codes) == (400, ["QUERY-1"])
+    assert (answer.status, answer.codes) == (400, ["GEN-22"])
     assert api.get(WEB03).json["state"] == "NOT_ALLOCATED"
     assert api.post(f"{WEB03}/action/deploy?force=true").status == 202

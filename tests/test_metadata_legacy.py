@@ -17,7 +17,7 @@ def schedule(entry, backup_type="complete", granularity="daily"):
 
 REFUSALS = [
     ("BC-5", {"backupSchedule": {"incremental": {"daily": {}}}}),
-    ("BC-7", {"backupSchedule": {"complete": {"yearly": {}}}}),
+    ("BC-8", {"backupSchedule": {"complete": {"yearly": {}}}}),
     ("BC-9", schedule({"paths": ["/var"]})),
     ("BC-10", schedule({"disks": ["1"]}, "filesystem")),
     ("BC-11", schedule({"time": ""})),
@@ -33,8 +33,8 @@ REFUSALS = [
     ("BC-14", schedule({"retention": 7})),
     ("BC-15", {"backupResults": {"results": [{"id": "1", "status": "complete"}]}}),
     ("BC-15", {"backupResults": {"results": [{"id": "1"}]}}),
-    ("BC-16", schedule({"time": "24"}, granularity="hourly")),
-    ("BC-16", schedule({"time": "0"}, granularity="hourly")),
+    ("BC-16", schedule({"time": "25"}, granularity="hourly")),  # the catalogue: 0 to 24
+    ("BC-16", schedule({"time": "-1"}, granularity="hourly")),
     ("BC-16", schedule({"time": "4h"}, granularity="hourly")),
     ("BC-17", schedule({"disks": "1,2"})),
     ("BC-17", schedule({"disks": [{"id": 1}]})),

@@ -88,7 +88,7 @@ def test_two_policies_need_multiple_policies(inproc, store):
         store,
         WEB03,
         bound(
-            {"complete": {"daily": "GOLD"}, "filesystem": {"weekly_planned": "NAFS"}},
+            {"complete": {"daily": "GOLD", "hourly": "GOLD"}, "filesystem": {"weekly_planned": "NAFS"}},
             {"complete": {"daily": {"disks": ["1"]}}},
         ),
         409,
@@ -110,7 +110,9 @@ def test_two_bindings_to_one_policy_are_one_policy(inproc, store):
 
 
 def test_fixed_values_are_written_by_the_server(api):
-    answer = put(api, WEB03, bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"disks": [7527]}}}))
+    answer = put(
+        api, WEB03, bound({"complete": {"daily": "GOLD", "hourly": "GOLD"}}, {"complete": {"daily": {"disks": [7527]}}})
+    )
     assert answer.status == 200, answer.text
     assert answer.json["metadata"]["backupSchedule"]["complete"]["daily"] == {
         "time": "22:00:00 +0100",
@@ -121,14 +123,16 @@ def test_fixed_values_are_written_by_the_server(api):
 
 def test_a_fixed_value_sent_unchanged_is_accepted_and_a_different_one_is_bc_6(inproc, store):
     same = put(
-        inproc, WEB03, bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"time": "22:00:00 +0100"}}})
+        inproc,
+        WEB03,
+        bound({"complete": {"daily": "GOLD", "hourly": "GOLD"}}, {"complete": {"daily": {"time": "22:00:00 +0100"}}}),
     )
     assert same.status == 200
     refused(
         inproc,
         store,
         WEB03,
-        bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"time": "21:00:00 +0100"}}}),
+        bound({"complete": {"daily": "GOLD", "hourly": "GOLD"}}, {"complete": {"daily": {"time": "21:00:00 +0100"}}}),
         400,
         "BC-6",
     )
@@ -184,7 +188,7 @@ def test_disks_need_the_disks_privilege(inproc, store):
         inproc,
         store,
         WEB03,
-        bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {"disks": ["9"]}}}),
+        bound({"complete": {"daily": "GOLD", "hourly": "GOLD"}}, {"complete": {"daily": {"disks": ["9"]}}}),
         403,
         "403-FORBIDDEN",
         user="user",
@@ -193,9 +197,13 @@ def test_disks_need_the_disks_privilege(inproc, store):
 
 
 def test_a_user_without_schedule_privileges_may_bind_a_fixed_policy(inproc):
-    answer = put(inproc, WEB03, bound({"complete": {"hourly": "GOLD"}}), user="user")
+    kept = {"complete": {"daily": {"disks": ["301"]}, "hourly": {"disks": ["301"]}}}  # the disks web-03 has
+    answer = put(inproc, WEB03, bound({"complete": {"daily": "GOLD", "hourly": "GOLD"}}, kept), user="user")
     assert answer.status == 200, answer.text
-    assert answer.json["metadata"]["backupSchedule"] == {"policies": ["GOLD"], "complete": {"hourly": {"time": "4"}}}
+    assert answer.json["metadata"]["backupSchedule"] == {
+        "policies": ["GOLD"],
+        "complete": {"daily": {"time": "22:00:00 +0100", "disks": ["301"]}, "hourly": {"time": "4", "disks": ["301"]}},
+    }
 
 
 def test_days_defined_in_the_vm_must_be_sent(inproc, store):
@@ -305,7 +313,10 @@ def test_a_schedule_entry_without_binding_is_bc_34(inproc, store):
         inproc,
         store,
         WEB03,
-        bound({"complete": {"daily": "GOLD"}}, {"complete": {"daily": {}, "monthly": {"time": "01:00:00 +0000"}}}),
+        bound(
+            {"complete": {"daily": "GOLD", "hourly": "GOLD"}},
+            {"complete": {"daily": {}, "monthly": {"time": "01:00:00 +0000"}}},
+        ),
         400,
         "BC-34",
     )
@@ -316,7 +327,7 @@ def test_policies_are_written_by_the_server_sorted(api):
         api,
         WEB03,
         bound(
-            {"filesystem": {"weekly_planned": "NAFS"}, "complete": {"hourly": "GOLD"}},
+            {"filesystem": {"weekly_planned": "NAFS"}, "complete": {"daily": "GOLD", "hourly": "GOLD"}},
             {"policies": ["ZZZ", "AAA"], "filesystem": {"weekly_planned": {"paths": ["/srv"]}}},
         ),
     )
@@ -349,7 +360,7 @@ def test_a_deployed_vm_keeps_its_configuration_where_updates_while_deployed_are_
     current = inproc.get(WEB02).json["metadata"]
     changed = {
         **current,
-        "policyBindings": {"complete": {"daily": "GOLD"}},
+        "policyBindings": {"complete": {"daily": "GOLD", "hourly": "GOLD"}},
         "backupSchedule": {"complete": {"daily": {"disks": ["201"]}}},
     }
     refused(inproc, store, WEB02, changed, 409, "BC-36")
@@ -395,7 +406,7 @@ def test_an_unchanged_configuration_stays_byte_for_byte(inproc, store):
         inproc,
         WEB03,
         {
-            "policyBindings": {"complete": {"daily": "GOLD"}},
+            "policyBindings": {"complete": {"daily": "GOLD", "hourly": "GOLD"}},
             "backupSchedule": {
                 "policies": ["GOLD"],
                 "complete": {"daily": {"time": "22:00:00 +0100", "disks": ["301"]}},
@@ -406,7 +417,7 @@ def test_an_unchanged_configuration_stays_byte_for_byte(inproc, store):
     vm = store.get("virtualmachines", 3)
     legacy_like = {
         "backupSchedule": {"complete": {"daily": {"disks": ["301"]}}},
-        "policyBindings": {"complete": {"daily": "GOLD"}},
+        "policyBindings": {"complete": {"daily": "GOLD", "hourly": "GOLD"}},
     }
     store.put("virtualmachines", 3, {**vm, "metadata": legacy_like})  # as the upgrade leaves a VM
     answer = put(inproc, WEB03, {**legacy_like, "backupResults": {"results": []}}, user="user")
@@ -417,7 +428,7 @@ def test_an_unchanged_configuration_stays_byte_for_byte(inproc, store):
 def test_the_tenant_cannot_see_another_tenants_vm(api):
     path = VM.format(vdc=1, vapp=1, vm=1)
     for answer in (api.get(path, user="globex"), put(api, path, {}, user="globex"), api.delete(path, user="globex")):
-        assert answer.status == 404 and answer.codes in (["VDC-0"], ["VAPP-0"], ["VM-0"]), answer.text
+        assert answer.status == 404 and answer.codes in (["VDC-0"], ["VAPP-0"], ["VM-1"]), answer.text
     assert api.get(path).json["metadata"]["backupSchedule"]
 
 

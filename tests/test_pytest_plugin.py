@@ -52,7 +52,7 @@ def test_each_test_gets_its_own_scenario_and_an_empty_journal(pytester):
 
         def test_default_is_demo_and_untouched(abiquo_mock):
             assert abiquo_mock.scenario == "demo"
-            assert abiquo_mock.metadata(2)["policyBindings"] == {"complete": {"daily": "GOLD"},
+            assert abiquo_mock.metadata(2)["policyBindings"] == {"complete": {"daily": "GOLD", "hourly": "GOLD"},
                                                                  "filesystem": {"weekly_planned": "NAFS"}}
     """)
 

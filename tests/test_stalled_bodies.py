@@ -110,5 +110,5 @@ def test_a_chunked_body_over_the_limit_is_413_over_http(live_server, document):
     api = HttpApi(live_server.url)
     api.reset("demo")
     status, answer = _chunked_put(live_server, document)
-    assert (status, [e["code"] for e in answer["collection"]]) == (413, ["413-REQUEST-ENTITY-TOO-LARGE"])
+    assert (status, [e["code"] for e in answer["collection"]]) == (413, ["400-BAD-REQUEST"])
     assert api.get("/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/2").json["state"] == "ON"

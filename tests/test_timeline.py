@@ -39,7 +39,7 @@ def play(api, body, wait_for=PLAYED_ALL):
 
 
 def vm_actions(api):
-    events = api.get("/api/events?limit=0").json["collection"]
+    events = api.get("/api/events?limit=0&asc=true").json["collection"]  # oldest first
     return [(e["idVirtualMachine"], e["action"], e["user"]) for e in events if e["component"] == "VIRTUAL_MACHINE"]
 
 

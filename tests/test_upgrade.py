@@ -40,34 +40,34 @@ def test_the_upgrade_does_not_change_its_input():
     assert before == kept
 
 
-def test_each_legacy_pair_is_bound_to_the_policy_of_its_type():
+def test_each_legacy_pair_is_bound_to_the_policy_of_its_type_and_granularity():
     after, report = upgrade_world(legacy())
     vms = by_id(after, "virtualmachines")
     assert vms[2]["metadata"]["policyBindings"] == {
-        "complete": {"defined_hour": "COMPLETE-1", "hourly": "COMPLETE-1"},
-        "filesystem": {"weekly_planned": "FILESYSTEM-1"},
+        "complete": {"defined_hour": "COMPLETE-DEFINED_HOUR-1", "hourly": "COMPLETE-HOURLY-1"},
+        "filesystem": {"weekly_planned": "FILESYSTEM-WEEKLY_PLANNED-1"},
     }
     assert vms[7]["metadata"]["policyBindings"] == {
-        "complete": {"daily": "COMPLETE-1"}
+        "complete": {"daily": "COMPLETE-DAILY-1"}
     }  # "filesystem": {} binds nothing
     assert "policyBindings" not in vms[9]["metadata"]  # custom keys only
     assert {v["id"] for v in report["virtualMachinesBound"]} == {1, 2, 3, 4, 5, 6, 7, 10}
 
 
-def test_policies_have_every_enabled_or_used_granularity_defined_in_the_vm():
+ALL = ("DEFINED_HOUR", "HOURLY", "DAILY", "WEEKLY_PLANNED", "MONTHLY")
+
+
+def test_one_policy_per_enabled_or_used_granularity_defined_in_the_vm():
+    # one configuration a policy, so that a VM bound to what it used holds whole policies
     after, _ = upgrade_world(legacy())
     policies = {(p["datacenter"], p["code"]): p for p in after["backuppolicies"]}
-    assert set(policies) == {
-        (1, "COMPLETE-1"),
-        (1, "FILESYSTEM-1"),
-        (1, "SNAPSHOT-1"),
-        (2, "COMPLETE-2"),
-        (2, "SNAPSHOT-2"),
-    }
-    periods = {key: [c["period"] for c in p["backupConfigurations"]] for key, p in policies.items()}
-    assert periods[(1, "FILESYSTEM-1")] == ["DEFINED_HOUR", "HOURLY", "DAILY", "WEEKLY_PLANNED", "MONTHLY"]
-    assert periods[(2, "SNAPSHOT-2")] == ["DEFINED_HOUR", "HOURLY", "DAILY", "WEEKLY_PLANNED", "MONTHLY"]
-    assert periods[(2, "COMPLETE-2")] == ["DAILY"]
+    assert all(len(p["backupConfigurations"]) == 1 for p in policies.values())
+    kinds = {(dc, c["type"], c["period"]) for (dc, code), p in policies.items() for c in p["backupConfigurations"]}
+    assert {(dc, code) for dc, code in policies} == {(dc, f"{t}-{g}-{dc}") for dc, t, g in kinds}
+    assert {g for dc, t, g in kinds if (dc, t) == (1, "FILESYSTEM")} == set(ALL)
+    assert {g for dc, t, g in kinds if (dc, t) == (2, "SNAPSHOT")} == set(ALL)
+    assert {g for dc, t, g in kinds if (dc, t) == (2, "COMPLETE")} == {"DAILY"}
+    assert {t for dc, t, g in kinds if dc == 1} == {"COMPLETE", "FILESYSTEM", "SNAPSHOT"}
     assert all(set(c) == {"type", "period"} for p in policies.values() for c in p["backupConfigurations"])
 
 
@@ -75,16 +75,21 @@ def test_policies_are_allowed_to_every_enterprise_with_a_limit_there():
     after, _ = upgrade_world(legacy())
     codes = {p["id"]: p["code"] for p in after["backuppolicies"]}
     allowed = {lim["id"]: sorted(codes[i] for i in lim["backuppolicies"]) for lim in after["limits"]}
-    assert allowed[3] == ["COMPLETE-1", "FILESYSTEM-1", "SNAPSHOT-1"]
-    assert allowed[5] == ["COMPLETE-1", "FILESYSTEM-1", "SNAPSHOT-1"]
-    assert allowed[4] == ["COMPLETE-2", "SNAPSHOT-2"]
+    in_dc = {dc: sorted(p["code"] for p in after["backuppolicies"] if p["datacenter"] == dc) for dc in (1, 2)}
+    assert allowed[3] == allowed[5] == in_dc[1]
+    assert allowed[4] == in_dc[2] == sorted(["COMPLETE-DAILY-2"] + [f"SNAPSHOT-{g}-2" for g in ALL])
 
 
-def test_multiple_policies_are_enabled_where_a_vm_needs_them():
+def test_multiple_policies_are_enabled_exactly_where_a_vm_needs_them():
     after, report = upgrade_world(legacy())
-    assert by_id(after, "backupproperties")[1]["multiplePolicies"] is True
-    assert 2 not in by_id(after, "backupproperties")
-    assert report["multiplePoliciesEnabled"] == [1]
+    needing = {
+        vm["datacenter"]
+        for vm in after["virtualmachines"]
+        if len({c for g in ((vm.get("metadata") or {}).get("policyBindings") or {}).values() for c in g.values()}) > 1
+    }
+    assert needing == {1, 2}  # web-02 in Barcelona, db-01 in Madrid back up several granularities
+    assert {dc for dc, row in by_id(after, "backupproperties").items() if row["multiplePolicies"]} == needing
+    assert report["multiplePoliciesEnabled"] == [1, 2]
 
 
 def test_run_twice_the_upgrade_changes_nothing():
@@ -112,7 +117,7 @@ def test_the_control_endpoint_upgrades_the_served_store(inproc):
     answer = inproc.post("/_mock/upgrade", user=None)
     assert answer.status == 200 and answer.json["changed"] is True
     path = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1/metadata"
-    assert inproc.get(path).json["metadata"]["policyBindings"] == {"complete": {"daily": "COMPLETE-1"}}
+    assert inproc.get(path).json["metadata"]["policyBindings"] == {"complete": {"daily": "COMPLETE-DAILY-1"}}
     assert inproc.post("/_mock/upgrade", user=None).json["changed"] is False
 
 
@@ -123,7 +128,7 @@ def test_the_cli_upgrades_a_store_file(tmp_path):
     runner = CliRunner()
     first = runner.invoke(main, ["upgrade", "--db", str(db)])
     assert first.exit_code == 0, first.output
-    assert "policy COMPLETE-1 created in datacenter 1" in first.output
+    assert "policy COMPLETE-DAILY-1 created in datacenter 1" in first.output
     assert "virtual machine 2 (web-02) bound" in first.output
     second = runner.invoke(main, ["upgrade", "--db", str(db), "--json"])
     assert second.exit_code == 0 and json.loads(second.output)["changed"] is False

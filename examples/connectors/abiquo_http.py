@@ -4,13 +4,15 @@ What it does for a connector:
   * HTTP Basic authentication on every request (sent up front, not after a 401 challenge);
   * ``Accept`` / ``Content-Type`` headers, JSON encoding and decoding;
   * decoding of Abiquo error bodies ``{"collection": [{"code": ..., "message": ...}]}`` into ``ApiError``;
-  * link lookup by ``rel`` and following ``rel=next`` paging links until there are none.
+  * link lookup by ``rel`` and following ``rel=next`` paging links until there are none;
+  * telling a transient failure (no answer, 5xx, a VM locked by a task, a stale object) from a final one.
 
 Configuration comes from the environment: ``ABIQUO_API_URL`` (e.g. ``http://127.0.0.1:8080/api``),
 ``ABIQUO_USER`` and ``ABIQUO_PASSWORD``.
 """
 
 import base64
+import http.client
 import json
 import os
 import sys
@@ -19,6 +21,9 @@ import urllib.request
 
 MEDIA_VERSION = "3.8"
 DEFAULT_TIMEOUT = 30  # seconds per request
+TRANSIENT_STATUSES = (500, 502, 503, 504)
+# 409s that go away by themselves: a task holds the VM, or someone else updated it meanwhile
+TRANSIENT_CODES = ("VM-2", "409-CONFLICT-StaleObject")
 
 
 def media_type(name, version=MEDIA_VERSION):
@@ -96,11 +101,15 @@ class AbiquoClient:
                 text = resp.read().decode("utf-8")
                 return resp.status, resp.headers.get("Content-Type", ""), text
         except urllib.error.HTTPError as err:
-            raw = err.read().decode("utf-8", "replace")
+            try:
+                raw = err.read().decode("utf-8", "replace")
+            except (OSError, http.client.HTTPException) as cut:  # the error's body was cut short
+                raise ApiError(method, url, None, [], "%s: %s" % (type(cut).__name__, cut)) from None
             raise ApiError(method, url, err.code, decode_errors(raw), raw) from None
-        except (urllib.error.URLError, OSError) as err:
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+            # no answer, or an answer cut short (IncompleteRead): whether the request ran is unknown
             reason = getattr(err, "reason", err)
-            raise ApiError(method, url, None, [], str(reason)) from None
+            raise ApiError(method, url, None, [], "%s: %s" % (type(err).__name__, reason)) from None
 
     def get_text(self, url, accept="text/plain"):
         return self.request("GET", url, accept)[2]
@@ -140,24 +149,33 @@ def link_accept(link, fallback):
     return kind if kind else fallback
 
 
-def iter_collection(client, url, accept):
-    """Yield every item of a paged collection, following ``rel=next`` links until there is none."""
+def is_transient(error):
+    """Whether trying the same request again may succeed."""
+    if error.status is None or error.status in TRANSIENT_STATUSES:
+        return True
+    return any(code in TRANSIENT_CODES for code, _ in error.errors)
+
+
+def iter_collection(client, url, accept, get=None):
+    """Yield every item of a paged collection, following ``rel=next`` links until there is none.
+    ``get(url, accept)`` fetches one page (default: ``client.get_json``)."""
+    get = get or client.get_json
     seen = set()
     while url and url not in seen:
         seen.add(url)  # a server that links a page to itself must not loop us forever
-        page = client.get_json(url, accept) or {}
+        page = get(url, accept) or {}
         yield from page.get("collection") or []
         nxt = find_link(page, "next")
         url = nxt.get("href") if nxt else None
         accept = link_accept(nxt, accept)
 
 
-def follow_collection(client, entity, rel, fallback_accept):
+def follow_collection(client, entity, rel, fallback_accept, get=None):
     """Yield the items of the collection that ``entity`` links to with ``rel`` (nothing if no such link)."""
     link = find_link(entity, rel)
     if not link or not link.get("href"):
         return iter(())
-    return iter_collection(client, link["href"], link_accept(link, fallback_accept))
+    return iter_collection(client, link["href"], link_accept(link, fallback_accept), get)
 
 
 def report_error(err, stream=None):

@@ -11,6 +11,10 @@ One pass:
   4. Append one result per entry to `metadata.backupResults.results` and PUT the whole envelope back to the
      same href (GET-modify-PUT). Every other key (`policyBindings`, all of `backupSchedule` including
      `policies`, `chef`, `startup-script`, ...) goes back exactly as read.
+  5. A transient failure (no answer, a cut answer, 5xx, 409 VM-2 while a task holds the VM, 409 StaleObject)
+     is tried again, a few times, with a growing pause. A write is retried by reading the metadata again and
+     adding only the results it does not hold yet: the failed PUT may have committed with its answer lost,
+     and a blind retry would then store every result twice.
 
 Environment: ABIQUO_API_URL (e.g. http://127.0.0.1:8080/api), ABIQUO_USER, ABIQUO_PASSWORD.
 Exit status: 0 when every request succeeded; 1 when any request failed (each Abiquo error is printed to
@@ -20,6 +24,7 @@ The broken example connectors subclass `Connector` and override one method each.
 """
 
 import sys
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -28,7 +33,7 @@ from abiquo_http import (
     ConfigError,
     client_from_env,
     find_link,
-    follow_collection,
+    is_transient,
     iter_collection,
     link_accept,
     media_type,
@@ -42,6 +47,9 @@ NOT_APPLY = "NOT_APPLY"
 
 METADATA_MEDIA = media_type("metadata")  # for the PUT: Content-Type and Accept
 GIB = 1024**3
+ATTEMPTS = 8  # tries of one request before it counts as failed
+FIRST_PAUSE = 0.02  # seconds before the second try; doubled each time, at most MAX_PAUSE
+MAX_PAUSE = 0.5
 
 
 def utc_now():
@@ -82,6 +90,15 @@ def describe_timing(granularity, entry):
         days = [day for day in WEEKDAYS if str(entry.get(day)).lower() == "true"]
         return "at %s on %s" % (time, ",".join(days) if days else "days decided by the backup system")
     return "at %s" % time
+
+
+def missing_results(envelope, results):
+    """The results whose id the envelope's `backupResults.results` does not hold yet."""
+    metadata = envelope.get("metadata") if isinstance(envelope, dict) else None
+    block = metadata.get("backupResults") if isinstance(metadata, dict) else None
+    held = block.get("results") if isinstance(block, dict) else None
+    ids = {r.get("id") for r in held if isinstance(r, dict)} if isinstance(held, list) else set()
+    return [r for r in results if r["id"] not in ids]
 
 
 def vm_label(vm):
@@ -145,6 +162,39 @@ class Connector:
             self.errors,
         )
 
+    # ----------------------------------------------------------------- transient failures
+    def attempts(self):
+        """How many times one request is tried before it counts as failed."""
+        return ATTEMPTS
+
+    def retrying(self, attempt, error):
+        """Whether to try again after ``error`` on try number ``attempt``; pauses first."""
+        if attempt >= self.attempts() or not is_transient(error):
+            return False
+        print("RETRY %s (try %d of %d)" % (error.describe(), attempt + 1, self.attempts()), file=self.err)
+        time.sleep(min(FIRST_PAUSE * 2 ** (attempt - 1), MAX_PAUSE))
+        return True
+
+    def get_json(self, url, accept):
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.client.get_json(url, accept)
+            except ApiError as error:
+                if not self.retrying(attempt, error):
+                    raise
+
+    def collection(self, url, accept):
+        """Every item of a paged collection (every page, each page fetch retried)."""
+        return iter_collection(self.client, url, accept, self.get_json)
+
+    def follow(self, entity, rel, accept):
+        link = find_link(entity, rel)
+        if not link or not link.get("href"):
+            return iter(())
+        return self.collection(link["href"], link_accept(link, accept))
+
     def log_version(self):
         try:
             version = self.client.get_text(self.client.url("version"), "text/plain").strip()
@@ -154,17 +204,13 @@ class Connector:
 
     def iter_vms(self):
         """Deployed VMs: datacenters -> racks -> machines -> virtualmachines, all by links and paging."""
-        datacenters = self.collect(
-            iter_collection(self.client, self.client.url("admin/datacenters"), media_type("datacenters"))
-        )
+        datacenters = self.collect(self.collection(self.client.url("admin/datacenters"), media_type("datacenters")))
         for datacenter in datacenters:
-            racks = self.collect(follow_collection(self.client, datacenter, "racks", media_type("racks")))
+            racks = self.collect(self.follow(datacenter, "racks", media_type("racks")))
             for rack in racks:
-                machines = self.collect(follow_collection(self.client, rack, "machines", media_type("machines")))
+                machines = self.collect(self.follow(rack, "machines", media_type("machines")))
                 for machine in machines:
-                    vms = self.collect(
-                        follow_collection(self.client, machine, "virtualmachines", media_type("virtualmachines"))
-                    )
+                    vms = self.collect(self.follow(machine, "virtualmachines", media_type("virtualmachines")))
                     for vm in vms:
                         if vm.get("state") != "NOT_ALLOCATED":
                             yield vm
@@ -175,7 +221,7 @@ class Connector:
             self.log("%s: no metadata link, skipped" % vm_label(vm))
             return
         try:
-            envelope = self.client.get_json(link["href"], link_accept(link, METADATA_MEDIA)) or {}
+            envelope = self.get_json(link["href"], link_accept(link, METADATA_MEDIA)) or {}
         except ApiError as error:
             self.fail(error)
             return
@@ -193,14 +239,30 @@ class Connector:
                 % (vm_label(vm), backup_type, granularity, timing, result["id"], result["size"], result["status"])
             )
             results.append(result)
-        body = self.build_put_body(envelope, results)
         try:
-            self.client.put_json(link["href"], body, METADATA_MEDIA)
+            self.save(link, envelope, results)
         except ApiError as error:
             self.fail(error)
             return
         self.vms_backed_up += 1
         self.results_written += len(results)
+
+    def save(self, link, envelope, results):
+        """PUT the envelope with ``results`` added. After a transient failure, read the metadata again and add
+        only the results it lacks: the failed write may have committed and only its answer been lost."""
+        attempt = 0
+        while True:
+            attempt += 1
+            missing = missing_results(envelope, results)
+            if not missing:
+                return
+            try:
+                self.client.put_json(link["href"], self.build_put_body(envelope, missing), METADATA_MEDIA)
+                return
+            except ApiError as error:
+                if not self.retrying(attempt, error):
+                    raise
+            envelope = self.get_json(link["href"], link_accept(link, METADATA_MEDIA)) or {}
 
     def plan(self, vm, backup_type, granularity, entry):
         """When this entry's backup runs, as text. NOT_APPLY entries have no `time`: the backup system decides."""

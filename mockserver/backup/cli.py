@@ -26,6 +26,10 @@ def summary(report: dict) -> list[str]:
         for v in report["virtualMachinesBound"]
     ]
     lines += [f"multiple policies enabled in datacenter {dc}" for dc in report["multiplePoliciesEnabled"]]
+    lines += [
+        f"datacenter {dc}: multiple restore and updates while deployed on, as in 3.8"
+        for dc in report["propertiesWritten"]
+    ]
     return lines or ["nothing to upgrade: the store already holds 3.8.5 backup data"]
 
 

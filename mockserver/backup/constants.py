@@ -40,7 +40,7 @@ NAME_MAX, DESCRIPTION_MAX = 128, 255
 
 # 3.8.5 policy configurations: a time, a number of hours (leading zeros allowed), a date.
 TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9] [+-]([01][0-9]|2[0-3])[0-5][0-9]"
-HOURS = r"0*([1-9]|1[0-9]|2[0-3])"
+HOURS = r"0*([0-9]|1[0-9]|2[0-4])"  # BC-16: "accepted values for hours backup are 0 to 24"
 TIME_PATTERN, HOURS_PATTERN = re.compile(f"^{TIME}$"), re.compile(f"^{HOURS}$")
 NUMBER_PATTERN = re.compile(r"^[+-]?[0-9]+$")
 # The server checks the date's shape here and the calendar with strptime (29 February in leap years only);
@@ -58,4 +58,4 @@ LEGACY_ZONE = r"[+-](?:[01]\d|2[0-3])[0-5]\d"
 LEGACY_TIME = rf"^(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d {LEGACY_ZONE}$"
 LEGACY_DATE = r"^\d{4}/(?:0[1-9]|1[0-2])/(?:0[1-9]|[12]\d|3[01])$"
 LEGACY_DATE_TIME = LEGACY_DATE[:-1] + " " + LEGACY_TIME[1:]
-LEGACY_HOURS = r"^(?:[1-9]|1\d|2[0-3])$"
+LEGACY_HOURS = r"^(?:[0-9]|1\d|2[0-4])$"  # BC-16: "0 to 24"

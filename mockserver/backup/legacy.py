@@ -23,7 +23,7 @@ def templates(store: Store) -> list[dict]:
 def template(store: Store, template_id: int) -> dict:
     found = store.get("backuptemplates", template_id)
     if found is None:
-        raise AbiquoError("BC-2", f"The backup template {template_id} does not exist")
+        raise AbiquoError("BC-1", f"The backup template {template_id} does not exist")
     return found
 
 
@@ -38,7 +38,7 @@ def datacenter_backup(store: Store, dc_id: int, backup_id: int) -> dict:
         store,
         "datacenterbackups",
         backup_id,
-        "BC-1",
+        "BC-3",
         f"The backup configuration {backup_id} does not exist in datacenter {dc_id}",
         datacenter=dc_id,
     )
@@ -68,19 +68,19 @@ def replace_datacenter_backups(store: Store, dc_id: int, body: object) -> list[d
     """PUT of the whole collection: the datacenter keeps exactly the templates listed, each with the
     granularities listed; a template it had already keeps its configuration id."""
     datacenter(store, dc_id)
+    # totalSize may be left out, as in Abiquo's own recorded examples; it says nothing the collection does not
     if (
         not isinstance(body, dict)
         or not isinstance(body.get("collection"), list)
         or "links" not in body
-        or type(body.get("totalSize")) is not int
-        or body["totalSize"] < 0
+        or ("totalSize" in body and (type(body["totalSize"]) is not int or body["totalSize"] < 0))
     ):
-        raise AbiquoError("GEN-2", "Invalid document: a backups collection (links, collection, totalSize) is expected")
+        raise AbiquoError("GEN-2", "Invalid document: a backups collection (links, collection) is expected")
     check_links(body)
     wanted = [_configuration(store, item, template_id=None) for item in body["collection"]]
     chosen = [w["template"] for w in wanted]
     if len(set(chosen)) != len(chosen):
-        raise AbiquoError("409-CONFLICT", "Each backup template can be configured only once per datacenter")
+        raise AbiquoError("BC-2", "Each backup template can be configured only once per datacenter")
     with store.transaction():
         existing = {b["template"]: b for b in store.find("datacenterbackups", datacenter=dc_id)}
         for template_id, backup in existing.items():
@@ -103,9 +103,7 @@ def delete_datacenter_backup(store: Store, dc_id: int, backup_id: int) -> None:
 
 def _check_template_free(store: Store, dc_id: int, template_id: int) -> None:
     if store.first("datacenterbackups", datacenter=dc_id, template=template_id) is not None:
-        raise AbiquoError(
-            "409-CONFLICT", f"Datacenter {dc_id} already has a configuration of backup template {template_id}"
-        )
+        raise AbiquoError("BC-2", f"Datacenter {dc_id} already has a configuration of backup template {template_id}")
 
 
 def _configuration(store: Store, body: object, template_id: int | None) -> dict:
@@ -135,6 +133,6 @@ def granularities(raw: object) -> list[str]:
     wanted = set()
     for value in raw:
         if not isinstance(value, str) or not value.isascii() or value.lower() not in GRANULARITIES:
-            raise AbiquoError("BC-7", f"Invalid backup granularity {value!r}: one of {', '.join(GRANULARITIES)}")
+            raise AbiquoError("BC-4", f"Invalid backup attribute {value!r}: one of {', '.join(GRANULARITIES)}")
         wanted.add(value.lower())
     return [g for g in GRANULARITIES if g in wanted]

@@ -290,10 +290,10 @@ def _hours(value: object) -> str:
     if _not_apply(value):
         return NOT_APPLY
     if isinstance(value, str) and HOURS_PATTERN.fullmatch(value):
-        return value.lstrip("0")
+        return value.lstrip("0") or "0"
     if isinstance(value, str) and NUMBER_PATTERN.fullmatch(value):
-        raise AbiquoError("BC-16", f"Invalid hourly value {value}: accepted values are integers from 1 to 23")
-    raise AbiquoError("BC-12", f"Invalid hourly time {value!r}: a number of hours from 1 to 23 is expected")
+        raise AbiquoError("BC-16", f"Invalid hourly value {value}: accepted values are integers from 0 to 24")
+    raise AbiquoError("BC-12", f"Invalid hourly time {value!r}: a number of hours from 0 to 24 is expected")
 
 
 def _time(value: object) -> str:

@@ -1,12 +1,15 @@
 """The 3.8 → 3.8.5 upgrade (spec §7): backup policies made from the legacy datacenter configuration.
 
-For each datacenter: one policy per legacy template enabled there (and per backup type its VMs use, so that
-every VM can be bound), code ``<TYPE>-<datacenter id>``, one configuration per granularity enabled there or
-used by a VM there, every schedule field defined in the VM. Each policy is allowed to every enterprise with
-a limit in that datacenter. Each VM with a legacy schedule gets ``policyBindings`` for its (type,
-granularity) pairs and nothing else: its ``backupSchedule`` and every other key stay byte for byte as they
-were (no ``policies`` until its backup is next saved). ``multiplePolicies`` is switched on where a VM needs
-more than one policy. The legacy configuration is kept. Run again, it changes nothing.
+For each datacenter: one policy per backup type and granularity enabled there by the legacy configuration or used by
+a VM there, code ``<TYPE>-<GRANULARITY>-<datacenter id>``, with that one configuration and every schedule field
+defined in the VM. One policy per granularity, because a VM holds whole policies: a VM that backed up only some
+granularities of a type is bound to exactly those, without a schedule entry added. Each policy is allowed to every
+enterprise with a limit in that datacenter. Each VM with a legacy schedule gets ``policyBindings`` for its (type,
+granularity) pairs and nothing else: its ``backupSchedule`` and every other key stay byte for byte as they were (no
+``policies`` until its backup is next saved). ``multiplePolicies`` is switched on where a VM needs more than one
+policy. A datacenter with no backup properties gets those that keep what 3.8 let its users do: multiple restore on
+(3.2.5 and later restored a backup more than once) and updates while deployed on (3.8 let a deployed VM's backups
+change). The legacy configuration is kept. Run again, it changes nothing.
 """
 
 from __future__ import annotations
@@ -31,8 +34,8 @@ def legacy_pairs(metadata: object) -> list[tuple[str, str]]:
     ]
 
 
-def policy_code(backup_type: str, dc_id: int) -> str:
-    return f"{backup_type.upper()}-{dc_id}"
+def policy_code(backup_type: str, granularity: str, dc_id: int) -> str:
+    return f"{backup_type.upper()}-{granularity.upper()}-{dc_id}"
 
 
 def upgrade_world(tables: dict[str, list[dict]]) -> tuple[dict[str, list[dict]], dict]:
@@ -44,13 +47,16 @@ def upgrade_world(tables: dict[str, list[dict]]) -> tuple[dict[str, list[dict]],
         "policiesAllowed": [],
         "virtualMachinesBound": [],
         "multiplePoliciesEnabled": [],
+        "propertiesWritten": [],
     }
     vms_needing = _vms_to_bind(world)
     for dc in sorted(world.get("datacenters", []), key=lambda d: d["id"]):
+        _keep_3_8_behaviour(world, dc["id"], report)
         wanted = _wanted_configurations(world, dc["id"], vms_needing)
         for backup_type, granularities in wanted.items():
-            policy = _ensure_policy(world, dc, backup_type, granularities, report)
-            _allow_everywhere(world, dc["id"], policy, report)
+            for granularity in (g for g in GRANULARITIES if g in granularities):
+                policy = _ensure_policy(world, dc, backup_type, granularity, report)
+                _allow_everywhere(world, dc["id"], policy, report)
     for vm in vms_needing:
         _bind(vm, report)
         _enable_multiple_policies(world, vm, report)
@@ -83,29 +89,24 @@ def _wanted_configurations(world: dict, dc_id: int, vms: list[dict]) -> dict[str
     return {t: wanted[t] for t in BACKUP_TYPES if t in wanted}
 
 
-def _ensure_policy(world: dict, dc: dict, backup_type: str, granularities: set[str], report: dict) -> dict:
+def _ensure_policy(world: dict, dc: dict, backup_type: str, granularity: str, report: dict) -> dict:
     policies = world.setdefault("backuppolicies", [])
-    code = policy_code(backup_type, dc["id"])
+    code = policy_code(backup_type, granularity, dc["id"])
     policy = next((p for p in policies if p["datacenter"] == dc["id"] and p["code"] == code), None)
     if policy is None:
         policy = {
             "id": max((p["id"] for p in policies), default=0) + 1,
             "datacenter": dc["id"],
             "code": code,
-            "name": f"{backup_type.capitalize()} ({dc['name']})",
-            "description": f"Made by the 3.8.5 upgrade from the {backup_type} backups of {dc['name']}",
-            "backupConfigurations": [],
+            "name": f"{backup_type.capitalize()} {granularity.replace('_', ' ')} ({dc['name']})",
+            "description": f"Made by the 3.8.5 upgrade from the {backup_type} {granularity} backups of {dc['name']}",
+            "backupConfigurations": [{"type": backup_type.upper(), "period": granularity.upper()}],
         }
         policies.append(policy)
         report["policiesCreated"].append({"datacenter": dc["id"], "id": policy["id"], "code": code})
-    have = {(c["type"], c["period"]) for c in policy["backupConfigurations"]}
-    for granularity in GRANULARITIES:
-        pair = (backup_type.upper(), granularity.upper())
-        if granularity in granularities and pair not in have:
-            policy["backupConfigurations"].append({"type": pair[0], "period": pair[1]})
-            report["configurationsAdded"].append(
-                {"datacenter": dc["id"], "code": code, "type": pair[0], "period": pair[1]}
-            )
+        report["configurationsAdded"].append(
+            {"datacenter": dc["id"], "code": code, "type": backup_type.upper(), "period": granularity.upper()}
+        )
     return policy
 
 
@@ -122,9 +123,17 @@ def _allow_everywhere(world: dict, dc_id: int, policy: dict, report: dict) -> No
 def _bind(vm: dict, report: dict) -> None:
     bindings: dict[str, dict[str, str]] = {}
     for backup_type, granularity in legacy_pairs(vm["metadata"]):
-        bindings.setdefault(backup_type, {})[granularity] = policy_code(backup_type, vm["datacenter"])
+        bindings.setdefault(backup_type, {})[granularity] = policy_code(backup_type, granularity, vm["datacenter"])
     vm["metadata"]["policyBindings"] = bindings  # appended: every existing key keeps its place
     report["virtualMachinesBound"].append({"id": vm["id"], "name": vm["name"], "policyBindings": bindings})
+
+
+def _keep_3_8_behaviour(world: dict, dc_id: int, report: dict) -> None:
+    rows = world.setdefault("backupproperties", [])
+    if any(r["id"] == dc_id for r in rows):
+        return
+    rows.append({"id": dc_id, "multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": True})
+    report["propertiesWritten"].append(dc_id)
 
 
 def _enable_multiple_policies(world: dict, vm: dict, report: dict) -> None:

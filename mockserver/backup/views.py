@@ -21,6 +21,7 @@ from . import (
     schemas,  # noqa: F401  (registers the backup media types)
     tenant,
 )
+from .constants import GRANULARITIES
 
 bp = Blueprint("backup", __name__)
 DC = DATACENTER
@@ -64,6 +65,8 @@ def render_template(template: dict) -> dict:
     return {
         "id": template["id"],
         "name": template["name"],
+        # the granularities a template offers: every one, each datacenter enables some of them
+        "attributes": list(template.get("attributes", GRANULARITIES)),
         "links": [link("edit", f"/config/backups/{template['id']}", "backup", template["name"])],
     }
 
@@ -295,7 +298,7 @@ def list_backup_templates():
     "/config/backups/<int:template>",
     op_id="getBackupTemplate",
     produces="backup",
-    errors=("BC-2",),
+    errors=("BC-1",),
     label="verified",
 )
 def get_backup_template(template):
@@ -333,7 +336,7 @@ def list_datacenter_backups(dc):
     produces="backups",
     consumes="backups",
     privilege=MANAGE,
-    errors=("DC-0", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
+    errors=("DC-0", "GEN-6", "BC-1", "BC-2", "BC-4"),
     label="verified",
     summary="Keep exactly the listed template configurations in the datacenter",
 )
@@ -351,7 +354,7 @@ def replace_datacenter_backups(dc, body):
     consumes="backup",
     status=201,
     privilege=MANAGE,
-    errors=("DC-0", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
+    errors=("DC-0", "GEN-6", "BC-1", "BC-2", "BC-4"),
     label="verified",
     links={
         name: (target, {"dc": "$request.path.dc", "backup": "$response.body#/id"})
@@ -373,7 +376,7 @@ def create_datacenter_backup(dc, body):
     op_id="getDatacenterBackup",
     produces="backup",
     privilege=ENUMERATE,
-    errors=("DC-0", "BC-1"),
+    errors=("DC-0", "BC-3"),
     label="verified",
 )
 def get_datacenter_backup(dc, backup):
@@ -388,7 +391,7 @@ def get_datacenter_backup(dc, backup):
     produces="backup",
     consumes="backup",
     privilege=MANAGE,
-    errors=("DC-0", "BC-1", "GEN-6", "BC-2", "BC-7", "409-CONFLICT"),
+    errors=("DC-0", "BC-3", "GEN-6", "BC-1", "BC-2", "BC-4"),
     label="verified",
 )
 def update_datacenter_backup(dc, backup, body):
@@ -401,7 +404,7 @@ def update_datacenter_backup(dc, backup, body):
     f"{DC}/backups/<int:backup>",
     op_id="deleteDatacenterBackup",
     privilege=MANAGE,
-    errors=("DC-0", "BC-1"),
+    errors=("DC-0", "BC-3"),
     label="verified",
 )
 def delete_datacenter_backup(dc, backup):

@@ -31,7 +31,7 @@ def _int_arg(name: str, default: int | None) -> int | None:
     if raw is None or raw == "":
         return default
     if not (raw.isascii() and raw.isdigit()) or int(raw) > 2**31 - 1:
-        raise AbiquoError("QUERY-1", f"Invalid value for query parameter '{name}': an integer is expected")
+        raise AbiquoError("GEN-22", f"Invalid value for query parameter '{name}': an integer is expected")
     return int(raw)
 
 
@@ -94,7 +94,7 @@ def virtual_machines():
     "GET",
     "/console/api/virtualmachines/<int:vm>",
     op_id="consoleVirtualMachine",
-    errors=("VM-0",),
+    errors=("VM-1",),
     summary="A VM as a person reads it: schedule cells with where each value comes from, bindings, results",
 )
 def virtual_machine(vm):

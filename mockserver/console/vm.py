@@ -24,7 +24,7 @@ def view(store: Store, vm_id: int) -> dict:
     with store.lock:
         vm = store.get("virtualmachines", vm_id)
         if vm is None:
-            raise AbiquoError("VM-0")
+            raise AbiquoError("VM-1")
         metadata = vm.get("metadata") if isinstance(vm.get("metadata"), dict) else {}
         bindings = _bindings(store, vm, metadata)
         return {

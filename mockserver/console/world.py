@@ -184,7 +184,7 @@ def _row(vm: dict, names: _Names) -> dict:
 def vm_page(store: Store, search: str, filters: dict[str, object], startwith: int, limit: int) -> dict:
     """The VMs whose id, name, uuid or policy code contains ``search`` and that match ``filters``, paged."""
     if limit > MAX_PAGE:
-        raise AbiquoError("QUERY-1", f"Invalid value for query parameter 'limit': at most {MAX_PAGE}")
+        raise AbiquoError("GEN-22", f"Invalid value for query parameter 'limit': at most {MAX_PAGE}")
     words = search.lower().split()
     hits = [
         row

@@ -31,6 +31,7 @@ def _journal(response: Response) -> Response:
             response.status_code,
             response.headers.items(),
             b"" if response.direct_passthrough or response.is_streamed else response.get_data(),
+            g.get("fault"),  # what a fault did to this request (mockserver/faults/hooks.py)
         )
     return response
 

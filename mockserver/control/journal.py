@@ -28,6 +28,7 @@ ENTRY_OVERHEAD = 512  # what an entry costs beyond its bodies and headers (objec
 REDACTED = "(redacted)"
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "x-mock-token"})
 TRUNCATED = "…(truncated: {} bytes in all)"
+NO_ANSWER = 0  # the status of a request a fault dropped before the app saw it (rendered as null)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class Entry:
     response_headers: tuple[tuple[str, str], ...]
     response_body: bytes
     response_size: int
+    fault: dict | None = None  # what a fault did to the request, and whether the store changed (faults/hooks.py)
 
     @property
     def cost(self) -> int:
@@ -59,7 +61,7 @@ class Entry:
         )
 
     def render(self) -> dict:
-        return {
+        rendered = {
             "id": self.id,
             "time": iso_time(self.time),
             "method": self.method,
@@ -72,6 +74,11 @@ class Entry:
             "responseHeaders": dict(self.response_headers),
             "responseBody": _text(self.response_body, self.response_size),
         }
+        if self.status == NO_ANSWER:
+            rendered["status"] = None
+        if self.fault is not None:
+            rendered["fault"] = self.fault
+        return rendered
 
 
 def iso_time(epoch: float) -> str:
@@ -108,6 +115,7 @@ class RequestJournal:
         status: int,
         response_headers: Iterable[tuple[str, str]],
         response_body: bytes,
+        fault: dict | None = None,
     ) -> None:
         with self._lock:
             entry = Entry(
@@ -124,6 +132,7 @@ class RequestJournal:
                 redact(response_headers),
                 bytes(response_body[: self.max_body]),
                 len(response_body),
+                fault,
             )
             self._next_id += 1
             self._entries.append(entry)
@@ -131,6 +140,10 @@ class RequestJournal:
             while self._bytes > self.budget and len(self._entries) > 1:
                 self._bytes -= self._entries.popleft().cost
                 self.dropped += 1
+
+    def record_unanswered(self, method: str, path: str, fault: dict) -> None:
+        """A request a fault dropped before the app saw it: no user, no answer, nothing committed."""
+        self.record(method, path, "", None, (), b"", NO_ANSWER, (), b"", fault)
 
     def note(self, method: str, path: str, user: str | None, status: int, request_body: str, answer: str) -> None:
         """Something the mock did by itself (a timeline step), journaled beside the requests."""
@@ -152,7 +165,7 @@ class RequestJournal:
 
 
 # ------------------------------------------------------------------------------------------------ queries
-PATTERN_FIELDS = ("path", "pathPattern", "method", "status", "user", "since", "until")
+PATTERN_FIELDS = ("path", "pathPattern", "method", "status", "user", "since", "until", "fault")
 
 
 @dataclass(frozen=True)
@@ -168,13 +181,14 @@ class Pattern:
     user: str | None = None
     since: float | None = None
     until: float | None = None
+    fault: bool | None = None  # true: only the requests a fault touched; false: only the others
 
     @classmethod
     def of(cls, given: Mapping[str, object]) -> Pattern:
         values = {name: given.get(name) for name in PATTERN_FIELDS}
         for name, value in values.items():
             if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
-                raise AbiquoError("QUERY-1", f"'{name}' must be a string or a number")
+                raise AbiquoError("GEN-22", f"'{name}' must be a string or a number")
         text = {name: (str(v) if v is not None and v != "" else None) for name, v in values.items()}
         return cls(
             path=text["path"],
@@ -184,6 +198,7 @@ class Pattern:
             user=text["user"],
             since=_instant("since", text["since"]),
             until=_instant("until", text["until"]),
+            fault=_flag("fault", text["fault"]),
         )
 
     def matches(self, entry: Entry) -> bool:
@@ -195,7 +210,16 @@ class Pattern:
             and (self.user is None or entry.user == self.user)
             and (self.since is None or entry.time >= self.since)
             and (self.until is None or entry.time < self.until)
+            and (self.fault is None or (entry.fault is not None) == self.fault)
         )
+
+
+def _flag(name: str, text: str | None) -> bool | None:
+    if text is None:
+        return None
+    if text not in ("true", "false"):
+        raise AbiquoError("GEN-22", f"'{name}' must be true or false")
+    return text == "true"
 
 
 def _status_range(text: str | None) -> tuple[int, int] | None:
@@ -206,7 +230,7 @@ def _status_range(text: str | None) -> tuple[int, int] | None:
         return low, low + 100
     if text.isascii() and text.isdigit() and len(text) == 3:
         return int(text), int(text) + 1
-    raise AbiquoError("QUERY-1", f"'status' must be a status code such as 404 or a class such as 4xx, not '{text}'")
+    raise AbiquoError("GEN-22", f"'status' must be a status code such as 404 or a class such as 4xx, not '{text}'")
 
 
 def _instant(name: str, text: str | None) -> float | None:
@@ -216,7 +240,7 @@ def _instant(name: str, text: str | None) -> float | None:
         return float(text) if text.replace(".", "", 1).isdigit() else _parse_iso(text)
     except (ValueError, OverflowError):
         raise AbiquoError(
-            "QUERY-1", f"'{name}' must be an ISO 8601 time such as 2026-01-31T10:00:00Z or epoch seconds"
+            "GEN-22", f"'{name}' must be an ISO 8601 time such as 2026-01-31T10:00:00Z or epoch seconds"
         ) from None
 
 

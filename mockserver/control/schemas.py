@@ -12,6 +12,7 @@ _REQUEST_PATTERN = {
     "user": {"type": "string"},
     "since": {"oneOf": [{"type": "string"}, {"type": "number"}], "description": "ISO 8601 or epoch s, included"},
     "until": {"oneOf": [{"type": "string"}, {"type": "number"}], "description": "ISO 8601 or epoch s, excluded"},
+    "fault": {"type": "string", "enum": ["true", "false"], "description": "only the requests a fault touched"},
 }
 _COUNT = {"type": "integer", "minimum": 0}
 SCHEMAS = {
@@ -24,7 +25,11 @@ SCHEMAS = {
     "Reset": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"scenario": {"type": "string", "description": "a scenario name; default demo"}},
+        "properties": {
+            "scenario": {"type": "string", "description": "a scenario name; default demo"},
+            "seed": {"type": "integer", "description": "seed of the scenario's faults; default 0"},
+            "parameters": {"type": "object", "description": "a generated scenario's size, e.g. {vms: 1000}"},
+        },
     },
     "VirtualMachineState": {
         "type": "object",

@@ -10,6 +10,7 @@ from flask import current_app, request
 from .. import scenarios
 from ..errors import AbiquoError
 from ..extensions import store_of, transforms_of
+from ..faults.hooks import load_scenario_faults
 from ..http import control as conventions
 from ..http.control import json_body
 from ..http.media import PRODUCT_VERSION
@@ -54,14 +55,24 @@ def list_scenarios():
     op_id="mockReset",
     errors=("CTRL-1", "GEN-2", "GEN-3"),
     request_schema="Reset",
-    summary="Replace the whole store with a scenario (default: demo) and clear the journal",
+    summary="Replace the whole store with a scenario (default: demo), switch its faults on and clear the journal",
 )
 def reset():
-    name = json_body().get("scenario", scenarios.DEFAULT_SCENARIO)
+    body = json_body()
+    name = body.get("scenario", scenarios.DEFAULT_SCENARIO)
     if not isinstance(name, str):
         raise AbiquoError("GEN-2", "'scenario' must be a scenario name")
+    seed, parameters = body.get("seed"), body.get("parameters", {})
+    if seed is not None and type(seed) is not int:
+        raise AbiquoError("GEN-2", "'seed' must be an integer (the seed of the scenario's faults)")
+    if not isinstance(parameters, dict):
+        raise AbiquoError("GEN-2", "'parameters' must be an object, e.g. {\"vms\": 1000} for scale")
     started = time.perf_counter()
-    scenarios.load(store_of(), name, transforms_of())
+    try:
+        scenarios.load(store_of(), name, transforms_of(), parameters)
+    except scenarios.ScenarioError as exc:
+        raise AbiquoError("GEN-2", str(exc).rsplit(": ", 1)[-1]) from None
+    load_scenario_faults(name, seed)
     current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None:
@@ -73,7 +84,7 @@ def reset():
     "PUT",
     "/virtualmachines/<int:vm>/state",
     op_id="mockSetVirtualMachineState",
-    errors=("VM-0", "VM-STATE", "CTRL-USER", "GEN-2", "GEN-3"),
+    errors=("VM-1", "CTRL-3", "CTRL-USER", "GEN-2", "GEN-3"),
     request_schema="VirtualMachineState",
     summary="Deploy or undeploy a VM by setting its state at once, recording the events Abiquo records",
 )
@@ -97,6 +108,7 @@ JOURNAL_QUERY = {
     "user": {"type": "string"},
     "since": {"type": "string", "description": "ISO 8601 time or epoch seconds, included"},
     "until": {"type": "string", "description": "ISO 8601 time or epoch seconds, excluded"},
+    "fault": {"type": "string", "enum": ["true", "false"], "description": "only the requests a fault touched"},
 }
 JOURNAL_PAGE_MAX = 1000
 
@@ -118,7 +130,7 @@ def _page_param(name: str, default: int, high: int) -> int:
     if raw is None:
         return default
     if not (raw.isascii() and raw.isdigit()) or int(raw) > high:
-        raise AbiquoError("QUERY-1", f"'{name}' must be an integer from 0 to {high}")
+        raise AbiquoError("GEN-22", f"'{name}' must be an integer from 0 to {high}")
     return int(raw)
 
 
@@ -126,17 +138,17 @@ def _page_param(name: str, default: int, high: int) -> int:
     "GET",
     "/journal",
     op_id="mockJournal",
-    errors=("QUERY-1",),
+    errors=("GEN-22",),
     query={
         **JOURNAL_QUERY,
         "startwith": {"type": "integer", "minimum": 0},
         "limit": {"type": "integer", "minimum": 0, "maximum": JOURNAL_PAGE_MAX},
     },
     summary="The requests the API answered, oldest first, a page at a time (startwith, limit: default 100); "
-    "filter by path, pathPattern, method, status, user, since, until",
+    "filter by path, pathPattern, method, status, user, since, until, fault",
 )
 def journal():
-    found = _journal().select(_pattern(request.args, (*PATTERN_FIELDS, "startwith", "limit"), "QUERY-1"))
+    found = _journal().select(_pattern(request.args, (*PATTERN_FIELDS, "startwith", "limit"), "GEN-22"))
     start = _page_param("startwith", 0, 2**31 - 1)
     limit = _page_param("limit", 100, JOURNAL_PAGE_MAX)
     return {
@@ -152,7 +164,7 @@ def journal():
     "POST",
     "/journal/count",
     op_id="mockCountRequests",
-    errors=("QUERY-1", "GEN-2", "GEN-3"),
+    errors=("GEN-22", "GEN-2", "GEN-3"),
     request_schema="RequestPattern",
     summary="How many recorded requests match a pattern (the fields of the journal's filters)",
 )
@@ -164,7 +176,7 @@ def count_requests():
     "POST",
     "/journal/find",
     op_id="mockFindRequests",
-    errors=("QUERY-1", "GEN-2", "GEN-3"),
+    errors=("GEN-22", "GEN-2", "GEN-3"),
     request_schema="RequestPattern",
     summary="The recorded requests that match a pattern, oldest first (at most 1000, the newest kept)",
 )
@@ -177,7 +189,7 @@ def find_requests():
     "POST",
     "/journal/verify",
     op_id="mockVerifyRequests",
-    errors=("QUERY-1", "GEN-2", "GEN-3"),
+    errors=("GEN-22", "GEN-2", "GEN-3"),
     request_schema="RequestVerification",
     summary="Was a request matching the pattern made exactly 'count' times (or at least / at most)? "
     "Answers verified true or false with the count found",

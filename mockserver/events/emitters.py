@@ -44,6 +44,7 @@ def _policy_event(action: str) -> Emitter:
             enterprise=None,
             entity=policy_path(values["dc"], policy["id"]),
             details={"BACKUP_POLICY_CODE": policy["code"], "DATACENTER_ID": values["dc"]},
+            datacenter=values["dc"],
         )
 
     return Emitter(before, emit)
@@ -59,6 +60,7 @@ def _properties_event() -> Emitter:
             enterprise=None,
             entity=f"{datacenter_path(values['dc'])}/backupproperties",
             details={k: v for k, v in (result or {}).items() if k != "links"},
+            datacenter=values["dc"],
         )
 
     return Emitter(None, emit)
@@ -86,6 +88,7 @@ def _limit_events() -> Emitter:
                     enterprise=values["enterprise"],
                     entity=policy_path(policy["datacenter"], policy["id"]),
                     details={"BACKUP_POLICY_CODE": policy["code"], "ENTERPRISE_ID": values["enterprise"]},
+                    datacenter=policy["datacenter"],
                 )
 
     return Emitter(before, emit)

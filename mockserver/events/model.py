@@ -28,10 +28,15 @@ def record(
     entity: str,
     vm: dict | None = None,
     details: dict | None = None,
+    datacenter: int | None = None,
+    severity: str = "INFO",
 ) -> None:
+    """Store one event. The record holds what both readers need: /api/events renders Abiquo's event DTO from it
+    (names and ids of every entity involved, ISO-8601 time) and the event stream its own shape (entity URI,
+    user URI, epoch milliseconds, the details map)."""
     event = {
         "timestamp": int(time.time() * 1000),
-        "severity": "INFO",
+        "severity": severity,
         "component": component,
         "action": action,
         "actionPerformed": f"{component}_{action}",
@@ -40,14 +45,35 @@ def record(
         "userUri": user_uri(user),
         "idEnterprise": enterprise,
         "entityId": entity,
-        "details": details or {},
+        "details": {**(vm_details(store, vm) if vm is not None else {}), **(details or {})},
+        **involved(store, enterprise, vm, datacenter),
     }
-    if vm is not None:
-        event.update(virtualMachine=vm["name"], idVirtualMachine=vm["id"])
     with store.transaction():
         event_id = store.insert(TABLE, event)
         if event_id > KEPT:
             store.delete(TABLE, event_id - KEPT)
+
+
+def _named(doc: dict | None, name: str, id_name: str) -> dict:
+    return {name: doc.get("name") if doc else None, id_name: doc.get("id") if doc else None}
+
+
+def involved(store: Store, enterprise: int | None, vm: dict | None, datacenter: int | None) -> dict:
+    """Names and ids of the entities an event concerns, as Abiquo's event DTO carries them."""
+    vapp = store.get("virtualappliances", vm["virtualappliance"]) if vm else None
+    vdc = store.get("virtualdatacenters", vapp["virtualdatacenter"]) if vapp else None
+    machine = store.get("machines", vm["machine"]) if vm and vm.get("machine") else None
+    rack = store.get("racks", machine["rack"]) if machine else None
+    dc_id = vdc["datacenter"] if vdc else datacenter
+    return {
+        **_named(store.get("enterprises", enterprise) if enterprise else None, "enterprise", "idEnterprise"),
+        **_named(store.get("datacenters", dc_id) if dc_id else None, "datacenter", "idDatacenter"),
+        **_named(rack, "rack", "idRack"),
+        **_named(machine, "physicalMachine", "idPhysicalMachine"),
+        **_named(vdc, "virtualDatacenter", "idVirtualDatacenter"),
+        **_named(vapp, "virtualApp", "idVirtualApp"),
+        **_named(vm, "virtualMachine", "idVirtualMachine"),
+    }
 
 
 def user_uri(user: User) -> str:
@@ -70,12 +96,14 @@ def vm_details(store: Store, vm: dict) -> dict:
     return details
 
 
-def visible(store: Store, user: User, since_ms: int) -> list[dict]:
+def visible(store: Store, user: User, since_ms: int, until_ms: int | None = None) -> list[dict]:
     everything = user.can("ENTERPRISE_ADMINISTER_ALL")
     return [
         e
         for e in store.all(TABLE)
-        if e["timestamp"] >= since_ms and (everything or e.get("idEnterprise") == user.enterprise)
+        if since_ms <= e["timestamp"]
+        and (until_ms is None or e["timestamp"] <= until_ms)
+        and (everything or e.get("idEnterprise") == user.enterprise)
     ]
 
 

@@ -94,7 +94,7 @@ class Door:
         if body.problem == TOO_LARGE:
             environ["CONTENT_LENGTH"] = str(body.size)  # over MAX_CONTENT_LENGTH: Flask refuses it unread (413)
         elif body.problem == TIMED_OUT:
-            environ[DOOR_REFUSAL] = "408-REQUEST-TIMEOUT"
+            environ[DOOR_REFUSAL] = 408
         answer = await self.run(environ)
         return answer if body.problem is None else _closing(answer)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g
+from flask import Blueprint, Response, g, request
 
 from ..errors import AbiquoError
 from ..extensions import contract_of, store_of
@@ -30,7 +30,15 @@ def get_version():
 
 @operation(bp, "GET", "/login", op_id="login", produces="user", label="verified", summary="The authenticated user")
 def login():
-    return render.user(store_of().get("users", g.user.id))
+    found = render.user(store_of().get("users", g.user.id))
+    if "privileges" in request.args.get("expand", "").split(","):
+        # 3.10 names the expansion after what it holds, 3.8 calls it "expands": both are given
+        privileges = {
+            "links": [],
+            "collection": [{"id": i + 1, "name": p, "links": []} for i, p in enumerate(sorted(g.user.privileges))],
+        }
+        found.update(privileges=privileges, expands=privileges)
+    return found
 
 
 @bp.get("/openapi.json")

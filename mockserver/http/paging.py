@@ -43,20 +43,20 @@ def _non_negative_int(name: str, default: int) -> int:
         return default
     if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_INT:  # '²'.isdigit() is True, int('²') fails
         raise AbiquoError(
-            "QUERY-1", f"Invalid value for query parameter '{name}': an integer from 0 to {MAX_INT} is expected"
+            "GEN-22", f"Invalid value for query parameter '{name}': an integer from 0 to {MAX_INT} is expected"
         )
     return int(raw)
 
 
-def parse_paging(sort_keys: tuple[str, ...]) -> Paging:
+def parse_paging(sort_keys: tuple[str, ...], default_asc: bool = True) -> Paging:
     by = request.args.get("by", sort_keys[0])
     if by not in sort_keys:
         raise AbiquoError(
-            "QUERY-1", f"Invalid value for query parameter 'by': one of {', '.join(sort_keys)} is expected"
+            "QUERY-0", f"Invalid value for query parameter 'by': one of {', '.join(sort_keys)} is expected"
         )
-    asc = request.args.get("asc", "true").lower()
+    asc = request.args.get("asc", str(default_asc)).lower()
     if asc not in ("true", "false"):
-        raise AbiquoError("QUERY-1", "Invalid value for query parameter 'asc': true or false is expected")
+        raise AbiquoError("GEN-22", "Invalid value for query parameter 'asc': true or false is expected")
     return Paging(
         _non_negative_int("startwith", 0),
         _non_negative_int("limit", DEFAULT_LIMIT),
@@ -79,9 +79,11 @@ def _matches(item: dict, needle: str, fields: tuple[str, ...]) -> bool:
 
 
 def _page_link(rel: str, path: str, paging: Paging, startwith: int, media: str) -> dict:
-    query = {"startwith": startwith, "limit": paging.limit, "by": paging.by, "asc": str(paging.asc).lower()}
+    # Every filter of the request stays in the link (datefrom above all: a connector catching up follows next)
+    query = [(k, v) for k, v in request.args.items(multi=True) if k.lower() not in PAGING_PARAMS]
+    query += [("startwith", startwith), ("limit", paging.limit), ("by", paging.by), ("asc", str(paging.asc).lower())]
     if paging.has:
-        query["has"] = paging.has
+        query.append(("has", paging.has))
     return {"rel": rel, "href": f"{api_url(path)}?{urlencode(query)}", "type": vendor(media)}
 
 
@@ -106,11 +108,12 @@ def collection(
     render: Callable[[dict], dict],
     sort_keys: tuple[str, ...],
     filter_fields: tuple[str, ...] = ("name",),
+    default_asc: bool = True,
 ) -> dict:
     """Filter, sort, page and render ``items`` (stored documents) as an Abiquo collection of ``media``.
     ``sort_keys`` are the values ``by`` accepts, the first one the default: pass the tuple the operation
     declares as ``paged=``, so that the contract says what the view does."""
-    paging = parse_paging(sort_keys)
+    paging = parse_paging(sort_keys, default_asc)
     chosen = _filtered_and_sorted(list(items), paging, filter_fields)
     window = (
         chosen[paging.startwith :] if paging.limit == 0 else chosen[paging.startwith : paging.startwith + paging.limit]

@@ -10,7 +10,9 @@ VIRTUAL_DATACENTER = "/cloud/virtualdatacenters/<int:vdc>"
 VIRTUAL_APPLIANCE = f"{VIRTUAL_DATACENTER}/virtualappliances/<int:vapp>"
 VIRTUAL_MACHINE = f"{VIRTUAL_APPLIANCE}/virtualmachines/<int:vm>"
 
-VM_ERRORS = ("VDC-0", "VAPP-0", "VM-0")  # what reaching a VM by its path can answer
+VM_ERRORS = ("VDC-0", "VAPP-0", "VM-1")  # what reaching a VM by its path can answer
 
 VM_STATES = ("NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", "LOCKED", "UNKNOWN")
 NOT_DEPLOYED = "NOT_ALLOCATED"  # the state of a VM on no machine
+# Datacenters (and locations) sort by where they are too, as Abiquo's do (?by=location)
+BY_NAME_OR_LOCATION = ("name", "id", "location")

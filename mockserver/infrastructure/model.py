@@ -51,7 +51,7 @@ def location(store: Store, user: User, loc_id: int) -> dict:
 
 def rack(store: Store, dc_id: int, rack_id: int) -> dict:
     datacenter(store, dc_id)
-    return belonging(store, "racks", rack_id, "RACK-0", datacenter=dc_id)
+    return belonging(store, "racks", rack_id, "RACK-4", datacenter=dc_id)
 
 
 def machine(store: Store, dc_id: int, rack_id: int, machine_id: int) -> dict:
@@ -94,7 +94,7 @@ def virtual_appliance(store: Store, user: User, vdc_id: int, vapp_id: int) -> di
 
 def virtual_machine(store: Store, user: User, vdc_id: int, vapp_id: int, vm_id: int) -> dict:
     virtual_appliance(store, user, vdc_id, vapp_id)
-    return belonging(store, "virtualmachines", vm_id, "VM-0", virtualappliance=vapp_id)
+    return belonging(store, "virtualmachines", vm_id, "VM-1", virtualappliance=vapp_id)
 
 
 def visible_virtual_machines(store: Store, user: User) -> list[dict]:
@@ -104,9 +104,9 @@ def visible_virtual_machines(store: Store, user: User) -> list[dict]:
 def set_vm_state(store: Store, vm_id: int, state: str) -> dict:
     """Deploy or undeploy a VM as QA needs it: a deployed VM sits on a machine of its datacenter."""
     if state not in VM_STATES:
-        raise AbiquoError("VM-STATE", f"Invalid virtual machine state '{state}': one of {', '.join(VM_STATES)}")
+        raise AbiquoError("CTRL-3", f"Invalid virtual machine state '{state}': one of {', '.join(VM_STATES)}")
     with store.transaction():
-        vm = dict(_must(store.get("virtualmachines", vm_id), "VM-0"))
+        vm = dict(_must(store.get("virtualmachines", vm_id), "VM-1"))
         vm["state"] = state
         if state == NOT_DEPLOYED:
             vm["machine"] = None
@@ -120,5 +120,5 @@ def first_machine(store: Store, dc_id: int) -> int:
     racks = {r["id"] for r in store.find("racks", datacenter=dc_id)}
     machines = [m for m in store.all("machines") if m["rack"] in racks]
     if not machines:
-        raise AbiquoError("VM-STATE", f"Datacenter {dc_id} has no machine to deploy on")
+        raise AbiquoError("CTRL-3", f"Datacenter {dc_id} has no machine to deploy on")
     return machines[0]["id"]

@@ -30,6 +30,66 @@ def policy_path(dc_id: int, policy_id: int) -> str:
     return f"{datacenter_path(dc_id)}/backuppolicies/{policy_id}"
 
 
+# Fields Abiquo's entities carry that the backup surface has no use for: a scenario document may set any of
+# them; otherwise these plausible values are served (no limits, nothing reserved, nothing monitored).
+RACK_DEFAULTS = {
+    "shortDescription": "",
+    "longDescription": "",
+    "haEnabled": False,
+    "nrsq": 10,
+    "vlanIdMin": 2,
+    "vlanIdMax": 4094,
+    "vlanPerVdcReserved": 1,
+    "vlansIdAvoided": "",
+}
+LIMITS = (
+    "cpuCountSoftLimit",
+    "cpuCountHardLimit",
+    "ramSoftLimitInMb",
+    "ramHardLimitInMb",
+    "diskSoftLimitInMb",
+    "diskHardLimitInMb",
+    "storageSoftInMb",
+    "storageHardInMb",
+    "vlansSoft",
+    "vlansHard",
+    "publicIpsSoft",
+    "publicIpsHard",
+)
+ENTERPRISE_DEFAULTS = {
+    **dict.fromkeys((*LIMITS, "repositorySoftInMb", "repositoryHardInMb"), 0),
+    "isReservationRestricted": False,
+    "twoFactorAuthenticationMandatory": False,
+    "workflow": False,
+    "idPricingTemplate": None,
+}
+VM_DEFAULTS = {
+    "type": "MANAGED",
+    "idType": 0,
+    "highDisponibility": 0,
+    "monitored": False,
+    "protected": False,
+    "vdrpEnabled": False,
+    "vdrpPort": 0,
+}
+# Abiquo's numeric id of each virtual machine state
+STATE_IDS = {
+    "NOT_ALLOCATED": 1,
+    "ALLOCATED": 2,
+    "CONFIGURED": 3,
+    "ON": 4,
+    "PAUSED": 5,
+    "OFF": 6,
+    "LOCKED": 7,
+    "UNKNOWN": 8,
+}
+
+
+def defaults(doc: dict, values: dict) -> dict:
+    """``values``, each replaced by the stored document's own when it has one."""
+    return {name: doc.get(name, value) for name, value in values.items()}
+
+
 def datacenter(dc: dict) -> dict:
     base = datacenter_path(dc["id"])
     return {
@@ -75,6 +135,7 @@ def rack(r: dict) -> dict:
     return {
         "id": r["id"],
         "name": r["name"],
+        **defaults(r, RACK_DEFAULTS),
         "links": [
             link("edit", base, "rack", r["name"]),
             link("datacenter", datacenter_path(r["datacenter"]), "datacenter"),
@@ -91,6 +152,23 @@ def machine(m: dict, dc_id: int) -> dict:
         "ip": m.get("ip", ""),
         "type": m.get("type", "VMX_04"),
         "state": m.get("state", "MANAGED"),
+        **defaults(
+            m,
+            {
+                "description": "",
+                "ipService": m.get("ip", ""),
+                "managerIp": None,
+                "agentIp": None,
+                "port": 443 if m.get("type", "VMX_04") == "VMX_04" else 0,
+                "initiatorIQN": "",
+                "virtualCpuCores": 32,
+                "virtualCpusUsed": 0,
+                "virtualRamInMb": 131072,
+                "virtualRamUsedInMb": 0,
+            },
+        ),
+        "datastores": {"links": [], "collection": []},
+        "networkInterfaces": {"links": [], "collection": []},
         "links": [
             link("edit", base, "machine", m["name"]),
             link("rack", f"{datacenter_path(dc_id)}/racks/{m['rack']}", "rack"),
@@ -104,6 +182,7 @@ def enterprise(e: dict) -> dict:
     return {
         "id": e["id"],
         "name": e["name"],
+        **defaults(e, ENTERPRISE_DEFAULTS),
         "links": [
             link("edit", base, "enterprise", e["name"]),
             link("limits", f"{base}/limits", "limits", "limits"),
@@ -116,6 +195,8 @@ def virtual_datacenter(v: dict) -> dict:
     return {
         "id": v["id"],
         "name": v["name"],
+        **defaults(v, {**dict.fromkeys(LIMITS, 0), "hypervisorType": "VMX_04", "providerId": None, "syncState": None}),
+        "vlan": _default_network(v),
         "links": [
             link("edit", base, "virtualdatacenter", v["name"]),
             link("enterprise", f"/admin/enterprises/{v['enterprise']}", "enterprise"),
@@ -125,11 +206,32 @@ def virtual_datacenter(v: dict) -> dict:
     }
 
 
+def _default_network(v: dict) -> dict:
+    """The virtual datacenter's default private network, as Abiquo embeds it."""
+    return {
+        "id": v["id"],
+        "name": "default_private_network",
+        "type": "INTERNAL",
+        "address": "192.168.0.0",
+        "mask": 24,
+        "gateway": "192.168.0.1",
+        "tag": None,
+        "defaultNetwork": True,
+        "strict": False,
+        "ipv6": False,
+        "primaryDNS": "",
+        "secondaryDNS": "",
+        "dhcpOptions": {"links": [], "collection": []},
+        "links": [],
+    }
+
+
 def virtual_appliance(va: dict) -> dict:
     base = vapp_path(va["virtualdatacenter"], va["id"])
     return {
         "id": va["id"],
         "name": va["name"],
+        **defaults(va, {"state": "NOT_DEPLOYED", "error": 0, "highDisponibility": 0, "publicApp": 0}),
         "links": [
             link("edit", base, "virtualappliance", va["name"]),
             link("virtualdatacenter", vdc_path(va["virtualdatacenter"]), "virtualdatacenter"),
@@ -147,6 +249,9 @@ def virtual_machine(vm: dict) -> dict:
         "uuid": vm.get("uuid", ""),
         "cpu": vm.get("cpu", 1),
         "ram": vm.get("ram", 1024),
+        "idState": STATE_IDS.get(vm["state"], 8),
+        **defaults(vm, VM_DEFAULTS),
+        "variables": vm.get("variables") or {},
         "links": [
             link("edit", base, "virtualmachine", vm["name"]),
             link("metadata", f"{base}/metadata", "metadata", "metadata"),
@@ -187,5 +292,6 @@ def role(r: dict, privileges: list[str]) -> dict:
         "id": r["id"],
         "name": r["name"],
         "privileges": privileges,
+        "blocked": r.get("blocked", False),
         "links": [link("edit", f"/admin/roles/{r['id']}", "role", r["name"])],
     }

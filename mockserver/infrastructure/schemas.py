@@ -12,6 +12,33 @@ class Entity(Schema):
     links = fields.List(fields.Nested(LinkSchema), required=True)
 
 
+def _int() -> fields.Integer:
+    return fields.Integer(required=True)
+
+
+def _text(none: bool = False) -> fields.String:
+    return fields.String(required=True, allow_none=none)
+
+
+def _flag() -> fields.Boolean:
+    return fields.Boolean(required=True)
+
+
+def _object() -> fields.Dict:
+    return fields.Dict(required=True)
+
+
+class Limits(Schema):
+    """The allocation limits Abiquo's enterprises and virtual datacenters carry (0: no limit)."""
+
+    cpuCountSoftLimit, cpuCountHardLimit = _int(), _int()
+    ramSoftLimitInMb, ramHardLimitInMb = _int(), _int()
+    diskSoftLimitInMb, diskHardLimitInMb = _int(), _int()
+    storageSoftInMb, storageHardInMb = _int(), _int()
+    vlansSoft, vlansHard = _int(), _int()
+    publicIpsSoft, publicIpsHard = _int(), _int()
+
+
 @media_type("datacenter", collection="datacenters")
 class DatacenterSchema(Entity):
     name = fields.String(required=True)
@@ -21,6 +48,9 @@ class DatacenterSchema(Entity):
 @media_type("rack", collection="racks")
 class RackSchema(Entity):
     name = fields.String(required=True)
+    shortDescription, longDescription, vlansIdAvoided = _text(), _text(), _text()
+    haEnabled = _flag()
+    nrsq, vlanIdMin, vlanIdMax, vlanPerVdcReserved = _int(), _int(), _int(), _int()
 
 
 @media_type("machine", collection="machines")
@@ -29,21 +59,34 @@ class MachineSchema(Entity):
     ip = fields.String(required=True)
     type = fields.String(required=True)
     state = fields.String(required=True)
+    description, ipService, initiatorIQN = _text(), _text(), _text()
+    managerIp, agentIp = _text(none=True), _text(none=True)
+    port, virtualCpuCores, virtualCpusUsed, virtualRamInMb, virtualRamUsedInMb = _int(), _int(), _int(), _int(), _int()
+    datastores, networkInterfaces = _object(), _object()
 
 
 @media_type("enterprise", collection="enterprises")
-class EnterpriseSchema(Entity):
+class EnterpriseSchema(Entity, Limits):
     name = fields.String(required=True)
+    repositorySoftInMb, repositoryHardInMb = _int(), _int()
+    isReservationRestricted, twoFactorAuthenticationMandatory, workflow = _flag(), _flag(), _flag()
+    idPricingTemplate = fields.Integer(required=True, allow_none=True)
 
 
 @media_type("virtualdatacenter", collection="virtualdatacenters")
-class VirtualDatacenterSchema(Entity):
+class VirtualDatacenterSchema(Entity, Limits):
     name = fields.String(required=True)
+    hypervisorType = _text()
+    providerId, syncState = _text(none=True), _text(none=True)
+    vlan = _object()
 
 
 @media_type("virtualappliance", collection="virtualappliances")
 class VirtualApplianceSchema(Entity):
     name = fields.String(required=True)
+    state = _text()
+    error, highDisponibility, publicApp = _int(), _int(), _int()
+    expands = fields.Dict(metadata={"description": "with ?expand=: what was asked to be expanded (a collection)"})
 
 
 @media_type("virtualmachine", collection="virtualmachines")
@@ -53,6 +96,10 @@ class VirtualMachineSchema(Entity):
     uuid = fields.String(required=True)
     cpu = fields.Integer(required=True)
     ram = fields.Integer(required=True)
+    idState, idType, highDisponibility, vdrpPort = _int(), _int(), _int(), _int()
+    type = _text()
+    monitored, protected, vdrpEnabled = _flag(), _flag(), _flag()
+    variables = _object()
 
 
 @media_type("user")
@@ -66,9 +113,12 @@ class UserSchema(Entity):
     active = fields.Boolean(required=True)
     locked = fields.Boolean(required=True)
     firstLogin = fields.Boolean(required=True)
+    privileges = fields.Dict(metadata={"description": "with ?expand=privileges: the user's privileges"})
+    expands = fields.Dict(metadata={"description": "with ?expand=privileges: the same, as 3.8 names it"})
 
 
 @media_type("role")
 class RoleSchema(Entity):
     name = fields.String(required=True)
     privileges = fields.List(fields.String(), required=True)
+    blocked = _flag()

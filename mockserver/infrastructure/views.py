@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g
+from flask import Blueprint, g, request
 
 from ..extensions import store_of
 from ..http.api import operation
 from ..http.paging import BY_NAME, collection
 from . import model, render
-from .constants import DATACENTER, ENTERPRISE, VIRTUAL_APPLIANCE, VIRTUAL_DATACENTER, VIRTUAL_MACHINE
+from .constants import (
+    BY_NAME_OR_LOCATION,
+    DATACENTER,
+    ENTERPRISE,
+    VIRTUAL_APPLIANCE,
+    VIRTUAL_DATACENTER,
+    VIRTUAL_MACHINE,
+)
 
 bp = Blueprint("infrastructure", __name__)
 DC = DATACENTER
@@ -27,12 +34,14 @@ VM_SORT = ("name", "id", "state")
     op_id="listDatacenters",
     produces="datacenters",
     privilege="PHYS_DC_ENUMERATE",
-    paged=BY_NAME,
+    paged=BY_NAME_OR_LOCATION,
     label="verified",
     links={"GetDatacenter": ("getDatacenter", {"dc": "$response.body#/collection/0/id"})},
 )
 def list_datacenters():
-    return collection(store_of().all("datacenters"), media="datacenters", sort_keys=BY_NAME, render=render.datacenter)
+    return collection(
+        store_of().all("datacenters"), media="datacenters", sort_keys=BY_NAME_OR_LOCATION, render=render.datacenter
+    )
 
 
 @operation(
@@ -78,7 +87,7 @@ def list_racks(dc):
     op_id="getRack",
     produces="rack",
     privilege="PHYS_DC_ENUMERATE",
-    errors=("DC-0", "RACK-0"),
+    errors=("DC-0", "RACK-4"),
     label="verified",
     links={"ListMachines": ("listMachines", {"dc": "$request.path.dc", "rack": "$request.path.rack"})},
 )
@@ -93,7 +102,7 @@ def get_rack(dc, rack):
     op_id="listMachines",
     produces="machines",
     privilege="PHYS_DC_ENUMERATE",
-    errors=("DC-0", "RACK-0"),
+    errors=("DC-0", "RACK-4"),
     paged=BY_NAME,
     label="verified",
     links={
@@ -120,7 +129,7 @@ def list_machines(dc, rack):
     op_id="getMachine",
     produces="machine",
     privilege="PHYS_DC_ENUMERATE",
-    errors=("DC-0", "RACK-0", "MACHINE-0"),
+    errors=("DC-0", "RACK-4", "MACHINE-0"),
     label="verified",
     links={
         "ListMachineVirtualMachines": (
@@ -140,7 +149,7 @@ def get_machine(dc, rack, machine):
     op_id="listMachineVirtualMachines",
     produces="virtualmachines",
     privilege="PHYS_DC_ENUMERATE",
-    errors=("DC-0", "RACK-0", "MACHINE-0"),
+    errors=("DC-0", "RACK-4", "MACHINE-0"),
     paged=VM_SORT,
     label="verified",
     summary="The VMs deployed on a machine",
@@ -185,25 +194,27 @@ def get_enterprise(enterprise):
     return render.enterprise(model.enterprise(store_of(), g.user, enterprise))
 
 
-@operation(bp, "GET", f"{ENT}/users/<int:user>", op_id="getUser", produces="user", errors=("EN-0",), label="verified")
+@operation(
+    bp, "GET", f"{ENT}/users/<int:user>", op_id="getUser", produces="user", errors=("EN-0", "USER-3"), label="verified"
+)
 def get_user(enterprise, user):
     from ..errors import AbiquoError
 
     model.enterprise(store_of(), g.user, enterprise)
     found = store_of().get("users", user)
     if found is None or found["enterprise"] != enterprise:
-        raise AbiquoError("404-NOT-FOUND", "The requested user does not exist")
+        raise AbiquoError("USER-3")
     return render.user(found)
 
 
-@operation(bp, "GET", "/admin/roles/<int:role>", op_id="getRole", produces="role", label="documented")
+@operation(bp, "GET", "/admin/roles/<int:role>", op_id="getRole", produces="role", errors=("ROLE-0",), label="verified")
 def get_role(role):
     from ..errors import AbiquoError
     from ..security import expand_privileges
 
     found = store_of().get("roles", role)
     if found is None or (role != g.user.role and not g.user.can("ENTERPRISE_ADMINISTER_ALL")):
-        raise AbiquoError("404-NOT-FOUND", "The requested role does not exist")
+        raise AbiquoError("ROLE-0")
     return render.role(found, expand_privileges(found.get("privileges", [])))
 
 
@@ -213,13 +224,13 @@ def get_role(role):
     "/cloud/locations",
     op_id="listLocations",
     produces="datacenters",
-    paged=BY_NAME,
+    paged=BY_NAME_OR_LOCATION,
     label="verified",
     links={"GetLocation": ("getLocation", {"loc": "$response.body#/collection/0/id"})},
 )
 def list_locations():
     return collection(
-        model.locations(store_of(), g.user), media="datacenters", sort_keys=BY_NAME, render=render.location
+        model.locations(store_of(), g.user), media="datacenters", sort_keys=BY_NAME_OR_LOCATION, render=render.location
     )
 
 
@@ -292,8 +303,18 @@ def list_virtual_appliances(vdc):
         store_of().find("virtualappliances", virtualdatacenter=vdc),
         media="virtualappliances",
         sort_keys=BY_NAME,
-        render=render.virtual_appliance,
+        render=_virtual_appliance,
     )
+
+
+def _virtual_appliance(va: dict) -> dict:
+    """A virtual appliance is deployed while one of its VMs is; ?expand= asks for an (empty here) expansion."""
+    vms = store_of().find("virtualmachines", virtualappliance=va["id"])
+    state = "DEPLOYED" if any(model.is_deployed(vm) for vm in vms) else "NOT_DEPLOYED"
+    found = render.virtual_appliance({"state": state, **va})
+    if request.args.get("expand"):
+        found["expands"] = {"links": [], "collection": []}
+    return found
 
 
 @operation(
@@ -307,7 +328,7 @@ def list_virtual_appliances(vdc):
     links={"ListVirtualMachines": ("listVirtualMachines", {"vdc": "$request.path.vdc", "vapp": "$request.path.vapp"})},
 )
 def get_virtual_appliance(vdc, vapp):
-    return render.virtual_appliance(model.virtual_appliance(store_of(), g.user, vdc, vapp))
+    return _virtual_appliance(model.virtual_appliance(store_of(), g.user, vdc, vapp))
 
 
 @operation(
@@ -342,7 +363,7 @@ def list_virtual_machines(vdc, vapp):
     VIRTUAL_MACHINE,
     op_id="getVirtualMachine",
     produces="virtualmachine",
-    errors=("VDC-0", "VAPP-0", "VM-0"),
+    errors=("VDC-0", "VAPP-0", "VM-1"),
     label="verified",
     links={
         "GetMetadata": (

@@ -62,7 +62,7 @@ def render_task(task: dict) -> dict:
 
 def _check_force() -> None:
     if request.args.getlist("force") not in ([], ["true"], ["false"]):
-        raise AbiquoError("QUERY-1", "Invalid value for query parameter 'force': true or false is expected")
+        raise AbiquoError("GEN-22", "Invalid value for query parameter 'force': true or false is expected")
 
 
 def _accept(vdc: int, vapp: int, vm: int, kind: str) -> dict:
@@ -94,7 +94,7 @@ ACTION = dict(
     "POST",
     f"{VM}/action/deploy",
     op_id="deployVirtualMachine",
-    errors=(*VM_ERRORS, "VM-2", "VM-7", "VM-STATE", "QUERY-1", "403-FORBIDDEN"),
+    errors=(*VM_ERRORS, "VM-2", "VM-7", "GEN-22", "403-FORBIDDEN"),
     summary="Deploy a NOT_ALLOCATED VM: it is LOCKED until the task finishes, then ON",
     **ACTION,
 )
@@ -107,7 +107,7 @@ def deploy(vdc, vapp, vm):
     "POST",
     f"{VM}/action/undeploy",
     op_id="undeployVirtualMachine",
-    errors=(*VM_ERRORS, "VM-2", "VM-3", "QUERY-1", "403-FORBIDDEN"),
+    errors=(*VM_ERRORS, "VM-2", "VM-3", "GEN-22", "403-FORBIDDEN"),
     summary="Undeploy a deployed VM: it is LOCKED until the task finishes, then NOT_ALLOCATED",
     **ACTION,
 )

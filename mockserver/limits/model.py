@@ -28,7 +28,7 @@ def limits(store: Store, user: User, enterprise_id: int) -> list[dict]:
 
 def limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> dict:
     enterprise(store, user, enterprise_id)
-    return belonging(store, "limits", limit_id, "LIMIT-1", enterprise=enterprise_id)
+    return belonging(store, "limits", limit_id, "LIMIT-8", enterprise=enterprise_id)
 
 
 def allowed_policies(store: Store, limit: dict) -> list[dict]:
@@ -75,8 +75,20 @@ def delete_limit(store: Store, user: User, enterprise_id: int, limit_id: int) ->
     """Deleting a limit restricts every policy it allows, so the same rule applies."""
     with store.transaction():
         current = limit(store, user, enterprise_id, limit_id)
+        _check_no_virtual_datacenters(store, enterprise_id, current["datacenter"])
         _check_restrictable(store, enterprise_id, current.get("backuppolicies", []))
         store.delete("limits", limit_id)
+
+
+def _check_no_virtual_datacenters(store: Store, enterprise_id: int, dc_id: int) -> None:
+    """The enterprise keeps the datacenter while it has virtual datacenters there (their VMs link to it)."""
+    used = store.find("virtualdatacenters", enterprise=enterprise_id, datacenter=dc_id)
+    if used:
+        raise AbiquoError(
+            "LIMIT-11",
+            "Cannot remove enterprise access to this datacenter because the datacenter is used by virtual "
+            f"datacenter(s) belonging to the enterprise: {', '.join(sorted(v['name'] for v in used))}",
+        )
 
 
 def _check_restrictable(store: Store, enterprise_id: int, policy_ids: list[int]) -> None:

@@ -20,6 +20,8 @@ LIMIT_FIELDS = (
     "vlansHard",
     "publicIpsSoft",
     "publicIpsHard",
+    "repositorySoftInMb",
+    "repositoryHardInMb",
 )
 
 
@@ -40,3 +42,5 @@ class LimitSchema(Entity):
     vlansHard = fields.Integer(load_default=0)
     publicIpsSoft = fields.Integer(load_default=0)
     publicIpsHard = fields.Integer(load_default=0)
+    repositorySoftInMb = fields.Integer(load_default=0)
+    repositoryHardInMb = fields.Integer(load_default=0)

@@ -44,7 +44,7 @@ def list_limits(enterprise):
     f"{ENT}/limits/<int:limit>",
     op_id="getLimit",
     produces="limit",
-    errors=("EN-0", "LIMIT-1"),
+    errors=("EN-0", "LIMIT-8"),
     label="verified",
     links={"UpdateLimit": ("updateLimit", {"enterprise": "$request.path.enterprise", "limit": "$request.path.limit"})},
 )
@@ -83,7 +83,7 @@ def create_limit(enterprise, body):
     produces="limit",
     consumes="limit",
     privilege="USERS_MANAGE_LIMITS",
-    errors=("EN-0", "LIMIT-1", "GEN-6", "LIMIT-24", "LIMIT-25"),
+    errors=("EN-0", "LIMIT-8", "GEN-6", "LIMIT-24", "LIMIT-25"),
     label="verified",
     summary="Replace a limit; its backuppolicy links allow policies, omitting one restricts it",
 )
@@ -98,7 +98,7 @@ def update_limit(enterprise, limit, body):
     op_id="deleteLimit",
     event=emitters.LIMIT_ACCESS,
     privilege="USERS_MANAGE_LIMITS",
-    errors=("EN-0", "LIMIT-1", "LIMIT-25"),
+    errors=("EN-0", "LIMIT-8", "LIMIT-11", "LIMIT-25"),
     label="verified",
 )
 def delete_limit(enterprise, limit):

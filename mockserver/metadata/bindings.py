@@ -40,7 +40,7 @@ def bound_pairs(bindings: object) -> list[tuple[str, str, str]]:
             raise AbiquoError("GEN-2", f"Invalid document: policyBindings.{backup_type} must be an object")
         for granularity, code in granularities.items():
             if granularity not in GRANULARITIES:
-                raise AbiquoError("BC-7", f"Invalid backup granularity '{granularity}' in policyBindings")
+                raise AbiquoError("BC-8", f"Invalid backup granularity '{granularity}' in policyBindings")
             if not isinstance(code, str) or not code:
                 raise AbiquoError(
                     "GEN-2", f"Invalid document: policyBindings.{backup_type}.{granularity} must be a policy code"
@@ -86,6 +86,8 @@ def bound_configurations(store: Store, vm: dict, pairs: list[tuple[str, str, str
     """Steps 1 and 2: (type, granularity) -> the policy configuration each binding names."""
     configurations = {(t, g): _configuration(store, vm, t, g, code) for t, g, code in pairs}
     codes = sorted({code for _, _, code in pairs})
+    for code in codes:
+        _check_whole_policy(store, vm, code, {(t, g) for t, g, c in pairs if c == code})
     if len(codes) > 1 and not properties(store, vm["datacenter"])["multiplePolicies"]:
         raise AbiquoError(
             "BC-27",
@@ -93,6 +95,21 @@ def bound_configurations(store: Store, vm: dict, pairs: list[tuple[str, str, str
             "multiple policies are disabled in the datacenter",
         )
     return configurations
+
+
+def _check_whole_policy(store: Store, vm: dict, code: str, bound: set[tuple[str, str]]) -> None:
+    """A VM is assigned whole policies (policyBindings "specifies all the backup types in the backup policy"):
+    a PUT binding only some configurations of a policy is refused, never completed behind the client's back,
+    since the schedule values of the others (a time defined in the VM) can only come from the client."""
+    policy = policy_by_code(store, vm["datacenter"], code)
+    wanted = {(c["type"].lower(), c["period"].lower()) for c in policy.get("backupConfigurations", [])}
+    missing = sorted(wanted - bound)
+    if missing:
+        raise AbiquoError(
+            "BC-14",
+            f"Missing backup values: the backup policy '{code}' is assigned whole, so bind also "
+            + ", ".join(f"{t}/{g}" for t, g in missing),
+        )
 
 
 def _configuration(store: Store, vm: dict, backup_type: str, granularity: str, code: str) -> dict:

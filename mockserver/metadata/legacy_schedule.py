@@ -71,7 +71,7 @@ def checked_schedule(schedule: object) -> dict:
         for granularity, entry in granularities.items():
             if granularity not in GRANULARITIES:
                 raise AbiquoError(
-                    "BC-7",
+                    "BC-8",
                     f"Invalid backup granularity '{granularity}' in '{backup_type}': one of {', '.join(GRANULARITIES)}",
                 )
             checked[backup_type][granularity] = checked_entry(backup_type, granularity, entry)
@@ -110,7 +110,7 @@ def _check_time(where: str, granularity: str, value: object) -> None:
         raise AbiquoError("BC-11", f"The time value of {where} was not supplied")
     if granularity == "hourly":
         if not is_hourly(value):
-            raise AbiquoError("BC-16", f"Invalid hourly value {value!r} in {where}: an integer from 1 to 23")
+            raise AbiquoError("BC-16", f"Invalid hourly value {value!r} in {where}: an integer from 0 to 24")
     elif granularity == "defined_hour":
         if not is_date_time(value):
             raise AbiquoError("BC-13", f"Invalid date {value!r} in {where}: the format is yyyy/MM/dd HH:mm:ss Z")

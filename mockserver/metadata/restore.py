@@ -38,7 +38,7 @@ def restore_backup(store: Store, user: User, vdc: int, vapp: int, vm_id: int, bo
             )
         if already_restored(found) and not properties(store, vm["datacenter"])["multipleRestore"]:
             raise AbiquoError(
-                "BC-21",
+                "409-CONFLICT",
                 f"The backup '{backup_id}' was already restored and multiple restore is disabled in the datacenter",
             )
         found.pop("restoreInfo", None)

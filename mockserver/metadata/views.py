@@ -15,7 +15,7 @@ VM = VIRTUAL_MACHINE
 SCHEDULE_ERRORS = (
     "BC-5",
     "BC-6",
-    "BC-7",
+    "BC-8",
     "BC-9",
     "BC-10",
     "BC-11",
@@ -90,7 +90,7 @@ def delete_metadata(vdc, vapp, vm):
     consumes="restore",
     event=emitters.RESTORE_BACKUP,
     privilege="VAPP_RESTORE_BACKUP",
-    errors=(*VM_ERRORS, "BC-20", "BC-21", "BC-22"),
+    errors=(*VM_ERRORS, "BC-20", "BC-22", "409-CONFLICT"),
     label="verified",
     summary="Request the restore of one of the VM's backups",
 )

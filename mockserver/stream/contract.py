@@ -66,7 +66,7 @@ PATHS = {
                     )
                 },
             },
-            "x-abiquo-errors": ["401-UNAUTHORIZED", "405-METHOD-NOT-ALLOWED", "503-SERVICE-UNAVAILABLE", "QUERY-1"],
+            "x-abiquo-errors": ["401-UNAUTHORIZED", "405-METHOD-NOT-ALLOWED", "503-SERVICE-UNAVAILABLE", "GEN-22"],
         }
     }
 }

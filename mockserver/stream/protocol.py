@@ -64,7 +64,7 @@ def _cursor(args: dict, headers: dict) -> int | None:
     if not raw:
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
-        raise AbiquoError("QUERY-1", "Invalid event cursor: lastEventId (or Last-Event-ID) is an event id")
+        raise AbiquoError("GEN-22", "Invalid event cursor: lastEventId (or Last-Event-ID) is an event id")
     return int(raw)
 
 
@@ -77,7 +77,7 @@ def parse(query_string: bytes, headers: dict[str, str]) -> StreamRequest:
 
     transport = arg("X-Atmosphere-Transport")
     if transport not in ("", "sse"):
-        raise AbiquoError("QUERY-1", f"Transport '{transport}' is not served here: use X-Atmosphere-Transport=sse")
+        raise AbiquoError("GEN-22", f"Transport '{transport}' is not served here: use X-Atmosphere-Transport=sse")
     atmosphere = any(name.startswith("X-Atmosphere") or name == "X-atmo-protocol" for name in args)
     tracking = arg("X-Atmosphere-tracking-id")
     return StreamRequest(

@@ -103,7 +103,7 @@ def _path(store: Store, step: dict, action: str) -> str:
 def _vm(store: Store, vm_id: int) -> dict:
     found = store.get("virtualmachines", vm_id)
     if found is None:
-        raise AbiquoError("VM-0")
+        raise AbiquoError("VM-1")
     return found
 
 
