@@ -1,12 +1,13 @@
 """Mixed load for minutes against a real server, printing how it holds up over time (no pass/fail).
 
-    python -m benchmarks.soak [--minutes 3] [--every 10] [--dribblers 0]
+    python -m benchmarks.soak [--minutes 3] [--every 10] [--dribblers 20]
 
 Readers crawl VMs and metadata, a writer PUTs 70 KB metadata documents, a tester reads and queries the
 request journal, and a prober sends the odd input an attacker would (bad credentials, accented passwords,
-deeply nested JSON, over-long scenario names); ``--dribblers N`` adds N clients that send a request body one
-byte a second. Every ``--every`` seconds it prints the readers' GET p50 / p99, the worker's resident memory,
-the request journal's size and the store's files.
+deeply nested JSON, over-long scenario names), and ``--dribblers`` clients send an authenticated PUT whose
+body comes one byte a second (the server answers them 408 once its body deadline passes). Every ``--every``
+seconds it prints the readers' GET p50 / p99, the worker's resident memory, the request journal's size and the
+store's files.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import base64
 import itertools
 import json
+import select
 import socket
 import tempfile
 import threading
@@ -98,17 +100,27 @@ def prober(server: Server, stats: Stats, stop: threading.Event) -> None:
 
 
 def dribbler(server: Server, stats: Stats, stop: threading.Event) -> None:
+    """An authenticated PUT whose body comes one byte a second, until the server answers (408 expected)."""
+    head = (
+        f"PUT {METADATA.format(4)} HTTP/1.1\r\nHost: x\r\nAuthorization: {ADMIN}\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    ).encode()
     while not stop.is_set():
         try:
             with socket.create_connection((HOST, server.port), timeout=120) as sock:
-                sock.sendall(b"PUT /api/version HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
-                for _ in range(100):
-                    if stop.wait(1):
-                        return
-                    sock.sendall(b"x")
-                sock.recv(1024)
+                sock.sendall(head)
+                stats.add(_dribble(sock, stop))
         except OSError:
             stats.add(None)
+
+
+def _dribble(sock: socket.socket, stop: threading.Event) -> int | None:
+    for _ in range(100):
+        if select.select([sock], [], [], 1)[0] or stop.is_set():
+            break
+        sock.sendall(b" ")
+    answer = sock.recv(64) if not stop.is_set() else b""
+    return int(answer.split()[1]) if answer.startswith(b"HTTP/") else None
 
 
 def report(server: Server, db: Path, stats: Stats, started: float) -> None:
@@ -132,7 +144,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=3)
     parser.add_argument("--every", type=float, default=10, help="seconds between two lines")
-    parser.add_argument("--dribblers", type=int, default=0, help="clients sending a body one byte a second")
+    parser.add_argument("--dribblers", type=int, default=20, help="clients sending a body one byte a second")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "store.json"

@@ -52,9 +52,12 @@ class MockServer:
         raise RuntimeError(f"the mock did not answer on {self.url} within {timeout:.0f} s")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
-        """Send ``sig`` to the server's process group; SIGKILL it if it has not exited after ``timeout``."""
+        """Send ``sig`` to the server's main process (as `docker stop` or `kill` do), or SIGKILL to its whole
+        process group (a crash); SIGKILL the group if it has not exited after ``timeout``. A polite signal goes to
+        the main process only: a worker that got it too could exit before the main process asked it to, which
+        the main process reports as a failure."""
         if self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
+            (os.killpg if sig == signal.SIGKILL else os.kill)(self.process.pid, sig)
             try:
                 self.process.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -343,6 +343,8 @@ class Store:
             try:
                 if self._journal_size:
                     self._compact()
+            except OSError as exc:  # a full disk at shutdown: the journal holds every write, the next open replays it
+                log.warning("%s: not compacted on close: %s", self.path, exc)
             finally:
                 self._release()
                 self._fd = None

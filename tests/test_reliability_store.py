@@ -118,3 +118,16 @@ def test_store_files_stay_within_three_times_the_live_data_under_large_writes(on
         assert _put(api, METADATA[n % 2], f"{n:04d}" + "x" * 250_000).status == 200
     live = len(store.path.read_bytes())  # the snapshot: exactly the live data, events included
     assert _store_bytes(store) < 3 * live
+
+
+def test_a_full_disk_at_shutdown_loses_nothing(on_disk, monkeypatch):
+    api, store = on_disk
+    assert _put(api, DB01, "last").status == 200
+
+    def replace(src, dst):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", replace)  # the snapshot cannot be rewritten on close
+    store.close()  # no exception out of the server's shutdown
+    monkeypatch.undo()
+    assert Store(store.path).get("virtualmachines", 4)["metadata"]["chef"] == "last"
