@@ -88,7 +88,7 @@ def _is_under(module: str, prefixes: tuple[str, ...]) -> bool:
 
 
 def _is_view(module: str) -> bool:
-    return module.startswith("mockserver.") and module.rsplit(".", 1)[-1] in ("views", "control_views")
+    return module.startswith("abiquo_mock.mockserver.") and module.rsplit(".", 1)[-1] in ("views", "control_views")
 
 
 GRAPH = import_graph()
@@ -98,6 +98,7 @@ def test_the_graph_sees_the_layers():
     """Guards the test itself: it must see the imports it judges."""
     assert "abiquo_mock.mockserver.store" in GRAPH["abiquo_mock.mockserver.app"]
     assert "abiquo_mock.mockserver.http.api" in GRAPH["abiquo_mock.mockserver.metadata.views"]
+    assert _is_view("abiquo_mock.mockserver.metadata.views")
 
 
 @pytest.mark.parametrize("module", sorted(GRAPH))
