@@ -8,6 +8,7 @@ installs the dependencies): it runs under ``make test-package`` (ABIQUO_MOCK_PAC
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -97,9 +98,7 @@ def test_the_readme_pytest_example_runs_in_a_project_with_its_own_contracts_pack
     (tmp_path / "contracts" / "__init__.py").write_text("OURS = True\n")
     shutil.copy(CONNECTOR, tmp_path / "connector.py")
     shutil.copy(ROOT / "examples" / "connectors" / "abiquo_http.py", tmp_path / "abiquo_http.py")
-    (tmp_path / "test_connector.py").write_text(
-        "import contracts\n\nassert abiquo_mock.contracts.OURS\n" + README_EXAMPLE
-    )
+    (tmp_path / "test_connector.py").write_text("import contracts\n\nassert contracts.OURS\n" + README_EXAMPLE)
 
     done = run(built["bin"] / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
 
@@ -121,7 +120,7 @@ def test_both_contract_suites_run_from_the_wheel(built, tmp_path):
         cwd=tmp_path,
     )
     assert integration.returncode == 0, integration.stdout[-3000:] + integration.stderr[-3000:]
-    assert "demo: PASS 6/6" in integration.stdout
+    assert re.search(r"^demo: PASS (\d+)/\1$", integration.stdout, re.M), integration.stdout
 
     with ServerProcess("--memory") as server:
         provider = run(
