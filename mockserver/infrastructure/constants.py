@@ -16,3 +16,19 @@ VM_STATES = ("NOT_ALLOCATED", "ALLOCATED", "CONFIGURED", "ON", "OFF", "PAUSED", 
 NOT_DEPLOYED = "NOT_ALLOCATED"  # the state of a VM on no machine
 # Datacenters (and locations) sort by where they are too, as Abiquo's do (?by=location)
 BY_NAME_OR_LOCATION = ("name", "id", "location")
+
+# The resource limits an enterprise and a datacenter limit carry (soft and hard of each).
+LIMITS = (
+    "cpuCountSoftLimit",
+    "cpuCountHardLimit",
+    "ramSoftLimitInMb",
+    "ramHardLimitInMb",
+    "diskSoftLimitInMb",
+    "diskHardLimitInMb",
+    "storageSoftInMb",
+    "storageHardInMb",
+    "vlansSoft",
+    "vlansHard",
+    "publicIpsSoft",
+    "publicIpsHard",
+)

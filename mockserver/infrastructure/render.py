@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..http.links import link
 from . import schemas  # noqa: F401  (registers the infrastructure media types)
+from .constants import LIMITS
 
 
 def datacenter_path(dc_id: int) -> str:
@@ -42,20 +43,6 @@ RACK_DEFAULTS = {
     "vlanPerVdcReserved": 1,
     "vlansIdAvoided": "",
 }
-LIMITS = (
-    "cpuCountSoftLimit",
-    "cpuCountHardLimit",
-    "ramSoftLimitInMb",
-    "ramHardLimitInMb",
-    "diskSoftLimitInMb",
-    "diskHardLimitInMb",
-    "storageSoftInMb",
-    "storageHardInMb",
-    "vlansSoft",
-    "vlansHard",
-    "publicIpsSoft",
-    "publicIpsHard",
-)
 ENTERPRISE_DEFAULTS = {
     **dict.fromkeys((*LIMITS, "repositorySoftInMb", "repositoryHardInMb"), 0),
     "isReservationRestricted": False,
