@@ -32,19 +32,7 @@ def partial_bindings(world: dict) -> list[str]:
     return found
 
 
-# The generated scale world still binds VMs to part of a policy: to be made whole by its generator.
-NOT_YET_WHOLE = {"scale"}
-
-
-@pytest.mark.parametrize(
-    "scenario",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="generator binds part of a policy"))
-        if n in NOT_YET_WHOLE
-        else n
-        for n in names()
-    ],
-)
+@pytest.mark.parametrize("scenario", names())
 def test_every_scenario_holds_whole_policies(scenario):
     app = create_app({"DB_PATH": None, "SCENARIO": scenario, "CONTROL_ENABLED": False, "FSYNC": False})
     assert partial_bindings(app.extensions["abiquo_store"].dump()) == []

@@ -83,10 +83,17 @@ def _metadata(vm_id: int, n: int) -> dict | None:
         }
     if form == 1:
         return {
-            "policyBindings": {"complete": {"daily": "GOLD"}, "filesystem": {"weekly_planned": "NAFS"}},
+            # GOLD is bound whole: its nightly and its four-hourly complete backups
+            "policyBindings": {
+                "complete": {"daily": "GOLD", "hourly": "GOLD"},
+                "filesystem": {"weekly_planned": "NAFS"},
+            },
             "backupSchedule": {
                 "policies": ["GOLD", "NAFS"],
-                "complete": {"daily": {"time": "22:00:00 +0100", "disks": [str(vm_id)]}},
+                "complete": {
+                    "daily": {"time": "22:00:00 +0100", "disks": [str(vm_id)]},
+                    "hourly": {"time": "4", "disks": [str(vm_id)]},
+                },
                 "filesystem": {"weekly_planned": {"paths": ["/srv"]}},
             },
             "backupResults": {"results": []},
