@@ -35,7 +35,9 @@ ROOTS = (
 
 @pytest.fixture
 def flask_app():
-    app = create_app({"DB_PATH": None, "SCENARIO": "demo"})
+    # the deploy below finishes inside its request: a finish landing later, mid-comparison, would rightly drop
+    # the kept task answers and make a fast-path check see Flask answer
+    app = create_app({"DB_PATH": None, "SCENARIO": "demo", "LIFECYCLE_MS": 0})
     app.flask_calls = []
     app.before_request_funcs.setdefault(None, []).insert(0, lambda: app.flask_calls.append(1))  # before any refusal
     return app
