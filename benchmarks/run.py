@@ -192,6 +192,7 @@ def main() -> None:
             results[size] = measure_reads(size, db, world, generator)
             print(f"  {size:,} VMs: writes ...", flush=True)
             results[size].update(measure_writes(db, world, generator, writes=args.writes, seconds=args.seconds))
+            world = worlds.write_store(db, size)  # the write run ends with a reset to the demo world
             print(f"  {size:,} VMs: connector passes ...", flush=True)
             passes[size] = {walk: connector_pass.measure(db, walk) for walk in ("crawl", "list")}
             if streams_figures is None:

@@ -75,7 +75,11 @@ def _delivery(server: Server, vm_id: int, count: int) -> list[float]:
     try:
         for n in range(count):
             started = time.perf_counter()
-            server.request("PUT", f"/_mock/virtualmachines/{vm_id}/state", {"state": "OFF" if n % 2 == 0 else "ON"})
+            status, body = server.request(
+                "PUT", f"/_mock/virtualmachines/{vm_id}/state", {"state": "OFF" if n % 2 == 0 else "ON"}
+            )
+            if status != 200:
+                raise RuntimeError(f"the write whose event is awaited answered {status}: {body[:200]!r}")
             while not answer.readline().startswith(b"data:"):
                 pass
             took.append((time.perf_counter() - started) * 1000)
