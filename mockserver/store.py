@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 _by_id = operator.itemgetter("id")
 _MISSING = object()
 ALL = "*"  # in a set of tables read: every table
+DOC_MARKS = 100_000  # documents whose last write generation is remembered (see Store.unchanged_since)
 
 
 class StoreError(Exception):
@@ -185,9 +186,13 @@ class Store:
         self._lock_held = lock_held
         self._torn = False  # a failed append may have left a partial line after _journal_size
         self.unavailable: StoreUnavailable | None = None  # the last write the disk refused, until one succeeds
-        # What changed when, so that something computed from a few tables is dropped only when one of those
-        # changes: table -> generation of its last write, and the generation of the last whole replacement.
+        # What changed when, so that something computed from a few tables or documents is dropped only when one
+        # of those changes: table -> generation of its last write, (table, id) -> the same for one document
+        # (at most DOC_MARKS of them; forgetting them raises _docs_floor, below which any document counts as
+        # changed), and the generation of the last whole replacement.
         self._changed_at: dict[str, int] = {}
+        self._doc_changed_at: dict[tuple[str, int], int] = {}
+        self._docs_floor = 0
         self._replaced_at = 0
         self._reading = threading.local()  # .tables: the tables read on this thread while reads are tracked
         self._db = _DB(self, storage=_LiveStorage)
@@ -206,24 +211,32 @@ class Store:
                 raise StoreError(f"{self.path}: cannot open store ({exc.strerror or exc})") from exc
             raise
 
-    def track_reads(self) -> set[str]:
-        """Start recording the tables this thread reads (until untrack_reads); returns the growing set.
-        Reading every table (tables(), dump()) records ``ALL``."""
+    def track_reads(self) -> set:
+        """Start recording what this thread reads (until untrack_reads); returns the growing set: a table's
+        name for a scan of it, ``(table, id)`` for one document asked by id (``get``), ``ALL`` for every
+        table (tables(), dump())."""
         self._reading.tables = tables = set()
         return tables
 
-    def untrack_reads(self) -> set[str]:
+    def untrack_reads(self) -> set:
         tables, self._reading.tables = getattr(self._reading, "tables", None), None
         return tables or set()
 
     def unchanged_since(self, generation: int, tables) -> bool:
-        """Whether no write since ``generation`` touched any of ``tables`` (nor replaced the whole store)."""
+        """Whether no write since ``generation`` touched any of ``tables`` (nor replaced the whole store); an
+        item of ``tables`` is what ``track_reads`` records: a table, a ``(table, id)`` document or ``ALL``."""
         if self._replaced_at > generation:
             return False
         if ALL in tables:
             return self.generation == generation
-        changed_at = self._changed_at
-        return all(changed_at.get(table, 0) <= generation for table in tables)
+        changed_at, doc_changed_at = self._changed_at, self._doc_changed_at
+        for read in tables:
+            if read.__class__ is tuple:
+                if self._docs_floor > generation or doc_changed_at.get(read, 0) > generation:
+                    return False
+            elif changed_at.get(read, 0) > generation:
+                return False
+        return True
 
     def on_commit(self, callback: Callable[[list[dict] | None], None]) -> None:
         """Call ``callback(changes)`` after each commit, on the committing thread, still holding the lock and
@@ -233,7 +246,11 @@ class Store:
 
     def get(self, table: str, id: int) -> dict | None:
         with self.lock:
-            return self._raw(table).get(str(id))
+            tracked = getattr(self._reading, "tables", None)
+            if tracked is not None:
+                # writes mark documents by int id: any other spelling of an id marks the whole table instead
+                tracked.add((table, id) if id.__class__ is int else table)
+            return self._db.storage.read().get(table, {}).get(str(id))
 
     def all(self, table: str) -> list[dict]:
         with self.lock:
@@ -419,8 +436,13 @@ class Store:
         self._seq += 1
         self._undo.clear()
         self.generation += 1
-        for table, _ in touched:
+        doc_changed_at = self._doc_changed_at
+        if len(doc_changed_at) + len(touched) > DOC_MARKS:
+            doc_changed_at.clear()  # bounded memory: every document read before now counts as changed
+            self._docs_floor = self.generation
+        for table, doc_id in touched:
             self._changed_at[table] = self.generation
+            doc_changed_at[(table, doc_id)] = self.generation
         self._announce(changes)
         if self._compaction_due():
             try:

@@ -156,6 +156,32 @@ def test_a_write_drops_only_the_answers_computed_from_what_it_touched(flask_app,
     assert len(flask_app.flask_calls) == calls + 1  # computed again: the write changed a VM
 
 
+def test_a_write_to_one_vm_keeps_the_answers_about_the_others(flask_app, door):
+    vm = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/{}"
+    for n in (1, 2):
+        _get(door, vm.format(n))
+        _get(door, vm.format(n) + "/metadata")
+    _write_metadata(door)  # VM 1's
+    calls = len(flask_app.flask_calls)
+    _get(door, vm.format(2))
+    _get(door, vm.format(2) + "/metadata")
+    assert len(flask_app.flask_calls) == calls  # VM 2 was not written: both still kept
+    assert json.loads(_get(door, vm.format(1) + "/metadata").body)["metadata"]  # VM 1's: computed again
+    assert len(flask_app.flask_calls) == calls + 1
+
+
+def test_forgetting_which_documents_changed_drops_every_answer_read_by_id(flask_app, door, monkeypatch):
+    from abiquo_mock.mockserver import store as store_module
+
+    vm2 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/2"
+    _get(door, vm2)
+    monkeypatch.setattr(store_module, "DOC_MARKS", 1)  # the next write overflows the marks
+    _write_metadata(door)
+    calls = len(flask_app.flask_calls)
+    assert _get(door, vm2).status == 200
+    assert len(flask_app.flask_calls) == calls + 1  # no longer known unchanged: computed again
+
+
 def test_a_state_change_is_seen_by_the_next_read(flask_app, door):
     vm = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/2"
     assert json.loads(_get(door, vm).body)["state"] == "ON"
