@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)  ## start the mock on its embedded default (TinyDB file, demo scenario for a new store)
-	$(VENV)/bin/abiquo-mock serve --port $(PORT) --db $(DB)
+	$(VENV)/bin/abiquo-mock serve --port $(PORT) --db $(DB) --access-log
 
 lint: $(STAMP)  ## formatter and linter, both must be clean
 	$(VENV)/bin/ruff format --check .

@@ -97,6 +97,16 @@ def test_serve_answers_and_stops_cleanly(how):
     assert "Traceback" not in server.output()
 
 
+@pytest.mark.parametrize("flag", [(), ("--access-log",)], ids=["quiet", "access-log"])
+def test_serve_prints_a_line_per_request_only_when_asked(flag):
+    server = ServerProcess("--memory", *flag).wait_ready()
+    try:
+        assert requests.get(server.url + "/api/version?probe=1", timeout=10).ok
+    finally:
+        server.stop()
+    assert ("GET /api/version" in server.output()) == bool(flag), server.output()
+
+
 @pytest.mark.slow
 def test_serve_stops_on_ctrl_c_in_a_terminal():
     for _ in range(3):  # a lost race used to hang the shutdown: give it chances
