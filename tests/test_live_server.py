@@ -1,5 +1,5 @@
 """``abiquo-mock serve --db FILE`` as a real process: acknowledged writes survive a kill, SIGTERM stops it
-cleanly, and every request leaves a log line."""
+cleanly, and with --access-log every request leaves a log line."""
 
 from __future__ import annotations
 
@@ -66,8 +66,8 @@ def test_sigterm_stops_the_server_with_exit_0(servers, db):
     assert server.stop(signal.SIGTERM, timeout=10) == 0  # stop() falls back to SIGKILL (-9) after 10 s
 
 
-def test_each_request_leaves_a_log_line(servers, db):
-    server = servers("--db", db)
+def test_with_the_access_log_each_request_leaves_a_log_line(servers, db):
+    server = servers("--db", db, "--access-log")
     api = HttpApi(server.url)
     requests = {
         "/api/admin/datacenters/1": 200,
