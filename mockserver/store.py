@@ -177,6 +177,11 @@ class Store:
         self._undo: list[tuple[str, int, dict | None]] = []  # (table, id, doc before the write)
         self._depth = 0  # how deeply transactions are nested
         self._seq = 0  # seq of the newest journal record (kept across compactions)
+        # Group commit (defer_sync): a commit writes its record and sync() fsyncs later, one fsync for every
+        # record written before it; _synced_seq is the newest record known to be on disk.
+        self._deferred = False
+        self._synced_seq = 0
+        self._sync_lock = threading.Lock()  # one fsync at a time, and none on a descriptor being closed
         self._max_id: dict[str, int] = {}  # filled in lazily, kept up to date by _apply
         self._fd: int | None = None
         self._release: Callable[[], None] = lambda: None  # closes _fd (and so drops the flock) once
@@ -238,10 +243,55 @@ class Store:
                 return False
         return True
 
+    def defer_sync(self) -> None:
+        """Group commit: from now on a commit writes its journal record and leaves the fsync to ``sync``.
+        Whoever acknowledges a write must first call ``sync(seq)`` with the ``written_seq`` read after it (the
+        front door does, so that the thread that owns the store goes on with the next request meanwhile and
+        one fsync covers every write that piled up). A killed process loses nothing either way (a written
+        record survives it); a power cut loses no acknowledged write, since none is acknowledged before its
+        fsync. A read may show a write whose own answer still waits for that fsync."""
+        if self.path is not None and self._fsync:
+            self._synced_seq = self._seq
+            self._deferred = True
+
+    @property
+    def written_seq(self) -> int:
+        """The seq of the newest record written to the journal."""
+        return self._seq
+
+    def durable(self, seq: int) -> bool:
+        """Whether every record up to ``seq`` is known to be on disk."""
+        return not self._deferred or self._synced_seq >= seq
+
+    def sync(self, seq: int | None = None) -> None:
+        """Make every record up to ``seq`` (default: all written so far) durable: nothing when an fsync already
+        covered it, else one fsync for everything written until now. A refused fsync raises StoreUnavailable
+        (health reports it until a write succeeds): what it was to cover must not be acknowledged."""
+        seq = self._seq if seq is None else seq
+        if not self._deferred or self._synced_seq >= seq:
+            return
+        with self._sync_lock:
+            if self._synced_seq >= seq:
+                return
+            target, fd = self._seq, self._fd  # _seq moves only once its record is written whole
+            if fd is None or self._closed:
+                raise StoreError(f"{self.path}: store is closed")
+            try:
+                os.fsync(fd)
+            except OSError as exc:
+                self.unavailable = StoreUnavailable(self.path, exc)
+                raise self.unavailable from exc
+            self._synced_seq = max(self._synced_seq, target)
+
+    def _all_synced(self) -> None:
+        """A snapshot holding every record so far is on disk."""
+        self._synced_seq = max(self._synced_seq, self._seq)
+
     def on_commit(self, callback: Callable[[list[dict] | None], None]) -> None:
         """Call ``callback(changes)`` after each commit, on the committing thread, still holding the lock and
-        after the journal fsync: ``changes`` are the committed ``{"t", "id", "doc"}`` records, in order, or
-        None when replace_all swapped the whole world. A callback must be quick and must not raise."""
+        after the journal line is written (and fsynced, unless defer_sync leaves that to sync()): ``changes``
+        are the committed ``{"t", "id", "doc"}`` records, in order, or None when replace_all swapped the whole
+        world. A callback must be quick and must not raise."""
         self._on_commit.append(callback)
 
     def get(self, table: str, id: int) -> dict | None:
@@ -336,6 +386,7 @@ class Store:
             if self._fd is not None:
                 with self._disk_errors():
                     self._write_snapshot(tables)
+                self._all_synced()
             self._db.drop_tables()
             self._db.storage.write(tables)
             self._max_id.clear()
@@ -363,8 +414,9 @@ class Store:
             except OSError as exc:  # a full disk at shutdown: the journal holds every write, the next open replays it
                 log.warning("%s: not compacted on close: %s", self.path, exc)
             finally:
-                self._release()
-                self._fd = None
+                with self._sync_lock:  # no fsync may run on the descriptor being closed (or its next owner)
+                    self._release()
+                    self._fd = None
 
     def __enter__(self) -> Store:
         return self
@@ -506,7 +558,7 @@ class Store:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(self._fd, view) :]
-                if self._fsync:
+                if self._fsync and not self._deferred:
                     os.fsync(self._fd)
             except BaseException:
                 # A partial line would glue onto the next record and make it unreadable, so cut it off now;
@@ -523,6 +575,7 @@ class Store:
         tables = self._db.storage.read()
         tables[META]["2"] = {"journal_seq": self._seq}
         self._write_snapshot(tables)
+        self._all_synced()
         self._truncate_journal()
 
     def _write_snapshot(self, tables: dict) -> None:

@@ -10,18 +10,26 @@ answer is kept is answered at once from the event loop (fast.py). Any other answ
 WSGI on one thread (the thread that owns the store), after the door has read the body itself: no client can
 hold that thread while it sends slowly or not at all. Requests to /api that carry a body without valid
 credentials are refused (401) before their body is read.
+
+Writes are committed in groups (``Store.defer_sync``): the store thread writes a write's journal record and goes
+on with the next request; the write's answer waits for an fsync queued behind the requests already waiting for
+that thread, so one fsync covers every write made meanwhile. No answer to a write leaves before its fsync.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 
 from ..app import DOOR_REFUSAL, PUBLIC_PATHS
+from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, store_of
+from ..http import media
 from ..http.auth import CREDENTIAL_TABLES, accepts
+from ..store import StoreUnavailable
 from .answer import Answer
 from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, drain, has_body, read_body
 from .bridge import call_wsgi, environ_of
@@ -51,6 +59,7 @@ class Door:
         self.timeout = float(flask_app.config.get("BODY_TIMEOUT") or BODY_TIMEOUT)
         # one thread runs every Flask call: it owns the store, as a WSGI server with one thread did
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="abiquo-store")
+        self.store.defer_sync()  # group commit: run() syncs a write before its answer leaves
         self._good: dict[bytes, int] = {}  # Authorization header -> store generation it was accepted at
         self.fast = FastPath(flask_app)
 
@@ -108,9 +117,23 @@ class Door:
         return answer if body.problem is None else _closing(answer)
 
     async def run(self, environ: dict) -> Answer:
-        """The Flask app's answer, computed on the store thread."""
+        """The Flask app's answer, computed on the store thread; for a write, once its record is on disk."""
         self.fast.journal.flush()  # what the fast path answered before this request goes first
-        return await asyncio.get_running_loop().run_in_executor(self.executor, call_wsgi, self.app, environ)
+        loop = asyncio.get_running_loop()
+        answer, wrote = await loop.run_in_executor(self.executor, self._call, environ)
+        if wrote and not self.store.durable(wrote):
+            try:  # queued behind the requests already waiting: one fsync covers their writes too
+                await loop.run_in_executor(self.executor, self.store.sync, wrote)
+            except StoreUnavailable as exc:
+                return _not_durable(exc)
+        return answer
+
+    def _call(self, environ: dict) -> tuple[Answer, int]:
+        """The answer, and the newest journal record its request wrote (0: it wrote none)."""
+        before = self.store.written_seq
+        answer = call_wsgi(self.app, environ)
+        after = self.store.written_seq
+        return answer, (after if after != before else 0)
 
     async def _credentials_accepted(self, headers) -> bool:
         header = next((value for name, value in headers if name == b"authorization"), None)
@@ -129,6 +152,16 @@ class Door:
 
     def _check(self, header: bytes) -> tuple[int, bool]:
         return self.store.generation, accepts(self.store, header.decode("latin-1"))
+
+
+def _not_durable(exc: StoreUnavailable) -> Answer:
+    message = (
+        f"Service unavailable: the mock could not make its store durable ({exc.cause}); the change may be lost"
+        " on a restart: read it back before trying again"
+    )
+    body = json.dumps(AbiquoError("503-SERVICE-UNAVAILABLE", message).envelope()).encode()
+    headers = [(b"content-type", media.versioned(media.ERRORS).encode()), (b"retry-after", b"5")]
+    return Answer(503, [*headers, (b"content-length", str(len(body)).encode())], body)
 
 
 def _needs_credentials(path: str) -> bool:

@@ -11,9 +11,11 @@ CLOCK = "abiquo_clock"
 
 
 def init_app(app: Flask) -> None:
-    clock = app.extensions[CLOCK] = Clock()
+    store = store_of(app)
+    # a step's writes are made durable as it ends, as a request's are before its answer (group commit)
+    clock = app.extensions[CLOCK] = Clock(after_step=store.sync)
     # A world replaced (reset, scenario load) drops whatever was due in the old one.
-    store_of(app).on_commit(lambda changes: clock.clear() if changes is None else None)
+    store.on_commit(lambda changes: clock.clear() if changes is None else None)
 
 
 def clock_of(app: Flask) -> Clock:

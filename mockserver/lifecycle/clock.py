@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class Clock:
-    def __init__(self):
+    def __init__(self, after_step: Callable[[], None] = lambda: None):
+        self._after_step = after_step
         self._due: list[tuple[float, int, int, Callable[[], None]]] = []
         self._order = itertools.count()
         self._epoch = 0  # bumped by clear(); a step scheduled before it never runs
@@ -64,3 +65,7 @@ class Clock:
                 step()
             except Exception:  # a step that fails (a VM deleted meanwhile) must not stop the clock
                 log.exception("a scheduled step failed")
+            try:
+                self._after_step()
+            except Exception:
+                log.exception("a scheduled step's writes could not be made durable")

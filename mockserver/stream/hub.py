@@ -1,7 +1,8 @@
 """Fan-out of committed events to open streams, without ever holding the thread that serves the API.
 
-The store calls ``Hub.committed`` on the committing thread, right after the fsync. It picks the new events
-out of the commit and hands them to each event loop that has listeners with ONE ``call_soon_threadsafe``;
+The store calls ``Hub.committed`` on the committing thread, right after the journal line is written. It picks
+the new events out of the commit and hands them to each event loop that has listeners with ONE
+``call_soon_threadsafe``;
 everything else (tenancy filter, per-listener queues, writing to sockets) happens in the loop. A listener
 whose queue is full (a reader too slow to keep up) is closed rather than buffered without end: the client
 reconnects with its cursor and misses nothing.
