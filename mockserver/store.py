@@ -15,6 +15,12 @@ rewritten only when the journal's bytes outgrow the snapshot's, which is amortis
 keeps both files together under about twice the data (so start time and memory follow the data, not the
 number of writes ever made).
 
+Under the server (fold_in_background) a compaction does not hold the store: appends move to the other journal
+file (``mock.json.journal.2``; the two take turns), and a thread writes the snapshot from a copy of the tables
+(documents are never changed in place, so copying each table's dict is enough) and then empties the journal it
+replaces. A crash at any point leaves a snapshot and journals whose records after the snapshot's seq rebuild
+every acknowledged write; opening reads both journals in seq order.
+
 A write that the disk refuses (full, read-only, permission) raises StoreUnavailable, which names the cause;
 nothing of it stays in memory or on disk, and the store stays usable: the next write tries again.
 
@@ -38,8 +44,10 @@ import os
 import pathlib
 import tempfile
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from concurrent.futures import Future, ThreadPoolExecutor
 
 try:
     import fcntl
@@ -94,6 +102,19 @@ def _copy(value):
 
 def _dumps(value) -> str:
     return json.dumps(value, separators=(",", ":"), allow_nan=False)
+
+
+def _snapshot_pieces(tables: dict) -> Iterator[str]:
+    """``_dumps(tables)`` in pieces of a few hundred documents, the same text once joined."""
+    yield "{"
+    for n, (name, raw) in enumerate(tables.items()):
+        yield ("," if n else "") + json.dumps(name) + ":{"
+        items = list(raw.items())
+        for start in range(0, len(items), 256):
+            piece = ",".join(f"{json.dumps(key)}:{_dumps(doc)}" for key, doc in items[start : start + 256])
+            yield ("," if start else "") + piece
+        yield "}"
+    yield "}"
 
 
 def _is_id(value) -> bool:
@@ -182,6 +203,13 @@ class Store:
         self._deferred = False
         self._synced_seq = 0
         self._sync_lock = threading.Lock()  # one fsync at a time, and none on a descriptor being closed
+        # Folding in the background (fold_in_background): the journal that holds the lock is opened once and
+        # never replaced; appends go to it or to the side journal, whichever is active (self._fd).
+        self._main_fd: int | None = None
+        self._side_fd: int | None = None
+        self._release_side: Callable[[], None] = lambda: None
+        self._folder: ThreadPoolExecutor | None = None
+        self._fold: Future | None = None
         self._max_id: dict[str, int] = {}  # filled in lazily, kept up to date by _apply
         self._fd: int | None = None
         self._release: Callable[[], None] = lambda: None  # closes _fd (and so drops the flock) once
@@ -205,11 +233,13 @@ class Store:
             self._db.storage.write(_fresh_tables())
             return
         self._journal = self.path.with_name(self.path.name + ".journal")
+        self._side = self.path.with_name(self.path.name + ".journal.2")
         journal_existed = self._journal.exists()
         try:
             self._open_files()
         except BaseException as exc:
             self._release()  # a store that failed to open must not keep the file locked
+            self._release_side()
             if not journal_existed and self._journal.exists() and self._journal.stat().st_size == 0:
                 self._journal.unlink()  # leave a refused file exactly as we found it
             if isinstance(exc, OSError):
@@ -282,6 +312,12 @@ class Store:
                 self.unavailable = StoreUnavailable(self.path, exc)
                 raise self.unavailable from exc
             self._synced_seq = max(self._synced_seq, target)
+
+    def fold_in_background(self) -> None:
+        """From now on compaction writes the snapshot on a thread of its own while writes go on (see the module
+        docstring), instead of holding the store for as long as the snapshot takes."""
+        if self.path is not None and self._folder is None:
+            self._folder = ThreadPoolExecutor(1, thread_name_prefix="abiquo-fold")
 
     def _all_synced(self) -> None:
         """A snapshot holding every record so far is on disk."""
@@ -384,6 +420,7 @@ class Store:
             # truncated cannot replay the old world over the new one.
             tables[META]["2"] = {"journal_seq": self._seq}
             if self._fd is not None:
+                self._await_fold()  # one snapshot writer at a time
                 with self._disk_errors():
                     self._write_snapshot(tables)
                 self._all_synced()
@@ -409,14 +446,18 @@ class Store:
             if self._fd is None:
                 return
             try:
-                if self._journal_size:
+                self._await_fold()
+                if self._journal_size or self._inactive_size():
                     self._compact()
             except OSError as exc:  # a full disk at shutdown: the journal holds every write, the next open replays it
                 log.warning("%s: not compacted on close: %s", self.path, exc)
             finally:
                 with self._sync_lock:  # no fsync may run on the descriptor being closed (or its next owner)
                     self._release()
-                    self._fd = None
+                    self._release_side()
+                    self._fd = self._main_fd = self._side_fd = None
+                if self._folder is not None:
+                    self._folder.shutdown(wait=True)
 
     def __enter__(self) -> Store:
         return self
@@ -498,7 +539,7 @@ class Store:
         self._announce(changes)
         if self._compaction_due():
             try:
-                self._compact()
+                self._fold_or_compact() if self._folder is not None else self._compact()
             except OSError as exc:  # the write is safe in the journal; retry on a later write
                 log.warning("%s: compaction failed, will retry: %s", self.path, exc)
 
@@ -572,18 +613,82 @@ class Store:
         self._journal_records += 1
 
     def _compact(self) -> None:
+        self._await_fold()  # one snapshot writer at a time
         tables = self._db.storage.read()
         tables[META]["2"] = {"journal_seq": self._seq}
         self._write_snapshot(tables)
         self._all_synced()
         self._truncate_journal()
 
-    def _write_snapshot(self, tables: dict) -> None:
-        data = _dumps(tables).encode()
+    # ------------------------------------------------------------------ folding in the background
+    def _fold_or_compact(self) -> None:
+        if self._fold is not None:
+            if not self._fold.done():
+                return  # one fold at a time: the journal grows until it ends
+            self._finish_fold()
+        if self._inactive_size():
+            self._compact()  # a fold that failed left its journal behind: fold everything now, here
+            return
+        old, other = self._fd, self._other_fd(create=True)
+        with self._sync_lock:
+            if self._fsync:
+                os.fsync(old)  # what the fold replaces is on disk before appends move on
+            self._synced_seq = max(self._synced_seq, self._seq)
+            self._fd = other
+        self._journal_size = self._journal_records = 0
+        self._torn = False
+        tables = {name: dict(raw) for name, raw in self._db.storage.read().items()}  # docs never change in place
+        tables[META] = {**tables[META], "2": {"journal_seq": self._seq}}
+        self._fold = self._folder.submit(self._fold_into_snapshot, tables, old)
+
+    def _fold_into_snapshot(self, tables: dict, journal_fd: int) -> None:
+        """On the fold thread: the snapshot from ``tables``, then the journal it replaces emptied."""
+        self._write_snapshot(tables, yielding=True)
+        os.ftruncate(journal_fd, 0)
+        if self._fsync:
+            os.fsync(journal_fd)
+
+    def _finish_fold(self) -> None:
+        fold, self._fold = self._fold, None
+        try:
+            fold.result()
+        except Exception as exc:  # its journal keeps every record; the next compaction folds it here
+            log.warning("%s: folding the journal into the snapshot failed, will retry: %s", self.path, exc)
+
+    def _await_fold(self) -> None:
+        if self._fold is not None:
+            self._fold.exception()  # waits
+            self._finish_fold()
+
+    def _other_fd(self, create: bool = False) -> int | None:
+        """The journal that is not taking appends (opening the side journal the first time)."""
+        if self._fd is None:
+            return None
+        if self._fd != self._main_fd:
+            return self._main_fd
+        if self._side_fd is None and (create or self._side.exists()):
+            self._side_fd = os.open(self._side, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._release_side = weakref.finalize(self, os.close, self._side_fd)
+            self._sync_dir()  # its name is on disk before any record in it is acknowledged
+        return self._side_fd
+
+    def _inactive_size(self) -> int:
+        other = self._other_fd()
+        return os.fstat(other).st_size if other is not None else 0
+
+    def _write_snapshot(self, tables: dict, *, yielding: bool = False) -> None:
+        """Write ``tables`` as the new snapshot, atomically. ``yielding``: in pieces, letting other threads run
+        between them (one json.dumps of the whole world would hold the interpreter for all of it)."""
         fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        size = 0
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for piece in _snapshot_pieces(tables) if yielding else (_dumps(tables),):
+                    data = piece.encode()
+                    fh.write(data)
+                    size += len(data)
+                    if yielding:
+                        time.sleep(0)
                 fh.flush()
                 if self._fsync:
                     os.fsync(fh.fileno())
@@ -592,14 +697,17 @@ class Store:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-        self._snapshot_size = len(data)
+        self._snapshot_size = size
         self._sync_dir()  # makes the rename itself durable
 
     def _truncate_journal(self) -> None:
+        """Empty both journals (a snapshot that claims every record was just written)."""
         self._torn = False
-        os.ftruncate(self._fd, 0)  # O_APPEND: the next write lands at the new end
-        if self._fsync:
-            os.fsync(self._fd)
+        for fd in (self._fd, self._other_fd()):
+            if fd is not None and (fd == self._fd or os.fstat(fd).st_size):
+                os.ftruncate(fd, 0)  # O_APPEND: the next write lands at the new end
+                if self._fsync:
+                    os.fsync(fd)
         self._journal_size = self._journal_records = 0
 
     def _sync_dir(self) -> None:
@@ -612,7 +720,7 @@ class Store:
 
     def _open_files(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fd = self._main_fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         # Dropping a Store without close() then acts like a crash, which is safe: the journal has it all.
         self._release = weakref.finalize(self, os.close, self._fd)
         self._lock_files()
@@ -640,7 +748,7 @@ class Store:
         self._db.storage.write(tables)
         self._journal_size = os.fstat(self._fd).st_size
         self._sync_dir()
-        if self.is_new or version < SCHEMA_VERSION or self._journal_size:
+        if self.is_new or version < SCHEMA_VERSION or self._journal_size or self._inactive_size():
             self._compact()  # fold the replayed journal, and any torn tail, into a fresh snapshot
 
     def _lock_files(self) -> None:
@@ -683,8 +791,13 @@ class Store:
         return version
 
     def _read_journal(self) -> list[dict]:
+        """The records of both journals, in seq order."""
+        records = self._read_journal_file(self._journal) + self._read_journal_file(self._side)
+        return sorted(records, key=operator.itemgetter("seq"))
+
+    def _read_journal_file(self, path: pathlib.Path) -> list[dict]:
         try:
-            lines = self._journal.read_bytes().split(b"\n")
+            lines = path.read_bytes().split(b"\n")
         except FileNotFoundError:
             return []
         # Everything after the last newline is a torn write. Its fsync never returned, so it was never
@@ -693,7 +806,7 @@ class Store:
         for n, line in enumerate(lines[:-1], 1):
             record = self._parse_record(line)
             if record is None and n < len(lines) - 1:
-                raise StoreError(f"{self._journal}: corrupt journal record at line {n}")
+                raise StoreError(f"{path}: corrupt journal record at line {n}")
             if record is not None:
                 records.append(record)
         return records

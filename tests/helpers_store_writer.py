@@ -1,4 +1,7 @@
-"""Writer process for tests/test_durability.py. Usage: python helpers_store_writer.py STORE_PATH
+"""Writer process for tests/test_durability.py. Usage: python helpers_store_writer.py STORE_PATH [server]
+
+With ``server`` the store runs as under the server: group commit (each write acknowledged only after
+``store.sync()``) and compaction folded in the background.
 
 It writes until it is killed. Each op is one transaction that also updates a counter doc
 ("counter", 1) = {"inserted": I, "deleted": D}, so a reopened store can show whether any
@@ -25,8 +28,11 @@ class EagerStore(Store):
         return self._journal_records >= 40
 
 
-def main(path: str) -> None:
+def main(path: str, mode: str = "") -> None:
     store = EagerStore(path)  # fsync on, as in production
+    if mode == "server":
+        store.defer_sync()
+        store.fold_in_background()
     rng = random.Random()
     counter = dict(store.get("counter", 1) or {"inserted": 0, "deleted": 0})
     alive = [doc["id"] for doc in store.all("vms")]
@@ -39,15 +45,17 @@ def main(path: str) -> None:
                 store.delete("vms", victim)
                 counter["deleted"] += 1
                 store.put("counter", 1, counter)
+            store.sync()
             print(f"ok del {victim}", flush=True)
         n = counter["inserted"] + 1
         with store.transaction():
             vm_id = store.insert("vms", {"n": n, "pad": "x" * rng.randrange(400)})
             counter["inserted"] = n
             store.put("counter", 1, counter)
+        store.sync()
         alive.append(vm_id)
         print(f"ok ins {vm_id} {n}", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -9,16 +9,17 @@ import sys
 import threading
 import time
 
+import pytest
 from abiquo_mock.mockserver.store import Store
 
 WRITER = pathlib.Path(__file__).with_name("helpers_store_writer.py")
 DELETED = object()
 
 
-def run_writer_and_kill(path, rng):
+def run_writer_and_kill(path, rng, mode=""):
     # bufsize=0: the readline below must not buffer bytes that communicate() then misses.
     proc = subprocess.Popen(
-        [sys.executable, str(WRITER), str(path)], bufsize=0, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, str(WRITER), str(path), mode], bufsize=0, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     if rng.random() < 0.25:
         time.sleep(rng.uniform(0, 0.3))  # often still starting or opening (and compacting) the store
@@ -62,13 +63,14 @@ def check_against_acknowledged(store, expected, events):
     expected.update({i: stored.get(i, DELETED) for i in unacknowledged | {in_flight} - {None}})
 
 
-def test_sigkill_at_random_moments_never_loses_an_acknowledged_write(tmp_path):
+@pytest.mark.parametrize("mode", ["", "server"], ids=["plain", "group-commit-and-background-fold"])
+def test_sigkill_at_random_moments_never_loses_an_acknowledged_write(tmp_path, mode):
     path = tmp_path / "db.json"
     rng = random.Random()
     expected: dict = {}
     acknowledged = 0
     for _ in range(15):
-        events = run_writer_and_kill(path, rng)
+        events = run_writer_and_kill(path, rng, mode)
         acknowledged += sum(e[0] == "ok" for e in events)
         store = Store(path)  # must open: no StoreError, no JSON error
         assert list(tmp_path.glob(".*.tmp")) == []  # half-written snapshots are cleaned up

@@ -1,5 +1,7 @@
-"""Group commit at the front door: a write's answer leaves only after an fsync that covers it; writes that pile up
-share one fsync; a refused fsync answers 503 and health says why."""
+"""The store under the server. Group commit at the front door: a write's answer leaves only after an fsync that
+covers it; writes that pile up share one fsync; a refused fsync answers 503 and health says why. Compaction
+folded in the background: writes go on while the snapshot is written, and a crash at any moment of a fold
+leaves files that reopen with every acknowledged write."""
 
 from __future__ import annotations
 
@@ -7,11 +9,15 @@ import asyncio
 import errno
 import json
 import os
+import shutil
+import threading
 import time
 
 import pytest
+from abiquo_mock.mockserver import store as store_module
 from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.frontdoor import build
+from abiquo_mock.mockserver.store import Store
 
 from .asgi import ADMIN, call, run
 
@@ -109,3 +115,89 @@ def test_a_refused_fsync_answers_503_and_health_says_why(door, monkeypatch):
     assert health["status"] == "degraded" and "input/output error" in json.dumps(health), health
     monkeypatch.undo()
     assert run(_put_state(door, 2, "ON")).status == 200  # the disk is back: the next write goes through
+
+
+# ---------------------------------------------------------------------------------------------- background folds
+
+
+def test_the_snapshot_written_in_pieces_is_the_same_text():
+    tables = {"_meta": {"1": {"format": "x"}}, "vms": {str(n): {"id": n, "name": f"é{n}"} for n in range(1, 700)}}
+    assert "".join(store_module._snapshot_pieces(tables)) == store_module._dumps(tables)
+
+
+@pytest.fixture
+def folding(tmp_path, monkeypatch):
+    """A store as the server runs it, compacting every few writes, whose folds wait for ``release``."""
+    monkeypatch.setattr(Store, "compact_min_bytes", 2_000)
+    store = Store(tmp_path / "db.json")
+    store.defer_sync()
+    store.fold_in_background()
+    release, started = threading.Event(), threading.Event()
+    real = store._write_snapshot
+
+    def held(tables, *, yielding=False):
+        if yielding:  # the fold thread
+            started.set()
+            assert release.wait(30)
+        real(tables, yielding=yielding)
+
+    monkeypatch.setattr(store, "_write_snapshot", held)
+    yield store, started, release
+    release.set()
+    store.close()
+
+
+def _write(store: Store, n: int) -> None:
+    with store.transaction():
+        store.insert("vms", {"n": n, "pad": "x" * 200})
+    store.sync()  # acknowledged
+
+
+def _reopen_copy(store: Store, where) -> Store:
+    """What a crash at this moment would leave: the store's files as they are now, opened elsewhere."""
+    where.mkdir()
+    for f in store.path.parent.iterdir():
+        if f.name.startswith(store.path.name):
+            shutil.copy(f, where / f.name)
+    return Store(where / store.path.name)
+
+
+def test_writes_go_on_while_a_fold_writes_the_snapshot(folding, tmp_path):
+    store, started, release = folding
+    n = 0
+    while not started.is_set():
+        n += 1
+        _write(store, n)
+    for _ in range(30):  # the fold is held: these commit to the other journal meanwhile
+        n += 1
+        _write(store, n)
+    crashed = _reopen_copy(store, tmp_path / "crash-during-fold")
+    assert sorted(doc["n"] for doc in crashed.all("vms")) == list(range(1, n + 1))
+    crashed.close()
+    release.set()
+    store._await_fold()
+    crashed = _reopen_copy(store, tmp_path / "crash-after-fold")
+    assert sorted(doc["n"] for doc in crashed.all("vms")) == list(range(1, n + 1))
+    crashed.close()
+
+
+def test_a_fold_that_fails_keeps_every_write_and_the_next_compaction_folds_them(folding, tmp_path, monkeypatch):
+    store, started, release = folding
+
+    def refused(src, dst):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "replace", refused)
+    n = 0
+    while not started.is_set():
+        n += 1
+        _write(store, n)
+    release.set()
+    store._await_fold()  # failed: its journal is still there
+    monkeypatch.setattr(os, "replace", shutil.move)
+    for _ in range(60):  # enough for the next compaction, which folds both journals here
+        n += 1
+        _write(store, n)
+    crashed = _reopen_copy(store, tmp_path / "crash")
+    assert sorted(doc["n"] for doc in crashed.all("vms")) == list(range(1, n + 1))
+    crashed.close()
