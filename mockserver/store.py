@@ -777,7 +777,7 @@ class Store:
         if not text.strip():
             raise StoreError(f"{self.path}: empty file, not an abiquo-mock store (delete it to start a new store)")
         try:
-            tables = _loads(text)
+            tables = json.loads(text)  # one call: json already shares each field name across the whole file
         except (ValueError, RecursionError) as exc:
             raise StoreError(f"{self.path}: not a JSON file ({exc})") from None
         if tables is None:  # None means "missing" to the caller; a file holding null is foreign
