@@ -201,3 +201,21 @@ def test_a_fold_that_fails_keeps_every_write_and_the_next_compaction_folds_them(
     crashed = _reopen_copy(store, tmp_path / "crash")
     assert sorted(doc["n"] for doc in crashed.all("vms")) == list(range(1, n + 1))
     crashed.close()
+
+
+def test_a_reset_during_a_fold_waits_for_it_and_the_new_world_alone_reopens(folding, tmp_path):
+    store, started, release = folding
+    n = 0
+    while not started.is_set():
+        n += 1
+        _write(store, n)
+    _write(store, n + 1)  # into the other journal, after the fold's snapshot point
+    resetting = threading.Thread(target=store.replace_all, args=({"vms": [{"id": 1, "n": -1}]},))
+    resetting.start()
+    resetting.join(0.2)
+    assert resetting.is_alive()  # it waits: one snapshot writer at a time
+    release.set()
+    resetting.join(30)
+    crashed = _reopen_copy(store, tmp_path / "crash-after-reset")
+    assert [doc["n"] for doc in crashed.all("vms")] == [-1]  # no record of the old world replayed over it
+    crashed.close()
