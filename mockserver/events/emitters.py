@@ -10,27 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..http.api import Written
-from ..infrastructure.render import datacenter_path, policy_path, vm_path
+from ..infrastructure.render import datacenter_path, policy_path
 from ..security import User
 from ..store import Store
-from .model import record, vm_details
+from .model import record, record_vm
 
 Emitter = Callable[[Store, User, Written, object], None]
 
 
 def _vm_event(action: str, details_of: Callable[[object], dict] = lambda body: {}) -> Emitter:
     def emit(store: Store, user: User, written: Written, body: object) -> None:
-        vm = written.entity
-        record(
-            store,
-            user,
-            "VIRTUAL_MACHINE",
-            action,
-            enterprise=vm["enterprise"],
-            entity=vm_path(vm),
-            vm=vm,
-            details={**vm_details(store, vm), **details_of(body)},
-        )
+        record_vm(store, user, written.entity, action, details_of(body))
 
     return emit
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from ..infrastructure.render import vm_path
 from ..security import User
 from ..store import Store
 from . import index
@@ -97,6 +98,20 @@ def involved(store: Store, enterprise: int | None, vm: dict | None, datacenter: 
 def user_uri(user: User) -> str:
     """The end of the user's edit link: how the stream names who caused an event."""
     return f"/admin/enterprises/{user.enterprise}/users/{user.id}"
+
+
+def record_vm(store: Store, user: User, vm: dict, action: str, details: dict | None = None) -> None:
+    """A VIRTUAL_MACHINE event about ``vm``: where it runs and its state, with ``details`` over them."""
+    record(
+        store,
+        user,
+        "VIRTUAL_MACHINE",
+        action,
+        enterprise=vm["enterprise"],
+        entity=vm_path(vm),
+        vm=vm,
+        details=details,
+    )
 
 
 def vm_details(store: Store, vm: dict) -> dict:

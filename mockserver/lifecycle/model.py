@@ -13,9 +13,8 @@ import time
 import uuid
 
 from ..errors import AbiquoError
-from ..events.model import record, vm_details
+from ..events.model import record_vm, vm_details
 from ..infrastructure import model as infrastructure
-from ..infrastructure.render import vm_path
 from ..security import User, user_from_docs
 from ..store import Store
 
@@ -23,19 +22,6 @@ TABLE = "tasks"
 DEPLOY, UNDEPLOY = "DEPLOY", "UNDEPLOY"
 TASK_NAMESPACE = uuid.UUID("6f1c5a52-3f0e-4d43-9a8e-0a61c0de0385")  # task ids derive from it: replayable
 JOBS = {DEPLOY: ("SCHEDULE", "CONFIGURE", "POWER_ON"), UNDEPLOY: ("POWER_OFF", "DECONFIGURE")}
-
-
-def _vm_event(store: Store, user: User, vm: dict, action: str, details: dict | None = None) -> None:
-    record(
-        store,
-        user,
-        "VIRTUAL_MACHINE",
-        action,
-        enterprise=vm["enterprise"],
-        entity=vm_path(vm),
-        vm=vm,
-        details=details or vm_details(store, vm),
-    )
 
 
 def _check_can_start(vm: dict, kind: str) -> None:
@@ -70,7 +56,7 @@ def start(store: Store, user: User, vm_id: int, kind: str) -> dict:
         )
         task = {**store.get(TABLE, task_id), "taskId": str(uuid.uuid5(TASK_NAMESPACE, f"{vm_id}/{task_id}"))}
         store.put(TABLE, task_id, task)
-        _vm_event(store, user, vm, kind)
+        record_vm(store, user, vm, kind)
     return task
 
 
@@ -92,7 +78,7 @@ def finish(store: Store, task_id: int) -> None:
             vm.update(state="NOT_ALLOCATED", machine=None)
         store.put("virtualmachines", vm["id"], vm)
         store.put(TABLE, task_id, {**task, "state": "FINISHED_SUCCESSFULLY", "timestamp": int(time.time())})
-        _vm_event(store, user, vm, f"{task['type']}_FINISH", details)
+        record_vm(store, user, vm, f"{task['type']}_FINISH", details)
 
 
 def set_state(store: Store, vm_id: int, state: str, user: User) -> dict:
@@ -105,13 +91,13 @@ def set_state(store: Store, vm_id: int, state: str, user: User) -> dict:
             return vm
         if state == "NOT_ALLOCATED":
             where = {**vm_details(store, before), "VIRTUAL_MACHINE_STATE": "NOT_ALLOCATED"}
-            _vm_event(store, user, vm, UNDEPLOY, where)
-            _vm_event(store, user, vm, "UNDEPLOY_FINISH", where)
+            record_vm(store, user, vm, UNDEPLOY, where)
+            record_vm(store, user, vm, "UNDEPLOY_FINISH", where)
         elif not was_deployed:
-            _vm_event(store, user, vm, DEPLOY)
-            _vm_event(store, user, vm, "DEPLOY_FINISH")
+            record_vm(store, user, vm, DEPLOY)
+            record_vm(store, user, vm, "DEPLOY_FINISH")
         else:
-            _vm_event(store, user, vm, "VSM_CHANGE_STATE")
+            record_vm(store, user, vm, "VSM_CHANGE_STATE")
     return vm
 
 
