@@ -153,6 +153,24 @@ def _write(store: Store, n: int) -> None:
     store.sync()  # acknowledged
 
 
+def _write_until_a_fold_starts(store: Store, started: threading.Event, more: int = 0) -> int:
+    """Acknowledged writes n = 1, 2, … until a fold starts, then ``more`` of them; returns the last n."""
+    n = 0
+    while not started.is_set():
+        n += 1
+        _write(store, n)
+    for _ in range(more):
+        n += 1
+        _write(store, n)
+    return n
+
+
+def _holds_every_write(store: Store, where, n: int) -> None:
+    crashed = _reopen_copy(store, where)
+    assert sorted(doc["n"] for doc in crashed.all("vms")) == list(range(1, n + 1))
+    crashed.close()
+
+
 def _reopen_copy(store: Store, where) -> Store:
     """What a crash at this moment would leave: the store's files as they are now, opened elsewhere."""
     where.mkdir()
@@ -164,21 +182,11 @@ def _reopen_copy(store: Store, where) -> Store:
 
 def test_writes_go_on_while_a_fold_writes_the_snapshot(folding, tmp_path):
     store, started, release = folding
-    n = 0
-    while not started.is_set():
-        n += 1
-        _write(store, n)
-    for _ in range(30):  # the fold is held: these commit to the other journal meanwhile
-        n += 1
-        _write(store, n)
-    crashed = _reopen_copy(store, tmp_path / "crash-during-fold")
-    assert sorted(doc["n"] for doc in crashed.all("vms")) == list(range(1, n + 1))
-    crashed.close()
+    n = _write_until_a_fold_starts(store, started, more=30)  # the 30: into the other journal, the fold held
+    _holds_every_write(store, tmp_path / "crash-during-fold", n)
     release.set()
     store._await_fold()
-    crashed = _reopen_copy(store, tmp_path / "crash-after-fold")
-    assert sorted(doc["n"] for doc in crashed.all("vms")) == list(range(1, n + 1))
-    crashed.close()
+    _holds_every_write(store, tmp_path / "crash-after-fold", n)
 
 
 def test_a_fold_that_fails_keeps_every_write_and_the_next_compaction_folds_them(folding, tmp_path, monkeypatch):
@@ -188,27 +196,19 @@ def test_a_fold_that_fails_keeps_every_write_and_the_next_compaction_folds_them(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "replace", refused)
-    n = 0
-    while not started.is_set():
-        n += 1
-        _write(store, n)
+    n = _write_until_a_fold_starts(store, started)
     release.set()
     store._await_fold()  # failed: its journal is still there
     monkeypatch.setattr(os, "replace", shutil.move)
     for _ in range(60):  # enough for the next compaction, which folds both journals here
         n += 1
         _write(store, n)
-    crashed = _reopen_copy(store, tmp_path / "crash")
-    assert sorted(doc["n"] for doc in crashed.all("vms")) == list(range(1, n + 1))
-    crashed.close()
+    _holds_every_write(store, tmp_path / "crash", n)
 
 
 def test_a_reset_during_a_fold_waits_for_it_and_the_new_world_alone_reopens(folding, tmp_path):
     store, started, release = folding
-    n = 0
-    while not started.is_set():
-        n += 1
-        _write(store, n)
+    n = _write_until_a_fold_starts(store, started)
     _write(store, n + 1)  # into the other journal, after the fold's snapshot point
     resetting = threading.Thread(target=store.replace_all, args=({"vms": [{"id": 1, "n": -1}]},))
     resetting.start()
