@@ -3,6 +3,7 @@ process of the suites' own. The integration suite, the generated worlds and the 
 
 from __future__ import annotations
 
+import os
 from urllib.parse import urlencode
 
 import requests
@@ -117,3 +118,14 @@ class MockProcess(MockServer):
         except RuntimeError as exc:
             raise MockError(str(exc)) from None
         return self
+
+
+def connector_env(client: MockClient, **extra: str) -> dict[str, str]:
+    """What a connector is started with: this environment, pointed at the mock as the cloud administrator."""
+    return {
+        **os.environ,
+        "ABIQUO_API_URL": client.api_url,
+        "ABIQUO_USER": ADMIN[0],
+        "ABIQUO_PASSWORD": ADMIN[1],
+        **extra,
+    }

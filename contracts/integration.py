@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from .client import ADMIN, MockClient, MockError, MockProcess, link, media
+from .client import MockClient, MockError, MockProcess, connector_env, link, media
 from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge, survives_faults
 from .pages import CLOUD_LIST, Place, Walk
 
@@ -74,7 +74,7 @@ def read_metadata(client: MockClient, href: str | None) -> dict | None:
 
 def run_connector(command: str, client: MockClient, timeout: float) -> tuple[int | None, str, str]:
     """The connector's command in a shell, pointed at the mock; (exit status or None if killed, stdout, stderr)."""
-    env = {**os.environ, "ABIQUO_API_URL": client.api_url, "ABIQUO_USER": ADMIN[0], "ABIQUO_PASSWORD": ADMIN[1]}
+    env = connector_env(client)
     process = subprocess.Popen(
         command,
         shell=True,

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import time
 
-from .client import ADMIN, MockClient, MockError, link, media
+from .client import ADMIN, MockClient, MockError, connector_env, link, media
 from .integration_checks import schedule_entries
 from .listening_checks import CHECKS, ListeningRun, epoch_ms
 
@@ -23,13 +23,7 @@ STOP_S = 5  # how long it has to stop after SIGTERM
 
 
 def _start(command: str, client: MockClient) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "ABIQUO_API_URL": client.api_url,
-        "ABIQUO_USER": ADMIN[0],
-        "ABIQUO_PASSWORD": ADMIN[1],
-        "ABIQUO_STREAM_URL": client.url + "/m/stream",
-    }
+    env = connector_env(client, ABIQUO_STREAM_URL=client.url + "/m/stream")
     return subprocess.Popen(  # no shell in between: SIGTERM must reach the connector itself
         shlex.split(command),
         env=env,

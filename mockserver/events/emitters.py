@@ -30,19 +30,23 @@ def _restore_details(body: object) -> dict:
     return {"BACKUP_ID": str(body.get("id")), "BACKUP_DATE": str(body.get("date", ""))}
 
 
+def _record_policy(store: Store, user: User, policy: dict, action: str, enterprise: int | None, details: dict) -> None:
+    record(
+        store,
+        user,
+        "BACKUP_POLICY",
+        action,
+        enterprise=enterprise,
+        entity=policy_path(policy["datacenter"], policy["id"]),
+        details={"BACKUP_POLICY_CODE": policy["code"], **details},
+        datacenter=policy["datacenter"],
+    )
+
+
 def _policy_event(action: str) -> Emitter:
     def emit(store: Store, user: User, written: Written, body: object) -> None:
         policy = written.entity or written.before
-        record(
-            store,
-            user,
-            "BACKUP_POLICY",
-            action,
-            enterprise=None,
-            entity=policy_path(policy["datacenter"], policy["id"]),
-            details={"BACKUP_POLICY_CODE": policy["code"], "DATACENTER_ID": policy["datacenter"]},
-            datacenter=policy["datacenter"],
-        )
+        _record_policy(store, user, policy, action, None, {"DATACENTER_ID": policy["datacenter"]})
 
     return emit
 
@@ -70,16 +74,7 @@ def _limit_access(store: Store, user: User, written: Written, body: object) -> N
     previous, now = set(before.get("backuppolicies", [])), set(after.get("backuppolicies", []))
     for action, ids in (("ALLOW", now - previous), ("RESTRICT", previous - now)):
         for policy in filter(None, (store.get("backuppolicies", pid) for pid in sorted(ids))):
-            record(
-                store,
-                user,
-                "BACKUP_POLICY",
-                action,
-                enterprise=enterprise,
-                entity=policy_path(policy["datacenter"], policy["id"]),
-                details={"BACKUP_POLICY_CODE": policy["code"], "ENTERPRISE_ID": enterprise},
-                datacenter=policy["datacenter"],
-            )
+            _record_policy(store, user, policy, action, enterprise, {"ENTERPRISE_ID": enterprise})
 
 
 METADATA_MODIFIED = _vm_event("METADATA_MODIFIED")
