@@ -2,8 +2,8 @@
 
 Chosen by measurement (see docs/PERFORMANCE.md, make bench): granian served a trivial Flask endpoint at about
 19k req/s with a 1.7 ms p99 here, against 6k for uWSGI and 4k for waitress. One worker keeps one store and its
-lock. The front door (mockserver/frontdoor) reads bodies in the event loop and runs Flask on one thread of its
-own, so a slow client never holds the thread that owns the store.
+lock. The front door (mockserver/frontdoor) reads bodies in the event loop before it runs Flask, so a slow
+client never holds Flask.
 """
 
 from __future__ import annotations

@@ -287,10 +287,10 @@ class Store:
     def defer_sync(self) -> None:
         """Group commit: from now on a commit writes its journal record and leaves the fsync to ``sync``.
         Whoever acknowledges a write must first call ``sync(seq)`` with the ``written_seq`` read after it (the
-        front door does, so that the thread that owns the store goes on with the next request meanwhile and
-        one fsync covers every write that piled up). A killed process loses nothing either way (a written
-        record survives it); a power cut loses no acknowledged write, since none is acknowledged before its
-        fsync. A read may show a write whose own answer still waits for that fsync."""
+        front door does, so that requests go on meanwhile and one fsync covers every write that piled up). A
+        killed process loses nothing either way (a written record survives it); a power cut loses no
+        acknowledged write, since none is acknowledged before its fsync. A read may show a write whose own
+        answer still waits for that fsync."""
         if self.path is not None and self._fsync:
             self._synced_seq = self._seq
             self._deferred = True

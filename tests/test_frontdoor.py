@@ -1,5 +1,5 @@
 """The front door in-process: the two hooks contexts plug into (a route of their own, transport faults), and
-bodies read in the event loop with a deadline and a byte cap, so no client can hold the store's thread."""
+bodies read in the event loop with a deadline and a byte cap, so no client can hold Flask."""
 
 from __future__ import annotations
 

@@ -6,15 +6,15 @@
 Per request, in the event loop: a route a context registered in ``extensions["abiquo_door_routes"]``
 ({exact path: async handler(scope, receive, send)}) gets the request whole; otherwise the transport fault
 ``extensions["abiquo_door_faults"](method, path)`` names, if any, is applied around the answer. A GET whose
-answer is kept is answered at once from the event loop (fast.py). Any other answer comes from Flask run as
-WSGI on one thread (the thread that owns the store), after the door has read the body itself: no client can
-hold that thread while it sends slowly or not at all. Requests to /api that carry a body without valid
-credentials are refused (401) before their body is read.
+answer is kept is answered at once from the event loop (fast.py). Any other answer comes from Flask, run as WSGI
+in the event loop's own thread once the door has read the body itself: no client can hold Flask while it sends
+slowly or not at all, and no request pays for handing its work to another thread and back (under load each such
+hand-over waits for the interpreter lock). Requests to /api that carry a body without valid credentials are
+refused (401) before their body is read.
 
-Writes are committed in groups (``Store.defer_sync``): the store thread writes a write's journal record and goes
-on with the next request; the write's answer waits for an fsync queued behind the requests already waiting for
-that thread, so one fsync covers every write made meanwhile (with none waiting, the fsync is taken at once, in the
-write's own job). No answer to a write leaves before its fsync.
+Writes are committed in groups (``Store.defer_sync``, commit.py): a write's journal record is written as Flask
+handles it, and one fsync, once the requests already scheduled have run, covers every write made meanwhile. No
+answer to a write leaves before an fsync covers it.
 """
 
 from __future__ import annotations
@@ -22,8 +22,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from flask import Flask
 
@@ -36,6 +34,7 @@ from ..store import StoreUnavailable
 from .answer import Answer
 from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, drain, has_body, read_body
 from .bridge import call_wsgi, environ_of
+from .commit import GroupCommit
 from .fast import FastPath
 from .faults import TransportFault, drop_before, send_faulty
 from .signals import leave_stopping_to_the_main_process
@@ -60,12 +59,9 @@ class Door:
         self.store = store_of(flask_app)
         self.limit = flask_app.config["MAX_CONTENT_LENGTH"]
         self.timeout = float(flask_app.config.get("BODY_TIMEOUT") or BODY_TIMEOUT)
-        # one thread runs every Flask call: it owns the store, as a WSGI server with one thread did
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="abiquo-store")
-        self._waiting = 0  # Flask calls handed to the store thread and not yet started there
-        self._waiting_lock = threading.Lock()
-        self.store.defer_sync()  # group commit: run() syncs a write before its answer leaves
-        self.store.fold_in_background()  # a compaction never holds the store thread for a whole snapshot
+        self.store.defer_sync()  # group commit: run() waits for a write's fsync before its answer leaves
+        self.commit = GroupCommit(self.store)
+        self.store.fold_in_background()  # a compaction never holds requests for as long as a whole snapshot takes
         _freeze_long_lived()
         self.store.on_commit(lambda changes: _freeze_long_lived() if changes is None else None)
         self._good: dict[bytes, int] = {}  # Authorization header -> store generation it was accepted at
@@ -107,7 +103,7 @@ class Door:
         headers = scope["headers"]
         if not has_body(headers):
             return await self.run(environ_of(scope, b""))
-        if _needs_credentials(scope["path"]) and not await self._credentials_accepted(headers):
+        if _needs_credentials(scope["path"]) and not self._credentials_accepted(headers):
             return _closing(await self.run(environ_of(scope, b"")))  # Flask answers 401; the body stays unread
         declared = declared_length(headers)
         if declared is not None and declared > self.limit:
@@ -125,54 +121,35 @@ class Door:
         return answer if body.problem is None else _closing(answer)
 
     async def run(self, environ: dict) -> Answer:
-        """The Flask app's answer, computed on the store thread; for a write, once its record is on disk."""
+        """The Flask app's answer; for a write, once its record is on disk."""
         self.fast.journal.flush()  # what the fast path answered before this request goes first
-        loop = asyncio.get_running_loop()
-        with self._waiting_lock:
-            self._waiting += 1
-        answer, wrote = await loop.run_in_executor(self.executor, self._call, environ)
-        if wrote and not self.store.durable(wrote):
-            try:  # queued behind the requests already waiting: one fsync covers their writes too
-                await loop.run_in_executor(self.executor, self.store.sync, wrote)
-            except StoreUnavailable as exc:
-                return _not_durable(exc)
+        answer, wrote = self._call(environ)
+        if wrote:
+            refused = await self.commit.durable(wrote)
+            if refused is not None:
+                return _not_durable(refused)
         return answer
 
     def _call(self, environ: dict) -> tuple[Answer, int]:
         """The answer, and the newest journal record its request wrote (0: it wrote none)."""
-        with self._waiting_lock:
-            self._waiting -= 1
         before = self.store.written_seq
         answer = call_wsgi(self.app, environ)
         after = self.store.written_seq
-        if after == before:
-            return answer, 0
-        with self._waiting_lock:
-            alone = self._waiting == 0
-        if alone:  # no request waits to share the fsync: take it now, in this job, sparing a trip through the loop
-            try:
-                self.store.sync(after)
-            except StoreUnavailable as exc:
-                return _not_durable(exc), 0
-        return answer, after
+        return answer, 0 if after == before else after
 
-    async def _credentials_accepted(self, headers) -> bool:
+    def _credentials_accepted(self, headers) -> bool:
         header = next((value for name, value in headers if name == b"authorization"), None)
         if header is None:
             return False
         checked_at = self._good.get(header)
         if checked_at is not None and self.store.unchanged_since(checked_at, CREDENTIAL_TABLES):
             return True
-        loop = asyncio.get_running_loop()
-        generation, accepted = await loop.run_in_executor(self.executor, self._check, header)
+        generation, accepted = self.store.generation, accepts(self.store, header.decode("latin-1"))
         if accepted:
             if len(self._good) >= KNOWN_CREDENTIALS:
                 self._good.clear()
             self._good[header] = generation
         return accepted
-
-    def _check(self, header: bytes) -> tuple[int, bool]:
-        return self.store.generation, accepts(self.store, header.decode("latin-1"))
 
 
 def _freeze_long_lived() -> None:

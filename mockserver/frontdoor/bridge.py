@@ -1,7 +1,7 @@
 """ASGI scope + body bytes -> WSGI environ, and one WSGI call collected into an Answer.
 
-The Flask app runs unchanged on the door's single store thread; the door has already read the body in the
-event loop, so a WSGI call never waits on a client.
+The Flask app runs unchanged, called from the event loop; the door has already read the body there, so a WSGI
+call never waits on a client.
 """
 
 from __future__ import annotations

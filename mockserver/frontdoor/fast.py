@@ -1,5 +1,5 @@
 """The fast path: a GET whose answer is kept (mockserver/http/answers.py) is answered from the event loop,
-with the very status, headers and body Flask answered the first time, without a trip to the store thread.
+with the very status, headers and body Flask answered the first time, without running Flask again.
 
 A kept answer is found under the same key Flask keeps it under (scheme, host, port, path, query, Accept,
 Authorization), so it only ever reaches the caller whose credentials computed it, and it is good only while

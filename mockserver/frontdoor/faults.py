@@ -2,7 +2,7 @@
 
 A context that wants them sets ``flask_app.extensions["abiquo_door_faults"]`` to a callable
 ``(method, path) -> TransportFault | None``; the door asks it once per request and applies the answer
-with asyncio, so a delay or a slow body never holds the thread that owns the store.
+with asyncio, so a delay or a slow body never holds Flask or any other request.
 """
 
 from __future__ import annotations
