@@ -11,9 +11,11 @@ holding anything but an abiquo-mock store, is refused.
 Why not TinyDB's JSONStorage: it rewrites the whole file in place on every write (O(n), and torn on a
 crash), and Table._update_table rebuilds the whole table dict (O(n) even in memory). Here TinyDB runs over a
 live in-memory dict that _Table edits in place. A write costs one doc plus one append; the snapshot is
-rewritten only when the journal's bytes outgrow the snapshot's, which is amortised O(1) per byte written and
-keeps both files together under about twice the data (so start time and memory follow the data, not the
-number of writes ever made).
+rewritten only when the journal's bytes outgrow both the snapshot's and 8 MiB, which is amortised O(1) per byte
+written and keeps both files together under about twice the data plus 8 MiB (so start time and memory follow the
+data, not the number of writes ever made). The 8 MiB floor spares a small world a snapshot every fraction of a
+second under a steady stream of writes (each one slows the fsyncs that writes wait for); replaying that much
+journal on a restart takes a fraction of a second.
 
 Under the server (fold_in_background) a compaction does not hold the store: appends move to the other journal
 file (``mock.json.journal.2``; the two take turns), and a thread writes the snapshot from a copy of the tables
@@ -71,6 +73,11 @@ _by_id = operator.itemgetter("id")
 _MISSING = object()
 ALL = "*"  # in a set of tables read: every table
 DOC_MARKS = 100_000  # documents whose last write generation is remembered (see Store.unchanged_since)
+# A fold serialises the snapshot in pieces this small and naps between them: whenever the thread serving requests
+# lets go of the interpreter (an fsync, a wait for the network), the fold thread takes it and keeps it until its
+# piece is done, so a big piece stalls every request; a nap, unlike sleep(0), lets requests run meanwhile.
+PIECE_DOCS = 32
+FOLD_NAP_S = 0.001
 
 
 class StoreError(Exception):
@@ -116,13 +123,13 @@ def _dumps(value) -> str:
 
 
 def _snapshot_pieces(tables: dict) -> Iterator[str]:
-    """``_dumps(tables)`` in pieces of a few hundred documents, the same text once joined."""
+    """``_dumps(tables)`` in pieces of PIECE_DOCS documents, the same text once joined."""
     yield "{"
     for n, (name, raw) in enumerate(tables.items()):
         yield ("," if n else "") + json.dumps(name) + ":{"
         items = list(raw.items())
-        for start in range(0, len(items), 256):
-            piece = ",".join(f"{json.dumps(key)}:{_dumps(doc)}" for key, doc in items[start : start + 256])
+        for start in range(0, len(items), PIECE_DOCS):
+            piece = ",".join(f"{json.dumps(key)}:{_dumps(doc)}" for key, doc in items[start : start + PIECE_DOCS])
             yield ("," if start else "") + piece
         yield "}"
     yield "}"
@@ -197,7 +204,7 @@ class Store:
     """Store(path) keeps its data in that file plus a journal beside it; Store(None) keeps it in memory only.
     fsync=False keeps every guarantee against a killed process, but not against power loss."""
 
-    compact_min_bytes = 64 * 1024  # compact when the journal holds more bytes than max(this, the snapshot)
+    compact_min_bytes = 8 * 1024 * 1024  # compact when the journal holds more bytes than max(this, the snapshot)
 
     def __init__(self, path: str | os.PathLike | None, *, fsync: bool = True, lock_held: bool = False):
         """lock_held: the caller's process already holds the store's lock (see hold_lock), so do not take it."""
@@ -699,7 +706,7 @@ class Store:
                     fh.write(data)
                     size += len(data)
                     if yielding:
-                        time.sleep(0)
+                        time.sleep(FOLD_NAP_S)
                 fh.flush()
                 if self._fsync:
                     os.fsync(fh.fileno())

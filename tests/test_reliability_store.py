@@ -117,7 +117,8 @@ def test_store_files_stay_within_three_times_the_live_data_under_large_writes(on
     for n in range(120):  # 30 MB written in all, about 500 KB live
         assert _put(api, METADATA[n % 2], f"{n:04d}" + "x" * 250_000).status == 200
     live = len(store.path.read_bytes())  # the snapshot: exactly the live data, events included
-    assert _store_bytes(store) < 3 * live
+    # twice the data plus the journal a small world may keep before it is folded (without folds: all 30 MB)
+    assert _store_bytes(store) < 3 * live + Store.compact_min_bytes
 
 
 def test_a_full_disk_at_shutdown_loses_nothing(on_disk, monkeypatch):
