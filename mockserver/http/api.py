@@ -9,12 +9,12 @@ short, and ``mockserver/openapi.py`` builds the contract from the same declarati
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Response, g
 
+from .. import jsontext
 from ..errors import AbiquoError
 from ..extensions import store_of
 from . import media
@@ -77,7 +77,7 @@ def _render(op: Operation, result: object) -> Response:
         return result
     if result is None:
         return Response(status=204)
-    return Response(json.dumps(result, separators=(",", ":")), status=op.status, content_type=g.content_type)
+    return Response(jsontext.dump(result), status=op.status, content_type=g.content_type)
 
 
 def _call(op: Operation, fn: Callable, values: dict) -> object:
