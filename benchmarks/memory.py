@@ -1,7 +1,7 @@
 """Where the worker's memory goes at 1,000 VMs: its RSS after a load run (a real server), and the
 biggest allocations by file (tracemalloc, the same work done in-process).
 
-    python -m benchmarks.memory [--vms 1000] [--top 12]
+    python -m benchmarks.memory [--vms 1000] [--top 12] [--writes 10000]
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -52,26 +53,39 @@ def measure_rss(db: Path, world: dict) -> float:
         return worker_rss_mib(server)
 
 
-def top_allocations(db: Path, world: dict, top: int) -> list[tuple[str, float]]:
-    """The same reads in-process through the front door, then tracemalloc's biggest allocators by file."""
+def top_allocations(db: Path, world: dict, top: int, writes: int = 0) -> list[tuple[str, float]]:
+    """The same reads in-process through the front door, then ``writes`` metadata PUTs (each VM of the first 20
+    sending its own metadata back, as the mixed load does; each records an event), then tracemalloc's biggest
+    allocators by file."""
     from abiquo_mock.mockserver.app import create_app
     from abiquo_mock.mockserver.frontdoor import build
 
     from tests.asgi import call
 
     tracemalloc.start(1)
-    door = build(create_app({"DB_PATH": str(db), "CONTROL_ENABLED": True}))
+    app = create_app({"DB_PATH": str(db), "CONTROL_ENABLED": True})
+    door = build(app)
+    admin = {"Authorization": ADMIN}
 
     async def load():
         for path, accept in reads(world):
             target, _, query = path.partition("?")
-            await call(door, "GET", target, headers={"Authorization": ADMIN, "Accept": accept}, query=query)
+            await call(door, "GET", target, headers={**admin, "Accept": accept}, query=query)
+        bodies = []
+        for vm in worlds.vm_paths(world, limit=20):
+            document = json.loads((await call(door, "GET", vm + "/metadata", headers=admin)).body)
+            document.pop("links", None)
+            bodies.append((vm + "/metadata", json.dumps(document).encode()))
+        for n in range(writes):
+            path, body = bodies[n % len(bodies)]
+            headers = {**admin, "Content-Type": "application/json", "Content-Length": str(len(body))}
+            await call(door, "PUT", path, headers=headers, chunks=[body])
 
     asyncio.run(load())
     gc.collect()
     stats = tracemalloc.take_snapshot().statistics("filename")
     tracemalloc.stop()
-    door.executor.shutdown()
+    app.extensions["abiquo_store"].close()
     return [(str(s.traceback[0].filename), s.size / 1024 / 1024) for s in stats[:top]]
 
 
@@ -79,13 +93,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vms", type=int, default=1000)
     parser.add_argument("--top", type=int, default=12)
+    parser.add_argument("--writes", type=int, default=10_000, help="metadata PUTs before the in-process snapshot")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="abiquo-memory-") as tmp:
         db = Path(tmp) / "store.json"
         world = worlds.write_store(db, args.vms)
         print(f"worker RSS at {args.vms:,} VMs after a read of everything: {measure_rss(db, world):.1f} MiB")
-        print("biggest allocations in-process (tracemalloc, by file):")
-        for filename, mib in top_allocations(db, world, args.top):
+        print(f"biggest allocations in-process after the same reads and {args.writes:,} metadata PUTs (tracemalloc):")
+        for filename, mib in top_allocations(db, world, args.top, args.writes):
             print(f"  {mib:7.2f} MiB  {filename}")
 
 
