@@ -2,8 +2,8 @@
 
 orjson where it can: it is several times faster than the standard library, whose encoding and decoding were about a
 fifth of what a write cost. The standard library takes over for what orjson refuses (an integer beyond 64 bits).
-Neither writes NaN or Infinity, and nothing gives them one: request bodies carrying them are refused
-(http.media.json_body). orjson also shares the string of each short object key it has read lately, so the few
+orjson writes a NaN or an Infinity as null; no request can carry one (http.media.json_body refuses them). orjson
+also shares the string of each short object key it has read lately, so the few
 dozen field names that recur in every stored document are held once, not once per document.
 """
 
@@ -15,13 +15,17 @@ import orjson
 
 
 def dump(value) -> bytes:
-    """``value`` as compact JSON (no spaces), UTF-8."""
+    """``value`` as compact JSON (no spaces), UTF-8, for use at once (a journal line, a copy, a snapshot piece)."""
     try:
-        # orjson's bytes keep the buffer it wrote into (16 KiB for a 1 KiB document): an answer kept for the fast
-        # path or the request journal would hold all of it, so keep a copy of the right size instead
-        return bytes(memoryview(orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)))
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:
         return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+
+
+def dump_to_keep(value) -> bytes:
+    """``dump``, for bytes that live on (an answer the fast path and the request journal keep): orjson's bytes hold
+    the buffer it wrote into (16 KiB for a 1 KiB document), so these are copied to their own size."""
+    return bytes(memoryview(dump(value)))
 
 
 def load(text: str | bytes):

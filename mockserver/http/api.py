@@ -77,7 +77,7 @@ def _render(op: Operation, result: object) -> Response:
         return result
     if result is None:
         return Response(status=204)
-    return Response(jsontext.dump(result), status=op.status, content_type=g.content_type)
+    return Response(jsontext.dump_to_keep(result), status=op.status, content_type=g.content_type)
 
 
 def _call(op: Operation, fn: Callable, values: dict) -> object:
