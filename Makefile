@@ -13,7 +13,7 @@ OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
 .PHONY: serve lint test stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
-.PHONY: test-schemathesis-lowest test-pythons test-package image
+.PHONY: test-schemathesis-lowest test-pythons test-package image image-test lock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,11 +55,18 @@ test-pythons:  ## the whole suite on Python 3.12 and 3.13 where this machine has
 test-package: $(STAMP)  ## build the wheel and sdist, install the wheel in a fresh venv outside the checkout, use it as a user would
 	ABIQUO_MOCK_PACKAGE_TESTS=1 $(PY) -m pytest -q -rs tests/test_package.py
 
-image:  ## the serving image (abiquo-mock) and the one with the contract suites (abiquo-mock:contract); needs a Docker daemon
-	@docker info >/dev/null 2>&1 || { echo "make image: no Docker daemon answers (docker info failed)"; exit 1; }
-	docker build -t abiquo-mock .
-	docker build --target contract -t abiquo-mock:contract .
-	docker image ls abiquo-mock --format '{{.Repository}}:{{.Tag}} {{.Size}}'
+image:  ## the serving image (abiquo-mock) and the one with the contract suites (abiquo-mock:contract), with Docker or podman
+	@engine=$$(docker info >/dev/null 2>&1 && echo docker || { command -v podman >/dev/null && echo podman; }); \
+	test -n "$$engine" || { echo "make image: neither a Docker daemon nor podman (make image-test installs podman)"; exit 1; }; \
+	format=$$(test $$engine = podman && echo --format docker); \
+	set -x; $$engine build $$format -t abiquo-mock . && $$engine build $$format --target contract -t abiquo-mock:contract . \
+	&& $$engine image ls abiquo-mock
+
+image-test:  ## build both images, print their sizes and build times, test them (.ci/image: podman where no Docker daemon)
+	bash .ci/image
+
+lock:  ## pin the image's dependencies again (requirements/*.txt) from pyproject.toml
+	$(PYTHON) requirements/lock.py
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail); ANCHORS=1 adds WireMock side by side
 	$(PY) -m benchmarks.run $(if $(ANCHORS),--anchors)
