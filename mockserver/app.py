@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from . import contexts, extensions, openapi, scenarios
+from . import contexts, extensions, scenarios
 from .errors import AbiquoError
 from .extensions import DOOR_ROUTES, store_of
 from .http import answers, auth, media
@@ -138,6 +138,12 @@ def _stop_tracking(exc: BaseException | None) -> None:
         store_of().untrack_reads()
 
 
+def _contract() -> dict:
+    from . import openapi  # apispec and the media schemas (marshmallow) load with the first request for the contract
+
+    return openapi.build()
+
+
 def _install_contexts(app: Flask) -> None:
     """Everything each context of the table brings: its blueprints, its hooks, its front-door routes."""
     door_routes: dict = {}
@@ -164,7 +170,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["DB_PATH"], fsync=app.config["FSYNC"], lock_held=app.config.get("STORE_LOCK_HELD", False)
     )
     transforms = contexts.transforms()
-    extensions.install(app, store, transforms, openapi.build)
+    extensions.install(app, store, transforms, _contract)
     scenarios.prepare_store(store, app.config["SCENARIO"], transforms)
 
     app.register_error_handler(AbiquoError, error_response)

@@ -12,7 +12,6 @@ import click
 from abiquo_mock.contracts.cli import contract
 
 from . import contexts, scenarios
-from .healthcheck import announce
 from .store import Store, StoreError, StoreLocked, hold_lock
 
 DEFAULT_DB = "var/abiquo-mock.json"
@@ -169,6 +168,8 @@ def serve(host, port, db, memory, scenario, control, control_token, journal_mib,
             "ABIQUO_MOCK_FAULT_SEED": "" if fault_seed is None else str(fault_seed),
         }
     )
+    from .healthcheck import announce
+
     source = click.get_current_context().get_parameter_source("control_token")
     announce(host, port, control=control, token_in_environment=not control_token or source.name == "ENVIRONMENT")
     click.echo(

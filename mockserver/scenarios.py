@@ -17,8 +17,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
-
 from .errors import AbiquoError
 from .store import Store
 
@@ -82,6 +80,8 @@ def read(name: str) -> dict:
         cached = _cache.get(path)
         if cached and cached[0] == mtime:
             return cached[1]
+    import yaml  # only a scenario file needs it: serving a store as it was left reads none
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)

@@ -8,8 +8,6 @@ import pprint
 import re
 import time
 
-import yaml
-
 from .. import scenarios
 from ..errors import AbiquoError
 from ..store import Store
@@ -17,7 +15,6 @@ from ..store import Store
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 REPLAYED_HEADERS = ("accept", "content-type")
 ENTRY_FIELDS = {"method": str, "path": str, "query": str, "user": (str, type(None)), "status": int}
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def check_name(name: object) -> str:
@@ -36,9 +33,14 @@ def scenario_document(store: Store, name: str, description: str, loaded: str | N
         or f"Saved from the console on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}." + origin,
         "tags": [],
     }
-    head = yaml.dump(header, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
-    world = yaml.dump({"world": store.dump()}, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
-    return head + world
+    return _yaml(header) + _yaml({"world": store.dump()})
+
+
+def _yaml(document: dict) -> str:
+    import yaml  # loaded when a world is saved, not with every server
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def save_scenario(text: str, name: str, overwrite: bool) -> str:

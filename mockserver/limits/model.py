@@ -15,7 +15,7 @@ from ..http.links import api_path_of, links_with_rel
 from ..infrastructure.model import belonging, enterprise
 from ..security import User
 from ..store import Store
-from .schemas import LIMIT_FIELDS
+from .constants import LIMIT_FIELDS
 
 LOCATION_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)$")
 POLICY_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)/backuppolicies/(\d+)$")

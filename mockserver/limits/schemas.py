@@ -5,10 +5,7 @@ from __future__ import annotations
 from marshmallow import fields
 
 from ..http.schemas import media_type
-from ..infrastructure.constants import LIMITS
 from ..infrastructure.schemas import Entity
-
-LIMIT_FIELDS = (*LIMITS, "repositorySoftInMb", "repositoryHardInMb")
 
 
 @media_type("limit", collection="limits")

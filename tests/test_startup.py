@@ -1,0 +1,41 @@
+"""What serving loads at start: only what serving needs. The contract's libraries (apispec, marshmallow) load
+with the first request for /api/openapi.json, and YAML with the first scenario file read, so a server started on
+an existing store imports neither (start to first 200 is import-bound: make bench prints it)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+LATE = ("marshmallow", "apispec", "yaml")
+
+PROBE = """
+import json, os, sys
+from abiquo_mock.mockserver import cli, server, wsgi
+from abiquo_mock.mockserver.frontdoor import build
+from abiquo_mock.mockserver.store import Store
+
+with Store(sys.argv[1]) as store:
+    store.insert("virtualmachines", {"id": 1, "name": "vm"})  # an existing store, as `serve` finds one
+os.environ.update({"ABIQUO_MOCK_DB": sys.argv[1], "ABIQUO_MOCK_CONTROL": "on"})
+app = wsgi.app_from_environment()
+build(app)
+at_start = sorted(name for name in sys.argv[2:] if name in sys.modules)
+app.test_client().get("/api/openapi.json")
+print(json.dumps({"at_start": at_start, "after_contract": sorted(n for n in sys.argv[2:] if n in sys.modules)}))
+"""
+
+
+def test_a_server_on_an_existing_store_loads_neither_the_contract_nor_yaml_until_asked(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "store.json"), *LATE],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    loaded = json.loads(done.stdout.splitlines()[-1])
+
+    assert loaded["at_start"] == []
+    assert loaded["after_contract"] == ["apispec", "marshmallow"]  # the contract still has its schemas
