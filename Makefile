@@ -12,7 +12,7 @@ SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' p
 OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
-.PHONY: serve lint test stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
+.PHONY: docs dist serve lint test stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
 .PHONY: test-schemathesis-lowest test-pythons test-package image image-test lock
 
 $(STAMP): pyproject.toml
@@ -82,6 +82,10 @@ soak: $(STAMP)  ## mixed load for minutes (MINUTES=3): GET p99, worker memory, j
 
 bounds: $(STAMP)  ## worker memory and store files after many large writes (PUTS=10000 SIZE=70000)
 	$(PY) -m benchmarks.bounds --puts $(or $(PUTS),10000) --size $(or $(SIZE),70000)
+
+docs: $(STAMP)  ## write every sample output of the README and docs/ again from real runs, and the screenshots
+	$(PY) -m tests.docs_samples --write
+	$(MAKE) --no-print-directory screenshots
 
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q

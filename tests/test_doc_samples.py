@@ -1,0 +1,32 @@
+"""Every sample output of the README and docs/ is what its command prints now (tests/docs_samples.py says how a
+sample is written and run; ``make docs`` writes them all again from real runs). A stale line fails here."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import docs_samples
+
+SAMPLES = docs_samples.samples()
+
+
+def test_the_readme_has_samples_of_both_suites_and_the_first_requests():
+    commands = [sample.command for sample in SAMPLES if sample.document == "README.md"]
+    assert any("contract provider" in c for c in commands) and any("contract integration" in c for c in commands)
+    assert any("/api/version" in c for c in commands)
+
+
+@pytest.fixture(scope="module")
+def mock():
+    with docs_samples.Mock() as running:
+        yield running
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sample", SAMPLES, ids=[f"{s.document}: {s.command[:70]}" for s in SAMPLES])
+def test_the_sample_is_what_its_command_prints(mock, sample):
+    sample.printed = mock.run(sample.command)
+
+    wrong = docs_samples.differences(sample)
+
+    assert not wrong, "\n".join([f"{sample.document}: `{sample.command}` (make docs writes it again)", *wrong])
