@@ -13,7 +13,7 @@ OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
 .PHONY: docs dist serve lint test stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
-.PHONY: test-schemathesis-lowest test-pythons test-package image image-test lock
+.PHONY: test-schemathesis-lowest test-pythons test-package test-install image image-test lock
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ test-pythons:  ## the whole suite on Python 3.12 and 3.13 where this machine has
 	  $$venv/bin/python -m pytest -q || exit 1; \
 	done
 
+dist: $(STAMP)  ## the wheel and the sdist in dist/, checked as an index would check them (twine check --strict)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
+test-install:  ## the install lines of the README and docs/ci.md, each from a fresh shell in a fresh clone
+	ABIQUO_MOCK_INSTALL_TESTS=1 $(PY) -m pytest -q -rs tests/test_install.py
+
 test-package: $(STAMP)  ## build the wheel and sdist, install the wheel in a fresh venv outside the checkout, use it as a user would
 	ABIQUO_MOCK_PACKAGE_TESTS=1 $(PY) -m pytest -q -rs tests/test_package.py
 
@@ -69,6 +77,7 @@ lock:  ## pin the image's dependencies again (requirements/*.txt) from pyproject
 	$(PYTHON) requirements/lock.py
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail); ANCHORS=1 adds WireMock side by side
+	$(PY) -m compileall -q mockserver contracts abiquo_mock  # bytecode, as after any first start or a wheel install
 	$(PY) -m benchmarks.run $(if $(ANCHORS),--anchors)
 
 screenshots: $(STAMP)  ## run the console's browser tests, keeping their screenshots in docs/screenshots for the README
@@ -92,4 +101,4 @@ fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FI
 	$(PY) -m abiquo_mock.mockserver.fidelity > docs/FIDELITY.md
 
 clean:
-	rm -rf $(VENV) .venv-st-lowest .venv-python3.* var reports .hypothesis .schemathesis
+	rm -rf $(VENV) .venv-st-lowest .venv-python3.* var reports dist .hypothesis .schemathesis
