@@ -71,8 +71,8 @@ def test_the_install_lines_work_from_a_fresh_shell(clone, tmp_path, where, text)
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(home),
         "LANG": "C.UTF-8",
-        "REPO": f"file://{clone}",
-        "ABIQUO_MOCK_GIT": f"file://{clone}",
+        "REPO": f"file://localhost{clone}",  # pip before 23.1 takes no file:/// in a requirement
+        "ABIQUO_MOCK_GIT": f"file://localhost{clone}",
     }
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", text],
