@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.routing import Rule
 
 from . import contexts, extensions, scenarios
 from .errors import AbiquoError
@@ -46,6 +47,24 @@ HTTP_CODES = {
     413: "400-BAD-REQUEST",  # the request is refused whole, before its body is read: Abiquo's generic refusal
     415: "415-UNSUPPORTED-MEDIA-TYPE",
 }
+
+
+class LazyBuildRule(Rule):
+    """A URL rule whose URL builder is compiled the first time a URL is built from it. Werkzeug compiles two per
+    rule as the rule is added, two thirds of the app's start; the mock writes its links itself and never builds
+    one from a rule while it serves."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compile_now = super()._compile_builder
+        built = None
+
+        def build(rule: Rule, *args, **kwargs):
+            nonlocal built
+            if built is None:
+                built = compile_now(append_unknown).__get__(rule, None)
+            return built(*args, **kwargs)
+
+        return build
 
 
 def error_response(error: AbiquoError) -> Response:
@@ -164,6 +183,7 @@ def _install_contexts(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("mockserver")
+    app.url_rule_class = LazyBuildRule
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     store = app.config.get("STORE") or Store(

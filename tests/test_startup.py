@@ -39,3 +39,14 @@ def test_a_server_on_an_existing_store_loads_neither_the_contract_nor_yaml_until
 
     assert loaded["at_start"] == []
     assert loaded["after_contract"] == ["apispec", "marshmallow"]  # the contract still has its schemas
+
+
+def test_a_url_is_still_built_from_a_rule_whose_builder_waited():
+    from abiquo_mock.mockserver.app import create_app
+    from flask import url_for
+
+    app = create_app()
+    with app.test_request_context():
+        first = url_for("infrastructure.getDatacenter", dc=7)
+        assert first == "/api/admin/datacenters/7" and url_for("infrastructure.getDatacenter", dc=8).endswith("/8")
+    app.extensions["abiquo_store"].close()
