@@ -12,7 +12,7 @@ SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' p
 OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
-.PHONY: docs dist serve lint test stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
+.PHONY: docs docs-check dist serve lint test stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
 .PHONY: test-schemathesis-lowest test-pythons test-package test-install image image-test lock
 
 $(STAMP): pyproject.toml
@@ -95,6 +95,9 @@ bounds: $(STAMP)  ## worker memory and store files after many large writes (PUTS
 docs: $(STAMP)  ## write every sample output of the README and docs/ again from real runs, and the screenshots
 	$(PY) -m tests.docs_samples --write
 	$(MAKE) --no-print-directory screenshots
+
+docs-check: $(STAMP)  ## every sample output of the README and docs/ against a real run, the provider suite's included
+	ABIQUO_MOCK_DOC_SAMPLES=all $(PY) -m pytest -q -rs tests/test_doc_samples.py
 
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q
