@@ -96,6 +96,7 @@ VOLATILE = (
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:<port>"),
     (re.compile(r"\b\d+ (seconds?|minutes?) ago\b"), "<ago>"),
     (re.compile(r"updated live \((event stream|polling)\)"), "updated live"),  # whichever connected first
+    (re.compile(r"\b(Python-urllib|python-requests)/[\d.]+"), r"\1/<version>"),  # the Python that ran the test
 )
 
 
