@@ -32,7 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBES = yaml.safe_load((Path(__file__).parent / "doc_probes.yaml").read_text(encoding="utf-8"))
 # Documents that quote codes they do not define: Abiquo's own catalogue, and the generated fidelity table.
 QUOTING = {"docs/abiquo-error-catalogue-3.8.0.md", "docs/FIDELITY.md"}
-DOCUMENTS = ["README.md", *(str(p.relative_to(ROOT)) for p in sorted((ROOT / "docs").glob("*.md")))]
+DOCUMENTS = [
+    "README.md",
+    "fixtures/README.md",
+    "examples/connectors/README.md",
+    *(str(p.relative_to(ROOT)) for p in sorted((ROOT / "docs").glob("*.md"))),
+]
 PASSWORDS = {"admin": "xabiquo", "entadmin": "entadmin", "user": "user", "globex": "globex"}
 ANSWERABLE = set(CATALOGUE) | set(MOCK_ONLY)
 PREFIXES = sorted({code.rsplit("-", 1)[0] for code in ANSWERABLE if not code[0].isdigit()}, key=len, reverse=True)
