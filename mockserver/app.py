@@ -13,6 +13,7 @@ from . import contexts, extensions, openapi, scenarios
 from .errors import AbiquoError
 from .extensions import DOOR_ROUTES, store_of
 from .http import answers, auth, media
+from .http.paths import collapsing_slashes
 from .store import Store, StoreUnavailable
 
 log = logging.getLogger("abiquo_mock")
@@ -158,6 +159,7 @@ def _install_contexts(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("mockserver")
+    app.wsgi_app = collapsing_slashes(app.wsgi_app)  # as Tomcat does: no redirect for a doubled slash
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     store = app.config.get("STORE") or Store(
