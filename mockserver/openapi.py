@@ -132,7 +132,7 @@ def _success(op: Operation) -> dict:
     elif op.produces == "control":
         response["content"] = {"application/json": {"schema": {"type": "object"}}} if op.status != 204 else None
     elif op.produces:
-        response["content"] = {media.versioned(op.produces): {"schema": _schema_ref(op.produces)}}
+        response["content"] = {media.versioned(name): {"schema": _schema_ref(name)} for name in op.media}
     if op.links:
         response["links"] = {
             name: {"operationId": target, "parameters": params} for name, (target, params) in op.links.items()

@@ -11,7 +11,8 @@ PRIVILEGES = (
     "PHYS_DC_ENUMERATE",  # see the datacenters, racks and machines of the infrastructure
     "PHYS_DC_ALLOW_BACKUP_CONFIG",  # manage datacenter backup properties, policies and legacy configuration
     "ENTERPRISE_ENUMERATE",  # see every enterprise
-    "ENTERPRISE_ADMINISTER_ALL",  # act on other enterprises: limits, their VMs
+    "ENTERPRISE_ADMINISTER_ALL",  # act on other enterprises: limits, their VMs, their users
+    "USERS_VIEW",  # see the other users of one's enterprise ("Access Users view")
     "USERS_MANAGE_LIMITS",  # create / change enterprise limits (allow and restrict policies)
     "VAPP_MANAGE_BACKUP",  # change a VM's backup configuration
     "VAPP_DEFINE_BACKUP_INFO",  # set backup dates and times defined in the VM

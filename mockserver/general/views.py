@@ -8,7 +8,7 @@ from ..errors import AbiquoError
 from ..extensions import contract_of, store_of
 from ..http import media
 from ..http.api import operation
-from ..infrastructure import render
+from ..users import render
 
 bp = Blueprint("general", __name__)
 
@@ -33,10 +33,7 @@ def login():
     found = render.user(store_of().get("users", g.user.id))
     if "privileges" in request.args.get("expand", "").split(","):
         # 3.10 names the expansion after what it holds, 3.8 calls it "expands": both are given
-        privileges = {
-            "links": [],
-            "collection": [{"id": i + 1, "name": p, "links": []} for i, p in enumerate(sorted(g.user.privileges))],
-        }
+        privileges = render.privileges(g.user.privileges)
         found.update(privileges=privileges, expands=privileges)
     return found
 

@@ -50,6 +50,12 @@ class Operation:
     prefix: str = "/api"  # "/_mock" for the control API
     request_schema: str | None = None  # control operations: a component schema name for the JSON body
     blueprint: str = ""  # the name of the blueprint serving it, which says its context (mockserver/contexts.py)
+    also_produces: tuple[str, ...] = ()  # other media the answer may be in, as Accept asks (produces is the default)
+
+    @property
+    def media(self) -> tuple[str, ...]:
+        """Every media name the answer may be in, the default first."""
+        return (self.produces, *self.also_produces) if self.produces else ()
 
     @property
     def path(self) -> str:
@@ -110,9 +116,11 @@ def operation(
     plain_text: bool = False,
     event=None,
     query: dict | None = None,
+    also_produces: tuple[str, ...] = (),
 ) -> Callable:
     """Register ``fn`` as the view of one Abiquo operation. ``fn`` receives the path values, and ``body``
-    (the parsed JSON) when the operation consumes a media type; it returns a dict, None (204) or a Response."""
+    (the parsed JSON) when the operation consumes a media type; it returns a dict, None (204) or a Response.
+    With ``also_produces``, ``g.produced`` names the media the client asked for (``produces`` by default)."""
     op = Operation(
         op_id,
         method,
@@ -130,6 +138,7 @@ def operation(
         event,
         query or {},
         blueprint=bp.name,
+        also_produces=tuple(also_produces),
     )
     REGISTRY.append(op)
 
@@ -138,7 +147,7 @@ def operation(
         def view(**values):
             g.operation = op
             if op.produces:
-                g.content_type = media.negotiate(op.produces)
+                g.produced, g.content_type = media.negotiate_among(op.media)
             elif not op.plain_text:
                 media.check_accept_version()
             if op.privilege:

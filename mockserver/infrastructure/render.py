@@ -172,6 +172,7 @@ def enterprise(e: dict) -> dict:
         **defaults(e, ENTERPRISE_DEFAULTS),
         "links": [
             link("edit", base, "enterprise", e["name"]),
+            link("users", f"{base}/users", "users", "users"),
             link("limits", f"{base}/limits", "limits", "limits"),
         ],
     }
@@ -251,34 +252,4 @@ def virtual_machine(vm: dict) -> dict:
             link("enterprise", f"/admin/enterprises/{vm['enterprise']}", "enterprise"),
             link("location", location_path(vm["datacenter"]), "datacenter"),
         ],
-    }
-
-
-def user(u: dict) -> dict:
-    return {
-        "id": u["id"],
-        "nick": u["nick"],
-        "name": u.get("name", u["nick"]),
-        "surname": u.get("surname", ""),
-        "email": u.get("email", ""),
-        "locale": u.get("locale", "en_US"),
-        "authType": "ABIQUO",
-        "active": u.get("active", True),
-        "locked": False,
-        "firstLogin": False,
-        "links": [
-            link("edit", f"/admin/enterprises/{u['enterprise']}/users/{u['id']}", "user", u["nick"]),
-            link("enterprise", f"/admin/enterprises/{u['enterprise']}", "enterprise"),
-            link("role", f"/admin/roles/{u['role']}", "role"),
-        ],
-    }
-
-
-def role(r: dict, privileges: list[str]) -> dict:
-    return {
-        "id": r["id"],
-        "name": r["name"],
-        "privileges": privileges,
-        "blocked": r.get("blocked", False),
-        "links": [link("edit", f"/admin/roles/{r['id']}", "role", r["name"])],
     }

@@ -195,30 +195,6 @@ def get_enterprise(enterprise):
 
 
 @operation(
-    bp, "GET", f"{ENT}/users/<int:user>", op_id="getUser", produces="user", errors=("EN-0", "USER-3"), label="verified"
-)
-def get_user(enterprise, user):
-    from ..errors import AbiquoError
-
-    model.enterprise(store_of(), g.user, enterprise)
-    found = store_of().get("users", user)
-    if found is None or found["enterprise"] != enterprise:
-        raise AbiquoError("USER-3")
-    return render.user(found)
-
-
-@operation(bp, "GET", "/admin/roles/<int:role>", op_id="getRole", produces="role", errors=("ROLE-0",), label="verified")
-def get_role(role):
-    from ..errors import AbiquoError
-    from ..security import expand_privileges
-
-    found = store_of().get("roles", role)
-    if found is None or (role != g.user.role and not g.user.can("ENTERPRISE_ADMINISTER_ALL")):
-        raise AbiquoError("ROLE-0")
-    return render.role(found, expand_privileges(found.get("privileges", [])))
-
-
-@operation(
     bp,
     "GET",
     "/cloud/locations",
