@@ -157,7 +157,15 @@ def operation(
                 values["body"] = media.json_body()
             return _render(op, _call(op, fn, values))
 
-        bp.add_url_rule(rule, endpoint=op_id, view_func=view, methods=[method], provide_automatic_options=False)
+        # strict_slashes off: one trailing slash names the same resource, as JAX-RS matches Abiquo's paths
+        bp.add_url_rule(
+            rule,
+            endpoint=op_id,
+            view_func=view,
+            methods=[method],
+            provide_automatic_options=False,
+            strict_slashes=False,
+        )
         return fn
 
     return decorate
