@@ -31,6 +31,7 @@ def _flag(name: str) -> bool | None:
 
 
 def _activated() -> bool | None:
+    """The ``activated`` filter, once ``connected`` is known not to ask for what the mock cannot say."""
     if _flag("connected"):  # Abiquo lists the users holding a session; the mock keeps none (HTTP Basic only)
         raise AbiquoError("GEN-22", "The mock keeps no sessions: 'connected=true' is not served")
     return _flag("activated")
@@ -55,15 +56,9 @@ def _activated() -> bool | None:
 def list_users(enterprise):
     store = store_of()
     found = model.users(store, g.user, enterprise, _activated())
-    if g.produced == "userswithroles":
-        return collection(
-            found,
-            media="userswithroles",
-            sort_keys=USER_SORT,
-            filter_fields=USER_FIELDS,
-            render=lambda u: render.user_with_role(store, u),
-        )
-    return collection(found, media="users", sort_keys=USER_SORT, filter_fields=USER_FIELDS, render=render.user)
+    with_roles = g.produced == "userswithroles"
+    shown = (lambda u: render.user_with_role(store, u)) if with_roles else render.user
+    return collection(found, media=g.produced, sort_keys=USER_SORT, filter_fields=USER_FIELDS, render=shown)
 
 
 @operation(
