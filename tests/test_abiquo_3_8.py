@@ -98,21 +98,19 @@ def test_a_policies_key_in_the_schedule_is_an_unknown_backup_type(api):
     assert metadata(api, WEB_01) == stored
 
 
-def test_a_schedule_entry_must_be_of_a_backup_the_datacenter_enables(api):
+def test_a_backup_the_vm_did_not_have_must_be_one_the_datacenter_enables(api):
     stored = metadata(api, DB_02)
     added = {**stored, "backupSchedule": {**stored["backupSchedule"], "complete": {"monthly": {"disks": ["501"]}}}}
     answer = put_metadata(api, DB_02, added)
-    assert (
-        answer.status == 400
-        and answer.codes == ["BC-6"]
-        and "complete monthly" in answer.json["collection"][0]["message"]
-    )
-    # its snapshot hourly entry is no longer enabled in Madrid, but kept as stored it stays; changed, it is refused
+    assert answer.status == 400 and answer.codes == ["BC-6"]
+    assert "complete monthly" in answer.json["collection"][0]["message"]
+    assert metadata(api, DB_02) == stored
+    # its snapshot hourly entry is no longer enabled in Madrid: the VM keeps it, and may change it
     schedule = stored["backupSchedule"]
-    daily = {**schedule, "snapshot": {**schedule["snapshot"], "daily": {"time": "01:00:00 +0100", "disks": ["5"]}}}
-    assert put_metadata(api, DB_02, {**stored, "backupSchedule": daily}).status == 200
-    hourly = {**daily, "snapshot": {**daily["snapshot"], "hourly": {"time": "6", "disks": ["501"]}}}
-    assert put_metadata(api, DB_02, {**stored, "backupSchedule": hourly}).codes == ["BC-6"]
+    hourly = {**schedule, "snapshot": {**schedule["snapshot"], "hourly": {"time": "6", "disks": ["501"]}}}
+    assert put_metadata(api, DB_02, {**stored, "backupSchedule": hourly}).status == 200
+    daily = {**hourly, "snapshot": {**hourly["snapshot"], "daily": {"time": "01:00:00 +0100", "disks": ["5"]}}}
+    assert put_metadata(api, DB_02, {**stored, "backupSchedule": daily}).status == 200  # enabled in Madrid
 
 
 def test_a_deployed_vm_changes_its_backups_and_a_backup_is_restored_again(api):

@@ -8,8 +8,8 @@ an integration writing ``backupResults`` back leaves the configuration exactly a
 
 Abiquo 3.8 (mockserver/release.py) has no policies: its backup configuration is ``backupSchedule`` alone,
 ``policyBindings`` is one more key it does not know, a ``policies`` key in the schedule is an unknown backup
-type (BC-5), a deployed VM's schedule may change, and an entry must be of a backup the VM's datacenter enables
-in its legacy configuration (BC-6) unless it is kept as stored.
+type (BC-5), a deployed VM's schedule may change, and a backup the VM did not have must be one its datacenter
+enables in its legacy configuration (BC-6).
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def configured_metadata(store: Store, user: User, vm: dict, new: dict | None, st
 
 def legacy_metadata(store: Store, user: User, vm: dict, new: dict | None, stored: object) -> dict | None:
     """3.8's rules for a changed schedule: every value is the VM's (its privileges, a day for weekly entries), and
-    an entry new or changed must be of a backup its datacenter enables (BC-6)."""
+    a backup the VM did not have must be one its datacenter enables (BC-6); one it has keeps its option."""
     if new is None:
         return None
     stored_schedule = stored.get(SCHEDULE) if isinstance(stored, dict) else None
@@ -185,7 +185,7 @@ def legacy_metadata(store: Store, user: User, vm: dict, new: dict | None, stored
     enabled = enabled_options(store, vm["datacenter"])
     for backup_type, granularity, entry in entries(new.get(SCHEDULE)):
         check_vm_values(user, backup_type, granularity, entry, kept.get((backup_type, granularity)) or {})
-        if kept.get((backup_type, granularity)) != entry and (backup_type, granularity) not in enabled:
+        if (backup_type, granularity) not in kept and (backup_type, granularity) not in enabled:
             raise AbiquoError(
                 "BC-6",
                 f"Some of the requested options are not enabled: {backup_type} {granularity} backups are not "
