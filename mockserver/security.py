@@ -29,6 +29,7 @@ class User:
     enterprise: int
     role: int
     privileges: frozenset[str]
+    system: bool = False  # the installation itself (the upgrade), not a user of it
 
     def can(self, privilege: str) -> bool:
         return privilege in self.privileges
@@ -39,6 +40,11 @@ class User:
 
     def sees_enterprise(self, enterprise_id: int) -> bool:
         return enterprise_id == self.enterprise or self.can("ENTERPRISE_ADMINISTER_ALL")
+
+
+# Who the installation's own changes (the 3.8 -> 3.8.5 upgrade) are recorded as: no user, so that no connector
+# takes them for its own writes.
+SYSTEM = User(0, "SYSTEM", 0, 0, frozenset(PRIVILEGES), system=True)
 
 
 def expand_privileges(value: object) -> list[str]:

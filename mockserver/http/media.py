@@ -15,9 +15,10 @@ from werkzeug.http import parse_options_header
 
 from ..errors import AbiquoError
 
+# The version of the media types (the API's), which Abiquo 3.8 and 3.8.5 share; the release the server is lives in
+# mockserver/release.py.
 API_VERSION = "3.8"
 SUPPORTED_VERSIONS = ("3.8",)
-PRODUCT_VERSION = "3.8.5"
 # Deeper bodies are refused by count, not by whether the parser runs out of stack: Python 3.11 raises
 # RecursionError near 1,000 levels where 3.13 parses 5,000, and the answer must not depend on which runs.
 MAX_BODY_DEPTH = 128

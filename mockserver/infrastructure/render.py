@@ -77,7 +77,15 @@ def defaults(doc: dict, values: dict) -> dict:
     return {name: doc.get(name, value) for name, value in values.items()}
 
 
-def datacenter(dc: dict) -> dict:
+def _policy_links(base: str, properties_title: str) -> list[dict]:
+    return [
+        link("backuppolicies", f"{base}/backuppolicies", "backuppolicies", "backup policies"),
+        link("backupproperties", f"{base}/backupproperties", "backupdatacenterproperties", properties_title),
+    ]
+
+
+def datacenter(dc: dict, policies: bool = True) -> dict:
+    """``policies``: the server has backup policies (3.8.5); a 3.8 datacenter links its legacy backups only."""
     base = datacenter_path(dc["id"])
     return {
         "id": dc["id"],
@@ -86,19 +94,13 @@ def datacenter(dc: dict) -> dict:
         "links": [
             link("edit", base, "datacenter", dc["name"]),
             link("racks", f"{base}/racks", "racks", "racks"),
-            link("backuppolicies", f"{base}/backuppolicies", "backuppolicies", "backup policies"),
-            link(
-                "backupproperties",
-                f"{base}/backupproperties",
-                "backupdatacenterproperties",
-                "backup datacenter properties",
-            ),
+            *(_policy_links(base, "backup datacenter properties") if policies else []),
             link("backups", f"{base}/backups", "backups", "backups"),
         ],
     }
 
 
-def location(dc: dict) -> dict:
+def location(dc: dict, policies: bool = True) -> dict:
     base = location_path(dc["id"])
     return {
         "id": dc["id"],
@@ -106,13 +108,7 @@ def location(dc: dict) -> dict:
         "location": dc.get("location", ""),
         "links": [
             link("edit", base, "datacenter", dc["name"]),
-            link("backuppolicies", f"{base}/backuppolicies", "backuppolicies", "backup policies"),
-            link(
-                "backupproperties",
-                f"{base}/backupproperties",
-                "backupdatacenterproperties",
-                "backup location properties",
-            ),
+            *(_policy_links(base, "backup location properties") if policies else []),
         ],
     }
 

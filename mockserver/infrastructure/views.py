@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
+from .. import release
 from ..extensions import store_of
 from ..http.api import operation
 from ..http.paging import BY_NAME, collection
@@ -39,8 +40,12 @@ VM_SORT = ("name", "id", "state")
     links={"GetDatacenter": ("getDatacenter", {"dc": "$response.body#/collection/0/id"})},
 )
 def list_datacenters():
+    policies = release.of(store_of()).has_policies
     return collection(
-        store_of().all("datacenters"), media="datacenters", sort_keys=BY_NAME_OR_LOCATION, render=render.datacenter
+        store_of().all("datacenters"),
+        media="datacenters",
+        sort_keys=BY_NAME_OR_LOCATION,
+        render=lambda dc: render.datacenter(dc, policies),
     )
 
 
@@ -60,7 +65,7 @@ def list_datacenters():
     },
 )
 def get_datacenter(dc):
-    return render.datacenter(model.datacenter(store_of(), dc))
+    return render.datacenter(model.datacenter(store_of(), dc), release.of(store_of()).has_policies)
 
 
 @operation(
@@ -205,8 +210,12 @@ def get_enterprise(enterprise):
     links={"GetLocation": ("getLocation", {"loc": "$response.body#/collection/0/id"})},
 )
 def list_locations():
+    policies = release.of(store_of()).has_policies
     return collection(
-        model.locations(store_of(), g.user), media="datacenters", sort_keys=BY_NAME_OR_LOCATION, render=render.location
+        model.locations(store_of(), g.user),
+        media="datacenters",
+        sort_keys=BY_NAME_OR_LOCATION,
+        render=lambda dc: render.location(dc, policies),
     )
 
 
@@ -221,7 +230,7 @@ def list_locations():
     links={"ListLocationBackupPolicies": ("listLocationBackupPolicies", {"loc": "$request.path.loc"})},
 )
 def get_location(loc):
-    return render.location(model.location(store_of(), g.user, loc))
+    return render.location(model.location(store_of(), g.user, loc), release.of(store_of()).has_policies)
 
 
 @operation(
