@@ -12,7 +12,7 @@ SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' p
 OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
-.PHONY: serve lint test stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
+.PHONY: serve lint test java-connectors stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
 .PHONY: test-schemathesis-lowest test-pythons test-package image
 
 $(STAMP): pyproject.toml
@@ -31,7 +31,12 @@ lint: $(STAMP)  ## formatter and linter, both must be clean
 test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors, browser
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		echo "make test: NO BROWSER (chromium and chromedriver not found): the console's browser tests are SKIPPED; install Debian's chromium and chromium-driver to run them"
+	@examples/java/build --check 2>/dev/null || \
+		echo "make test: NO JAVA (a JDK or Debian's Jackson not found): the Java connectors' tests are SKIPPED; install Debian's openjdk-17-jdk-headless and libjackson2-databind-java to run them"
 	$(PY) -m pytest -rs
+
+java-connectors:  ## build the Java example connectors with javac against Debian's Jackson (examples/java/out)
+	examples/java/build
 
 stream-soak: $(STAMP)  ## 1,000 writes, 10 event streams, 3 forced disconnects: none lost, none twice
 	ABIQUO_MOCK_STREAM_WRITES=1000 $(PY) -m pytest -q tests/test_stream.py -k "forced_disconnects"
