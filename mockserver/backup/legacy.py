@@ -8,6 +8,7 @@ import re
 
 from ..errors import AbiquoError
 from ..http.links import api_path_of, links_with_rel
+from ..http.schemas import JAVA_INT
 from ..infrastructure.model import belonging, datacenter
 from ..store import Store
 from .constants import GRANULARITIES
@@ -114,8 +115,9 @@ def _configuration(store: Store, body: object, template_id: int | None) -> dict:
     unknown = sorted(set(body) - set(BACKUP_FIELDS))
     if unknown:
         raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)}")
-    if ("id" in body and type(body["id"]) is not int) or not isinstance(body.get("name", ""), str):
-        raise AbiquoError("GEN-2", "Invalid document: 'id' is an integer and 'name' a text")
+    JAVA_INT.check(body, "id")
+    if not isinstance(body.get("name", ""), str):
+        raise AbiquoError("GEN-2", "Invalid document: 'name' is a text")
     check_links(body)
     found = links_with_rel(body.get("links"), "template")
     if found:

@@ -12,6 +12,7 @@ import copy
 from datetime import datetime
 
 from ..errors import AbiquoError
+from ..http.schemas import JAVA_INT
 from ..infrastructure.model import belonging, datacenter
 from ..store import Store
 from .constants import (
@@ -222,8 +223,7 @@ def policy_from_document(body: object) -> dict:
     unknown = sorted(set(body) - set(POLICY_FIELDS))
     if unknown:
         raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)}")
-    if "id" in body and (type(body["id"]) is not int):
-        raise AbiquoError("GEN-2", "Invalid document: 'id' must be an integer")
+    JAVA_INT.check(body, "id")
     check_links(body)
     code, name = body.get("code"), body.get("name")
     if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 from flask import request
 from werkzeug.http import parse_options_header
@@ -20,6 +21,8 @@ PRODUCT_VERSION = "3.8.5"
 # Deeper bodies are refused by count, not by whether the parser runs out of stack: Python 3.11 raises
 # RecursionError near 1,000 levels where 3.13 parses 5,000, and the answer must not depend on which runs.
 MAX_BODY_DEPTH = 128
+# A \\uD800-\\uDFFF escape: half of a pair, which is no character on its own and which no store can write as UTF-8.
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 GENERIC_ACCEPT = ("*/*", "application/*", "application/json", "text/json")
 ERRORS = "errors"
 
@@ -120,7 +123,19 @@ def json_body() -> object:
         raise AbiquoError("GEN-3", f"Invalid document: the request body is not valid JSON ({reason})") from None
     if nesting_exceeds(document, MAX_BODY_DEPTH):
         raise AbiquoError("GEN-3", f"Invalid document: the request body is not valid JSON ({too_deep})")
+    if SURROGATE_ESCAPE.search(raw) and _holds_lone_surrogate(document):
+        raise AbiquoError(
+            "GEN-3", "Invalid document: the request body is not valid JSON (a \\u escape of half a surrogate pair)"
+        )
     return document
+
+
+def _holds_lone_surrogate(document: object) -> bool:
+    try:
+        json.dumps(document, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def nesting_exceeds(document: object, limit: int) -> bool:

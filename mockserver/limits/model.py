@@ -12,10 +12,11 @@ import re
 from ..backup.model import check_links, vms_bound_to
 from ..errors import AbiquoError
 from ..http.links import api_path_of, links_with_rel
+from ..http.schemas import JAVA_INT
 from ..infrastructure.model import belonging, enterprise
 from ..security import User
 from ..store import Store
-from .schemas import LIMIT_FIELDS
+from .schemas import LIMIT_FIELDS, LIMIT_TYPES
 
 LOCATION_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)$")
 POLICY_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)/backuppolicies/(\d+)$")
@@ -115,9 +116,8 @@ def _limit_numbers(body: object) -> dict:
         raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)}")
     if "links" not in body:
         raise AbiquoError("GEN-2", "Invalid document: a limit carries its 'links' (location, backuppolicy)")
-    for name in ("id", *LIMIT_FIELDS):
-        if name in body and type(body[name]) is not int:
-            raise AbiquoError("GEN-2", f"Invalid document: '{name}' must be an integer")
+    for name, java in {"id": JAVA_INT, **LIMIT_TYPES}.items():
+        java.check(body, name)
     check_links(body)
     return {name: body.get(name, 0) for name in LIMIT_FIELDS}
 
