@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import importlib.resources
+import inspect
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -111,16 +112,30 @@ def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parame
     (``vms: 200``), which ``parameters`` may override."""
     document = read(name)
     if "world" in document:
+        _check_parameters(name, parameters, ())
         return complete_world(copy.deepcopy(document["world"]))
     derive = document["derive"]
     transform = transforms.get(derive.get("apply"))
     if transform is None:
         raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
+    _check_parameters(name, parameters, _parameters_of(transform))
     given = {k: v for k, v in derive.items() if k not in ("from", "apply")} | (parameters or {})
     try:
         return transform(world(derive["from"], transforms), **given)
     except (TypeError, ValueError) as exc:
         raise ScenarioError(f"{scenario_path(name)}: {exc}") from None
+
+
+def _parameters_of(transform: Transform) -> tuple[str, ...]:
+    """The parameters a transform takes: its arguments after the world."""
+    return tuple(inspect.signature(transform).parameters)[1:]
+
+
+def _check_parameters(name: str, parameters: dict | None, known: tuple[str, ...]) -> None:
+    unknown = sorted(set(parameters or {}) - set(known))
+    if unknown:
+        takes = f"known: {', '.join(known)}" if known else f"the scenario {name} takes none"
+        raise AbiquoError("GEN-2", f"Unknown field 'parameters.{unknown[0]}'; {takes}")
 
 
 def complete_world(tables: World) -> World:

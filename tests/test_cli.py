@@ -68,7 +68,10 @@ def test_serve_refuses_a_fault_file_it_cannot_use_in_one_line(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--memory", "--port", "0", "--faults", str(faults)])
 
     assert result.exit_code == 2
-    assert result.stderr == f"abiquo-mock: {faults}: Invalid fault: 'code' 'NOPE-1' is not in the error catalogue\n"
+    assert (
+        result.stderr
+        == f"abiquo-mock: {faults}: Invalid fault: 'faults[0].code' 'NOPE-1' is not in the error catalogue\n"
+    )
 
 
 def test_serve_switches_on_the_faults_of_a_file_with_its_seed(tmp_path):

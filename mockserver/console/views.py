@@ -15,10 +15,11 @@ from ..backup.model import update_properties
 from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, store_of
 from ..http import control as conventions
-from ..http.control import json_body
+from ..http.bodies import checked_body
 from ..stream import PATH as STREAM_PATH
 from . import changes, handover, world
 from . import vm as vm_view
+from .schemas import SCHEMAS
 
 STATIC = Path(__file__).resolve().parent / "static"
 bp = conventions.blueprint("console", __name__)
@@ -123,7 +124,7 @@ def datacenter(dc):
     summary="Change a datacenter's backup properties, with the API's rules (the mock's hand: no event)",
 )
 def update_backup_properties(dc):
-    return update_properties(store_of(), dc, json_body())
+    return update_properties(store_of(), dc, checked_body(SCHEMAS))
 
 
 @conventions.control(
@@ -193,7 +194,7 @@ def scenario_of_the_world():
     summary="Save the served world as a scenario in the scenarios folder, for the picker, reset and --scenario",
 )
 def save_scenario():
-    body = json_body()
+    body = checked_body(SCHEMAS)
     name = handover.check_name(body.get("name"))
     description, overwrite = body.get("description", ""), body.get("overwrite", False)
     if not isinstance(description, str) or not isinstance(overwrite, bool):
@@ -212,6 +213,6 @@ def save_scenario():
     summary="A Python script that replays the given journal entries against a mock and compares the statuses",
 )
 def replay_script():
-    entries = handover.replay_entries(json_body().get("entries"))
+    entries = handover.replay_entries(checked_body(SCHEMAS)["entries"])
     script = handover.replay_script(store_of(), entries, current_app.config.get("LOADED_SCENARIO"))
     return {"fileName": "replay.py", "script": script}

@@ -12,10 +12,11 @@ from ..errors import AbiquoError
 from ..extensions import store_of, transforms_of
 from ..faults.hooks import load_scenario_faults
 from ..http import control as conventions
-from ..http.control import json_body
+from ..http.bodies import checked_body
 from ..http.media import PRODUCT_VERSION
 from ..lifecycle import model as lifecycle
 from .journal import PATTERN_FIELDS, Pattern
+from .schemas import SCHEMAS
 
 bp = conventions.blueprint("control", __name__)
 
@@ -58,15 +59,9 @@ def list_scenarios():
     summary="Replace the whole store with a scenario (default: demo), switch its faults on and clear the journal",
 )
 def reset():
-    body = json_body()
+    body = checked_body(SCHEMAS)
     name = body.get("scenario", scenarios.DEFAULT_SCENARIO)
-    if not isinstance(name, str):
-        raise AbiquoError("GEN-2", "'scenario' must be a scenario name")
     seed, parameters = body.get("seed"), body.get("parameters", {})
-    if seed is not None and type(seed) is not int:
-        raise AbiquoError("GEN-2", "'seed' must be an integer (the seed of the scenario's faults)")
-    if not isinstance(parameters, dict):
-        raise AbiquoError("GEN-2", "'parameters' must be an object, e.g. {\"vms\": 1000} for scale")
     started = time.perf_counter()
     try:
         scenarios.load(store_of(), name, transforms_of(), parameters)
@@ -89,12 +84,8 @@ def reset():
     summary="Deploy or undeploy a VM by setting its state at once, recording the events Abiquo records",
 )
 def set_state(vm):
-    body = json_body()
-    state, nick = body.get("state"), body.get("user")
-    if not isinstance(state, str):
-        raise AbiquoError("GEN-2", "'state' is required, e.g. ON or NOT_ALLOCATED")
-    if nick is not None and not isinstance(nick, str):
-        raise AbiquoError("GEN-2", "'user' must be a user's nick")
+    body = checked_body(SCHEMAS)
+    state, nick = body["state"], body.get("user")
     store = store_of()
     found = lifecycle.set_state(store, vm, state, lifecycle.system_user(store, nick))
     return {"id": found["id"], "state": found["state"], "machine": found["machine"]}
@@ -169,7 +160,7 @@ def journal():
     summary="How many recorded requests match a pattern (the fields of the journal's filters)",
 )
 def count_requests():
-    return {"count": len(_journal().select(_pattern(json_body(), PATTERN_FIELDS, "GEN-2")))}
+    return {"count": len(_journal().select(_pattern(checked_body(SCHEMAS), PATTERN_FIELDS, "GEN-2")))}
 
 
 @control(
@@ -181,7 +172,7 @@ def count_requests():
     summary="The recorded requests that match a pattern, oldest first (at most 1000, the newest kept)",
 )
 def find_requests():
-    found = _journal().select(_pattern(json_body(), PATTERN_FIELDS, "GEN-2"))
+    found = _journal().select(_pattern(checked_body(SCHEMAS), PATTERN_FIELDS, "GEN-2"))
     return {"requests": [entry.render() for entry in found[-JOURNAL_PAGE_MAX:]], "totalSize": len(found)}
 
 
@@ -195,12 +186,8 @@ def find_requests():
     "Answers verified true or false with the count found",
 )
 def verify_requests():
-    body = json_body()
-    expected = {k: body[k] for k in ("count", "atLeast", "atMost") if k in body}
-    if not expected:
-        expected = {"atLeast": 1}
-    if any(type(v) is not int or v < 0 for v in expected.values()):
-        raise AbiquoError("GEN-2", "'count', 'atLeast' and 'atMost' must be non-negative integers")
+    body = checked_body(SCHEMAS)
+    expected = {k: body[k] for k in ("count", "atLeast", "atMost") if k in body} or {"atLeast": 1}
     count = len(_journal().select(_pattern(body, (*PATTERN_FIELDS, "count", "atLeast", "atMost"), "GEN-2")))
     verified = (
         expected.get("count", count) == count

@@ -10,7 +10,7 @@ from .. import scenarios
 from ..errors import AbiquoError
 from ..extensions import store_of
 from ..http import control as conventions
-from ..http.control import json_body
+from ..http.bodies import checked_body
 from ..lifecycle import clock_of
 from ..stream import hub_of
 from . import model
@@ -22,8 +22,13 @@ SCHEMAS = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "steps": {"type": "array", "items": {"type": "object"}, "minItems": 1},
-            "scenario": {"type": "string", "description": "play this scenario's timeline (default: the loaded one)"},
+            "steps": {"type": "array", "items": {"type": "object"}, "minItems": 1, "maxItems": model.MAX_STEPS},
+            "scenario": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": scenarios.MAX_NAME,
+                "description": "play this scenario's timeline (default: the loaded one)",
+            },
         },
     }
 }
@@ -71,8 +76,8 @@ def _steps(body: dict) -> list[dict]:
     summary="Play a timeline from now: the steps sent, or a scenario's (default: the loaded scenario's)",
 )
 def start_timeline():
-    steps = _steps(json_body())
-    last = model.start(world_of(current_app), steps)
+    steps = _steps(checked_body(SCHEMAS, code="CTRL-TIMELINE"))
+    last = model.start(world_of(current_app), steps, clock_of(current_app).pending())
     return {"steps": len(steps), "lastStepAtMs": last}
 
 
