@@ -176,8 +176,8 @@ def faults(name: str) -> list[dict]:
 def load(
     store: Store, name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parameters: dict | None = None
 ) -> None:
-    """Replace everything the store holds with the scenario's world."""
-    store.replace_all(world(name, transforms, parameters))
+    """Replace everything the store holds with the scenario's world, which the store remembers it was made from."""
+    store.replace_all(world(name, transforms, parameters), scenario=name)
 
 
 def prepare_store(store: Store, scenario: str | None, transforms: Mapping[str, Transform]) -> None:

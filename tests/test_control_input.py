@@ -101,7 +101,6 @@ def test_a_reset_with_a_typo_resets_nothing(api):
         ({"scenario": "demo", "parameters": {"vms": 300}}, "Unknown field 'parameters.vms'; the scenario demo takes"),
         ({"scenario": "demo", "seed": 2**63}, "'seed' must be an integer from"),
         ({"scenario": "demo", "seed": True}, "'seed' must be an integer"),
-        ({"scenario": "x" * 201}, "'scenario' must be a text of 1 to 200 characters"),
         ({"scenario": 7}, "'scenario' must be a text"),
         ({"parameters": []}, "'parameters' must be an object"),
     ],

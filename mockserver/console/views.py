@@ -57,7 +57,7 @@ def overview():
     store = store_of()
     return {
         **world.overview(store),
-        "scenario": current_app.config.get("LOADED_SCENARIO"),
+        "scenario": store.scenario,
         "generation": store.generation,
     }
 
@@ -177,9 +177,7 @@ def metadata_changes():
 )
 def scenario_of_the_world():
     name = handover.check_name(request.args.get("name", "saved-world"))
-    text = handover.scenario_document(
-        store_of(), name, request.args.get("description", ""), current_app.config.get("LOADED_SCENARIO")
-    )
+    text = handover.scenario_document(store_of(), name, request.args.get("description", ""), store_of().scenario)
     return {"name": name, "fileName": f"{name}.yaml", "yaml": text}
 
 
@@ -199,7 +197,7 @@ def save_scenario():
     description, overwrite = body.get("description", ""), body.get("overwrite", False)
     if not isinstance(description, str) or not isinstance(overwrite, bool):
         raise AbiquoError("GEN-2", "'description' is text and 'overwrite' true or false")
-    text = handover.scenario_document(store_of(), name, description, current_app.config.get("LOADED_SCENARIO"))
+    text = handover.scenario_document(store_of(), name, description, store_of().scenario)
     return {"name": name, "path": handover.save_scenario(text, name, overwrite)}
 
 
@@ -214,5 +212,5 @@ def save_scenario():
 )
 def replay_script():
     entries = handover.replay_entries(checked_body(SCHEMAS)["entries"])
-    script = handover.replay_script(store_of(), entries, current_app.config.get("LOADED_SCENARIO"))
+    script = handover.replay_script(store_of(), entries, store_of().scenario)
     return {"fileName": "replay.py", "script": script}

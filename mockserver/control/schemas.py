@@ -35,11 +35,10 @@ SCHEMAS = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
+            # a name no scenario has (too long for a file, say) is CTRL-1, the unknown scenario
             "scenario": {
                 "type": "string",
-                "minLength": 1,
-                "maxLength": MAX_NAME,
-                "description": "a scenario name; default demo",
+                "description": f"a scenario name (at most {MAX_NAME} characters); default demo",
             },
             "seed": {
                 "type": "integer",

@@ -29,8 +29,8 @@ control = functools.partial(conventions.control, bp)
     "GET",
     "/health",
     op_id="mockHealth",
-    summary="Is the mock up, which store generation it serves; status degraded (with storeError) while the disk "
-    "refuses the store's writes",
+    summary="Is the mock up; the scenario its world was made from and its generation (every write since the store "
+    "was made, across restarts); status degraded (with storeError) while the disk refuses the store's writes",
 )
 def health():
     store = store_of()
@@ -40,7 +40,7 @@ def health():
         **({"storeError": str(refused)} if refused else {}),
         "version": PRODUCT_VERSION,
         "generation": store.generation,
-        "scenario": current_app.config.get("LOADED_SCENARIO"),
+        "scenario": store.scenario,
         "store": str(store.path) if store.path else "memory",
     }
 
@@ -68,7 +68,6 @@ def reset():
     except scenarios.ScenarioError as exc:
         raise AbiquoError("GEN-2", str(exc).rsplit(": ", 1)[-1]) from None
     load_scenario_faults(name, seed)
-    current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None:
         journal.clear()

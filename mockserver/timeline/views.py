@@ -23,12 +23,7 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {
             "steps": {"type": "array", "items": {"type": "object"}, "minItems": 1, "maxItems": model.MAX_STEPS},
-            "scenario": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": scenarios.MAX_NAME,
-                "description": "play this scenario's timeline (default: the loaded one)",
-            },
+            "scenario": {"type": "string", "description": "play this scenario's timeline (default: the loaded one)"},
         },
     }
 }
@@ -60,7 +55,7 @@ def world_of(app: Flask) -> model.World:
 def _steps(body: dict) -> list[dict]:
     if "steps" in body:
         return model.checked_steps(body["steps"])
-    name = body.get("scenario", current_app.config.get("LOADED_SCENARIO"))
+    name = body.get("scenario", store_of().scenario)
     if not isinstance(name, str):
         raise AbiquoError("CTRL-TIMELINE", "Name a scenario, or send the steps: no scenario was loaded")
     return model.checked_steps(scenarios.read(name).get("timeline") or [])
