@@ -19,6 +19,8 @@ REPORT = click.option(
 )
 
 
+# The VMs a generated world may hold: every collection pages from 150; the mock builds at most 100,000.
+SCALE_VMS = (150, 100_000)
 EXIT_STATUS = (
     "Exit status: 0 every check passed; 1 a check failed; 2 bad arguments; 3 the suite could not run "
     "(no answer, credentials refused, the mock could not start or load a world)."
@@ -86,9 +88,10 @@ def _size_range(text: str) -> tuple[int, int]:
         bounds = (int(low), int(high or low))
     except ValueError:
         raise click.BadParameter(f"'{text}' is not LOW-HIGH", param_hint="--sizes") from None
-    if not 150 <= bounds[0] <= bounds[1]:
+    if not SCALE_VMS[0] <= bounds[0] <= bounds[1] <= SCALE_VMS[1]:
         raise click.BadParameter(
-            "the range must start at 150 or more and not end below its start", param_hint="--sizes"
+            f"the range must lie within {SCALE_VMS[0]}-{SCALE_VMS[1]} and not end below its start",
+            param_hint="--sizes",
         )
     return bounds
 

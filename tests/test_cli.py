@@ -183,6 +183,12 @@ def test_contract_integration_refuses_generated_sizes_that_would_not_page(sizes)
     assert result.exit_code == 2 and "--sizes" in result.output
 
 
+def test_contract_integration_refuses_generated_worlds_larger_than_the_mock_builds():
+    result = CliRunner().invoke(main, ["contract", "integration", "--command", "true", "--sizes", "150-100001"])
+
+    assert result.exit_code == 2 and "within 150-100000" in result.output
+
+
 def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(monkeypatch):
     import abiquo_mock.contracts.provider
 
