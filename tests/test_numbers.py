@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 
 import pytest
 from abiquo_mock.mockserver import jsontext
 from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.openapi import build
 
-from .support import InProcessApi
+from .support import HttpApi, InProcessApi, ServerProcess
 
 DB02 = "/api/cloud/virtualdatacenters/2/virtualappliances/2/virtualmachines/5/metadata"
 LIMIT = "/api/admin/enterprises/1/limits/1"
@@ -167,3 +168,23 @@ def test_an_integer_of_more_digits_than_can_be_read_is_an_invalid_document(api):
 
     assert (answer.status, answer.codes) == (400, ["GEN-3"]), answer.text
     assert api.get(DB02).text == before
+
+
+def test_big_integers_survive_a_killed_server_and_the_request_journal_keeps_them(tmp_path):
+    db = str(tmp_path / "mock.json")
+    metadata = {f"k{n}": value for n, value in enumerate(BIG)}
+    server = ServerProcess("--db", db).wait_ready()
+    try:
+        api = HttpApi(server.url)
+        assert _put_metadata(api, metadata).status == 200  # acknowledged: on disk before the answer left
+        journal = api.get("/_mock/journal?method=PUT", user=None).json["collection"]
+        assert _integers_in(journal[-1]["requestBody"], "k2") == [str(TWENTY_THREE_DIGITS)]
+    finally:
+        server.stop(signal.SIGKILL)
+    server = ServerProcess("--db", db).wait_ready()
+    try:
+        answer = HttpApi(server.url).get(DB02)
+        assert answer.json["metadata"] == metadata
+        assert _integers_in(answer.text, "k5") == [str(10**100)]
+    finally:
+        server.stop()
