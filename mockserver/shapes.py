@@ -4,7 +4,7 @@ The control API's bodies, the faults of a scenario file and a scenario's paramet
 schemas (OpenAPI 3.0's dialect: boolean ``exclusiveMinimum``, ``nullable`` ignored), which the contract
 publishes; ``check`` holds a document to the same declaration, so what the contract says and what the server
 accepts cannot drift apart. An unknown field is answered as the journal routes answer one, with the fields
-known: ``Unknown field 'scenaro'; known: scenario, seed, parameters``.
+known: ``Unknown field 'scenaro'; known: scenario, seed, parameters, abiquo``.
 """
 
 from __future__ import annotations

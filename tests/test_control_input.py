@@ -83,7 +83,7 @@ def test_a_reset_with_a_typo_resets_nothing(api):
 
     message = _refused(api, "POST", "/_mock/reset", {"scenaro": "not-apply"})
 
-    assert message == "Unknown field 'scenaro'; known: scenario, seed, parameters"
+    assert message == "Unknown field 'scenaro'; known: scenario, seed, parameters, abiquo"
     assert api.get(f"{WEB03}/metadata").json["metadata"] == {"mark": 1}
 
 

@@ -103,6 +103,17 @@ def delete_datacenter_backup(store: Store, dc_id: int, backup_id: int) -> None:
         store.delete("datacenterbackups", backup_id)
 
 
+def enabled_options(store: Store, dc_id: int) -> set[tuple[str, str]]:
+    """(type, granularity) of every backup the datacenter's legacy configuration enables: what 3.8 let a VM there
+    schedule."""
+    names = {t["id"]: t["name"] for t in templates(store)}
+    return {
+        (names.get(row["template"]), granularity)
+        for row in store.find("datacenterbackups", datacenter=dc_id)
+        for granularity in row.get("attributes", [])
+    }
+
+
 def _check_template_free(store: Store, dc_id: int, template_id: int) -> None:
     if store.first("datacenterbackups", datacenter=dc_id, template=template_id) is not None:
         raise AbiquoError("BC-2", f"Datacenter {dc_id} already has a configuration of backup template {template_id}")

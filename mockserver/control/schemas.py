@@ -3,6 +3,7 @@ check each body against its schema (http/bodies.py): a field is added to a body 
 
 from __future__ import annotations
 
+from .. import release
 from ..faults.scale import PARAMETERS as SCALE_PARAMETERS
 from ..http.schemas import JAVA_INT, JAVA_LONG
 from ..infrastructure.constants import VM_STATES
@@ -50,6 +51,11 @@ SCHEMAS = {
                 "type": "object",
                 "properties": SCALE_PARAMETERS,
                 "description": "a derived scenario's parameters (scale: vms); a scenario refuses any it does not take",
+            },
+            "abiquo": {
+                "type": "string",
+                "enum": release.names(),
+                "description": "the Abiquo release to serve the world as; default: the one the scenario names",
             },
         },
     },

@@ -30,6 +30,7 @@ from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, store_of
 from ..http import media
 from ..http.auth import CREDENTIAL_TABLES, accepts
+from ..http.paths import with_slashes_collapsed
 from ..store import StoreUnavailable
 from .answer import Answer
 from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, drain, has_body, read_body
@@ -74,6 +75,7 @@ class Door:
             await _lifespan(receive, send)
 
     async def _http(self, scope, receive, send) -> None:
+        scope = with_slashes_collapsed(scope)  # before anything routes on the path
         route = self.app.extensions[DOOR_ROUTES].get(scope["path"])
         if route is not None:
             await route(scope, receive, send)

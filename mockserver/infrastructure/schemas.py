@@ -107,25 +107,3 @@ class VirtualMachineSchema(Entity):
     type = _text()
     monitored, protected, vdrpEnabled = _flag(), _flag(), _flag()
     variables = _object()
-
-
-@media_type("user")
-class UserSchema(Entity):
-    nick = fields.String(required=True)
-    name = fields.String(required=True)
-    surname = fields.String(required=True)
-    email = fields.String(required=True)
-    locale = fields.String(required=True)
-    authType = fields.String(required=True)
-    active = fields.Boolean(required=True)
-    locked = fields.Boolean(required=True)
-    firstLogin = fields.Boolean(required=True)
-    privileges = fields.Dict(metadata={"description": "with ?expand=privileges: the user's privileges"})
-    expands = fields.Dict(metadata={"description": "with ?expand=privileges: the same, as 3.8 names it"})
-
-
-@media_type("role")
-class RoleSchema(Entity):
-    name = fields.String(required=True)
-    privileges = fields.List(fields.String(), required=True)
-    blocked = _flag()
