@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from .extra import CONTRACT_EXTRA, missing, sentence
+
 REPORT = click.option(
     "--report",
     "report",
@@ -17,8 +19,8 @@ REPORT = click.option(
 )
 
 
-# The distributions the contract extra adds, by import name (see pyproject.toml).
-CONTRACT_EXTRA = ("schemathesis", "hypothesis", "jsonschema_rs", "requests", "pytest")
+# The VMs a generated world may hold: every collection pages from 150; the mock builds at most 100,000.
+SCALE_VMS = (150, 100_000)
 EXIT_STATUS = (
     "Exit status: 0 every check passed; 1 a check failed; 2 bad arguments; 3 the suite could not run "
     "(no answer, credentials refused, the mock could not start or load a world)."
@@ -26,20 +28,21 @@ EXIT_STATUS = (
 
 
 def _suite(name: str):
-    """The suite's module; without the contract extra installed, one line and exit status 3."""
+    """The suite's module; without the contract extra installed, one line and exit status 3. Every module of the
+    extra is looked for first: a suite may need one only later (the provider runs schemathesis in a process of
+    its own), and must not die half way with a traceback."""
     import importlib
 
+    absent = missing()
     try:
-        return importlib.import_module(f".{name}", __package__)
+        if not absent:
+            return importlib.import_module(f".{name}", __package__)
     except ModuleNotFoundError as exc:
         if exc.name not in CONTRACT_EXTRA:
             raise
-        click.echo(
-            f"abiquo-mock: the contract suites need {exc.name}, which comes with the contract extra: "
-            "pip install 'abiquo-mock[contract]'",
-            err=True,
-        )
-        sys.exit(3)
+        absent = [exc.name]
+    click.echo(f"abiquo-mock: {sentence(f'the {name} suite', absent)}", err=True)
+    sys.exit(3)
 
 
 def register(main: click.Group) -> None:
@@ -85,9 +88,10 @@ def _size_range(text: str) -> tuple[int, int]:
         bounds = (int(low), int(high or low))
     except ValueError:
         raise click.BadParameter(f"'{text}' is not LOW-HIGH", param_hint="--sizes") from None
-    if not 150 <= bounds[0] <= bounds[1]:
+    if not SCALE_VMS[0] <= bounds[0] <= bounds[1] <= SCALE_VMS[1]:
         raise click.BadParameter(
-            "the range must start at 150 or more and not end below its start", param_hint="--sizes"
+            f"the range must lie within {SCALE_VMS[0]}-{SCALE_VMS[1]} and not end below its start",
+            param_hint="--sizes",
         )
     return bounds
 

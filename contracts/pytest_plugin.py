@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import pytest
 
+from .extra import missing, sentence
+
 # contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
 # importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
 DEFAULT_SCENARIO = "demo"
@@ -96,6 +98,9 @@ class AbiquoMock:
 @pytest.fixture(scope="session")
 def abiquo_mock_server():
     """The mock process behind every ``abiquo_mock``: started once, stopped at the end of the session."""
+    absent = missing(("requests",))
+    if absent:
+        pytest.fail(sentence("the abiquo_mock fixture", absent), pytrace=False)
     from .client import MockProcess
 
     with MockProcess() as server:

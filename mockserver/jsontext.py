@@ -3,8 +3,9 @@
 orjson where it can: it is several times faster than the standard library, whose encoding and decoding were about a
 fifth of what a write cost. orjson handles integers from -2^63 to 2^64-1 only: it refuses to write a bigger one,
 and reads one as a float (99999999999999999999999 became 1e+23). The standard library, exact at any size, takes
-over for both: ``dump`` when orjson refuses, ``copy`` for a value orjson could not write, ``load`` for a text that
-holds a run of 19 digits or more (found by one ``bytes.translate``, a fifth of what orjson takes to read the text).
+over for both: ``dump`` when orjson refuses, ``copy`` (every write) for a value orjson could not write, which costs
+nothing more otherwise, and ``load`` (the journal's lines, read once at start-up) for a text that holds a run of 19
+digits or more, found by one ``bytes.translate``: about half what orjson takes to read the text.
 orjson writes a NaN or an Infinity as null; no request can carry one (http.media.json_body refuses them). orjson
 also shares the string of each short object key it has read lately, so the few
 dozen field names that recur in every stored document are held once, not once per document.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import importlib.resources
+import inspect
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -119,12 +120,14 @@ def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parame
     (``vms: 200``), which ``parameters`` may override."""
     document = read(name)
     if "world" in document:
+        _check_parameters(name, parameters, ())
         tables = complete_world(copy.deepcopy(document["world"]))
     else:
         derive = document["derive"]
         transform = transforms.get(derive.get("apply"))
         if transform is None:
             raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
+        _check_parameters(name, parameters, _parameters_of(transform))
         given = {k: v for k, v in derive.items() if k not in ("from", "apply")} | (parameters or {})
         try:
             tables = transform(world(derive["from"], transforms), **given)
@@ -144,6 +147,18 @@ def served_as(tables: World, wanted: release.Release) -> World:
     kept = [d for d in tables.get(release.TABLE, []) if d.get("id") == release.ID]
     extra = {k: v for k, v in (kept[0] if kept else {}).items() if k not in ("id", "abiquo")}
     return {**tables, release.TABLE: [release.document(wanted, **extra)]}
+
+
+def _parameters_of(transform: Transform) -> tuple[str, ...]:
+    """The parameters a transform takes: its arguments after the world."""
+    return tuple(inspect.signature(transform).parameters)[1:]
+
+
+def _check_parameters(name: str, parameters: dict | None, known: tuple[str, ...]) -> None:
+    unknown = sorted(set(parameters or {}) - set(known))
+    if unknown:
+        takes = f"known: {', '.join(known)}" if known else f"the scenario {name} takes none"
+        raise AbiquoError("GEN-2", f"Unknown field 'parameters.{unknown[0]}'; {takes}")
 
 
 def complete_world(tables: World) -> World:
@@ -190,9 +205,9 @@ def load(
     abiquo: release.Release | None = None,
 ) -> None:
     """Replace everything the store holds with the scenario's world, served as ``abiquo`` when it is named (else
-    as the release the scenario names, 3.8.5 by default)."""
+    as the release the scenario names, 3.8.5 by default); the store remembers the scenario it was made from."""
     tables = world(name, transforms, parameters)
-    store.replace_all(served_as(tables, abiquo) if abiquo else tables)
+    store.replace_all(served_as(tables, abiquo) if abiquo else tables, scenario=name)
 
 
 def default_scenario(abiquo: release.Release | None) -> str:

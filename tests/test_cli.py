@@ -68,7 +68,10 @@ def test_serve_refuses_a_fault_file_it_cannot_use_in_one_line(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--memory", "--port", "0", "--faults", str(faults)])
 
     assert result.exit_code == 2
-    assert result.stderr == f"abiquo-mock: {faults}: Invalid fault: 'code' 'NOPE-1' is not in the error catalogue\n"
+    assert (
+        result.stderr
+        == f"abiquo-mock: {faults}: Invalid fault: 'faults[0].code' 'NOPE-1' is not in the error catalogue\n"
+    )
 
 
 def test_serve_switches_on_the_faults_of_a_file_with_its_seed(tmp_path):
@@ -178,6 +181,12 @@ def test_contract_integration_refuses_generated_sizes_that_would_not_page(sizes)
     result = CliRunner().invoke(main, ["contract", "integration", "--command", "true", "--sizes", sizes])
 
     assert result.exit_code == 2 and "--sizes" in result.output
+
+
+def test_contract_integration_refuses_generated_worlds_larger_than_the_mock_builds():
+    result = CliRunner().invoke(main, ["contract", "integration", "--command", "true", "--sizes", "150-100001"])
+
+    assert result.exit_code == 2 and "within 150-100000" in result.output
 
 
 def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(monkeypatch):

@@ -31,6 +31,8 @@ from ..store import Store
 ACTIONS = ("deploy", "undeploy", "metadata", "restore", "state", "dropStreams", "upgrade")
 UNNAMED = ("dropStreams", "upgrade")  # the actions that name no VM
 MAX_AT_MS = 3_600_000
+MAX_STEPS = 1_000  # in one timeline
+MAX_PENDING = 10_000  # steps waiting on the world's clock, all timelines together
 
 
 def _bad(index: int, why: str) -> AbiquoError:
@@ -43,8 +45,8 @@ def _milliseconds(value: object) -> bool:
 
 def checked_steps(steps: object) -> list[dict]:
     """The steps in play order, or CTRL-TIMELINE naming the first bad one."""
-    if not isinstance(steps, list) or not steps:
-        raise AbiquoError("CTRL-TIMELINE", "A timeline is a non-empty list of steps")
+    if not isinstance(steps, list) or not 1 <= len(steps) <= MAX_STEPS:
+        raise AbiquoError("CTRL-TIMELINE", f"A timeline is a list of 1 to {MAX_STEPS} steps")
     for index, step in enumerate(steps):
         if not isinstance(step, dict):
             raise _bad(index, "a step is an object")
@@ -177,8 +179,11 @@ _ACTIONS = {
 }
 
 
-def start(world: World, steps: list[dict]) -> int:
-    """Schedule every step from now; returns when the last one is due, in ms from now."""
+def start(world: World, steps: list[dict], pending: int = 0) -> int:
+    """Schedule every step from now; returns when the last one is due, in ms from now. ``pending``: how many
+    steps already wait on the clock (the steps of timelines still playing)."""
+    if pending + len(steps) > MAX_PENDING:
+        raise AbiquoError("CTRL-TIMELINE", f"{pending} steps are still to play: at most {MAX_PENDING} may wait at once")
     world.played.clear()
     for step in steps:
         world.later(step["at"] / 1000, lambda step=step: play(world, step))
