@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import click
-from abiquo_mock.contracts.cli import contract
+from abiquo_mock.contracts.cli import certify, contract
 
 from . import contexts, release, scenarios
 from .store import Store, StoreError, hold_lock
@@ -214,3 +214,4 @@ for _context in contexts.CONTEXTS:  # the commands that live with their context 
     for _command in _context.commands:
         main.add_command(_command)
 main.add_command(contract)  # the contract suites judge a server from outside: they are not a context
+main.add_command(certify)  # a connector judged on every obligation at once, from outside too
