@@ -207,7 +207,7 @@ def _releases(text: str | None) -> list[str] | None:
     multiple=True,
     help="A format the connector speaks (repeatable) [default: json, the only one the mock serves today].",
 )
-@click.option("--generated", default=4, show_default=True, type=click.IntRange(0), help="Generated worlds to run.")
+@click.option("--generated", default=6, show_default=True, type=click.IntRange(0), help="Generated worlds to run.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds and the faults.")
 @TIMEOUT
 @click.option(

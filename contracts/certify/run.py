@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..client import MockClient, MockError, MockProcess, connector_env
-from . import jobs, obligations, plan, shrink, verdicts
+from . import jobs, obligations, plan, reproduce, shrink, verdicts
 from .obligations import FAIL
 
 HOLD_S = 0.3  # how long a connector must hold the event stream open, while running, to count as event-driven
@@ -29,7 +29,7 @@ class Options:
     report_dir: str = "reports/certify"
     kind: str | None = None  # one-pass | event-driven; None: find out
     formats: tuple[str, ...] = ("json",)
-    generated: int = 4
+    generated: int = 6
     seed: int = 0
     sizes: tuple[int, int] | None = None
     timeout: float = 60
@@ -98,7 +98,7 @@ def _run(result: Certification, client: MockClient, mocks: list, fixtures: Path,
     _check_named(options.only, specs, known)
     if any(s.kind == plan.GENERATED for s in specs):
         echo(f"certify: generated worlds seeded {options.seed} (--seed {options.seed} draws the same worlds)")
-    echo(f"certify: {len(specs)} worlds on {len(mocks)} mocks in parallel")
+    echo(f"certify: {_counted(len(specs), 'world')} on {_counted(len(mocks), 'mock')} in parallel")
     return _Pool(specs, mocks, options, fixtures, echo).run()
 
 
@@ -285,6 +285,10 @@ def _shrunk_line(world: str, found: dict) -> str:
         return f"{world}: could not shrink it: {found['error']}"
     how = "reproduces" if found["reproduced"] else "DID NOT reproduce on its last run"
     return (
-        f"{world}: minimal world {found['path']}: {found['vms']} VM(s), {how} "
+        f"{world}: minimal world {reproduce.shown_path(found['path'], os.getcwd())}: {found['vms']} VM(s), {how} "
         f"({found['runs']} runs of the connector, {found['seconds']} s)"
     )
+
+
+def _counted(count: int, thing: str) -> str:
+    return f"{count} {thing}" + ("" if count == 1 else "s")
