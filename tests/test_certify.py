@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 import jsonschema_rs
 import pytest
-from abiquo_mock.contracts.certify import outputs, plan
+from abiquo_mock.contracts.certify import outputs, plan, reproduce
 from abiquo_mock.contracts.certify.run import Options, certify, detect
 from abiquo_mock.contracts.client import MockClient, MockProcess
 from abiquo_mock.mockserver.cli import main
@@ -22,11 +22,10 @@ from click.testing import CliRunner
 
 from .certify_examples import EXAMPLES, python
 
-# the good connector's certification is test_a_good_connector_passes…; the listening ones judged the same way
-QUICK = {e.name for e in EXAMPLES if e.shows_on != ("living",) and e.name != "good_connector.py"} | {
-    "listening_connector.py",
-    "forgetful_connector.py",
-}
+# the good connector's certification is test_a_good_connector_passes…; of the listening ones, which the listening
+# suite's tests already run, one that passes and one that fails (make certify-examples runs them all)
+ONE_PASS = {e.name for e in EXAMPLES if "living" not in e.shows_on and e.name != "good_connector.py"}
+QUICK = ONE_PASS | {"listening_connector.py", "forgetful_connector.py"}
 
 
 def quiet(_line: str) -> None:
@@ -83,6 +82,9 @@ def test_a_failure_carries_the_request_and_answer_the_metadata_before_and_after_
     assert "Authorization" not in put["requestHeaders"]  # credentials never leave the journal
     assert found["metadata"]["before"] == found["metadata"]["after"], "a refused write changes nothing"
     assert "backupSchedule" in found["metadata"]["before"]
+    _, _, folder = bad_status
+    assert demo["worldFile"] == "worlds/demo.yaml"  # the world as it was loaded, as a scenario file
+    assert "format: abiquo-mock-scenario/1" in (folder / demo["worldFile"]).read_text(encoding="utf-8")
     script = demo["reproduce"]["script"]
     assert "abiquo-mock serve --memory --port 8080 --scenario demo" in script
     assert "ABIQUO_API_URL=http://127.0.0.1:8080/api ABIQUO_USER=admin ABIQUO_PASSWORD=xabiquo" in script
@@ -185,3 +187,19 @@ def test_a_connector_that_cannot_start_fails_on_its_exit_alone_with_what_it_prin
     assert demo["cells"]["preserves-foreign-keys"]["why"] == "not judged: the connector sent no request to the API"
     exits = next(c for c in demo["checks"] if c["check"] == "exits-cleanly")
     assert "not found" in exits["evidence"][0]["stderr"]
+
+
+def test_each_pass_of_a_world_has_its_own_lines_to_reproduce_it(tmp_path):
+    scale = plan.WorldSpec("scale", plan.SCENARIO, "scale", faults=({"kind": "error"},), seed=7)
+    across = plan.WorldSpec("legacy-3.8-across-upgrade", plan.ACROSS_UPGRADE, "legacy-3.8")
+    listening = plan.WorldSpec("living", plan.LISTENING, "living")
+
+    without, with_faults = reproduce.passes(scale, None, str(tmp_path), str(tmp_path))
+    [upgrade] = reproduce.passes(across, None, str(tmp_path), str(tmp_path))
+    [listen] = reproduce.passes(listening, None, str(tmp_path), str(tmp_path))
+
+    assert without["serve"].endswith("--scenario scale --faults worlds/no-faults.yaml")
+    assert with_faults["serve"].endswith("--scenario scale --fault-seed 7")
+    assert upgrade["serve"].endswith("--scenario legacy-3.8 --abiquo 3.8")
+    assert upgrade["steps"] == ["$CONNECTOR", "curl -s -X POST http://127.0.0.1:8080/_mock/upgrade", "$CONNECTOR"]
+    assert listen["steps"][0] == "$CONNECTOR &" and '{"scenario": "living"}' in listen["steps"][1]
