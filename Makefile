@@ -13,7 +13,7 @@ OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
 .PHONY: serve lint test java-connectors stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
-.PHONY: test-schemathesis-lowest test-pythons test-package image
+.PHONY: test-schemathesis-lowest test-pythons test-package image certify-examples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,8 +69,11 @@ image:  ## the serving image (abiquo-mock) and the one with the contract suites 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail); ANCHORS=1 adds WireMock side by side
 	$(PY) -m benchmarks.run $(if $(ANCHORS),--anchors)
 
-screenshots: $(STAMP)  ## run the console's browser tests, keeping their screenshots in docs/screenshots for the README
-	ABIQUO_MOCK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -rs -q tests/test_console_browser.py
+screenshots: $(STAMP)  ## run the browser tests (console, certification report), keeping their screenshots in docs/screenshots for the README
+	ABIQUO_MOCK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -rs -q tests/test_console_browser.py tests/test_certify_browser.py
+
+certify-examples: $(STAMP)  ## certify every example connector on every world: each passes or fails exactly the obligation of its bug
+	ABIQUO_MOCK_CERTIFY_EXAMPLES=1 $(PY) -m pytest -rs -q -s tests/test_certify_examples.py
 
 bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)
 	$(PY) -m benchmarks.console

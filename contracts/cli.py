@@ -18,6 +18,13 @@ REPORT = click.option(
     help="Also write a JUnit XML report to PATH.",
 )
 
+TIMEOUT = click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="Seconds one pass of the connector may take.",
+)
 
 # The VMs a generated world may hold: every collection pages from 150; the mock builds at most 100,000.
 SCALE_VMS = (150, 100_000)
@@ -47,6 +54,7 @@ def _suite(name: str):
 
 def register(main: click.Group) -> None:
     main.add_command(contract)
+    main.add_command(certify)
 
 
 @click.group()
@@ -118,13 +126,7 @@ def _size_range(text: str) -> tuple[int, int]:
     help="VMs of each generated world, drawn from this range (LOW-HIGH, at least 150: every collection pages).",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds and of the faults.")
-@click.option(
-    "--timeout",
-    default=60.0,
-    show_default=True,
-    type=click.FloatRange(0, min_open=True),
-    help="Seconds one pass of the connector may take.",
-)
+@TIMEOUT
 @click.option("--url", help="Use this running mock (its /_mock control API) instead of a fresh process.")
 @click.option(
     "--listen",
@@ -185,3 +187,79 @@ def _releases(text: str | None) -> list[str] | None:
     if not found:
         raise click.BadParameter("name at least one Abiquo release, e.g. 3.8,3.8.5", param_hint="--abiquo")
     return list(dict.fromkeys(found))
+
+
+@click.command(epilog=EXIT_STATUS)
+@click.option("--command", "command", required=True, help="Shell command running the connector.")
+@click.option(
+    "--report-dir",
+    default="reports/certify",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where report.html, summary.md, results.json, junit.xml and the world files go.",
+)
+@click.option(
+    "--listen/--one-pass",
+    "listens",
+    default=None,
+    help="Declare the connector event-driven (it listens to /m/stream until stopped) or one-pass (it does a pass "
+    "and exits) [default: found out by running it once on an empty world].",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    help="A format the connector speaks (repeatable) [default: json, the only one the mock serves today].",
+)
+@click.option("--generated", default=6, show_default=True, type=click.IntRange(0), help="Generated worlds to run.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds and the faults.")
+@TIMEOUT
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1, 16), help="Worlds run at once, a mock each."
+)
+@click.option(
+    "--shrink-seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="How long a failed generated world may be shrunk to a minimal one.",
+)
+@click.option(
+    "--world",
+    "worlds",
+    multiple=True,
+    help="Run only this world (a scenario's name, or 'generated'; repeatable): a part of the certification, to "
+    "reproduce a failure.",
+)
+def certify(command, report_dir, listens, formats, generated, seed, timeout, workers, shrink_seconds, worlds):
+    """Certify a backup connector: every obligation towards Abiquo 3.8.5 in one run, and a report to hand on.
+
+    The connector runs with ABIQUO_API_URL, ABIQUO_USER, ABIQUO_PASSWORD, ABIQUO_STREAM_URL and ABIQUO_FORMAT set,
+    on every integration scenario, generated worlds, the scale world with its faults and the legacy worlds across
+    their upgrade (or, when it listens to events, the worlds whose timeline changes them), once per format.
+    """
+    suite = _suite("certify.run")
+    from .certify.plan import FORMATS
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise click.BadParameter(
+            f"the mock serves {', '.join(FORMATS)} only, not {', '.join(unknown)}", param_hint="--format"
+        )
+    options = suite.Options(
+        command,
+        report_dir=report_dir,
+        kind=None if listens is None else ("event-driven" if listens else "one-pass"),
+        formats=tuple(formats) or ("json",),
+        generated=generated,
+        seed=seed,
+        timeout=timeout,
+        workers=workers,
+        shrink_seconds=shrink_seconds,
+        only=set(worlds) or None,
+    )
+    try:
+        outcome = suite.certify(options, echo=click.echo)
+    except suite.UnknownWorld as exc:
+        raise click.BadParameter(str(exc), param_hint="--world") from None
+    sys.exit(outcome.exit_code)

@@ -112,9 +112,9 @@ def link(entity: dict, rel: str) -> str | None:
 class MockProcess(MockServer):
     """A mock of the suite's own, in memory; a mock that does not start is a MockError."""
 
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, env: dict | None = None):
         # A connector's whole run is judged from the journal: give it room for far more than one run needs.
-        super().__init__("--memory", "--journal-mib", "256", *args)
+        super().__init__("--memory", "--journal-mib", "256", *args, env=env)
 
     def wait_ready(self, timeout: float = 30) -> MockProcess:
         try:

@@ -82,9 +82,12 @@ def read_metadata(client: MockClient, href: str | None) -> dict | None:
     return answer.json().get("metadata")
 
 
-def run_connector(command: str, client: MockClient, timeout: float) -> tuple[int | None, str, str]:
-    """The connector's command in a shell, pointed at the mock; (exit status or None if killed, stdout, stderr)."""
-    env = connector_env(client)
+def run_connector(
+    command: str, client: MockClient, timeout: float, env: dict[str, str] | None = None
+) -> tuple[int | None, str, str]:
+    """The connector's command in a shell, pointed at the mock (``env`` added); (exit status or None if killed,
+    stdout, stderr)."""
+    env = connector_env(client, **(env or {}))
     process = subprocess.Popen(
         command,
         shell=True,
@@ -104,11 +107,14 @@ def run_connector(command: str, client: MockClient, timeout: float) -> tuple[int
         return None, out, err
 
 
-def connect(client: MockClient, command: str, hrefs: dict[int, str], timeout: float) -> ConnectorRun:
+def connect(
+    client: MockClient, command: str, hrefs: dict[int, str], timeout: float, env: dict[str, str] | None = None
+) -> ConnectorRun:
     """One pass of the connector on the loaded world; the final state is read with every fault off."""
     client.clear_journal()
-    exit_code, out, err = run_connector(command, client, timeout)
+    exit_code, out, err = run_connector(command, client, timeout, env)
     journal = client.journal(path="/api")
+    fired = client.control("GET", "/faults/fired")["collection"]
     dropped = client.control("GET", "/journal?limit=0")["usage"]["dropped"]
     if dropped:  # the checks would judge a run they only partly see
         raise MockError(
@@ -116,7 +122,7 @@ def connect(client: MockClient, command: str, hrefs: dict[int, str], timeout: fl
         )
     client.control("DELETE", "/faults")
     final = {vm: read_metadata(client, href) for vm, href in hrefs.items()}
-    return ConnectorRun(exit_code, out, err, journal, final, timeout)
+    return ConnectorRun(exit_code, out, err, journal, final, timeout, fired)
 
 
 def judge_world(

@@ -27,8 +27,12 @@ FROM = "3.8"  # the release a legacy world is served as before its upgrade
 UPGRADE_AT_MS = 500  # where a timeline without steps upgrades
 
 
-def _start(command: str, client: MockClient) -> subprocess.Popen:
-    env = connector_env(client, ABIQUO_STREAM_URL=client.url + "/m/stream")
+def stream_url(client: MockClient) -> str:
+    return client.url + "/m/stream"
+
+
+def _start(command: str, client: MockClient, env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = connector_env(client, ABIQUO_STREAM_URL=stream_url(client), **(env or {}))
     return subprocess.Popen(  # no shell in between: SIGTERM must reach the connector itself
         shlex.split(command),
         env=env,
@@ -76,13 +80,20 @@ def _scheduled(vms: dict[int, VirtualMachine]) -> tuple[set[int], dict[int, str]
     return {i for i, vm in vms.items() if schedule_entries(vm.metadata)}, {i: vm.name for i, vm in vms.items()}
 
 
-def judge_listening(client: MockClient, command: str, name: str, timeout: float, listen: float | None = None) -> dict:
+def listen_on(
+    client: MockClient, command: str, name: str, timeout: float, listen: float | None = None, env: dict | None = None
+) -> tuple[ListeningRun, dict[int, VirtualMachine], dict[int, VirtualMachine]]:
     """Run the connector on scenario ``name`` (``listen`` seconds after the timeline starts, by default until
-    its last step and cut are over and then SETTLE_S more); {check: failures}."""
+    its last step and cut are over and then SETTLE_S more); the run, and the VMs before and after it."""
     client.reset(name)
-    run = _listen(
-        client, command, _scheduled(virtual_machines(client)), {"scenario": name}, _steps(client, name), timeout, listen
-    )
+    before = virtual_machines(client)
+    run = _listen(client, command, _scheduled(before), {"scenario": name}, _steps(client, name), timeout, listen, env)
+    return run, before, virtual_machines(client)
+
+
+def judge_listening(client: MockClient, command: str, name: str, timeout: float, listen: float | None = None) -> dict:
+    """The listening checks of the connector on scenario ``name`` (see listen_on); {check: failures}."""
+    run, _, _ = listen_on(client, command, name, timeout, listen)
     return {check: judge(run) for check, judge in CHECKS.items()}
 
 
@@ -94,15 +105,23 @@ def upgrade_timeline(steps: list[dict]) -> list[dict]:
     return sorted([*steps, {"at": at, "upgrade": True}], key=lambda step: step["at"])
 
 
-def judge_listening_across_upgrade(client: MockClient, command: str, name: str, timeout: float) -> dict:
-    """The connector listening on scenario ``name`` served as 3.8 while its timeline upgrades it; the listening
-    checks and survives-upgrade."""
+def listen_across_upgrade(
+    client: MockClient, command: str, name: str, timeout: float, env: dict | None = None
+) -> tuple[ListeningRun, dict[int, VirtualMachine], dict[int, VirtualMachine]]:
+    """The connector listening on scenario ``name`` served as 3.8 while its timeline upgrades it; the run, and the
+    VMs before and after it."""
     client.reset(name, abiquo=FROM)
     before = virtual_machines(client)
     steps = upgrade_timeline(_steps(client, name))
-    run = _listen(client, command, _scheduled(before), {"steps": steps}, steps, timeout)
+    run = _listen(client, command, _scheduled(before), {"steps": steps}, steps, timeout, env=env)
+    return run, before, virtual_machines(client)
+
+
+def judge_listening_across_upgrade(client: MockClient, command: str, name: str, timeout: float) -> dict:
+    """The listening checks and survives-upgrade of the connector listening across the upgrade of ``name``."""
+    run, before, after = listen_across_upgrade(client, command, name, timeout)
     checks = {check: judge(run) for check, judge in CHECKS.items()}
-    return {**checks, "survives-upgrade": survives_upgrade_listening(run, before, virtual_machines(client))}
+    return {**checks, "survives-upgrade": survives_upgrade_listening(run, before, after)}
 
 
 def _listen(
@@ -113,10 +132,11 @@ def _listen(
     steps: list[dict],
     timeout: float,
     listen: float | None = None,
+    env: dict | None = None,
 ) -> ListeningRun:
     scheduled, names = seen
     client.clear_journal()
-    process = _start(command, client)
+    process = _start(command, client, env)
     try:
         _wait_for_stream(client, process, timeout)
         started = client.control("POST", "/timeline", timeline)

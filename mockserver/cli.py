@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import click
-from abiquo_mock.contracts.cli import contract
+from abiquo_mock.contracts.cli import certify, contract
 
 from . import contexts, release, scenarios
 from .store import Store, StoreError, hold_lock
@@ -88,6 +88,14 @@ def check_scenario(name: str, abiquo: release.Release | None = None) -> str:
     return name
 
 
+def _scenario_file(path: str) -> str:
+    """A scenario named by its file: known by its name from then on, then checked like any other."""
+    try:
+        return scenarios.add_file(path)
+    except scenarios.ScenarioError as exc:
+        _fail(str(exc))
+
+
 def check_faults(path: str) -> None:
     """Fail in one line, before the server starts, on a fault file that cannot be used."""
     from .errors import AbiquoError
@@ -108,7 +116,10 @@ def check_faults(path: str) -> None:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option("--db", "db", type=click.Path(dir_okay=False), help=f"TinyDB store file [default: {DEFAULT_DB}]")
 @click.option("--memory", is_flag=True, help="Keep the store in memory only (nothing survives a restart).")
-@click.option("--scenario", help="Load this scenario, replacing what the store held.")
+@click.option(
+    "--scenario",
+    help="Load this scenario (a name, or the path of a scenario file: NAME.yaml), replacing what the store held.",
+)
 @click.option("--control/--no-control", default=True, show_default=True, help="Serve the /_mock control API.")
 @click.option("--control-token", envvar="ABIQUO_MOCK_CONTROL_TOKEN", help="Require X-Mock-Token on /_mock.")
 @click.option(
@@ -145,6 +156,8 @@ def serve(
     """Serve the mock on one process (the store's lock lives in it)."""
     if memory and db:
         _fail("--db and --memory exclude each other")
+    if scenario and scenarios.names_a_file(scenario):
+        scenario = _scenario_file(scenario)
     if faults:
         check_faults(faults)
     check_port(host, port)
@@ -201,3 +214,4 @@ for _context in contexts.CONTEXTS:  # the commands that live with their context 
     for _command in _context.commands:
         main.add_command(_command)
 main.add_command(contract)  # the contract suites judge a server from outside: they are not a context
+main.add_command(certify)  # a connector judged on every obligation at once, from outside too

@@ -30,6 +30,9 @@ FORMAT = "abiquo-mock-scenario/1"
 DEFAULT_SCENARIO = release.DEFAULT.scenario
 SHIPPED = "abiquo_mock.fixtures"  # the package holding the scenarios every install has
 MAX_NAME = 200
+# Scenario files named by path (`serve --scenario PATH`), known by their file name without the extension: the
+# command sets it for itself and for the server process it starts, never from a request.
+FILES = "ABIQUO_MOCK_SCENARIO_FILES"
 World = dict[str, list[dict]]
 Transform = Callable[..., World]  # a scenario transform: a world (and parameters) in, the derived world out
 NO_TRANSFORMS: Mapping[str, Transform] = MappingProxyType({})
@@ -59,9 +62,28 @@ def fixtures_dir() -> Path:
 def scenario_files() -> dict[str, Path]:
     """Every scenario by name; fails loudly when there is none at all (a broken install or a wrong folder)."""
     files = {path.stem: path for folder in folders() for path in sorted(folder.glob("*.yaml"))}
+    files.update({Path(p).stem: Path(p) for p in os.environ.get(FILES, "").split(os.pathsep) if p})
     if not files:
         raise ScenarioError(f"no scenario found: no *.yaml in {', '.join(str(f) for f in folders())}")
     return files
+
+
+def names_a_file(value: str) -> bool:
+    """Whether a --scenario value is a file's path rather than a scenario's name."""
+    return value.endswith((".yaml", ".yml")) or "/" in value or os.sep in value
+
+
+def add_file(path: str) -> str:
+    """Make the scenario file at ``path`` a scenario of this process and of the processes it starts, named after
+    the file (``bug-1234.yaml`` is ``bug-1234``, and takes the place of a scenario of that name); its name."""
+    found = Path(path).expanduser().resolve()
+    if not found.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    if len(found.stem) > MAX_NAME or not found.stem.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ScenarioError(f"{path}: a scenario file is named with letters, digits, '-', '_' and '.' only")
+    listed = [p for p in os.environ.get(FILES, "").split(os.pathsep) if p]
+    os.environ[FILES] = os.pathsep.join([*listed, str(found)])
+    return found.stem
 
 
 def scenario_path(name: str) -> Path:

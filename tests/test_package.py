@@ -170,6 +170,19 @@ def test_both_contract_suites_run_from_the_wheel(built, tmp_path):
     assert provider.returncode == 0, provider.stdout[-3000:] + provider.stderr[-3000:]
 
 
+def test_a_certification_runs_from_the_wheel_and_writes_its_report(built, tmp_path):
+    shutil.copy(CONNECTOR, tmp_path / "connector.py")
+    shutil.copy(ROOT / "examples" / "connectors" / "abiquo_http.py", tmp_path / "abiquo_http.py")
+    command = f"{built['bin'] / 'python'} connector.py"
+
+    done = run(built["bin"] / "abiquo-mock", "certify", "--command", command, "--world", "demo", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = tmp_path / "reports" / "certify"
+    assert "default-src 'none'" in (report / "report.html").read_text(encoding="utf-8")  # its style and script too
+    assert (report / "summary.md").read_text(encoding="utf-8").startswith("## abiquo-mock certification: ✅ PASS")
+
+
 def test_the_sdist_runs_its_own_tests(built, tmp_path):
     with tarfile.open(built["sdist"]) as sdist:
         sdist.extractall(tmp_path, filter="data")
