@@ -73,6 +73,7 @@ screenshots: $(STAMP)  ## run the browser tests (console, certification report),
 	ABIQUO_MOCK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -rs -q tests/test_console_browser.py tests/test_certify_browser.py
 
 certify-examples: $(STAMP)  ## certify every example connector on every world: each passes or fails exactly the obligation of its bug
+	@if examples/java/build --check; then examples/java/build >/dev/null; fi  # the Java ones, where a JDK and Jackson are
 	ABIQUO_MOCK_CERTIFY_EXAMPLES=1 $(PY) -m pytest -rs -q -s tests/test_certify_examples.py
 
 bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)

@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 CONNECTORS = Path(__file__).resolve().parent.parent / "examples" / "connectors"
+# examples/java/build writes it; `make certify-examples` builds it first wherever a JDK and Jackson are installed
+JAVA_JAR = CONNECTORS.parent / "java" / "out" / "abiquo-connectors.jar"
 
 
 @dataclass(frozen=True)
@@ -26,11 +28,14 @@ class Example:
     fails: frozenset[str]  # the obligations it fails; empty: it passes
     shows_on: tuple[str, ...]  # the worlds that show it (a scenario's name, or "generated")
     needs: tuple[str, ...] = ()  # programs it runs with (java…): without one, its tests are skipped
+    built: Path | None = None  # what must be built before it runs (a jar), and is not when its tests are skipped
 
     def skip_unless_runnable(self) -> None:
         missing = [program for program in self.needs if shutil.which(program) is None]
         if missing:
             pytest.skip(f"{self.name} needs {', '.join(missing)} (not found on the PATH)")
+        if self.built is not None and not self.built.is_file():
+            pytest.skip(f"{self.name} needs {self.built} (build it with make java-connectors)")
 
 
 def python(script: str) -> str:
@@ -39,6 +44,11 @@ def python(script: str) -> str:
 
 def _example(script: str, fails: set[str], *shows_on: str) -> Example:
     return Example(script, python(script), frozenset(fails), shows_on)
+
+
+def _java(main: str, fails: set[str], *shows_on: str) -> Example:
+    command = f"java -cp {shlex.quote(str(JAVA_JAR))} abiquo.connector.{main}"
+    return Example(f"java {main}", command, frozenset(fails), shows_on, needs=("java",), built=JAVA_JAR)
 
 
 EXAMPLES = [
@@ -58,5 +68,8 @@ EXAMPLES = [
     _example("forgetful_connector.py", {"reacts-to-lifecycle"}, "living"),
     # no cursor (catches-up); and it aborts on the upgrade's events, which name the installation (SYSTEM) and no
     # user it can look up, so it loses the VMs the upgrade bound
+    _java("GoodConnector", set(), "demo", "legacy-3.8"),
+    # maps the metadata onto classes of its own, which drop every key Abiquo does not document
+    _java("DataBindingConnector", {"preserves-foreign-keys"}, "demo"),
     _example("chunk_listener_connector.py", {"reacts-to-lifecycle", "survives-upgrade"}, "living", "legacy-3.8"),
 ]
