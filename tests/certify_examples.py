@@ -66,10 +66,6 @@ EXAMPLES = [
     _example("undeploy_as_deploy_connector.py", {"reacts-to-lifecycle"}, "living"),
     _example("echo_connector.py", {"reacts-to-lifecycle"}, "living"),
     _example("forgetful_connector.py", {"reacts-to-lifecycle"}, "living"),
-    # no cursor (catches-up); and it aborts on the upgrade's events, which name the installation (SYSTEM) and no
-    # user it can look up, so it loses the VMs the upgrade bound
-    _java("GoodConnector", set(), "demo", "legacy-3.8"),
-    # maps the metadata onto classes of its own, which drop every key Abiquo does not document
-    _java("DataBindingConnector", {"preserves-foreign-keys"}, "demo"),
-    _example("chunk_listener_connector.py", {"reacts-to-lifecycle", "survives-upgrade"}, "living", "legacy-3.8"),
+    # no cursor: it misses what happens while the stream is cut (catches-up)
+    _example("chunk_listener_connector.py", {"reacts-to-lifecycle"}, "living", "legacy-3.8"),
 ]

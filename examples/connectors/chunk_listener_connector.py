@@ -64,7 +64,8 @@ class ChunkListenerConnector(ListeningConnector):
             return
         try:
             event = json.loads(text[5:].strip())
-            self.look_up_user(event["user"])
+            if event["user"].startswith("/"):
+                self.look_up_user(event["user"])
             self.handle(event)
         except Exception as err:  # the callback fails: libcurl aborts the transfer
             raise Aborted("%s: %s" % (type(err).__name__, err)) from None
