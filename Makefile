@@ -12,8 +12,8 @@ SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' p
 OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
-.PHONY: docs docs-check dist serve lint test stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
-.PHONY: test-schemathesis-lowest test-pythons test-package test-install image image-test lock
+.PHONY: docs docs-check dist serve lint test java-connectors stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
+.PHONY: test-schemathesis-lowest test-pythons test-package test-install image image-test lock certify-examples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,12 @@ lint: $(STAMP)  ## formatter and linter, both must be clean
 test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors, browser
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		echo "make test: NO BROWSER (chromium and chromedriver not found): the console's browser tests are SKIPPED; install Debian's chromium and chromium-driver to run them"
+	@examples/java/build --check 2>/dev/null || \
+		echo "make test: NO JAVA (a JDK or Debian's Jackson not found): the Java connectors' tests are SKIPPED; install Debian's openjdk-17-jdk-headless and libjackson2-databind-java to run them"
 	$(PY) -m pytest -rs
+
+java-connectors:  ## build the Java example connectors with javac against Debian's Jackson (examples/java/out)
+	examples/java/build
 
 stream-soak: $(STAMP)  ## 1,000 writes, 10 event streams, 3 forced disconnects: none lost, none twice
 	ABIQUO_MOCK_STREAM_WRITES=1000 $(PY) -m pytest -q tests/test_stream.py -k "forced_disconnects"
@@ -80,8 +85,12 @@ bench: $(STAMP)  ## print throughput and latency figures (no pass/fail); ANCHORS
 	$(PY) -m compileall -q mockserver contracts abiquo_mock  # bytecode, as after any first start or a wheel install
 	$(PY) -m benchmarks.run $(if $(ANCHORS),--anchors)
 
-screenshots: $(STAMP)  ## run the console's browser tests, keeping their screenshots in docs/screenshots for the README
-	ABIQUO_MOCK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -rs -q tests/test_console_browser.py
+screenshots: $(STAMP)  ## run the browser tests (console, certification report), keeping their screenshots in docs/screenshots for the README
+	ABIQUO_MOCK_SCREENSHOTS=docs/screenshots $(PY) -m pytest -rs -q tests/test_console_browser.py tests/test_certify_browser.py
+
+certify-examples: $(STAMP)  ## certify every example connector on every world: each passes or fails exactly the obligation of its bug
+	@if examples/java/build --check; then examples/java/build >/dev/null; fi  # the Java ones, where a JDK and Jackson are
+	ABIQUO_MOCK_CERTIFY_EXAMPLES=1 $(PY) -m pytest -rs -q -s tests/test_certify_examples.py
 
 bench-console: $(STAMP)  ## print how fast the console's pages answer at 10,000 VMs (no pass/fail)
 	$(PY) -m benchmarks.console

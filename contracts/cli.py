@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from .extra import CONTRACT_EXTRA, missing, sentence
+
 REPORT = click.option(
     "--report",
     "report",
@@ -16,9 +18,16 @@ REPORT = click.option(
     help="Also write a JUnit XML report to PATH.",
 )
 
+TIMEOUT = click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0, min_open=True),
+    help="Seconds one pass of the connector may take.",
+)
 
-# The distributions the contract extra adds, by import name (see pyproject.toml).
-CONTRACT_EXTRA = ("schemathesis", "hypothesis", "jsonschema_rs", "requests", "pytest")
+# The VMs a generated world may hold: every collection pages from 150; the mock builds at most 100,000.
+SCALE_VMS = (150, 100_000)
 EXIT_STATUS = (
     "Exit status: 0 every check passed; 1 a check failed; 2 bad arguments; 3 the suite could not run "
     "(no answer, credentials refused, the mock could not start or load a world)."
@@ -26,24 +35,26 @@ EXIT_STATUS = (
 
 
 def _suite(name: str):
-    """The suite's module; without the contract extra installed, one line and exit status 3."""
+    """The suite's module; without the contract extra installed, one line and exit status 3. Every module of the
+    extra is looked for first: a suite may need one only later (the provider runs schemathesis in a process of
+    its own), and must not die half way with a traceback."""
     import importlib
 
+    absent = missing()
     try:
-        return importlib.import_module(f".{name}", __package__)
+        if not absent:
+            return importlib.import_module(f".{name}", __package__)
     except ModuleNotFoundError as exc:
         if exc.name not in CONTRACT_EXTRA:
             raise
-        click.echo(
-            f"abiquo-mock: the contract suites need {exc.name}, which comes with the contract extra: "
-            "pip install 'abiquo-mock[contract]'",
-            err=True,
-        )
-        sys.exit(3)
+        absent = [exc.name]
+    click.echo(f"abiquo-mock: {sentence(f'the {name} suite', absent)}", err=True)
+    sys.exit(3)
 
 
 def register(main: click.Group) -> None:
     main.add_command(contract)
+    main.add_command(certify)
 
 
 @click.group()
@@ -85,9 +96,10 @@ def _size_range(text: str) -> tuple[int, int]:
         bounds = (int(low), int(high or low))
     except ValueError:
         raise click.BadParameter(f"'{text}' is not LOW-HIGH", param_hint="--sizes") from None
-    if not 150 <= bounds[0] <= bounds[1]:
+    if not SCALE_VMS[0] <= bounds[0] <= bounds[1] <= SCALE_VMS[1]:
         raise click.BadParameter(
-            "the range must start at 150 or more and not end below its start", param_hint="--sizes"
+            f"the range must lie within {SCALE_VMS[0]}-{SCALE_VMS[1]} and not end below its start",
+            param_hint="--sizes",
         )
     return bounds
 
@@ -114,13 +126,7 @@ def _size_range(text: str) -> tuple[int, int]:
     help="VMs of each generated world, drawn from this range (LOW-HIGH, at least 150: every collection pages).",
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds and of the faults.")
-@click.option(
-    "--timeout",
-    default=60.0,
-    show_default=True,
-    type=click.FloatRange(0, min_open=True),
-    help="Seconds one pass of the connector may take.",
-)
+@TIMEOUT
 @click.option("--url", help="Use this running mock (its /_mock control API) instead of a fresh process.")
 @click.option(
     "--listen",
@@ -128,14 +134,32 @@ def _size_range(text: str) -> tuple[int, int]:
     is_flag=True,
     help="The connector is event-driven: run it while each event-driven scenario plays its timeline.",
 )
+@click.option(
+    "--across-upgrade",
+    is_flag=True,
+    help="Run it on each scenario tagged legacy served as Abiquo 3.8, upgrade the world to 3.8.5 and run it again "
+    "(with --listen: upgrade the world while it listens); survives-upgrade judges the run after the upgrade.",
+)
+@click.option(
+    "--abiquo",
+    "abiquo",
+    callback=lambda ctx, param, value: _releases(value),
+    metavar="RELEASES",
+    help="Serve each world as each of these Abiquo releases in turn (comma-separated, e.g. 3.8,3.8.5) and print the "
+    "matrix of worlds and releases [default: the release each scenario names].",
+)
 @REPORT
-def integration(command, scenarios, generated, sizes, seed, timeout, url, listening, report):
+def integration(command, scenarios, generated, sizes, seed, timeout, url, listening, across_upgrade, abiquo, report):
     """Run a backup connector against the mock's scenarios and judge what it did.
 
     The command runs with ABIQUO_API_URL, ABIQUO_USER and ABIQUO_PASSWORD set; it fails the suite if it
     crashes, skips a VM it should back up, changes metadata it does not own, writes invalid backup
-    results, stumbles on schedule entries without time or days, or has a write refused.
+    results, stumbles on schedule entries without time or days, or has a write refused; across the upgrade,
+    if it reads a VM's schedule differently once 3.8.5 added policyBindings, loses a result written before, or
+    ignores a VM the upgrade bound.
     """
+    if listening and abiquo:
+        raise click.UsageError("--abiquo runs the one-pass suite; with --listen use --across-upgrade")
     suite = _suite("integration")
 
     outcome = suite.run(
@@ -149,5 +173,93 @@ def integration(command, scenarios, generated, sizes, seed, timeout, url, listen
         report_junit=report[1],
         echo=click.echo,
         listening=listening,
+        across_upgrade=across_upgrade,
+        abiquo=abiquo,
     )
+    sys.exit(outcome.exit_code)
+
+
+def _releases(text: str | None) -> list[str] | None:
+    """``3.8,3.8.5`` as a list; the mock says whether it knows each."""
+    if text is None:
+        return None
+    found = [part.strip() for part in text.split(",") if part.strip()]
+    if not found:
+        raise click.BadParameter("name at least one Abiquo release, e.g. 3.8,3.8.5", param_hint="--abiquo")
+    return list(dict.fromkeys(found))
+
+
+@click.command(epilog=EXIT_STATUS)
+@click.option("--command", "command", required=True, help="Shell command running the connector.")
+@click.option(
+    "--report-dir",
+    default="reports/certify",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where report.html, summary.md, results.json, junit.xml and the world files go.",
+)
+@click.option(
+    "--listen/--one-pass",
+    "listens",
+    default=None,
+    help="Declare the connector event-driven (it listens to /m/stream until stopped) or one-pass (it does a pass "
+    "and exits) [default: found out by running it once on an empty world].",
+)
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    help="A format the connector speaks (repeatable) [default: json, the only one the mock serves today].",
+)
+@click.option("--generated", default=6, show_default=True, type=click.IntRange(0), help="Generated worlds to run.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds and the faults.")
+@TIMEOUT
+@click.option(
+    "--workers", default=2, show_default=True, type=click.IntRange(1, 16), help="Worlds run at once, a mock each."
+)
+@click.option(
+    "--shrink-seconds",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="How long a failed generated world may be shrunk to a minimal one.",
+)
+@click.option(
+    "--world",
+    "worlds",
+    multiple=True,
+    help="Run only this world (a scenario's name, or 'generated'; repeatable): a part of the certification, to "
+    "reproduce a failure.",
+)
+def certify(command, report_dir, listens, formats, generated, seed, timeout, workers, shrink_seconds, worlds):
+    """Certify a backup connector: every obligation towards Abiquo 3.8.5 in one run, and a report to hand on.
+
+    The connector runs with ABIQUO_API_URL, ABIQUO_USER, ABIQUO_PASSWORD, ABIQUO_STREAM_URL and ABIQUO_FORMAT set,
+    on every integration scenario, generated worlds, the scale world with its faults and the legacy worlds across
+    their upgrade (or, when it listens to events, the worlds whose timeline changes them), once per format.
+    """
+    suite = _suite("certify.run")
+    from .certify.plan import FORMATS
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise click.BadParameter(
+            f"the mock serves {', '.join(FORMATS)} only, not {', '.join(unknown)}", param_hint="--format"
+        )
+    options = suite.Options(
+        command,
+        report_dir=report_dir,
+        kind=None if listens is None else ("event-driven" if listens else "one-pass"),
+        formats=tuple(formats) or ("json",),
+        generated=generated,
+        seed=seed,
+        timeout=timeout,
+        workers=workers,
+        shrink_seconds=shrink_seconds,
+        only=set(worlds) or None,
+    )
+    try:
+        outcome = suite.certify(options, echo=click.echo)
+    except suite.UnknownWorld as exc:
+        raise click.BadParameter(str(exc), param_hint="--world") from None
     sys.exit(outcome.exit_code)

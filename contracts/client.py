@@ -42,10 +42,14 @@ class MockClient:
             raise MockError(f"{method} /_mock{path} answered {answer.status_code}: {answer.text[:300]}")
         return answer.json() if answer.content else None
 
-    def reset(self, scenario: str = "demo", parameters: dict | None = None) -> dict:
-        return self.control(
-            "POST", "/reset", {"scenario": scenario, **({"parameters": parameters} if parameters else {})}
-        )
+    def reset(self, scenario: str = "demo", parameters: dict | None = None, abiquo: str | None = None) -> dict:
+        """Load ``scenario``, served as the Abiquo release ``abiquo`` when one is named."""
+        body = {"scenario": scenario, **({"parameters": parameters} if parameters else {})}
+        return self.control("POST", "/reset", {**body, **({"abiquo": abiquo} if abiquo else {})})
+
+    def upgrade(self) -> dict:
+        """Upgrade the served Abiquo 3.8 world to 3.8.5 in place."""
+        return self.control("POST", "/upgrade")
 
     def clear_faults(self) -> None:
         self.control("DELETE", "/faults")
@@ -108,9 +112,9 @@ def link(entity: dict, rel: str) -> str | None:
 class MockProcess(MockServer):
     """A mock of the suite's own, in memory; a mock that does not start is a MockError."""
 
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, env: dict | None = None):
         # A connector's whole run is judged from the journal: give it room for far more than one run needs.
-        super().__init__("--memory", "--journal-mib", "256", *args)
+        super().__init__("--memory", "--journal-mib", "256", *args, env=env)
 
     def wait_ready(self, timeout: float = 30) -> MockProcess:
         try:

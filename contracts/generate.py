@@ -357,15 +357,27 @@ def generated_worlds(
     for line in [note] * bool(note):
         echo(f"generated worlds: {line}")
     for index in range(count):
-        parameters = {"vms": size_of(seed, index, sizes)}
-        base(client, parameters)
-        seats, notes = read_seats(client)
-        for line in notes:
-            echo(f"generated worlds: {line}")
-        if not seats:
-            raise MockError(f"scenario {BASE_SCENARIO} has no VM to generate metadata for")
-        [world] = draw_worlds(worlds(seats), 1, seed * 1_000_003 + index)
-        for vm, _, metadata in world:
-            for problem in (validate({"metadata": metadata}) if validate and metadata is not None else [])[:1]:
-                echo(f"generated worlds: the metadata drawn for VM {vm} does not match the contract: {problem}")
-        yield f"generated-{seed}-{index + 1}", loader(client, seats, world, echo, parameters)
+        yield generated_world(client, seed, index, echo, sizes, validate)
+
+
+def generated_world(
+    client: MockClient,
+    seed: int,
+    index: int,
+    echo: Callable = print,
+    sizes: tuple[int, int] = SIZES,
+    validate: Callable[[dict], list[str]] | None = None,
+) -> tuple[str, Callable[[], None]]:
+    """(name, load) of the ``index``-th world (0-based) the seed draws: the same whichever others are drawn."""
+    parameters = {"vms": size_of(seed, index, sizes)}
+    base(client, parameters)
+    seats, notes = read_seats(client)
+    for line in notes:
+        echo(f"generated worlds: {line}")
+    if not seats:
+        raise MockError(f"scenario {BASE_SCENARIO} has no VM to generate metadata for")
+    [world] = draw_worlds(worlds(seats), 1, seed * 1_000_003 + index)
+    for vm, _, metadata in world:
+        for problem in (validate({"metadata": metadata}) if validate and metadata is not None else [])[:1]:
+            echo(f"generated worlds: the metadata drawn for VM {vm} does not match the contract: {problem}")
+    return f"generated-{seed}-{index + 1}", loader(client, seats, world, echo, parameters)

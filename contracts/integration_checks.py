@@ -110,6 +110,7 @@ class ConnectorRun:
     journal: list[dict]
     final: dict[int, dict | None]  # each VM's metadata after the run
     timeout: float = 0
+    fired: list[dict] = field(default_factory=list)  # the faults that fired during the run (/_mock/faults/fired)
 
     @functools.cached_property
     def fetched(self) -> dict[str, list[range]]:

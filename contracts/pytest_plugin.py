@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import pytest
 
+from .extra import missing, sentence
+
 # contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
 # importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
 DEFAULT_SCENARIO = "demo"
@@ -45,10 +47,15 @@ class AbiquoMock:
         """The environment a connector reads: ABIQUO_API_URL, ABIQUO_USER, ABIQUO_PASSWORD."""
         return {"ABIQUO_API_URL": self.api_url, "ABIQUO_USER": self.user, "ABIQUO_PASSWORD": self.password}
 
-    def load(self, scenario: str) -> None:
-        """Replace the whole world with ``scenario`` (and forget the journal)."""
-        self._client.reset(scenario)
+    def load(self, scenario: str, abiquo: str | None = None) -> None:
+        """Replace the whole world with ``scenario`` (and forget the journal), served as the Abiquo release
+        ``abiquo`` ("3.8", "3.8.5") when one is named, else as the one the scenario names."""
+        self._client.reset(scenario, abiquo=abiquo)
         self.scenario = scenario
+
+    def upgrade(self) -> dict:
+        """Upgrade the served Abiquo 3.8 world to 3.8.5 in place, as a connector's installation would be."""
+        return self._client.upgrade()
 
     def reset(self, scenario: str = DEFAULT_SCENARIO) -> None:
         self.load(scenario)
@@ -91,6 +98,9 @@ class AbiquoMock:
 @pytest.fixture(scope="session")
 def abiquo_mock_server():
     """The mock process behind every ``abiquo_mock``: started once, stopped at the end of the session."""
+    absent = missing(("requests",))
+    if absent:
+        pytest.fail(sentence("the abiquo_mock fixture", absent), pytrace=False)
     from .client import MockProcess
 
     with MockProcess() as server:

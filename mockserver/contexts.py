@@ -40,6 +40,7 @@ from .scenarios import Transform
 from .stream import contract as stream_contract
 from .stream import control_views as stream_control
 from .timeline import views as timeline
+from .users import views as users
 
 CONTROL_TAG = "control"  # every /_mock operation, whichever context serves it: the mock's own API
 # An ASGI handler the front door calls for one exact path: handler(scope, receive, send).
@@ -74,6 +75,7 @@ CONTEXTS: tuple[Context, ...] = (
         keeps_answers=True,
         media_schemas=("infrastructure.schemas",),
     ),
+    Context("users", "infrastructure", users.bp, keeps_answers=True, media_schemas=("users.schemas",)),
     Context("limits", "infrastructure", limits.bp, keeps_answers=True, media_schemas=("limits.schemas",)),
     Context(
         "backup",

@@ -4,26 +4,33 @@ the package (the repository's fixtures/ folder) and optionally added to or overr
 A scenario either lists its tables under ``world`` or derives from another scenario through a named
 transform (``derive: {from: legacy-3.8, apply: upgrade}``), so that a world produced by code is never
 written by hand. The contexts provide the transforms (mockserver/contexts.py); whoever loads a derived
-scenario passes them in.
+scenario passes them in. A scenario may name the Abiquo release its world runs (``abiquo: "3.8"``, see
+mockserver/release.py); it becomes the world's ``installation`` document, and whoever loads it may serve it as
+another release instead, if the world can be one.
 """
 
 from __future__ import annotations
 
 import copy
 import importlib.resources
+import inspect
 import os
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
+from . import release
 from .errors import AbiquoError
 from .store import Store
 
 FORMAT = "abiquo-mock-scenario/1"
-DEFAULT_SCENARIO = "demo"
+DEFAULT_SCENARIO = release.DEFAULT.scenario
 SHIPPED = "abiquo_mock.fixtures"  # the package holding the scenarios every install has
 MAX_NAME = 200
+# Scenario files named by path (`serve --scenario PATH`), known by their file name without the extension: the
+# command sets it for itself and for the server process it starts, never from a request.
+FILES = "ABIQUO_MOCK_SCENARIO_FILES"
 World = dict[str, list[dict]]
 Transform = Callable[..., World]  # a scenario transform: a world (and parameters) in, the derived world out
 NO_TRANSFORMS: Mapping[str, Transform] = MappingProxyType({})
@@ -53,9 +60,28 @@ def fixtures_dir() -> Path:
 def scenario_files() -> dict[str, Path]:
     """Every scenario by name; fails loudly when there is none at all (a broken install or a wrong folder)."""
     files = {path.stem: path for folder in folders() for path in sorted(folder.glob("*.yaml"))}
+    files.update({Path(p).stem: Path(p) for p in os.environ.get(FILES, "").split(os.pathsep) if p})
     if not files:
         raise ScenarioError(f"no scenario found: no *.yaml in {', '.join(str(f) for f in folders())}")
     return files
+
+
+def names_a_file(value: str) -> bool:
+    """Whether a --scenario value is a file's path rather than a scenario's name."""
+    return value.endswith((".yaml", ".yml")) or "/" in value or os.sep in value
+
+
+def add_file(path: str) -> str:
+    """Make the scenario file at ``path`` a scenario of this process and of the processes it starts, named after
+    the file (``bug-1234.yaml`` is ``bug-1234``, and takes the place of a scenario of that name); its name."""
+    found = Path(path).expanduser().resolve()
+    if not found.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    if len(found.stem) > MAX_NAME or not found.stem.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ScenarioError(f"{path}: a scenario file is named with letters, digits, '-', '_' and '.' only")
+    listed = [p for p in os.environ.get(FILES, "").split(os.pathsep) if p]
+    os.environ[FILES] = os.pathsep.join([*listed, str(found)])
+    return found.stem
 
 
 def scenario_path(name: str) -> Path:
@@ -98,6 +124,11 @@ def _check_format(path: Path, document: object) -> None:
         raise ScenarioError(f"{path}: 'format: {FORMAT}' is required at the top")
     if ("world" in document) == ("derive" in document):
         raise ScenarioError(f"{path}: a scenario has either 'world' or 'derive', not both or neither")
+    if "abiquo" in document:
+        try:
+            release.named(document["abiquo"])
+        except ValueError as exc:
+            raise ScenarioError(f"{path}: 'abiquo': {exc}") from None
     if not isinstance(document.get("faults", []), list):
         raise ScenarioError(f"{path}: 'faults' must be a list of faults (see docs/FAULTS.md)")
     for table, docs in (document.get("world") or {}).items():
@@ -111,16 +142,45 @@ def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parame
     (``vms: 200``), which ``parameters`` may override."""
     document = read(name)
     if "world" in document:
-        return complete_world(copy.deepcopy(document["world"]))
-    derive = document["derive"]
-    transform = transforms.get(derive.get("apply"))
-    if transform is None:
-        raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
-    given = {k: v for k, v in derive.items() if k not in ("from", "apply")} | (parameters or {})
-    try:
-        return transform(world(derive["from"], transforms), **given)
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError(f"{scenario_path(name)}: {exc}") from None
+        _check_parameters(name, parameters, ())
+        tables = complete_world(copy.deepcopy(document["world"]))
+    else:
+        derive = document["derive"]
+        transform = transforms.get(derive.get("apply"))
+        if transform is None:
+            raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
+        _check_parameters(name, parameters, _parameters_of(transform))
+        given = {k: v for k, v in derive.items() if k not in ("from", "apply")} | (parameters or {})
+        try:
+            tables = transform(world(derive["from"], transforms), **given)
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError(f"{scenario_path(name)}: {exc}") from None
+    if "abiquo" in document:
+        tables = served_as(tables, release.named(document["abiquo"]))
+    return tables
+
+
+def served_as(tables: World, wanted: release.Release) -> World:
+    """The world as an installation of ``wanted`` holds it (its installation document says so); a ScenarioError
+    says why when the world cannot be one (a 3.8 world has no backup policies)."""
+    why = release.why_not_served(tables, wanted)
+    if why is not None:
+        raise ScenarioError(f"the world cannot be served as Abiquo {wanted.name} because {why}")
+    kept = [d for d in tables.get(release.TABLE, []) if d.get("id") == release.ID]
+    extra = {k: v for k, v in (kept[0] if kept else {}).items() if k not in ("id", "abiquo")}
+    return {**tables, release.TABLE: [release.document(wanted, **extra)]}
+
+
+def _parameters_of(transform: Transform) -> tuple[str, ...]:
+    """The parameters a transform takes: its arguments after the world."""
+    return tuple(inspect.signature(transform).parameters)[1:]
+
+
+def _check_parameters(name: str, parameters: dict | None, known: tuple[str, ...]) -> None:
+    unknown = sorted(set(parameters or {}) - set(known))
+    if unknown:
+        takes = f"known: {', '.join(known)}" if known else f"the scenario {name} takes none"
+        raise AbiquoError("GEN-2", f"Unknown field 'parameters.{unknown[0]}'; {takes}")
 
 
 def complete_world(tables: World) -> World:
@@ -148,6 +208,7 @@ def describe(name: str) -> dict:
         "description": document.get("description", ""),
         "tags": document.get("tags", []),
         "integration": document.get("integration", {}),
+        "abiquo": document.get("abiquo", release.DEFAULT.name if "world" in document else None),
         "faults": faults(name),
         "timeline": document.get("timeline", []),
     }
@@ -159,15 +220,41 @@ def faults(name: str) -> list[dict]:
 
 
 def load(
-    store: Store, name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parameters: dict | None = None
+    store: Store,
+    name: str,
+    transforms: Mapping[str, Transform] = NO_TRANSFORMS,
+    parameters: dict | None = None,
+    abiquo: release.Release | None = None,
 ) -> None:
-    """Replace everything the store holds with the scenario's world."""
-    store.replace_all(world(name, transforms, parameters))
+    """Replace everything the store holds with the scenario's world, served as ``abiquo`` when it is named (else
+    as the release the scenario names, 3.8.5 by default); the store remembers the scenario it was made from."""
+    tables = world(name, transforms, parameters)
+    store.replace_all(served_as(tables, abiquo) if abiquo else tables, scenario=name)
 
 
-def prepare_store(store: Store, scenario: str | None, transforms: Mapping[str, Transform]) -> None:
-    """Load ``scenario`` if one is named; a new store starts from the default; an existing one is kept."""
-    if scenario:
-        load(store, scenario, transforms)
-    elif store.is_new:
-        load(store, DEFAULT_SCENARIO, transforms)
+def default_scenario(abiquo: release.Release | None) -> str:
+    """The world loaded when none is named: the one of the release asked for (a 3.8 installation for 3.8)."""
+    return abiquo.scenario if abiquo else DEFAULT_SCENARIO
+
+
+def serve_store_as(store: Store, abiquo: release.Release) -> None:
+    """Switch the world the store holds to ``abiquo``, if it can be one (ScenarioError otherwise)."""
+    with store.transaction():
+        tables = {release.TABLE: store.all(release.TABLE), **{t: store.all(t) for t in _RELEASE_TABLES}}
+        served = served_as(tables, abiquo)[release.TABLE][0]
+        if store.get(release.TABLE, release.ID) != served:
+            store.put(release.TABLE, release.ID, served)
+
+
+_RELEASE_TABLES = ("backuppolicies", "limits", "virtualmachines")  # what why_not_served reads
+
+
+def prepare_store(
+    store: Store, scenario: str | None, transforms: Mapping[str, Transform], abiquo: release.Release | None = None
+) -> None:
+    """Load ``scenario`` if one is named; a new store starts from the default (that of ``abiquo``); an existing one
+    is kept, switched to ``abiquo`` when one is named."""
+    if scenario or store.is_new:
+        load(store, scenario or default_scenario(abiquo), transforms, abiquo=abiquo)
+    elif abiquo is not None:
+        serve_store_as(store, abiquo)

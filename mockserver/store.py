@@ -67,6 +67,7 @@ from . import jsontext
 SCHEMA_VERSION = 1
 FORMAT = "abiquo-mock"
 META = "_meta"
+ORIGIN = "3"  # the _meta record that says which scenario the world was made from
 # MIGRATIONS[n] turns the raw tables dict of schema version n into version n + 1. The raw dict is
 # {"table": {"<id>": doc}}, with _meta included, and the journal has already been replayed into it.
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
@@ -120,7 +121,7 @@ _CAUSES = {
 def _copy(value):
     # A JSON round trip makes a deep copy. It also proves that the value can be journaled, and it
     # makes memory mode hold exactly what file mode reads back after a restart.
-    copied = jsontext.load(jsontext.dump(value))
+    copied = jsontext.copy(value)
     return _snug(copied) if type(copied) is dict else copied
 
 
@@ -248,6 +249,8 @@ class Store:
         """lock_held: the caller's process already holds the store's lock (see hold_lock), so do not take it."""
         self.path = pathlib.Path(path) if path is not None else None
         self.lock = threading.RLock()
+        # Moves on with every write, a commit or a whole replacement, as the journal's seq does: it counts the
+        # writes since the store was made, so it goes on across restarts and never repeats a value.
         self.generation = 0
         self.is_new = True
         self._fsync = fsync
@@ -467,14 +470,18 @@ class Store:
             if self._depth == 0:
                 self._commit()
 
-    def replace_all(self, world: dict[str, list[dict]]) -> None:
+    def replace_all(self, world: dict[str, list[dict]], scenario: str | None = None) -> None:
+        """Replace every table with ``world``, made from ``scenario`` (recorded with it: see ``scenario``)."""
         tables = self._build_world(world)  # validate and copy before touching anything
         with self.lock:
             if self._closed or self._depth:
                 raise StoreError(f"{self.path or 'memory store'}: replace_all needs an open store and no transaction")
             # The snapshot claims every journal record so far, so a crash before the journal is
-            # truncated cannot replay the old world over the new one.
+            # truncated cannot replay the old world over the new one. The replacement is a write of its own:
+            # it takes the next seq, which the generation follows.
+            self._seq += 1
             tables[META]["2"] = {"journal_seq": self._seq}
+            tables[META][ORIGIN] = {"scenario": scenario}
             if self._fd is not None:
                 self._await_fold()  # one snapshot writer at a time
                 with self._disk_errors():
@@ -493,6 +500,11 @@ class Store:
                         "%s: journal not emptied after a reset, will be on the next compaction: %s", self.path, exc
                     )
             self._announce(None)
+
+    @property
+    def scenario(self) -> str | None:
+        """The scenario the served world was made from (the last replace_all's), kept across restarts."""
+        return self._db.storage.read()[META].get(ORIGIN, {}).get("scenario")
 
     def close(self) -> None:
         with self.lock:
@@ -803,6 +815,7 @@ class Store:
             tables = self._migrate(tables, version)
         self._normalise(tables)
         self._db.storage.write(tables)
+        self.generation = self._seq  # counts every write since the store was made, not since this process began
         self._journal_size = os.fstat(self._fd).st_size
         self._sync_dir()
         if self.is_new or version < SCHEMA_VERSION or self._journal_size or self._inactive_size():

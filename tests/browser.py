@@ -44,7 +44,8 @@ MISSING = (
 )
 
 
-def start_browser():
+def start_browser(logs: bool = False):
+    """The browser; with ``logs``, it keeps its console and its network events (``driver.get_log``)."""
     found = find_browser()
     if found is None:
         pytest.skip(MISSING)
@@ -55,6 +56,8 @@ def start_browser():
     options.binary_location = found[0]
     for argument in CHROMIUM_ARGS:
         options.add_argument(argument)
+    if logs:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     return webdriver.Chrome(service=Service(executable_path=found[1]), options=options)
 
 

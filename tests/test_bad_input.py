@@ -322,6 +322,27 @@ def test_a_number_json_cannot_carry_is_an_invalid_document(api, raw):
     assert api.get(f"{DB02}/metadata").text == before
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"links": [], "metadata": {"key1": "\\ud800"}}',
+        b'{"links": [], "metadata": {"\\uDFFF": 1}}',
+        b'{"links": [], "metadata": {"key1": ["a\\ud83dz"]}}',
+    ],
+)
+def test_half_a_surrogate_pair_is_an_invalid_document(api, raw):
+    before = api.get(f"{DB02}/metadata").text
+    answer = api.put(f"{DB02}/metadata", raw=raw, headers=MEDIA)
+    assert (answer.status, answer.codes) == (400, ["GEN-3"]), answer.text
+    assert api.get(f"{DB02}/metadata").text == before
+
+
+def test_a_whole_surrogate_pair_is_the_character_it_escapes(api):
+    raw = b'{"links": [], "metadata": {"key1": "\\ud83d\\ude00"}}'
+    assert api.put(f"{DB02}/metadata", raw=raw, headers=MEDIA).status == 200
+    assert api.get(f"{DB02}/metadata").json["metadata"] == {"key1": "\U0001f600"}
+
+
 def test_large_but_finite_numbers_round_trip(api):
     metadata = {"key1": 1e308, "key2": 10**30, "key3": -0.5}
     answer = api.put(f"{DB02}/metadata", media="metadata", body={"links": [], "metadata": metadata})

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 from abiquo_mock.mockserver import scenarios
 from abiquo_mock.mockserver.cli import main
 from click.testing import CliRunner
@@ -68,7 +69,10 @@ def test_serve_refuses_a_fault_file_it_cannot_use_in_one_line(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--memory", "--port", "0", "--faults", str(faults)])
 
     assert result.exit_code == 2
-    assert result.stderr == f"abiquo-mock: {faults}: Invalid fault: 'code' 'NOPE-1' is not in the error catalogue\n"
+    assert (
+        result.stderr
+        == f"abiquo-mock: {faults}: Invalid fault: 'faults[0].code' 'NOPE-1' is not in the error catalogue\n"
+    )
 
 
 def test_serve_switches_on_the_faults_of_a_file_with_its_seed(tmp_path):
@@ -137,6 +141,45 @@ def test_a_new_store_file_starts_from_demo_an_existing_one_is_kept_and_scenario_
     assert replaced.stop() == 0
 
 
+def test_serve_loads_a_scenario_file_by_its_path_and_knows_it_by_its_name_after(tmp_path):
+    shipped = yaml.safe_load(scenarios.scenario_path("not-apply").read_text(encoding="utf-8"))
+    world = shipped["world"]
+    world["virtualmachines"] = world["virtualmachines"][:1]
+    path = tmp_path / "bug-1234.yaml"
+    path.write_text(yaml.safe_dump({**shipped, "name": "bug-1234", "tags": []}), encoding="utf-8")
+
+    server = ServerProcess("--memory", "--scenario", str(path)).wait_ready()
+    try:
+        assert vm_names(server) == [world["virtualmachines"][0]["name"]]
+        health = requests.get(server.url + "/_mock/health", timeout=10).json()
+        assert health["scenario"] == "bug-1234"
+        again = requests.post(server.url + "/_mock/reset", json={"scenario": "bug-1234"}, timeout=10)
+        assert again.status_code == 200, again.text  # the file is the scenario bug-1234 for the server's life
+    finally:
+        assert server.stop() == 0
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "no such scenario file"),
+        ("world: {}\n", "'format: abiquo-mock-scenario/1' is required at the top"),
+        ("format: abiquo-mock-scenario/1\nworld: {virtualmachines: 3}\n", "world.virtualmachines must be a list"),
+    ],
+)
+def test_serve_refuses_a_scenario_file_it_cannot_load_in_one_line(tmp_path, monkeypatch, content, message):
+    monkeypatch.setenv(scenarios.FILES, "")  # the command names the file for its own process: undone after
+    path = tmp_path / "broken.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--memory", "--scenario", str(path)])
+
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"abiquo-mock: {path if content is None else ''}")
+    assert message in result.stderr
+
+
 # ---------------------------------------------------------------------------------------------- contract
 
 
@@ -178,6 +221,12 @@ def test_contract_integration_refuses_generated_sizes_that_would_not_page(sizes)
     result = CliRunner().invoke(main, ["contract", "integration", "--command", "true", "--sizes", sizes])
 
     assert result.exit_code == 2 and "--sizes" in result.output
+
+
+def test_contract_integration_refuses_generated_worlds_larger_than_the_mock_builds():
+    result = CliRunner().invoke(main, ["contract", "integration", "--command", "true", "--sizes", "150-100001"])
+
+    assert result.exit_code == 2 and "within 150-100000" in result.output
 
 
 def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(monkeypatch):

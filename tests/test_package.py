@@ -1,8 +1,10 @@
 """abiquo-mock installed as a user installs it: the wheel, in a fresh virtual environment outside the checkout.
 
 It serves the demo world, the README's pytest example passes in a new project that has its own ``contracts``
-package, and both contract suites run; the sdist carries its own tests. Slow (it builds, creates a venv and
-installs the dependencies): it runs under ``make test-package`` (ABIQUO_MOCK_PACKAGE_TESTS=1), which .ci/run runs.
+package, and both contract suites run; the sdist carries its own tests. Installed without the contract extra, it
+serves too, and the suites and the pytest plugin's fixture say in one line that the extra is missing. Slow (it
+builds, creates venvs and installs the dependencies): it runs under ``make test-package``
+(ABIQUO_MOCK_PACKAGE_TESTS=1), which .ci/run runs.
 """
 
 from __future__ import annotations
@@ -67,6 +69,38 @@ def built(tmp_path_factory) -> dict[str, Path]:
     done = run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", f"{wheel}[contract]", cwd=out)
     assert done.returncode == 0, done.stderr[-3000:]
     return {"wheel": wheel, "sdist": sdist, "bin": venv / "bin"}
+
+
+@pytest.fixture(scope="module")
+def base(built, tmp_path_factory) -> Path:
+    """A fresh venv with the wheel alone, no extra, and pytest: a user who has pytest but not the contract extra."""
+    venv = tmp_path_factory.mktemp("base") / "v"
+    run(sys.executable, "-m", "venv", venv, cwd=venv.parent).check_returncode()
+    done = run(venv / "bin" / "python", "-m", "pip", "install", "--quiet", built["wheel"], "pytest", cwd=venv.parent)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert run(venv / "bin" / "python", "-c", "import requests", cwd=venv.parent).returncode != 0  # truly without
+    return venv / "bin"
+
+
+def test_without_the_contract_extra_the_mock_serves_and_the_suites_say_what_is_missing(base, tmp_path):
+    assert run(base / "abiquo-mock", "scenarios", cwd=tmp_path).returncode == 0
+    with ServerProcess("--memory") as server:  # the checkout's mock: the base install's suites judge it
+        for arguments in (["provider", "--url", server.url], ["integration", "--command", "true"]):
+            done = run(base / "abiquo-mock", "contract", *arguments, cwd=tmp_path)
+            assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-3000:]
+            assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+            assert "comes with the contract extra, not installed here" in done.stderr, done.stderr
+            assert done.stderr.rstrip().endswith("pip install 'abiquo-mock[contract]'"), done.stderr
+
+
+def test_without_the_contract_extra_the_fixture_says_what_is_missing(base, tmp_path):
+    (tmp_path / "test_connector.py").write_text(README_EXAMPLE)
+
+    done = run(base / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=tmp_path)
+
+    assert done.returncode == 1 and "1 error" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "the abiquo_mock fixture comes with the contract extra, not installed here (no requests)" in done.stdout
+    assert "ModuleNotFoundError" not in done.stdout, done.stdout[-3000:]
 
 
 def test_the_wheel_ships_the_scenarios_and_serves_the_demo_world(built, tmp_path):
@@ -134,6 +168,19 @@ def test_both_contract_suites_run_from_the_wheel(built, tmp_path):
             cwd=tmp_path,
         )
     assert provider.returncode == 0, provider.stdout[-3000:] + provider.stderr[-3000:]
+
+
+def test_a_certification_runs_from_the_wheel_and_writes_its_report(built, tmp_path):
+    shutil.copy(CONNECTOR, tmp_path / "connector.py")
+    shutil.copy(ROOT / "examples" / "connectors" / "abiquo_http.py", tmp_path / "abiquo_http.py")
+    command = f"{built['bin'] / 'python'} connector.py"
+
+    done = run(built["bin"] / "abiquo-mock", "certify", "--command", command, "--world", "demo", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = tmp_path / "reports" / "certify"
+    assert "default-src 'none'" in (report / "report.html").read_text(encoding="utf-8")  # its style and script too
+    assert (report / "summary.md").read_text(encoding="utf-8").startswith("## abiquo-mock certification: ✅ PASS")
 
 
 def test_the_sdist_runs_its_own_tests(built, tmp_path):

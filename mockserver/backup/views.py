@@ -15,6 +15,7 @@ from ..http.paging import BY_ID, BY_NAME, collection
 from ..infrastructure import model as infrastructure
 from ..infrastructure.constants import DATACENTER
 from ..infrastructure.render import datacenter_path, location_path
+from ..release import BACKUP_POLICIES as POLICIES
 from . import legacy, model, tenant
 from .constants import GRANULARITIES
 
@@ -90,6 +91,7 @@ def render_datacenter_backup(backup: dict) -> dict:
     "GET",
     f"{DC}/backupproperties",
     op_id="getBackupProperties",
+    since=POLICIES,
     produces="backupdatacenterproperties",
     privilege=ENUMERATE,
     errors=("DC-0",),
@@ -105,6 +107,7 @@ def get_backup_properties(dc):
     "PUT",
     f"{DC}/backupproperties",
     op_id="updateBackupProperties",
+    since=POLICIES,
     event=emitters.PROPERTIES_UPDATE,
     produces="backupdatacenterproperties",
     consumes="backupdatacenterproperties",
@@ -122,6 +125,7 @@ def update_backup_properties(dc, body):
     "GET",
     f"{LOC}/backupproperties",
     op_id="getLocationBackupProperties",
+    since=POLICIES,
     produces="backupdatacenterproperties",
     errors=("DC-0",),
     label="reconstructed",
@@ -139,6 +143,7 @@ def get_location_backup_properties(loc):
     "GET",
     f"{DC}/backuppolicies",
     op_id="listBackupPolicies",
+    since=POLICIES,
     produces="backuppolicies",
     privilege=ENUMERATE,
     errors=("DC-0",),
@@ -163,6 +168,7 @@ def list_backup_policies(dc):
     "POST",
     f"{DC}/backuppolicies",
     op_id="createBackupPolicy",
+    since=POLICIES,
     event=emitters.POLICY_CREATE,
     produces="backuppolicy",
     consumes="backuppolicy",
@@ -186,6 +192,7 @@ def create_backup_policy(dc, body):
     "GET",
     f"{DC}/backuppolicies/<int:policy>",
     op_id="getBackupPolicy",
+    since=POLICIES,
     produces="backuppolicy",
     privilege=ENUMERATE,
     errors=("DC-0", "BC-23"),
@@ -201,6 +208,7 @@ def get_backup_policy(dc, policy):
     "PUT",
     f"{DC}/backuppolicies/<int:policy>",
     op_id="updateBackupPolicy",
+    since=POLICIES,
     event=emitters.POLICY_MODIFY,
     produces="backuppolicy",
     consumes="backuppolicy",
@@ -219,6 +227,7 @@ def update_backup_policy(dc, policy, body):
     "DELETE",
     f"{DC}/backuppolicies/<int:policy>",
     op_id="deleteBackupPolicy",
+    since=POLICIES,
     event=emitters.POLICY_DELETE,
     privilege=MANAGE,
     errors=("DC-0", "BC-23", "BC-25"),
@@ -236,6 +245,7 @@ def delete_backup_policy(dc, policy):
     "GET",
     f"{LOC}/backuppolicies",
     op_id="listLocationBackupPolicies",
+    since=POLICIES,
     produces="backuppolicies",
     errors=("DC-0",),
     paged=POLICY_SORT,
@@ -265,6 +275,7 @@ def list_location_backup_policies(loc):
     "GET",
     f"{LOC}/backuppolicies/<int:policy>",
     op_id="getLocationBackupPolicy",
+    since=POLICIES,
     produces="backuppolicy",
     errors=("DC-0", "BC-23"),
     label="verified",

@@ -17,7 +17,7 @@ SCHEMAS = {
         "required": ["name"],
         "properties": {
             "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
-            "description": {"type": "string"},
+            "description": {"type": "string", "maxLength": 2000},
             "overwrite": {"type": "boolean"},
         },
     },
@@ -25,6 +25,7 @@ SCHEMAS = {
         "type": "object",
         "additionalProperties": False,
         "required": ["entries"],
-        "properties": {"entries": {"type": "array", "minItems": 1, "items": {"type": "object"}}},
+        # at most a journal page (the console exports what it shows)
+        "properties": {"entries": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "object"}}},
     },
 }

@@ -15,10 +15,11 @@ from ..backup.model import update_properties
 from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, store_of
 from ..http import control as conventions
-from ..http.control import json_body
+from ..http.bodies import checked_body
 from ..stream import PATH as STREAM_PATH
 from . import changes, handover, world
 from . import vm as vm_view
+from .schemas import SCHEMAS
 
 STATIC = Path(__file__).resolve().parent / "static"
 bp = conventions.blueprint("console", __name__)
@@ -56,7 +57,7 @@ def overview():
     store = store_of()
     return {
         **world.overview(store),
-        "scenario": current_app.config.get("LOADED_SCENARIO"),
+        "scenario": store.scenario,
         "generation": store.generation,
     }
 
@@ -123,7 +124,7 @@ def datacenter(dc):
     summary="Change a datacenter's backup properties, with the API's rules (the mock's hand: no event)",
 )
 def update_backup_properties(dc):
-    return update_properties(store_of(), dc, json_body())
+    return update_properties(store_of(), dc, checked_body(SCHEMAS))
 
 
 @conventions.control(
@@ -176,9 +177,7 @@ def metadata_changes():
 )
 def scenario_of_the_world():
     name = handover.check_name(request.args.get("name", "saved-world"))
-    text = handover.scenario_document(
-        store_of(), name, request.args.get("description", ""), current_app.config.get("LOADED_SCENARIO")
-    )
+    text = handover.scenario_document(store_of(), name, request.args.get("description", ""), store_of().scenario)
     return {"name": name, "fileName": f"{name}.yaml", "yaml": text}
 
 
@@ -193,12 +192,12 @@ def scenario_of_the_world():
     summary="Save the served world as a scenario in the scenarios folder, for the picker, reset and --scenario",
 )
 def save_scenario():
-    body = json_body()
+    body = checked_body(SCHEMAS)
     name = handover.check_name(body.get("name"))
     description, overwrite = body.get("description", ""), body.get("overwrite", False)
     if not isinstance(description, str) or not isinstance(overwrite, bool):
         raise AbiquoError("GEN-2", "'description' is text and 'overwrite' true or false")
-    text = handover.scenario_document(store_of(), name, description, current_app.config.get("LOADED_SCENARIO"))
+    text = handover.scenario_document(store_of(), name, description, store_of().scenario)
     return {"name": name, "path": handover.save_scenario(text, name, overwrite)}
 
 
@@ -212,6 +211,6 @@ def save_scenario():
     summary="A Python script that replays the given journal entries against a mock and compares the statuses",
 )
 def replay_script():
-    entries = handover.replay_entries(json_body().get("entries"))
-    script = handover.replay_script(store_of(), entries, current_app.config.get("LOADED_SCENARIO"))
+    entries = handover.replay_entries(checked_body(SCHEMAS)["entries"])
+    script = handover.replay_script(store_of(), entries, store_of().scenario)
     return {"fileName": "replay.py", "script": script}

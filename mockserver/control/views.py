@@ -7,15 +7,15 @@ import time
 
 from flask import current_app, request
 
-from .. import scenarios
+from .. import release, scenarios
 from ..errors import AbiquoError
 from ..extensions import store_of, transforms_of
 from ..faults.hooks import load_scenario_faults
 from ..http import control as conventions
-from ..http.control import json_body
-from ..http.media import PRODUCT_VERSION
+from ..http.bodies import checked_body
 from ..lifecycle import model as lifecycle
 from .journal import PATTERN_FIELDS, Pattern
+from .schemas import SCHEMAS
 
 bp = conventions.blueprint("control", __name__)
 
@@ -28,8 +28,8 @@ control = functools.partial(conventions.control, bp)
     "GET",
     "/health",
     op_id="mockHealth",
-    summary="Is the mock up, which store generation it serves; status degraded (with storeError) while the disk "
-    "refuses the store's writes",
+    summary="Is the mock up; the scenario its world was made from and its generation (every write since the store "
+    "was made, across restarts); status degraded (with storeError) while the disk refuses the store's writes",
 )
 def health():
     store = store_of()
@@ -37,9 +37,10 @@ def health():
     return {
         "status": "degraded" if refused else "ok",
         **({"storeError": str(refused)} if refused else {}),
-        "version": PRODUCT_VERSION,
+        "version": release.of(store).version,
+        "abiquo": release.of(store).name,
         "generation": store.generation,
-        "scenario": current_app.config.get("LOADED_SCENARIO"),
+        "scenario": store.scenario,
         "store": str(store.path) if store.path else "memory",
     }
 
@@ -55,29 +56,35 @@ def list_scenarios():
     op_id="mockReset",
     errors=("CTRL-1", "GEN-2", "GEN-3"),
     request_schema="Reset",
-    summary="Replace the whole store with a scenario (default: demo), switch its faults on and clear the journal",
+    summary="Replace the whole store with a scenario (default: demo; legacy-3.8 with abiquo 3.8), served as the Abiquo "
+    "release named (abiquo: 3.8 or 3.8.5; default: the scenario's), switch its faults on and clear the journal",
 )
 def reset():
-    body = json_body()
-    name = body.get("scenario", scenarios.DEFAULT_SCENARIO)
-    if not isinstance(name, str):
-        raise AbiquoError("GEN-2", "'scenario' must be a scenario name")
+    body = checked_body(SCHEMAS)
+    abiquo = _release(body)
+    name = body.get("scenario", scenarios.default_scenario(abiquo))
     seed, parameters = body.get("seed"), body.get("parameters", {})
-    if seed is not None and type(seed) is not int:
-        raise AbiquoError("GEN-2", "'seed' must be an integer (the seed of the scenario's faults)")
-    if not isinstance(parameters, dict):
-        raise AbiquoError("GEN-2", "'parameters' must be an object, e.g. {\"vms\": 1000} for scale")
     started = time.perf_counter()
     try:
-        scenarios.load(store_of(), name, transforms_of(), parameters)
+        scenarios.load(store_of(), name, transforms_of(), parameters, abiquo)
     except scenarios.ScenarioError as exc:
         raise AbiquoError("GEN-2", str(exc).rsplit(": ", 1)[-1]) from None
     load_scenario_faults(name, seed)
-    current_app.config["LOADED_SCENARIO"] = name
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None:
         journal.clear()
-    return {"scenario": name, "elapsedMs": round((time.perf_counter() - started) * 1000, 2)}
+    served = release.of(store_of()).name
+    return {"scenario": name, "abiquo": served, "elapsedMs": round((time.perf_counter() - started) * 1000, 2)}
+
+
+def _release(body: dict) -> release.Release | None:
+    """The release a reset serves the world as (``abiquo``); None: the one the scenario names."""
+    if "abiquo" not in body:
+        return None
+    try:
+        return release.named(body["abiquo"])
+    except ValueError as exc:
+        raise AbiquoError("GEN-2", f"'abiquo': {exc}") from None
 
 
 @control(
@@ -89,12 +96,8 @@ def reset():
     summary="Deploy or undeploy a VM by setting its state at once, recording the events Abiquo records",
 )
 def set_state(vm):
-    body = json_body()
-    state, nick = body.get("state"), body.get("user")
-    if not isinstance(state, str):
-        raise AbiquoError("GEN-2", "'state' is required, e.g. ON or NOT_ALLOCATED")
-    if nick is not None and not isinstance(nick, str):
-        raise AbiquoError("GEN-2", "'user' must be a user's nick")
+    body = checked_body(SCHEMAS)
+    state, nick = body["state"], body.get("user")
     store = store_of()
     found = lifecycle.set_state(store, vm, state, lifecycle.system_user(store, nick))
     return {"id": found["id"], "state": found["state"], "machine": found["machine"]}
@@ -169,7 +172,7 @@ def journal():
     summary="How many recorded requests match a pattern (the fields of the journal's filters)",
 )
 def count_requests():
-    return {"count": len(_journal().select(_pattern(json_body(), PATTERN_FIELDS, "GEN-2")))}
+    return {"count": len(_journal().select(_pattern(checked_body(SCHEMAS), PATTERN_FIELDS, "GEN-2")))}
 
 
 @control(
@@ -181,7 +184,7 @@ def count_requests():
     summary="The recorded requests that match a pattern, oldest first (at most 1000, the newest kept)",
 )
 def find_requests():
-    found = _journal().select(_pattern(json_body(), PATTERN_FIELDS, "GEN-2"))
+    found = _journal().select(_pattern(checked_body(SCHEMAS), PATTERN_FIELDS, "GEN-2"))
     return {"requests": [entry.render() for entry in found[-JOURNAL_PAGE_MAX:]], "totalSize": len(found)}
 
 
@@ -195,12 +198,8 @@ def find_requests():
     "Answers verified true or false with the count found",
 )
 def verify_requests():
-    body = json_body()
-    expected = {k: body[k] for k in ("count", "atLeast", "atMost") if k in body}
-    if not expected:
-        expected = {"atLeast": 1}
-    if any(type(v) is not int or v < 0 for v in expected.values()):
-        raise AbiquoError("GEN-2", "'count', 'atLeast' and 'atMost' must be non-negative integers")
+    body = checked_body(SCHEMAS)
+    expected = {k: body[k] for k in ("count", "atLeast", "atMost") if k in body} or {"atLeast": 1}
     count = len(_journal().select(_pattern(body, (*PATTERN_FIELDS, "count", "atLeast", "atMost"), "GEN-2")))
     verified = (
         expected.get("count", count) == count

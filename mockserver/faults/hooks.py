@@ -217,4 +217,9 @@ def load_scenario_faults(name: str, seed: int | None) -> None:
     if plan is None:
         return
     plan.clear()
-    plan.add(scenarios.faults(name), seed=seed if seed is not None else 0)
+    store = _store()
+    plan.add(
+        scenarios.faults(name),
+        seed=seed if seed is not None else 0,
+        exists=lambda table, id: store.get(table, id) is not None,
+    )

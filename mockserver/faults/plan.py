@@ -20,29 +20,76 @@ import random
 import threading
 import time
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from .. import shapes
 from ..errors import CATALOGUE, AbiquoError
+
+Exists = Callable[[str, int], bool]  # (table, id) -> whether the world holds it
 
 TRANSPORT = ("latency", "drop", "slow-body")
 KINDS = ("error", "vm-locked", "backup-down", *TRANSPORT)
 FIRED_KEPT = 10_000
+MAX_FAULTS = 1_000  # switched on at once: every request is matched against each of them
 WIRE = {"delay_ms": "delayMs", "max_delay_ms": "maxDelayMs", "bytes_per_second": "bytesPerSecond"}
-FIELDS = ("id", "kind", "route", "method", "probability", "times", "code", "message", "when", "drop", "vm")
-FIELDS += ("datacenter", "seconds", "requests", *WIRE.values())
+METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH")
+MAX_MS = 600_000  # ten minutes: beyond any client's timeout
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_COUNT = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+_MS = {"type": "number", "minimum": 0, "maximum": MAX_MS}
+_SECONDS = {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 86_400, "description": "how long"}
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{c}{c.lower()}]" if c.isalpha() else c for c in word)
+
+
+# Every fault has these; a field of another kind is refused (it would do nothing), as is one no kind has.
+COMMON = {
+    "id": {"type": "string", "minLength": 1, "maxLength": 100, "description": "default fault-N"},
+    "kind": {"type": "string", "enum": list(KINDS)},
+    "route": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 2048,
+        "pattern": "^[/*]",
+        "description": "fnmatch over the whole path (* spans anything): it starts with / or *; default *",
+    },
+    "method": {"type": "string", "pattern": "^(\\*|" + "|".join(_any_case(m) for m in METHODS) + ")$"},
+    "probability": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1},
+    "times": _COUNT,
+}
+KIND_FIELDS = {
+    "error": {
+        "code": {"type": "string", "description": "a code of the error catalogue; default 503-SERVICE-UNAVAILABLE"},
+        "message": {"type": "string", "maxLength": 2000},
+        "when": {"type": "string", "enum": ["before", "after"]},
+    },
+    "latency": {"delayMs": _MS, "maxDelayMs": _MS},
+    "drop": {"drop": {"type": "string", "enum": ["before", "mid-body"]}},
+    "slow-body": {"bytesPerSecond": {"type": "number", "minimum": 1, "maximum": 2**30}},
+    "vm-locked": {"vm": {**_ID, "description": "the VM a task holds"}, "seconds": _SECONDS, "requests": _COUNT},
+    "backup-down": {"datacenter": {**_ID, "description": "whose backup service is down"}, "seconds": _SECONDS},
+}
+KIND_FIELDS["backup-down"]["requests"] = _COUNT
+REQUIRED = {"latency": ["delayMs"], "slow-body": ["bytesPerSecond"]}
+# One JSON schema per kind: what the contract publishes and what parse_rule holds every fault to.
+FAULT_SCHEMAS = {
+    kind: {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["kind", *REQUIRED.get(kind, [])],
+        "properties": {**COMMON, **KIND_FIELDS[kind]},
+    }
+    for kind in KINDS
+}
+_KIND = {"type": "object", "required": ["kind"], "properties": {"kind": COMMON["kind"]}}
+TARGETS = {"vm-locked": ("vm", "virtualmachines", "VM"), "backup-down": ("datacenter", "datacenters", "datacenter")}
 
 
 def _bad(message: str) -> AbiquoError:
     return AbiquoError("GEN-2", f"Invalid fault: {message}")
-
-
-def _number(spec: dict, name: str, low: float, high: float | None = None, default=None):
-    value = spec.get(name, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low or (high and value > high):
-        raise _bad(f"'{name}' must be a number from {low}" + (f" to {high}" if high else ""))
-    return value
 
 
 @dataclass
@@ -80,66 +127,74 @@ class Rule:
         return {WIRE.get(k, k): v for k, v in asdict(self).items() if v is not None and (k, v) != ("delay_ms", 0)}
 
 
-def parse_rule(spec: object, default_id: str) -> Rule:
-    """A rule from its JSON / YAML form; anything wrong is GEN-2 naming the field."""
+def parse_rule(spec: object, default_id: str, at: str = "", exists: Exists | None = None) -> Rule:
+    """A rule from its JSON / YAML form; anything wrong, or a fault that could never act, is GEN-2 naming the
+    field. ``exists(table, id)`` says whether the VM or datacenter a domain fault names is in the world."""
     if not isinstance(spec, dict):
-        raise _bad("a fault is a JSON object")
-    unknown = sorted(set(spec) - set(FIELDS))
-    if unknown:
-        raise _bad(f"unknown field(s) {', '.join(unknown)}")
-    kind = spec.get("kind")
-    if kind not in KINDS:
-        raise _bad(f"'kind' must be one of {', '.join(KINDS)}")
+        raise _bad(f"'{at}' must be an object" if at else "a fault is a JSON object")
+    _shaped(spec, _KIND, at)
+    kind = spec["kind"]
+    _shaped(spec, FAULT_SCHEMAS[kind], at)
     rule = Rule(
-        id=str(spec.get("id") or default_id),
+        id=spec.get("id", default_id),
         kind=kind,
-        route=_text(spec, "route", "*"),
-        method=_text(spec, "method", "*").upper(),
-        probability=_number(spec, "probability", 0, 1),
-        times=_integer(spec, "times"),
-        message=spec.get("message") if isinstance(spec.get("message"), str) else None,
-        delay_ms=_number(spec, "delayMs", 0, 600_000, 0),
-        max_delay_ms=_number(spec, "maxDelayMs", 0, 600_000),
-        bytes_per_second=_number(spec, "bytesPerSecond", 1),
-        vm=_integer(spec, "vm"),
-        datacenter=_integer(spec, "datacenter"),
-        seconds=_number(spec, "seconds", 0),
-        requests=_integer(spec, "requests"),
+        route=spec.get("route", "*"),
+        method=spec.get("method", "*").upper(),
+        probability=spec.get("probability"),
+        times=spec.get("times"),
+        message=spec.get("message"),
+        delay_ms=spec.get("delayMs", 0),
+        max_delay_ms=spec.get("maxDelayMs"),
+        bytes_per_second=spec.get("bytesPerSecond"),
+        vm=spec.get("vm"),
+        datacenter=spec.get("datacenter"),
+        seconds=spec.get("seconds"),
+        requests=spec.get("requests"),
     )
-    _check_kind(rule, spec)
+    _check_kind(rule, spec, shapes.where(at, []))
+    _check_target(rule, spec, shapes.where(at, []), exists)
     return rule
 
 
-def _text(spec: dict, name: str, default: str) -> str:
-    value = spec.get(name, default)
-    if not isinstance(value, str) or not value:
-        raise _bad(f"'{name}' must be a non-empty string")
-    return value
+def _shaped(spec: dict, schema: dict, at: str) -> None:
+    try:
+        shapes.check(spec, schema, at)
+    except AbiquoError as exc:
+        raise _bad(exc.message) from None
 
 
-def _integer(spec: dict, name: str) -> int | None:
-    value = spec.get(name)
-    if value is not None and (type(value) is not int or value < 1):
-        raise _bad(f"'{name}' must be a positive integer")
-    return value
+def _field(at: str, name: str) -> str:
+    return f"'{shapes.where(at, [name])}'"
 
 
-def _check_kind(rule: Rule, spec: dict) -> None:
+def _check_kind(rule: Rule, spec: dict, at: str) -> None:
     if rule.kind == "error":
         rule.code = spec.get("code", "503-SERVICE-UNAVAILABLE")
         if rule.code not in CATALOGUE:
-            raise _bad(f"'code' {rule.code!r} is not in the error catalogue")
+            raise _bad(f"{_field(at, 'code')} {rule.code!r} is not in the error catalogue")
         rule.when = spec.get("when", "before")
-        if rule.when not in ("before", "after"):
-            raise _bad("'when' must be before (nothing runs) or after (the request committed, its answer is lost)")
     elif rule.kind == "drop":
-        rule.drop = spec.get("drop", "before")
-        if rule.drop not in ("before", "mid-body"):  # the front door's two ways (mockserver/frontdoor/faults.py)
-            raise _bad("'drop' must be before or mid-body")
-    elif rule.kind == "slow-body" and rule.bytes_per_second is None:
-        raise _bad("a slow-body fault needs 'bytesPerSecond'")
+        rule.drop = spec.get("drop", "before")  # the front door's two ways (mockserver/frontdoor/faults.py)
+    elif rule.kind == "latency" and not (rule.delay_ms or rule.max_delay_ms):
+        raise _bad(f"a latency fault of 0 ms delays nothing: {_field(at, 'delayMs')} (or 'maxDelayMs') above 0")
     if rule.max_delay_ms is not None and rule.max_delay_ms < rule.delay_ms:
-        raise _bad("'maxDelayMs' must not be below 'delayMs'")
+        raise _bad(f"{_field(at, 'maxDelayMs')} must not be below 'delayMs'")
+
+
+def _check_target(rule: Rule, spec: dict, at: str, exists: Exists | None) -> None:
+    """A domain fault acts on the VM (datacenter) it names, or on the one each request it matches names: it
+    needs one or the other, and what it names must be in the world."""
+    if rule.kind not in TARGETS:
+        return
+    name, table, word = TARGETS[rule.kind]
+    target = spec.get(name)
+    if target is None and not {"route", "probability", "times"} & set(spec):
+        raise _bad(
+            f"a {rule.kind} fault needs {_field(at, name)} (the {word} it holds) or a 'route' "
+            f"(each request to it starts the fault on the {word} the request names)"
+        )
+    if target is not None and exists is not None and not exists(table, target):
+        raise _bad(f"{_field(at, name)}: there is no {word} {target}")
 
 
 @dataclass
@@ -169,12 +224,18 @@ class FaultPlan:
     pending: defaultdict = field(default_factory=lambda: defaultdict(deque))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def add(self, specs: list, seed: int | None = None) -> list[Rule]:
-        """Parse every spec first, so that one bad rule adds none of them."""
-        if seed is not None and type(seed) is not int:
-            raise _bad("'seed' must be an integer")
+    def add(self, specs: list, seed: int | None = None, *, at: str = "faults", exists: Exists | None = None):
+        """Parse every spec first, so that one bad rule adds none of them; ``at`` names the list in refusals
+        (empty: a single fault), ``exists`` checks the targets of domain faults (see parse_rule)."""
+        if seed is not None and not (type(seed) is int and -(2**63) <= seed < 2**63):
+            raise _bad("'seed' must be an integer from -2^63 to 2^63-1")
         with self._lock:
-            rules = [parse_rule(spec, f"fault-{next(self._ids)}") for spec in specs]
+            if len(self.rules) + len(specs) > MAX_FAULTS:
+                raise _bad(f"at most {MAX_FAULTS} faults may be on at once ({len(self.rules)} are)")
+            rules = [
+                parse_rule(spec, f"fault-{next(self._ids)}", f"{at}[{n}]" if at else "", exists)
+                for n, spec in enumerate(specs)
+            ]
             taken = {r.id for r in self.rules}
             for rule in rules:
                 if rule.id in taken:

@@ -20,6 +20,19 @@ ACME_BCN = 1  # the virtual datacenter the new VMs live in (enterprise Acme, dat
 VMS_PER_APPLIANCE = 50
 STATES = ("ON", "ON", "OFF", "ON", "NOT_ALLOCATED")
 EVENT_EPOCH_MS = 1_763_600_000_000  # November 2025: before any event a connector causes
+MIN_VMS = 150  # the first machine and the VM list page several times
+# One reset builds the whole world while the server waits: 100,000 VMs take seconds and a few hundred MiB
+# (fixtures/README.md has the figures); 500,000 held the server 31 s at 2.1 GB, a few million exhaust the machine.
+MAX_VMS = 100_000
+# The parameters `derive:` and a reset's `parameters` may give, as the contract states them (a JSON schema each).
+PARAMETERS = {
+    "vms": {
+        "type": "integer",
+        "minimum": MIN_VMS,
+        "maximum": MAX_VMS,
+        "description": "scale: how many VMs to add to the cloud-wide list",
+    }
+}
 
 
 def _next_id(table: list[dict]) -> int:
@@ -158,10 +171,10 @@ def _events(world: dict) -> None:
 
 
 def scale(world: dict[str, list[dict]], vms: int = 200) -> dict[str, list[dict]]:
-    """The base world grown to page everywhere, with ``vms`` more VMs (at least 150, so the first machine and
-    the VM list page several times)."""
-    if type(vms) is not int or vms < 150:
-        raise ValueError("scale: 'vms' must be an integer of at least 150")
+    """The base world grown to page everywhere, with ``vms`` more VMs (from MIN_VMS, so the first machine and
+    the VM list page several times, to MAX_VMS)."""
+    if type(vms) is not int or not MIN_VMS <= vms <= MAX_VMS:
+        raise ValueError(f"scale: 'vms' must be an integer from {MIN_VMS} to {MAX_VMS}")
     world = copy.deepcopy(world)
     _infrastructure(world)
     _policies(world)

@@ -6,26 +6,39 @@ import functools
 
 from flask import request
 
-from ..errors import AbiquoError
+from .. import shapes
+from ..extensions import store_of
 from ..http import control as conventions
 from ..http.control import json_body
 from .hooks import plan_of
+from .plan import FAULT_SCHEMAS, MAX_FAULTS
 
 bp = conventions.blueprint("faults", __name__)
 control = functools.partial(conventions.control, bp)
+ONE_FAULT = {"oneOf": list(FAULT_SCHEMAS.values())}
+SEVERAL = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["faults"],
+    "properties": {
+        "seed": {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1, "description": "of the plan"},
+        "faults": {"type": "array", "maxItems": MAX_FAULTS, "items": ONE_FAULT},
+    },
+}
+# The envelope alone: each of its faults is held to its kind's schema by the plan, which names the one refused.
+ENVELOPE = {**SEVERAL, "properties": {**SEVERAL["properties"], "faults": {"type": "array", "maxItems": MAX_FAULTS}}}
 SCHEMAS = {
     "Faults": {
         "type": "object",
-        "description": "one fault (kind, route, method, probability, times, ...), or {seed, faults: [...]}",
+        "oneOf": [*FAULT_SCHEMAS.values(), SEVERAL],
+        "description": "one fault (kind, route, method, probability, times, ...), or {seed, faults: [...]}; "
+        "each kind takes its own fields (docs/FAULTS.md)",
     }
 }
 
 
-def _seed(body: dict) -> int | None:
-    seed = body.get("seed")
-    if seed is not None and type(seed) is not int:
-        raise AbiquoError("GEN-2", "'seed' must be an integer")
-    return seed
+def _exists(table: str, id: int) -> bool:
+    return store_of().get(table, id) is not None
 
 
 @control("GET", "/faults", op_id="mockListFaults", summary="The faults switched on, the running outages, the seed")
@@ -44,10 +57,11 @@ def list_faults():
 )
 def add_faults():
     body = json_body()
-    specs = body.get("faults") if "faults" in body else [body]
-    if not isinstance(specs, list):
-        raise AbiquoError("GEN-2", "'faults' must be a list of faults")
-    added = plan_of().add(specs, seed=_seed(body))
+    if "faults" in body:
+        shapes.check(body, ENVELOPE)
+        added = plan_of().add(body["faults"], seed=body.get("seed"), exists=_exists)
+    else:
+        added = plan_of().add([body], at="", exists=_exists)
     return {"seed": plan_of().seed, "collection": [rule.describe() for rule in added]}
 
 

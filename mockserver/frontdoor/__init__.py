@@ -10,7 +10,7 @@ answer is kept is answered at once from the event loop (fast.py). Any other answ
 in the event loop's own thread once the door has read the body itself: no client can hold Flask while it sends
 slowly or not at all, and no request pays for handing its work to another thread and back (under load each such
 hand-over waits for the interpreter lock). Requests to /api that carry a body without valid credentials are
-refused (401) before their body is read.
+refused (401) before their body is read; one that asked for ``100 Continue`` gets it, and its body is drained.
 
 Writes are committed in groups (``Store.defer_sync``, commit.py): a write's journal record is written as Flask
 handles it, and one fsync, once the requests already scheduled have run, covers every write made meanwhile. No
@@ -30,9 +30,10 @@ from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, store_of
 from ..http import media
 from ..http.auth import CREDENTIAL_TABLES, accepts
+from ..http.paths import with_slashes_collapsed
 from ..store import StoreUnavailable
 from .answer import Answer
-from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, drain, has_body, read_body
+from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, declared_length, drain, expects_continue, has_body, read_body
 from .bridge import call_wsgi, environ_of
 from .commit import GroupCommit
 from .fast import FastPath
@@ -74,6 +75,7 @@ class Door:
             await _lifespan(receive, send)
 
     async def _http(self, scope, receive, send) -> None:
+        scope = with_slashes_collapsed(scope)  # before anything routes on the path
         route = self.app.extensions[DOOR_ROUTES].get(scope["path"])
         if route is not None:
             await route(scope, receive, send)
@@ -104,21 +106,31 @@ class Door:
         if not has_body(headers):
             return await self.run(environ_of(scope, b""))
         if _needs_credentials(scope["path"]) and not self._credentials_accepted(headers):
-            return _closing(await self.run(environ_of(scope, b"")))  # Flask answers 401; the body stays unread
+            return await self._refused_unread(environ_of(scope, b""), headers, receive)  # Flask answers 401
         declared = declared_length(headers)
         if declared is not None and declared > self.limit:
-            body = Body(b"", TOO_LARGE, declared)
-        else:
-            body = await read_body(receive, limit=self.limit, timeout=self.timeout)
+            environ = environ_of(scope, b"")
+            environ["CONTENT_LENGTH"] = str(declared)  # over MAX_CONTENT_LENGTH: Flask refuses it unread (413)
+            return await self._refused_unread(environ, headers, receive)
+        body = await read_body(receive, limit=self.limit, timeout=self.timeout)
         if body.problem == DISCONNECTED:
             return None
         environ = environ_of(scope, body.data)
         if body.problem == TOO_LARGE:
-            environ["CONTENT_LENGTH"] = str(body.size)  # over MAX_CONTENT_LENGTH: Flask refuses it unread (413)
+            environ["CONTENT_LENGTH"] = str(body.size)  # counted past MAX_CONTENT_LENGTH: Flask refuses it (413)
         elif body.problem == TIMED_OUT:
             environ[DOOR_REFUSAL] = 408
         answer = await self.run(environ)
         return answer if body.problem is None else _closing(answer)
+
+    async def _refused_unread(self, environ: dict, headers, receive) -> Answer:
+        """Flask's refusal of a request whose body the door does not read. A client that asked for
+        ``100 Continue`` gets it first: JDK 17's HttpClient, handed a final answer instead, waits forever."""
+        answer = _closing(await self.run(environ))
+        if not expects_continue(headers):
+            return answer
+        await drain(receive)  # asking for the body is what makes the server send 100 Continue
+        return answer._replace(unread=False)
 
     async def run(self, environ: dict) -> Answer:
         """The Flask app's answer; for a write, once its record is on disk."""

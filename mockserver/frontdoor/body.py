@@ -34,6 +34,11 @@ def has_body(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
+def expects_continue(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether the client waits for ``100 Continue`` before it sends its body (``Expect: 100-continue``)."""
+    return any(name == b"expect" and value.strip().lower() == b"100-continue" for name, value in headers)
+
+
 async def read_body(receive, *, limit: int, timeout: float) -> Body:
     """The whole body, unless it takes longer than ``timeout`` seconds or grows past ``limit`` bytes
     (chunked bodies are counted as they come, never cut and passed on)."""

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ..infrastructure.constants import LIMITS
+from ..infrastructure.constants import LIMIT_TYPES
 
-LIMIT_FIELDS = (*LIMITS, "repositorySoftInMb", "repositoryHardInMb")  # every field of a limit a client may write
+LIMIT_FIELDS = tuple(LIMIT_TYPES)  # every number of a limit a client may write, each with its Java type

@@ -10,7 +10,7 @@ from .. import scenarios
 from ..errors import AbiquoError
 from ..extensions import store_of
 from ..http import control as conventions
-from ..http.control import json_body
+from ..http.bodies import checked_body
 from ..lifecycle import clock_of
 from ..stream import hub_of
 from . import model
@@ -22,7 +22,7 @@ SCHEMAS = {
         "type": "object",
         "additionalProperties": False,
         "properties": {
-            "steps": {"type": "array", "items": {"type": "object"}, "minItems": 1},
+            "steps": {"type": "array", "items": {"type": "object"}, "minItems": 1, "maxItems": model.MAX_STEPS},
             "scenario": {"type": "string", "description": "play this scenario's timeline (default: the loaded one)"},
         },
     }
@@ -55,7 +55,7 @@ def world_of(app: Flask) -> model.World:
 def _steps(body: dict) -> list[dict]:
     if "steps" in body:
         return model.checked_steps(body["steps"])
-    name = body.get("scenario", current_app.config.get("LOADED_SCENARIO"))
+    name = body.get("scenario", store_of().scenario)
     if not isinstance(name, str):
         raise AbiquoError("CTRL-TIMELINE", "Name a scenario, or send the steps: no scenario was loaded")
     return model.checked_steps(scenarios.read(name).get("timeline") or [])
@@ -71,8 +71,8 @@ def _steps(body: dict) -> list[dict]:
     summary="Play a timeline from now: the steps sent, or a scenario's (default: the loaded scenario's)",
 )
 def start_timeline():
-    steps = _steps(json_body())
-    last = model.start(world_of(current_app), steps)
+    steps = _steps(checked_body(SCHEMAS, code="CTRL-TIMELINE"))
+    last = model.start(world_of(current_app), steps, clock_of(current_app).pending())
     return {"steps": len(steps), "lastStepAtMs": last}
 
 
