@@ -8,7 +8,8 @@ command no longer prints fails. A line that is only ``…`` stands for lines lef
 ``make serve`` (demo world, http://127.0.0.1:8080) is there: one is served on a free port, reset to demo before each
 command, and the commands and their output are written with 8080. ``.venv/bin/`` names the virtual environment
 running the check. Durations, temporary folders, other ports and test-case ids change from run to run, so they
-are masked before comparing; ``--write`` writes them as the run printed them.
+are masked before comparing, and ``--write`` leaves a documented line that differs from the run only
+there. The path of that environment's ``bin/`` in what a command prints is written ``.venv/bin/`` too.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ DOCUMENTS = ("README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "doc
 FENCE = re.compile(r"^```console[^\n]*\n(.*?)^```$", re.M | re.S)
 ELIDED = "…"
 MASKS = (
-    (re.compile(r"\b\d+(\.\d+)?(ms|s)\b"), "<time>"),
+    (re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b"), "<time>"),
     (re.compile(r"/tmp/[\w.-]+"), "/tmp/<temporary>"),
     (re.compile(r"127\.0\.0\.1:(?!8080\b)\d+"), "127.0.0.1:<port>"),
     (re.compile(r"(Test Case ID: |st replay )\w+"), r"\1<id>"),
@@ -98,9 +99,13 @@ def differences(sample: Sample) -> list[str]:
 
 def regenerated(sample: Sample) -> list[str]:
     """The sample's lines as this run printed them: every printed line, or, in an abridged sample, the lines it
-    keeps (and the ``…`` between them)."""
+    keeps (and the ``…`` between them). A line that differs from the documented one only where a run always
+    differs (a duration, a port, an id) is left as documented, so that writing the samples again changes only
+    what changed."""
     if ELIDED not in sample.expected and not any(line.endswith(ELIDED) for line in sample.expected):
-        return sample.printed
+        if len(sample.expected) != len(sample.printed):
+            return sample.printed
+        return [old if _same(old, new) else new for old, new in zip(sample.expected, sample.printed, strict=True)]
     out, j = [], 0
     for wanted in sample.expected:
         if wanted == ELIDED:
@@ -110,7 +115,7 @@ def regenerated(sample: Sample) -> list[str]:
             j += 1
         if j == len(sample.printed):
             raise ValueError(f"{sample.document}: {wanted!r} is no longer printed by `{sample.command}`: edit it")
-        out.append(wanted if wanted.endswith(ELIDED) else sample.printed[j])
+        out.append(wanted)  # the same line, but for what differs from run to run
         j += 1
     return out
 
@@ -144,7 +149,9 @@ class Mock:
             text=True,
             timeout=900,
         )
-        text = done.stdout.replace(f"127.0.0.1:{self.port}", here)
+        text = done.stdout.replace(f"127.0.0.1:{self.port}", here).replace(
+            f"{Path(sys.executable).parent}/", ".venv/bin/"
+        )
         return [line.rstrip() for line in text.splitlines()]
 
 
