@@ -105,7 +105,7 @@ docs: $(STAMP)  ## write every sample output of the README and docs/ again from 
 	$(PY) -m tests.docs_samples --write
 	$(MAKE) --no-print-directory screenshots
 
-docs-check: $(STAMP)  ## every sample output of the README and docs/ against a real run, the provider suite's included
+docs-check: $(STAMP)  ## every sample output of the README and docs/ against a real run, the provider suite's and certify's included
 	ABIQUO_MOCK_DOC_SAMPLES=all $(PY) -m pytest -q -rs tests/test_doc_samples.py
 
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
