@@ -12,6 +12,7 @@ import click
 from abiquo_mock.contracts.cli import contract
 
 from . import contexts, scenarios
+from .http.sites import BadHostName, allowed_hosts
 from .store import Store, StoreError, hold_lock
 
 DEFAULT_DB = "var/abiquo-mock.json"
@@ -83,6 +84,29 @@ def check_scenario(name: str) -> str:
     return name
 
 
+def check_token(token: str | None) -> None:
+    """Fail in one line on a control token that guards nothing: empty (a CI secret that was not set) or one that
+    cannot travel in a header."""
+    source = click.get_current_context().get_parameter_source("control_token")
+    if token is None and "ABIQUO_MOCK_CONTROL_TOKEN" in os.environ:  # click reads an empty variable as unset
+        token, source = os.environ["ABIQUO_MOCK_CONTROL_TOKEN"], click.core.ParameterSource.ENVIRONMENT
+    where = "ABIQUO_MOCK_CONTROL_TOKEN" if source == click.core.ParameterSource.ENVIRONMENT else "--control-token"
+    if token is None:
+        return
+    if not token.strip():
+        _fail(f"{where} is empty: the control API would be open to anyone; give a token, or unset it")
+    if token != token.strip() or any(ord(c) < 32 or ord(c) == 127 for c in token):
+        _fail(f"{where} starts or ends with spaces or holds control characters, which no header can carry")
+
+
+def check_allowed_hosts(given: tuple[str, ...]) -> tuple[str, ...]:
+    """The names served beyond loopback and IP addresses: ABIQUO_MOCK_ALLOWED_HOSTS and every --allowed-host."""
+    try:
+        return allowed_hosts((os.environ.get("ABIQUO_MOCK_ALLOWED_HOSTS", ""), *given))
+    except BadHostName as exc:
+        _fail(str(exc))
+
+
 def check_faults(path: str) -> None:
     """Fail in one line, before the server starts, on a fault file that cannot be used."""
     from .errors import AbiquoError
@@ -107,6 +131,15 @@ def check_faults(path: str) -> None:
 @click.option("--control/--no-control", default=True, show_default=True, help="Serve the /_mock control API.")
 @click.option("--control-token", envvar="ABIQUO_MOCK_CONTROL_TOKEN", help="Require X-Mock-Token on /_mock.")
 @click.option(
+    "--allowed-host",
+    "allowed_host",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this host name (repeatable; added to ABIQUO_MOCK_ALLOWED_HOSTS, comma-separated): "
+    "a container's or CI service's name; '.example' allows a domain, '*' any host. Loopback and IP addresses "
+    "are always answered.",
+)
+@click.option(
     "--journal-mib",
     default=8,
     show_default=True,
@@ -127,10 +160,26 @@ def check_faults(path: str) -> None:
     help="Switch on the faults of this YAML or JSON file (instead of the scenario's own; see docs/FAULTS.md).",
 )
 @click.option("--fault-seed", type=int, help="Seed of the fault plan [default: the file's seed, else 0].")
-def serve(host, port, db, memory, scenario, control, control_token, journal_mib, access_log, dev, faults, fault_seed):
+def serve(
+    host,
+    port,
+    db,
+    memory,
+    scenario,
+    control,
+    control_token,
+    allowed_host,
+    journal_mib,
+    access_log,
+    dev,
+    faults,
+    fault_seed,
+):
     """Serve the mock on one process (the store's lock lives in it)."""
     if memory and db:
         _fail("--db and --memory exclude each other")
+    check_token(control_token)
+    hosts = check_allowed_hosts(allowed_host)
     if faults:
         check_faults(faults)
     check_port(host, port)
@@ -142,13 +191,18 @@ def serve(host, port, db, memory, scenario, control, control_token, journal_mib,
             "ABIQUO_MOCK_STORE_LOCKED": "1" if path else "",  # prepare() holds the store's lock until exit
             "ABIQUO_MOCK_SCENARIO": scenario if memory and scenario else "",
             "ABIQUO_MOCK_CONTROL": "on" if control else "off",
-            "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",
+            "ABIQUO_MOCK_ALLOWED_HOSTS": ",".join(hosts),
+            "ABIQUO_MOCK_BIND_HOST": host,
             "ABIQUO_MOCK_JOURNAL_MIB": str(journal_mib),
             "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or "",
             "ABIQUO_MOCK_FAULTS": str(Path(faults).resolve()) if faults else "",
             "ABIQUO_MOCK_FAULT_SEED": "" if fault_seed is None else str(fault_seed),
         }
     )
+    if control_token:
+        os.environ["ABIQUO_MOCK_CONTROL_TOKEN"] = control_token
+    else:  # an empty value left behind would read as a refused token to whoever starts a server from here
+        os.environ.pop("ABIQUO_MOCK_CONTROL_TOKEN", None)
     click.echo(
         f"abiquo-mock: serving http://{host}:{port}/api (store: {path or 'memory'}"
         f"{', scenario ' + (loaded or scenario) if (loaded or scenario) else ''})",

@@ -41,7 +41,8 @@ MISSING = (
 )
 
 
-def start_browser():
+def start_browser(*extra: str):
+    """A headless Chromium; ``extra`` arguments after the usual ones (``--host-resolver-rules=…``)."""
     found = find_browser()
     if found is None:
         pytest.skip(MISSING)
@@ -50,7 +51,7 @@ def start_browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = found[0]
-    for argument in CHROMIUM_ARGS:
+    for argument in (*CHROMIUM_ARGS, *extra):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service(executable_path=found[1]), options=options)
 

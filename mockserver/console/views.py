@@ -35,9 +35,15 @@ def _int_arg(name: str, default: int | None) -> int | None:
     return int(raw)
 
 
+# No other site may show the page in a frame of its own and have a person click Reset through it
+NOT_FRAMED = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY"}
+
+
 @bp.get("/console/")
 def page():
-    return send_from_directory(STATIC, "index.html", max_age=0)
+    answer = send_from_directory(STATIC, "index.html", max_age=0)
+    answer.headers.update(NOT_FRAMED)
+    return answer
 
 
 @bp.get("/console/static/<path:name>")
