@@ -220,15 +220,17 @@ def serve(
 
 @main.command("scenarios")
 def list_scenarios():
-    """List the scenarios the mock can load."""
+    """List the scenarios the mock can load (and the files of the scenarios folder that are broken, with why)."""
     try:
-        known = scenarios.names()
-    except scenarios.ScenarioError as exc:
+        listed = scenarios.catalogue()
+    except scenarios.ScenarioError as exc:  # no scenario at all
         _fail(str(exc))
-    for name in known:
-        info = scenarios.describe(name)
+    for info in listed:
+        if "broken" in info:
+            click.echo(f"{info['name']:<16} BROKEN: {info['broken']}")
+            continue
         tags = f" [{', '.join(info['tags'])}]" if info["tags"] else ""
-        click.echo(f"{name:<16} {info['description']}{tags}")
+        click.echo(f"{info['name']:<16} {info['description']}{tags}")
 
 
 for _context in contexts.CONTEXTS:  # the commands that live with their context (upgrade, …)
