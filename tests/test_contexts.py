@@ -96,7 +96,7 @@ def test_a_context_added_to_the_table_is_served_documented_and_installed(monkeyp
     client = app.test_client()
 
     assert client.get("/api/examples", headers={"Authorization": "Basic YWRtaW46eGFiaXF1bw=="}).text == "examples"
-    assert client.post("/_mock/examples", json={}).json == {"done": True}
+    assert client.post("/_mock/examples").json == {"done": True}
     assert app.extensions["example"] == "installed"
     assert app.extensions["abiquo_door_routes"]["/m/example"] is _hello
     document = build()

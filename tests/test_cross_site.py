@@ -5,7 +5,8 @@ open next to it: nothing. The demo world; every request is sent as a browser wou
 - A host the mock does not answer for (``Host: evil.example``): 403 on every path, before anything runs.
 - A request another site sent (``Origin``, ``Sec-Fetch-Site``): 403 on the control API whatever its method,
   403 on every API write; an API read is served (the browser does not let the page read it).
-- What a page may POST without asking (a form, ``text/plain``, no type at all) to the control API: 415.
+- What a page may POST without asking (a form, ``text/plain``, a body without a type) to the control API: 415;
+  a bodiless POST with no type at all is refused by the Origin the browser sends on it.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ SIMPLE = [  # what a page may send to any address without the browser asking fir
         "multipart/form-data; boundary=x",
         b'--x\r\nContent-Disposition: form-data; name="scenario"\r\n\r\nempty\r\n--x--',
     ),
-    (None, b""),  # fetch(url, {method: "POST", mode: "no-cors"})
+    (None, b'{"scenario": "empty"}'),  # a body without a type
 ]
 BAD_HOSTS = [
     "evil.example",
@@ -161,6 +162,15 @@ def test_the_console_and_a_script_are_still_served(way, same):
     body = json.dumps({"scenario": "empty"}).encode()
     assert way.send("POST", "/_mock/reset", {**same, "Host": "localhost", "Content-Type": JSON}, body)[0] == 200
     assert way.send("GET", "/_mock/health", {**same, "Host": "localhost"})[0] == 200
+
+
+def test_a_bodiless_post_without_a_type_is_served_from_outside_a_browser_and_refused_from_a_page(way, fixtures):
+    # fetch(url, {method: "POST", mode: "no-cors"}) sends no type: the browser sends Origin on it
+    before = way.state(fixtures)
+    for foreign in FOREIGN:
+        assert way.send("POST", "/_mock/reset", foreign) == (403, ["403-FORBIDDEN"]), foreign
+    assert way.state(fixtures) == before
+    assert way.send("POST", "/_mock/reset")[0] == 200  # curl -X POST, the suites' client: the demo world
 
 
 def test_a_link_from_another_site_still_opens_the_console_page_but_no_frame_of_it(way):

@@ -13,7 +13,8 @@
   (``null`` is never same-origin), and ``Sec-Fetch-Site`` ``same-origin`` or ``none`` (typed by the person).
 - **Simple requests.** A page may POST a form or ``text/plain`` anywhere without asking; ``application/json``
   needs the browser to ask first (a CORS preflight), which the mock never grants. So the control API takes only
-  ``application/json`` on POST, PUT and PATCH and on any request that carries a body.
+  ``application/json`` on a request that carries a body or a type (an empty form has one). A bodiless POST with
+  no type at all (``curl -X POST``, the contract suites' client) is served: a browser sends ``Origin`` on it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from .control import JSON, PREFIX
 LOOPBACK_NAME = "localhost"
 SAME_SITE = frozenset({"same-origin", "none"})
 READS = frozenset({"GET", "HEAD"})
-WRITES_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+WRITES_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})  # the control writes that may carry a body
 DEFAULT_PORTS = {"http": 80, "https": 443}
 # The console's page and scripts hold no data: a link from another site (a bug report) may open them.
 CONSOLE_PAGE, CONSOLE_ASSETS = PREFIX + "/console/", PREFIX + "/console/static/"
@@ -102,11 +103,12 @@ class Sites:
                     + ("the control API" if control else "the API refuses writes from other sites and")
                     + " only answers what is sent from its own pages or from outside a browser",
                 )
-        if control and (method in WRITES_WITH_BODY or _carries_body(header)) and not _is_json(header("content-type")):
+        content_type = header("content-type")
+        writes = method not in READS and (content_type is not None or _carries_body(header))
+        if control and writes and not _is_json(content_type):
             return AbiquoError(
                 "415-UNSUPPORTED-MEDIA-TYPE",
-                f"The control API accepts only Content-Type: {JSON} on POST, PUT and PATCH and on any request "
-                "with a body",
+                f"The control API accepts only Content-Type: {JSON} (what a web page cannot send without asking)",
             )
         return None
 
