@@ -26,7 +26,7 @@ from granian.http import HTTP1Settings
 # A worker that has not stopped this long after the server asked is killed: every acknowledged write is
 # already durable (mockserver/store.py), and a terminal's Ctrl-C sometimes leaves granian's worker waiting.
 KILL_TIMEOUT = 3
-MAX_CONNECTIONS = 32_768  # an idle connection costs about 2.5 KiB of the worker's memory (measured)
+MAX_CONNECTIONS = 32_768  # an idle connection costs the worker about 3 KiB (benchmarks/connections.py)
 RESERVED_FILES = 512  # open files kept for the store, its journal, the scenarios and the interpreter itself
 HEADER_TIMEOUT_S = 20  # what Tomcat, which serves the real Abiquo API, gives an idle keep-alive connection
 BACKLOG = 4096  # connections the kernel queues before the worker accepts them (capped by net.core.somaxconn)

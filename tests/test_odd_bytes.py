@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import re
 import socket
 from urllib.parse import quote
@@ -59,7 +60,7 @@ def door():
     return build(create_app({"DB_PATH": None, "SCENARIO": "demo", "BODY_TIMEOUT": 0.2}))
 
 
-async def _call(door, method: str, path: str, headers: list, query: bytes) -> Sent:
+async def _call(door, method: str, path: str, headers: list, query: bytes, body: bytes = b"") -> Sent:
     """One request whose client goes away once it is answered (so that a stream ends)."""
     sent, asked = Sent(), []
     scope = {**scope_of(method, path), "headers": headers, "query_string": query}
@@ -67,7 +68,7 @@ async def _call(door, method: str, path: str, headers: list, query: bytes) -> Se
     async def receive():
         asked.append(1)
         if len(asked) == 1:
-            return {"type": "http.request", "body": b"", "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": False}
         return {"type": "http.disconnect"}
 
     async def send(message):
@@ -112,6 +113,22 @@ def test_odd_path_characters_are_never_a_server_error(door, route, tail):
     method, path = route
     for odd in (path + tail, path + "/" + tail, "/" + tail + path):
         _check(asyncio.run(_call(door, method, odd, [(b"authorization", ADMIN.encode())], b"")), odd)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    user=st.one_of(st.none(), st.sampled_from(["admin", "user", "nobody"]), st.text(max_size=8)),
+    method=st.one_of(st.sampled_from(["GET", "PUT", "POST", "DELETE"]), st.text(max_size=6)),
+    path=st.one_of(st.just("/api/admin/datacenters"), st.text(max_size=20).map("/api/".__add__)),
+    query=st.text(max_size=12),
+    headers=st.dictionaries(st.sampled_from(["Accept", "Content-Type", "X-Other"]), st.text(max_size=20), max_size=3),
+    body=st.text(max_size=20),
+)
+def test_a_request_sent_as_a_world_user_is_never_a_server_error(door, user, method, path, query, headers, body):
+    sent = {"user": user, "method": method, "path": path, "query": query, "headers": headers, "body": body}
+    data = json.dumps(sent).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+    _check(asyncio.run(_call(door, "POST", "/_mock/console/api/requests", headers, b"", data)), sent)
 
 
 @pytest.mark.parametrize(

@@ -59,8 +59,8 @@ def api_request(body: dict) -> dict:
     headers = body.get("headers", {})
     if not (user is None or isinstance(user, str)) or not isinstance(query, str) or not isinstance(text, str):
         raise AbiquoError("GEN-2", "'user' is a nick (or null), 'query' and 'body' are text")
-    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
-        raise AbiquoError("GEN-2", "'headers' is an object of text values")
+    if not isinstance(headers, dict) or not all(isinstance(v, str) and v.isprintable() for v in headers.values()):
+        raise AbiquoError("GEN-2", "'headers' is an object of text values on one line")
     kept = {k: v for k, v in headers.items() if k.lower() in PASSED_HEADERS}
     return {"user": user, "method": method, "path": path, "query": query, "headers": kept, "body": text}
 
@@ -76,14 +76,19 @@ def send_as(store: Store, user: str | None, method: str, path: str, query: str, 
     ).get_environ()
     environ.update(
         {
-            "PATH_INFO": path.encode("utf-8").decode("latin-1"),  # as recorded: no quoting to undo or redo
-            "QUERY_STRING": query,
+            "PATH_INFO": _wsgi_text(path),  # as recorded: no quoting to undo or redo
+            "QUERY_STRING": query if query.isascii() else _wsgi_text(query),
             "REMOTE_ADDR": request.remote_addr or "",
         }
     )
     chunks, status, answer_headers = run_wsgi_app(current_app._get_current_object(), environ, buffered=True)
     text = b"".join(chunks).decode("utf-8", errors="replace")
     return {"user": user, "status": int(status[:3]), "headers": dict(answer_headers), "body": text}
+
+
+def _wsgi_text(text: str) -> str:
+    """What WSGI carries for a path or query: the latin-1 text of its UTF-8 bytes."""
+    return text.encode("utf-8").decode("latin-1")
 
 
 STREAM_DOCS = {
