@@ -128,14 +128,32 @@ def _size_range(text: str) -> tuple[int, int]:
     is_flag=True,
     help="The connector is event-driven: run it while each event-driven scenario plays its timeline.",
 )
+@click.option(
+    "--across-upgrade",
+    is_flag=True,
+    help="Run it on each scenario tagged legacy served as Abiquo 3.8, upgrade the world to 3.8.5 and run it again "
+    "(with --listen: upgrade the world while it listens); survives-upgrade judges the run after the upgrade.",
+)
+@click.option(
+    "--abiquo",
+    "abiquo",
+    callback=lambda ctx, param, value: _releases(value),
+    metavar="RELEASES",
+    help="Serve each world as each of these Abiquo releases in turn (comma-separated, e.g. 3.8,3.8.5) and print the "
+    "matrix of worlds and releases [default: the release each scenario names].",
+)
 @REPORT
-def integration(command, scenarios, generated, sizes, seed, timeout, url, listening, report):
+def integration(command, scenarios, generated, sizes, seed, timeout, url, listening, across_upgrade, abiquo, report):
     """Run a backup connector against the mock's scenarios and judge what it did.
 
     The command runs with ABIQUO_API_URL, ABIQUO_USER and ABIQUO_PASSWORD set; it fails the suite if it
     crashes, skips a VM it should back up, changes metadata it does not own, writes invalid backup
-    results, stumbles on schedule entries without time or days, or has a write refused.
+    results, stumbles on schedule entries without time or days, or has a write refused; across the upgrade,
+    if it reads a VM's schedule differently once 3.8.5 added policyBindings, loses a result written before, or
+    ignores a VM the upgrade bound.
     """
+    if listening and abiquo:
+        raise click.UsageError("--abiquo runs the one-pass suite; with --listen use --across-upgrade")
     suite = _suite("integration")
 
     outcome = suite.run(
@@ -149,5 +167,17 @@ def integration(command, scenarios, generated, sizes, seed, timeout, url, listen
         report_junit=report[1],
         echo=click.echo,
         listening=listening,
+        across_upgrade=across_upgrade,
+        abiquo=abiquo,
     )
     sys.exit(outcome.exit_code)
+
+
+def _releases(text: str | None) -> list[str] | None:
+    """``3.8,3.8.5`` as a list; the mock says whether it knows each."""
+    if text is None:
+        return None
+    found = [part.strip() for part in text.split(",") if part.strip()]
+    if not found:
+        raise click.BadParameter("name at least one Abiquo release, e.g. 3.8,3.8.5", param_hint="--abiquo")
+    return list(dict.fromkeys(found))

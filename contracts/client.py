@@ -42,10 +42,14 @@ class MockClient:
             raise MockError(f"{method} /_mock{path} answered {answer.status_code}: {answer.text[:300]}")
         return answer.json() if answer.content else None
 
-    def reset(self, scenario: str = "demo", parameters: dict | None = None) -> dict:
-        return self.control(
-            "POST", "/reset", {"scenario": scenario, **({"parameters": parameters} if parameters else {})}
-        )
+    def reset(self, scenario: str = "demo", parameters: dict | None = None, abiquo: str | None = None) -> dict:
+        """Load ``scenario``, served as the Abiquo release ``abiquo`` when one is named."""
+        body = {"scenario": scenario, **({"parameters": parameters} if parameters else {})}
+        return self.control("POST", "/reset", {**body, **({"abiquo": abiquo} if abiquo else {})})
+
+    def upgrade(self) -> dict:
+        """Upgrade the served Abiquo 3.8 world to 3.8.5 in place."""
+        return self.control("POST", "/upgrade")
 
     def clear_faults(self) -> None:
         self.control("DELETE", "/faults")

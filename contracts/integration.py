@@ -5,25 +5,35 @@ metadata, runs the connector's command against the mock's API, and judges what i
 journal and the final state (the checks live in contracts/integration_checks.py).
 
     abiquo-mock contract integration --command "python examples/connectors/good_connector.py"
+
+``--across-upgrade`` runs it on each scenario tagged ``legacy`` served as Abiquo 3.8, upgrades the world to 3.8.5,
+runs it again and judges the second run against the first (``survives-upgrade``, contracts/upgrade_checks.py);
+``--abiquo 3.8,3.8.5`` runs the suite once per release and prints the matrix of worlds and releases.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import os
 import signal
 import subprocess
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 import requests
 
 from .client import MockClient, MockError, MockProcess, connector_env, link, media
 from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge, survives_faults
 from .pages import CLOUD_LIST, Place, Walk
+from .report import ACROSS, COULD_NOT_RUN, FAILED, PASSED, IntegrationReport, Row, world_of
+from .upgrade_checks import survives_upgrade
 
-PASSED, FAILED, COULD_NOT_RUN = 0, 1, 3
+__all__ = ["COULD_NOT_RUN", "FAILED", "PASSED", "IntegrationReport", "Row", "run"]
+
+LEGACY_TAG = "legacy"  # the scenarios --across-upgrade runs: 3.8 installations to upgrade
+FROM = "3.8"  # the release a legacy world is served as before its upgrade
+NOT_SERVED = "cannot be served as Abiquo"  # how the mock refuses a world a release cannot hold
 
 # ---------------------------------------------------------------------------------------------- one world
 
@@ -140,71 +150,18 @@ def expected_refusals(scenario: dict) -> set[tuple[int, str]]:
     return {(int(item["vm"]), str(item["code"])) for item in section.get("expectedRefusals", [])}
 
 
-# ---------------------------------------------------------------------------------------------- the report
-
-
-@dataclass
-class Row:
-    scenario: str
-    check: str
-    failures: list[str]
-    error: str | None = None
-
-    @property
-    def verdict(self) -> str:
-        return "ERROR" if self.error else ("FAIL" if self.failures else "PASS")
-
-
-@dataclass
-class IntegrationReport:
-    command: str
-    rows: list[Row] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.rows) and all(row.verdict == "PASS" for row in self.rows)
-
-    @property
-    def exit_code(self) -> int:
-        """0 every check passed; 1 the connector failed a check; 3 a world could not be judged (the mock
-        could not start, load or read it) and no check failed."""
-        if self.ok:
-            return PASSED
-        return FAILED if any(r.verdict == "FAIL" for r in self.rows) else COULD_NOT_RUN
-
-    def failed(self, scenario: str | None = None) -> set[str]:
-        """Names of the checks that did not pass (in ``scenario``, or anywhere)."""
-        return {r.check for r in self.rows if r.verdict != "PASS" and scenario in (None, r.scenario)}
-
-    def table(self, shown: int = 3) -> str:
-        width = max([len(r.scenario) for r in self.rows] + [8])
-        lines = [f"{'scenario':<{width}}  {'check':<22}  result"]
-        for row in self.rows:
-            lines.append(f"{row.scenario:<{width}}  {row.check:<22}  {row.verdict}")
-            problems = [row.error] if row.error else row.failures
-            lines.extend(f"{'':<{width}}    - {p}" for p in problems[:shown])
-            if len(problems) > shown:
-                lines.append(f"{'':<{width}}    … and {len(problems) - shown} more")
-        passed = sum(r.verdict == "PASS" for r in self.rows)
-        lines.append(f"{passed}/{len(self.rows)} checks passed: {'OK' if self.ok else 'FAILED'}")
-        return "\n".join(lines)
-
-    def junit(self) -> str:
-        suite = ET.Element(
-            "testsuite",
-            name="abiquo-mock integration",
-            tests=str(len(self.rows)),
-            failures=str(sum(r.verdict == "FAIL" for r in self.rows)),
-            errors=str(sum(r.verdict == "ERROR" for r in self.rows)),
-        )
-        ET.SubElement(ET.SubElement(suite, "properties"), "property", name="command", value=self.command)
-        for row in self.rows:
-            case = ET.SubElement(suite, "testcase", classname=f"integration.{row.scenario}", name=row.check)
-            if row.verdict != "PASS":
-                problems = [row.error] if row.error else row.failures
-                tag = "error" if row.error else "failure"
-                ET.SubElement(case, tag, message=problems[0][:500]).text = "\n".join(problems)
-        return ET.tostring(suite, encoding="unicode")
+def judge_across_upgrade(client: MockClient, command: str, name: str, expected: set, timeout: float) -> list[Row]:
+    """The checks on a run on the world served as 3.8, and survives-upgrade on a run after its upgrade."""
+    client.reset(name, abiquo=FROM)
+    client.control("DELETE", "/faults")
+    before_world, hrefs = read_world(client, name, expected)
+    before = connect(client, command, hrefs, timeout)
+    rows = [Row(name, check, judge(check, before_world, before), abiquo=ACROSS) for check in CHECKS]
+    client.upgrade()
+    after_world, hrefs = read_world(client, name, expected)
+    after = connect(client, command, hrefs, timeout)
+    failures = survives_upgrade(before_world, before, after_world, after)
+    return [*rows, Row(name, "survives-upgrade", failures, abiquo=ACROSS)]
 
 
 # ---------------------------------------------------------------------------------------------- the suite
@@ -222,20 +179,21 @@ def run(
     report_junit: str | None = None,
     echo: Callable[[str], object] = print,
     listening: bool = False,
+    across_upgrade: bool = False,
+    abiquo: list[str] | None = None,
 ) -> IntegrationReport:
     """Run ``command`` against every scenario tagged integration (or those named: ``[]`` for none) and
-    ``generated`` extra worlds; print the table and return the report."""
+    ``generated`` extra worlds; print the table and return the report. ``abiquo`` names the Abiquo releases to
+    serve each world as, one run each (default: the release each scenario names); ``across_upgrade`` runs it across
+    the 3.8 → 3.8.5 upgrade of each scenario tagged legacy instead (and as well, with ``abiquo``). Either prints
+    the matrix of worlds and releases after the table."""
     report = IntegrationReport(command)
     server = None
     try:
         if url is None:
             server = MockProcess().wait_ready()
         client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
-        if listening:
-            worlds = _listening_rows(client, command, scenarios, timeout)
-        else:
-            worlds = _scenario_rows(client, command, scenarios, timeout, seed, echo)
-        for rows in worlds:
+        for rows in _worlds(client, command, scenarios, timeout, seed, echo, listening, across_upgrade, abiquo):
             report.rows.extend(_announced(rows, echo))
         if generated:
             from .generate import SIZES, generated_worlds
@@ -250,6 +208,8 @@ def run(
         if server is not None:
             server.stop()
     echo(report.table())
+    if abiquo or across_upgrade:
+        echo(report.matrix())
     if report_junit:
         os.makedirs(os.path.dirname(os.path.abspath(report_junit)), exist_ok=True)
         with open(report_junit, "w", encoding="utf-8") as out:
@@ -257,59 +217,123 @@ def run(
     return report
 
 
-def _scenario_rows(
-    client: MockClient, command: str, names: list[str] | None, timeout: float, seed: int = 0, echo: Callable = print
+def _worlds(
+    client: MockClient,
+    command: str,
+    names: list[str] | None,
+    timeout: float,
+    seed: int,
+    echo: Callable,
+    listening: bool,
+    across_upgrade: bool,
+    abiquo: list[str] | None,
 ) -> Iterator[list[Row]]:
-    """The rows of each scenario's world, world by world as each is judged."""
+    """The rows of every world the options ask for, world by world as each is judged."""
+    if listening:
+        yield from _listening_rows(client, command, names, timeout, across_upgrade)
+        return
+    if abiquo or not across_upgrade:
+        for release in abiquo or [None]:
+            yield from _scenario_rows(client, command, names, timeout, seed, echo, release)
+    if across_upgrade:
+        yield from _upgrade_rows(client, command, names, timeout)
+
+
+def _chosen(client: MockClient, names: list[str] | None, tag: str) -> tuple[dict[str, dict], list[str]]:
+    """Every scenario the mock knows, and those to run: the ones named, else those with ``tag``."""
     known = {s["name"]: s for s in client.scenarios()}
-    if names is None:
-        names = [n for n, s in sorted(known.items()) if "integration" in (s.get("tags") or [])]
+    return known, names if names is not None else [n for n, s in sorted(known.items()) if tag in (s.get("tags") or [])]
+
+
+def _unknown(name: str, known: dict) -> list[Row]:
+    return [Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})")]
+
+
+def _scenario_rows(
+    client: MockClient,
+    command: str,
+    names: list[str] | None,
+    timeout: float,
+    seed: int = 0,
+    echo: Callable = print,
+    abiquo: str | None = None,
+) -> Iterator[list[Row]]:
+    """The rows of each scenario's world (served as ``abiquo`` when named), world by world as each is judged."""
+    known, names = _chosen(client, names, "integration")
     for name in names:
         if name not in known:
-            yield [Row(name, "scenario", [], error=f"there is no scenario '{name}' (known: {', '.join(known)})")]
+            yield _unknown(name, known)
             continue
-        load = lambda name=name: client.reset(name)  # noqa: E731 - binds this scenario's name
+        load = lambda name=name: client.reset(name, abiquo=abiquo)  # noqa: E731 - binds this scenario's name
         faults = known[name].get("faults") or []
         if faults:
             echo(f"{name}: {len(faults)} faults on the second pass, seeded {seed} (the same --seed replays them)")
         expected = expected_refusals(known[name])
-        yield _guarded(
-            name, functools.partial(judge_world, client, command, name, load, expected, timeout, faults, seed)
-        )
+        judged = functools.partial(judge_world, client, command, name, load, expected, timeout, faults, seed)
+        rows = _guarded(name, judged, abiquo)
+        yield [dataclasses.replace(row, abiquo=abiquo) for row in rows] if abiquo else rows
+
+
+def _upgrade_rows(client: MockClient, command: str, names: list[str] | None, timeout: float) -> Iterator[list[Row]]:
+    """Each scenario tagged legacy (or those named), run across its upgrade."""
+    known, names = _chosen(client, names, LEGACY_TAG)
+    for name in names:
+        if name not in known:
+            yield _unknown(name, known)
+            continue
+        judged = functools.partial(judge_across_upgrade, client, command, name, expected_refusals(known[name]), timeout)
+        yield _guarded(name, judged, ACROSS)
 
 
 def _announced(rows: list[Row], echo: Callable[[str], object]) -> list[Row]:
     """One progress line per world as soon as it is judged: a long run is never silent."""
-    if rows:
+    if rows and all(r.verdict == "N/A" for r in rows):
+        echo(f"{world_of(rows[0])}: N/A ({rows[0].error})")
+    elif rows:
         passed = sum(r.verdict == "PASS" for r in rows)
         failed = sorted({r.check for r in rows if r.verdict != "PASS"})
         verdict = "PASS" if passed == len(rows) else ("ERROR" if any(r.error for r in rows) else "FAIL")
         echo(
-            f"{rows[0].scenario}: {verdict} {passed}/{len(rows)}"
+            f"{world_of(rows[0])}: {verdict} {passed}/{len(rows)}"
             + (f" (not passed: {', '.join(failed)})" if failed else "")
         )
     return rows
 
 
-def _listening_rows(client: MockClient, command: str, names: list[str] | None, timeout: float) -> Iterator[list[Row]]:
-    """The event-driven connector on every scenario tagged event-driven (or those named), world by world."""
-    from .listening import TAG, judge_listening
+def _listening_rows(
+    client: MockClient, command: str, names: list[str] | None, timeout: float, across_upgrade: bool = False
+) -> Iterator[list[Row]]:
+    """The event-driven connector on every scenario tagged event-driven (or those named), world by world; across the
+    upgrade, on every scenario tagged legacy, upgraded while it listens."""
+    from .listening import TAG, judge_listening, judge_listening_across_upgrade
 
-    known = {s["name"]: s for s in client.scenarios()}
-    chosen = names if names is not None else [n for n, s in sorted(known.items()) if TAG in (s.get("tags") or [])]
+    _, chosen = _chosen(client, names, LEGACY_TAG if across_upgrade else TAG)
+    judging = judge_listening_across_upgrade if across_upgrade else judge_listening
     for name in chosen:
         yield _guarded(
             name,
             lambda name=name: [
-                Row(name, check, failures)
-                for check, failures in judge_listening(client, command, name, timeout).items()
+                Row(name, check, failures, abiquo=ACROSS if across_upgrade else None)
+                for check, failures in judging(client, command, name, timeout).items()
             ],
         )
 
 
-def _guarded(name: str, judge: Callable[[], list[Row]]) -> list[Row]:
-    """A world the mock could not load or read is an ERROR row for that world; the others still run."""
+def _said(refusal: str) -> str:
+    """The message of the Abiquo error a control request was refused with."""
+    body = refusal.split(": ", 1)[-1]
+    try:
+        return json.loads(body)["collection"][0]["message"]
+    except (ValueError, KeyError, IndexError, TypeError):
+        return body
+
+
+def _guarded(name: str, judge: Callable[[], list[Row]], abiquo: str | None = None) -> list[Row]:
+    """A world the mock could not load or read is an ERROR row for that world; the others still run. A world the
+    release asked for cannot hold (a 3.8 world has no backup policies) is not applicable there."""
     try:
         return judge()
     except MockError as exc:
-        return [Row(name, "world", [], error=str(exc))]
+        if NOT_SERVED in str(exc):
+            return [Row(name, "world", [], error=_said(str(exc)), abiquo=abiquo, not_served=True)]
+        return [Row(name, "world", [], error=str(exc), abiquo=abiquo)]

@@ -2,7 +2,9 @@
 
 For each scenario tagged ``event-driven``: load it into the mock, start the connector (it gets
 ``ABIQUO_STREAM_URL`` besides the API settings), wait until it has the event stream open, play the scenario's
-timeline, let it listen a while longer, stop it with SIGTERM, and judge (contracts/listening_checks.py).
+timeline, let it listen a while longer, stop it with SIGTERM, and judge (contracts/listening_checks.py). Across the
+upgrade, each scenario tagged ``legacy`` is served as Abiquo 3.8 and its timeline upgrades it half-way (unless it
+upgrades it itself): survives-upgrade judges what the connector did after the upgrade (contracts/upgrade_checks.py).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import subprocess
 import time
 
 from .client import ADMIN, MockClient, MockError, connector_env, link, media
-from .integration_checks import schedule_entries
+from .integration_checks import VirtualMachine, schedule_entries
 from .listening_checks import CHECKS, ListeningRun, epoch_ms
+from .upgrade_checks import survives_upgrade_listening
 
 TAG = "event-driven"
 SETTLE_S = 1.5  # how long the connector listens after the timeline's last step (and any cut) is over
 STOP_S = 5  # how long it has to stop after SIGTERM
+FROM = "3.8"  # the release a legacy world is served as before its upgrade
+UPGRADE_AT_MS = 500  # where a timeline without steps upgrades
 
 
 def _start(command: str, client: MockClient) -> subprocess.Popen:
@@ -55,34 +60,71 @@ def _wait_for_stream(client: MockClient, process: subprocess.Popen, timeout: flo
         time.sleep(0.05)
 
 
-def _scheduled(client: MockClient) -> tuple[set[int], dict[int, str]]:
-    """The VMs with a backup schedule, and every VM's name."""
-    scheduled, names = set(), {}
+def virtual_machines(client: MockClient) -> dict[int, VirtualMachine]:
+    """Every VM with its state and metadata, as the cloud administrator reads them."""
+    found = {}
     for vm in client.collection("cloud/virtualmachines", "virtualmachines"):
-        names[vm["id"]] = vm.get("name", "")
         answer = client.api("GET", link(vm, "metadata"), accept=media("metadata"))
         if answer.status_code != 200:
             raise MockError(f"GET {link(vm, 'metadata')} answered {answer.status_code}: {answer.text[:300]}")
-        if schedule_entries(answer.json().get("metadata")):
-            scheduled.add(vm["id"])
-    return scheduled, names
+        found[vm["id"]] = VirtualMachine(vm["id"], vm.get("name", ""), vm.get("state", ""), answer.json()["metadata"])
+    return found
+
+
+def _scheduled(vms: dict[int, VirtualMachine]) -> tuple[set[int], dict[int, str]]:
+    """The VMs with a backup schedule, and every VM's name."""
+    return {i for i, vm in vms.items() if schedule_entries(vm.metadata)}, {i: vm.name for i, vm in vms.items()}
 
 
 def judge_listening(client: MockClient, command: str, name: str, timeout: float, listen: float | None = None) -> dict:
     """Run the connector on scenario ``name`` (``listen`` seconds after the timeline starts, by default until
     its last step and cut are over and then SETTLE_S more); {check: failures}."""
     client.reset(name)
-    scheduled, names = _scheduled(client)
+    run = _listen(
+        client, command, _scheduled(virtual_machines(client)), {"scenario": name}, _steps(client, name), timeout, listen
+    )
+    return {check: judge(run) for check, judge in CHECKS.items()}
+
+
+def upgrade_timeline(steps: list[dict]) -> list[dict]:
+    """A scenario's timeline with the upgrade half-way through it, unless it upgrades the world itself."""
+    if any("upgrade" in step for step in steps):
+        return steps
+    at = (min(s["at"] for s in steps) + max(s["at"] for s in steps)) // 2 if steps else UPGRADE_AT_MS
+    return sorted([*steps, {"at": at, "upgrade": True}], key=lambda step: step["at"])
+
+
+def judge_listening_across_upgrade(client: MockClient, command: str, name: str, timeout: float) -> dict:
+    """The connector listening on scenario ``name`` served as 3.8 while its timeline upgrades it; the listening
+    checks and survives-upgrade."""
+    client.reset(name, abiquo=FROM)
+    before = virtual_machines(client)
+    steps = upgrade_timeline(_steps(client, name))
+    run = _listen(client, command, _scheduled(before), {"steps": steps}, steps, timeout)
+    checks = {check: judge(run) for check, judge in CHECKS.items()}
+    return {**checks, "survives-upgrade": survives_upgrade_listening(run, before, virtual_machines(client))}
+
+
+def _listen(
+    client: MockClient,
+    command: str,
+    seen: tuple[set[int], dict[int, str]],
+    timeline: dict,
+    steps: list[dict],
+    timeout: float,
+    listen: float | None = None,
+) -> ListeningRun:
+    scheduled, names = seen
     client.clear_journal()
     process = _start(command, client)
     try:
         _wait_for_stream(client, process, timeout)
-        started = client.control("POST", "/timeline", {"scenario": name})
-        cuts = sum(s["dropStreams"] for s in _steps(client, name) if type(s.get("dropStreams")) is int)
+        started = client.control("POST", "/timeline", timeline)
+        cuts = sum(s["dropStreams"] for s in steps if type(s.get("dropStreams")) is int)
         time.sleep(listen if listen is not None else (started["lastStepAtMs"] + cuts) / 1000 + SETTLE_S)
     finally:
         exit_code, err = _stop(process)
-    run = ListeningRun(
+    return ListeningRun(
         exit_code,
         err,
         client.journal(),
@@ -93,7 +135,6 @@ def judge_listening(client: MockClient, command: str, name: str, timeout: float,
         scheduled,
         names,
     )
-    return {check: judge(run) for check, judge in CHECKS.items()}
 
 
 def _steps(client: MockClient, name: str) -> list[dict]:

@@ -45,10 +45,15 @@ class AbiquoMock:
         """The environment a connector reads: ABIQUO_API_URL, ABIQUO_USER, ABIQUO_PASSWORD."""
         return {"ABIQUO_API_URL": self.api_url, "ABIQUO_USER": self.user, "ABIQUO_PASSWORD": self.password}
 
-    def load(self, scenario: str) -> None:
-        """Replace the whole world with ``scenario`` (and forget the journal)."""
-        self._client.reset(scenario)
+    def load(self, scenario: str, abiquo: str | None = None) -> None:
+        """Replace the whole world with ``scenario`` (and forget the journal), served as the Abiquo release
+        ``abiquo`` ("3.8", "3.8.5") when one is named, else as the one the scenario names."""
+        self._client.reset(scenario, abiquo=abiquo)
         self.scenario = scenario
+
+    def upgrade(self) -> dict:
+        """Upgrade the served Abiquo 3.8 world to 3.8.5 in place, as a connector's installation would be."""
+        return self._client.upgrade()
 
     def reset(self, scenario: str = DEFAULT_SCENARIO) -> None:
         self.load(scenario)

@@ -7,12 +7,13 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
 
-from . import contexts, extensions, openapi, scenarios
+from . import contexts, extensions, openapi, release, scenarios
 from .errors import AbiquoError
 from .extensions import DOOR_ROUTES, SITES, store_of
-from .http import answers, auth, media
+from .http import answers, api, auth, media
+from .http.paths import collapsing_slashes
 from .http.sites import Sites
 from .store import Store, StoreUnavailable
 
@@ -21,6 +22,7 @@ log = logging.getLogger("abiquo_mock")
 DEFAULTS: dict[str, Any] = {
     "DB_PATH": None,  # None: in memory
     "SCENARIO": None,  # load this scenario at start (replacing the store); None: keep the store
+    "ABIQUO": None,  # the Abiquo release to serve the world as ("3.8", "3.8.5"); None: the one the world names
     "CONTROL_ENABLED": True,  # the /_mock control API and the request journal
     "CONTROL_TOKEN": None,  # when set, the control API needs header X-Mock-Token
     "JOURNAL_BYTES": 8 * 1024 * 1024,  # the request journal's memory budget (mockserver/control/journal.py)
@@ -52,12 +54,18 @@ HTTP_CODES = {
 
 
 def error_response(error: AbiquoError) -> Response:
-    response = Response(json.dumps(error.envelope()), status=error.status, content_type=media.versioned(media.ERRORS))
+    # the codes as the catalogue of the release that refused spells them (3.8.0 has BC11 for BC-11)
+    spellings = (g.get("release") or release.of(store_of())).spellings
+    body = json.dumps(error.envelope(spellings))
+    response = Response(body, status=error.status, content_type=media.versioned(media.ERRORS))
     response.headers.update(error.headers)
     return response
 
 
 def _http_error(exc: HTTPException) -> Response:
+    allowed = _allowed_methods(exc) if exc.code == 405 else None
+    if allowed == []:  # every method of the path came with a later release than the one served
+        exc = NotFound()
     code = HTTP_CODES.get(exc.code or 500, "500-INTERNAL-SERVER-ERROR")
     message = {
         404: f"The requested resource {request.path} does not exist",
@@ -66,11 +74,29 @@ def _http_error(exc: HTTPException) -> Response:
     response = error_response(AbiquoError(code, message, status=exc.code))
     if isinstance(exc, RequestEntityTooLarge):
         response.headers["Connection"] = "close"
-    for name in ("Allow",):
-        original = exc.get_response().headers.get(name)
-        if original:
-            response.headers[name] = original
+    if allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
+
+
+def _allowed_methods(exc: HTTPException) -> list[str] | None:
+    """The methods a 405 offers on the path that the served release has (a 3.8 server has no backup policies);
+    None when the 405 names none."""
+    offered = [m.strip() for m in (exc.get_response().headers.get("Allow") or "").split(",") if m.strip()]
+    if not offered:
+        return None
+    served = release.of(store_of())
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    kept = []
+    for method in offered:
+        try:
+            endpoint, _ = adapter.match(method=method)
+        except HTTPException:
+            continue
+        operation = api.OPERATIONS.get(endpoint)
+        if operation is None or served.offers(operation.since):
+            kept.append(method)
+    return kept
 
 
 def _unavailable(exc: StoreUnavailable) -> Response:
@@ -178,6 +204,7 @@ def _install_contexts(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("mockserver")
+    app.wsgi_app = collapsing_slashes(app.wsgi_app)  # as Tomcat does: no redirect for a doubled slash
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     store = app.config.get("STORE") or Store(
@@ -185,7 +212,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     transforms = contexts.transforms()
     extensions.install(app, store, transforms, openapi.build)
-    scenarios.prepare_store(store, app.config["SCENARIO"], transforms)
+    abiquo = release.named(app.config["ABIQUO"]) if app.config["ABIQUO"] else None
+    scenarios.prepare_store(store, app.config["SCENARIO"], transforms, abiquo)
 
     app.register_error_handler(AbiquoError, error_response)
     app.register_error_handler(HTTPException, _http_error)

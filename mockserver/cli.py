@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from abiquo_mock.contracts.cli import contract
 
-from . import contexts, scenarios
+from . import contexts, release, scenarios
 from .http.sites import BadHostName, allowed_hosts
 from .store import Store, StoreError, hold_lock
 
@@ -29,25 +29,28 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def prepare(db: str, scenario: str | None) -> str | None:
+def prepare(db: str, scenario: str | None, abiquo: release.Release | None = None) -> str | None:
     """Take the store's lock for the life of this process (a second server on the same store fails here,
     before reading or writing anything), open the store once to check it, and load the scenario if asked
-    (or demo into a new store). The server's worker then opens the store under the lock held here."""
+    (or the default one into a new store: demo, or legacy-3.8 for --abiquo 3.8), served as ``abiquo`` when it is
+    named. The server's worker then opens the store under the lock held here."""
     created = not Path(db).exists()
-    if scenario or created:  # a new store starts from demo: check it before any file is made
-        check_scenario(scenario or scenarios.DEFAULT_SCENARIO)
+    if scenario or created:  # a new store starts from the default: check it before any file is made
+        check_scenario(scenario or scenarios.default_scenario(abiquo), abiquo)
     try:
-        release = hold_lock(db)
+        unlock = hold_lock(db)
     except StoreError as exc:
         _fail(str(exc))
     try:
         with Store(db, lock_held=True) as store:
-            loaded = scenario or (scenarios.DEFAULT_SCENARIO if store.is_new else None)
+            loaded = scenario or (scenarios.default_scenario(abiquo) if store.is_new else None)
             if loaded:
-                scenarios.load(store, loaded, contexts.transforms())
+                scenarios.load(store, loaded, contexts.transforms(), abiquo=abiquo)
+            elif abiquo is not None:
+                scenarios.serve_store_as(store, abiquo)
         return loaded
     except (StoreError, scenarios.ScenarioError) as exc:
-        release(drop_empty_journal=True)
+        unlock(drop_empty_journal=True)
         if created:  # the next run must not serve the empty world a failed first load left
             Path(db).unlink(missing_ok=True)
         _fail(str(exc))
@@ -65,15 +68,17 @@ def check_port(host: str, port: int) -> None:
         _fail(f"cannot listen on {host}:{port}: {reason}")
 
 
-def check_scenario(name: str) -> str:
-    """Fail in one line, before the server starts, on a scenario that cannot be loaded."""
+def check_scenario(name: str, abiquo: release.Release | None = None) -> str:
+    """Fail in one line, before the server starts, on a scenario that cannot be loaded (or served as ``abiquo``)."""
     try:
         known = scenarios.names()
         if name not in known:
             _fail(f"there is no scenario '{name}' (known: {', '.join(known)})")
-        scenarios.world(name, contexts.transforms())
+        tables = scenarios.world(name, contexts.transforms())
+        if abiquo is not None:
+            scenarios.served_as(tables, abiquo)
     except scenarios.ScenarioError as exc:
-        _fail(str(exc))
+        _fail(f"scenario {name}: {exc}" if abiquo is not None else str(exc))
     from .errors import AbiquoError
     from .faults.plan import FaultPlan
 
@@ -160,6 +165,13 @@ def check_faults(path: str) -> None:
     help="Switch on the faults of this YAML or JSON file (instead of the scenario's own; see docs/FAULTS.md).",
 )
 @click.option("--fault-seed", type=int, help="Seed of the fault plan [default: the file's seed, else 0].")
+@click.option(
+    "--abiquo",
+    "abiquo",
+    type=click.Choice(release.names()),
+    help="The Abiquo release to be: 3.8 (no backup policies; a new store starts from legacy-3.8) or 3.8.5 "
+    "[default: the release the scenario names, else 3.8.5].",
+)
 def serve(
     host,
     port,
@@ -174,6 +186,7 @@ def serve(
     dev,
     faults,
     fault_seed,
+    abiquo,
 ):
     """Serve the mock on one process (the store's lock lives in it)."""
     if memory and db:
@@ -183,13 +196,18 @@ def serve(
     if faults:
         check_faults(faults)
     check_port(host, port)
+    served = release.named(abiquo) if abiquo else None
     path = None if memory else str(Path(db or DEFAULT_DB))
-    loaded = check_scenario(scenario or scenarios.DEFAULT_SCENARIO) if memory else prepare(path, scenario)
+    if memory:
+        loaded = check_scenario(scenario or scenarios.default_scenario(served), served)
+    else:
+        loaded = prepare(path, scenario, served)
     os.environ.update(
         {
             "ABIQUO_MOCK_DB": path or "",
             "ABIQUO_MOCK_STORE_LOCKED": "1" if path else "",  # prepare() holds the store's lock until exit
-            "ABIQUO_MOCK_SCENARIO": scenario if memory and scenario else "",
+            "ABIQUO_MOCK_SCENARIO": (scenario or (loaded if served else "")) if memory else "",
+            "ABIQUO_MOCK_ABIQUO": abiquo if memory and abiquo else "",
             "ABIQUO_MOCK_CONTROL": "on" if control else "off",
             "ABIQUO_MOCK_ALLOWED_HOSTS": ",".join(hosts),
             "ABIQUO_MOCK_BIND_HOST": host,
@@ -205,7 +223,8 @@ def serve(
         os.environ.pop("ABIQUO_MOCK_CONTROL_TOKEN", None)
     click.echo(
         f"abiquo-mock: serving http://{host}:{port}/api (store: {path or 'memory'}"
-        f"{', scenario ' + (loaded or scenario) if (loaded or scenario) else ''})",
+        f"{', scenario ' + (loaded or scenario) if (loaded or scenario) else ''}"
+        f"{', Abiquo ' + abiquo if abiquo else ''})",
         err=True,
     )
     if dev:

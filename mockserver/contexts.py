@@ -40,6 +40,7 @@ from .scenarios import Transform
 from .stream import contract as stream_contract
 from .stream import control_views as stream_control
 from .timeline import views as timeline
+from .users import views as users
 
 CONTROL_TAG = "control"  # every /_mock operation, whichever context serves it: the mock's own API
 # An ASGI handler the front door calls for one exact path: handler(scope, receive, send).
@@ -65,6 +66,7 @@ class Context:
 CONTEXTS: tuple[Context, ...] = (
     Context("general", "infrastructure", general.bp, keeps_answers=True),
     Context("infrastructure", "infrastructure", infrastructure.bp, keeps_answers=True),
+    Context("users", "infrastructure", users.bp, keeps_answers=True),
     Context("limits", "infrastructure", limits.bp, keeps_answers=True),
     Context(
         "backup",

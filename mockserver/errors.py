@@ -6,6 +6,8 @@ The model raises ``AbiquoError("BC-23")``; the HTTP layer renders it as the Abiq
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 # code -> (HTTP status, default message). Every code and message is Abiquo's: the 3.8.0 error catalogue
 # (docs/abiquo-error-catalogue-3.8.0.md), or, for the codes backup policies brought later, the backup rules
 # (docs/BACKUP-RULES.md). A raise site may give a more specific message with the same meaning.
@@ -120,8 +122,9 @@ class AbiquoError(Exception):
         self.headers = headers or {}
         super().__init__(f"{self.code}: {self.message}")
 
-    def envelope(self) -> dict:
-        return {"collection": [{"code": self.code, "message": self.message}]}
+    def envelope(self, spellings: Mapping[str, str] | None = None) -> dict:
+        """The Abiquo error body; ``spellings`` are the codes the server's release spells otherwise (BC11)."""
+        return {"collection": [{"code": (spellings or {}).get(self.code, self.code), "message": self.message}]}
 
 
 def status_of(code: str) -> int:

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 
 from flask import Flask, current_app
 
+from . import release as releases
+from .release import Release
 from .store import Store
 
 STORE = "abiquo_store"
@@ -21,8 +23,9 @@ DOCUMENT = "abiquo_openapi"
 SITES = "abiquo_sites"  # http/sites.py Sites: the hosts the app answers for, asked before anything else
 
 
-def install(app: Flask, store: Store, transforms: Mapping[str, Callable], contract: Callable[[], dict]) -> None:
-    """``contract`` builds the OpenAPI document; it runs once, on the first request that needs it."""
+def install(app: Flask, store: Store, transforms: Mapping[str, Callable], contract: Callable[..., dict]) -> None:
+    """``contract(release)`` builds the OpenAPI document of a release; it runs once per release, on the first
+    request that needs it."""
     app.extensions.update({STORE: store, TRANSFORMS: transforms, CONTRACT: contract})
 
 
@@ -36,8 +39,11 @@ def transforms_of(app: Flask | None = None) -> Mapping[str, Callable]:
     return (app or current_app).extensions[TRANSFORMS]
 
 
-def contract_of(app: Flask | None = None) -> dict:
+def contract_of(app: Flask | None = None, release: Release | None = None) -> dict:
+    """The OpenAPI document of ``release`` (default: the one a store without a release runs, 3.8.5)."""
     extensions = (app or current_app).extensions
-    if DOCUMENT not in extensions:
-        extensions[DOCUMENT] = extensions[CONTRACT]()
-    return extensions[DOCUMENT]
+    documents = extensions.setdefault(DOCUMENT, {})
+    wanted = release or releases.DEFAULT
+    if wanted.name not in documents:
+        documents[wanted.name] = extensions[CONTRACT](wanted)
+    return documents[wanted.name]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import fidelity_captures
+from . import fidelity_captures, release
 from .errors import CATALOGUE, MOCK_ONLY
 from .http.schemas import COLLECTIONS
 from .openapi import build
@@ -22,6 +22,8 @@ from .openapi import build
 LABELS_FILE = Path(__file__).with_name("labels.yaml")
 COVERAGE_FILE = Path(__file__).resolve().parent.parent / "reports" / "coverage.json"
 MAX_TESTS = 3
+NOT_FOUND_TEST = "tests/test_abiquo_3_8.py::test_backup_policies_and_properties_are_not_found"
+SPELLING_TEST = "tests/test_abiquo_3_8.py::test_a_time_left_empty_is_bc11_as_the_3_8_0_catalogue_spells_it"
 
 
 def _labels() -> dict:
@@ -116,6 +118,51 @@ def error_rows(labels: dict, coverage: dict) -> list[tuple[str, int, str, str, s
     return rows
 
 
+def _missing_operations(served: release.Release, document: dict) -> list[str]:
+    """A row for each /api operation of ``document`` (3.8.5's) that ``served`` does not have."""
+    own = build(served)["paths"]
+    missing = [
+        (path, method.upper(), op["operationId"], op.get("x-abiquo-since"))
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if path.startswith("/api/") and method not in own.get(path, {})
+    ]
+    return [
+        f"| {method} `{path}` ({op_id}): 404, as any path it does not have "
+        f"| verified (`3.8/GET_adm_dcs_X_AC_dc_j`) | came with {since}: no captured 3.8 page has it, and the "
+        f"3.8 datacenter links none | `{NOT_FOUND_TEST}` |"
+        for path, method, op_id, since in sorted(missing)
+    ]
+
+
+def release_rows(labels: dict, document: dict) -> list[str]:
+    """The section of each release before 3.8.5: the operations it does not have, the codes its catalogue spells
+    otherwise, and the rules that differ (labels.yaml)."""
+    out = []
+    for served in (r for r in release.RELEASES if not r.has_policies):
+        out += [
+            "",
+            f"## Abiquo {served.name}",
+            "",
+            f"`serve --abiquo {served.name}` (or a scenario naming it, as legacy-3.8 does) answers as Abiquo "
+            f"{served.version}: the same rules, switched by the release the world runs (mockserver/release.py).",
+            "",
+            "| What | Label | Why | Held by |",
+            "|---|---|---|---|",
+            *_missing_operations(served, document),
+        ]
+        out += [
+            f"| code {code} is answered as {spelled} | documented | its 3.8.0 catalogue spells it so | "
+            f"`{SPELLING_TEST}` |"
+            for code, spelled in sorted(served.spellings.items())
+        ]
+        out += [
+            f"| {d['what']} | {d['label']} | {d['why']} | `{d['test']}` |"
+            for d in labels.get("releases", {}).get(served.name, [])
+        ]
+    return out
+
+
 def render() -> str:
     document, labels, coverage = build(), _labels(), _coverage()
     captured = fidelity_captures.exchanges()
@@ -145,6 +192,7 @@ def render() -> str:
     out += [f"| {m} | `{f}` | {label} |" for m, f, label in field_rows(document, labels, fields_seen)]
     out += ["", "## Error codes", "", "| Code | Status | Message | Label | Covered by |", "|---|---|---|---|---|"]
     out += [f"| {c} | {s} | {msg} | {label} | {t} |" for c, s, msg, label, t in error_rows(labels, coverage)]
+    out += release_rows(labels, document)
     return "\n".join(out) + "\n"
 
 

@@ -13,6 +13,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from . import contexts
+from . import release as releases
 from .errors import status_of
 from .http import media
 from .http.api import BODY_ERRORS, COMMON_ERRORS, REGISTRY, Operation
@@ -36,6 +37,7 @@ STATUS_TEXT = {
     503: "Service unavailable",
 }
 TAG_DESCRIPTIONS = {contexts.CONTROL_TAG: {"description": "The mock's own control API under /_mock"}}
+SINCE = "x-abiquo-since"  # on an operation or a schema property: the Abiquo release that brought it
 
 
 def _component(name: str) -> str:
@@ -126,31 +128,34 @@ def _error_codes(op: Operation) -> set[str]:
     return codes
 
 
-def _success(op: Operation) -> dict:
+def _success(op: Operation, offered: set[str]) -> dict:
     response: dict = {"description": STATUS_TEXT.get(op.status, "OK")}
     if op.plain_text:
         response["content"] = {"text/plain": {"schema": {"type": "string"}}}
     elif op.produces == "control":
         response["content"] = {"application/json": {"schema": {"type": "object"}}} if op.status != 204 else None
     elif op.produces:
-        response["content"] = {media.versioned(op.produces): {"schema": _schema_ref(op.produces)}}
-    if op.links:
+        response["content"] = {media.versioned(name): {"schema": _schema_ref(name)} for name in op.media}
+    links = {name: (target, params) for name, (target, params) in op.links.items() if target in offered}
+    if links:
         response["links"] = {
-            name: {"operationId": target, "parameters": params} for name, (target, params) in op.links.items()
+            name: {"operationId": target, "parameters": params} for name, (target, params) in links.items()
         }
     return {k: v for k, v in response.items() if v is not None}
 
 
-def _operation(op: Operation, tag: str) -> dict:
+def _operation(op: Operation, tag: str, release: releases.Release, offered: set[str]) -> dict:
     doc: dict = {
         "operationId": op.op_id,
         "summary": op.summary or op.op_id,
         "tags": [tag],
         "parameters": _parameters(op),
         "x-fidelity": op.label,
-        "responses": {str(op.status): _success(op)},
+        "responses": {str(op.status): _success(op, offered)},
     }
-    doc["x-abiquo-errors"] = sorted(_error_codes(op))
+    if op.prefix == "/api":
+        doc[SINCE] = op.since or releases.RELEASES[0].name
+    doc["x-abiquo-errors"] = sorted(release.spelled(code) for code in _error_codes(op))
     for status in sorted(_error_statuses(op)):
         doc["responses"][str(status)] = {"$ref": "#/components/responses/Error"}
     if op.privilege:
@@ -170,17 +175,27 @@ def _operation(op: Operation, tag: str) -> dict:
     return doc
 
 
-def build() -> dict:
+def _drop_later_fields(document: dict, release: releases.Release) -> None:
+    """A schema property a later release brought (``x-abiquo-since``) is not this release's."""
+    for schema in document["components"]["schemas"].values():
+        properties = schema.get("properties", {})
+        for name in [n for n, p in properties.items() if not release.offers(p.get(SINCE))]:
+            del properties[name]
+
+
+def build(release: releases.Release = releases.DEFAULT) -> dict:
+    """The contract of a server that is ``release``: the operations it has, each saying which release brought it."""
     tag_of = contexts.tag_of_blueprint()
     spec = APISpec(
         title="Abiquo API (backup surface) as served by abiquo-mock",
-        version=media.PRODUCT_VERSION,
+        version=release.version,
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
         info={
-            "description": "Abiquo 3.8.5 backup surface. x-fidelity on each operation says whether "
+            "description": f"Abiquo {release.version} backup surface. x-fidelity on each operation says whether "
             "it mirrors a captured exchange (verified), documentation (documented), "
-            "or is this project's reconstruction (reconstructed). The control tag "
+            "or is this project's reconstruction (reconstructed); x-abiquo-since names the Abiquo release that "
+            "brought it (a 3.8 server has no backup policy operation). The control tag "
             "is the mock's own API, not Abiquo's."
         },
         security=[{"basicAuth": []}],
@@ -188,11 +203,14 @@ def build() -> dict:
     )
     _register_components(spec)
     paths: dict[str, dict] = {}
+    offered = {op.op_id for op in REGISTRY if release.offers(op.since)}
     for op in REGISTRY:
-        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, tag_of[op.blueprint])
+        if op.op_id in offered:
+            paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, tag_of[op.blueprint], release, offered)
     paths.update(contexts.door_docs())
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     document = spec.to_dict()
+    _drop_later_fields(document, release)
     document["servers"] = [{"url": "/"}]
     return document

@@ -4,7 +4,9 @@ the package (the repository's fixtures/ folder) and optionally added to or overr
 A scenario either lists its tables under ``world`` or derives from another scenario through a named
 transform (``derive: {from: legacy-3.8, apply: upgrade}``), so that a world produced by code is never
 written by hand. The contexts provide the transforms (mockserver/contexts.py); whoever loads a derived
-scenario passes them in.
+scenario passes them in. A scenario may name the Abiquo release its world runs (``abiquo: "3.8"``, see
+mockserver/release.py); it becomes the world's ``installation`` document, and whoever loads it may serve it as
+another release instead, if the world can be one.
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ from types import MappingProxyType
 
 import yaml
 
+from . import release
 from .errors import AbiquoError
 from .store import Store
 
 FORMAT = "abiquo-mock-scenario/1"
-DEFAULT_SCENARIO = "demo"
+DEFAULT_SCENARIO = release.DEFAULT.scenario
 SHIPPED = "abiquo_mock.fixtures"  # the package holding the scenarios every install has
 MAX_NAME = 200
 World = dict[str, list[dict]]
@@ -115,6 +118,11 @@ def _check_format(path: Path, document: object) -> None:
     for key, (kind, what) in SHAPES.items():
         if key in document and not isinstance(document[key], kind):
             raise ScenarioError(f"{path}: '{key}' must be {what}")
+    if "abiquo" in document:
+        try:
+            release.named(document["abiquo"])
+        except ValueError as exc:
+            raise ScenarioError(f"{path}: 'abiquo': {exc}") from None
     if not isinstance(document.get("faults", []), list):
         raise ScenarioError(f"{path}: 'faults' must be a list of faults (see docs/FAULTS.md)")
     passwords = document.get("passwords", {"from": ""})
@@ -137,16 +145,31 @@ def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parame
             tables = complete_world(copy.deepcopy(document["world"]))
         except (KeyError, TypeError) as exc:  # a VM whose appliance is missing, a machine without a rack, …
             raise ScenarioError(f"{scenario_path(name)}: a document names what the world lacks ({exc!r})") from None
-        return _with_passwords(name, document, tables, transforms)
-    derive = document["derive"]
-    transform = transforms.get(derive.get("apply"))
-    if transform is None:
-        raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
-    given = {k: v for k, v in derive.items() if k not in ("from", "apply")} | (parameters or {})
-    try:
-        return transform(world(derive["from"], transforms), **given)
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError(f"{scenario_path(name)}: {exc}") from None
+        tables = _with_passwords(name, document, tables, transforms)
+    else:
+        derive = document["derive"]
+        transform = transforms.get(derive.get("apply"))
+        if transform is None:
+            raise ScenarioError(f"{scenario_path(name)}: unknown transform '{derive.get('apply')}'")
+        given = {k: v for k, v in derive.items() if k not in ("from", "apply")} | (parameters or {})
+        try:
+            tables = transform(world(derive["from"], transforms), **given)
+        except (TypeError, ValueError) as exc:
+            raise ScenarioError(f"{scenario_path(name)}: {exc}") from None
+    if "abiquo" in document:
+        tables = served_as(tables, release.named(document["abiquo"]))
+    return tables
+
+
+def served_as(tables: World, wanted: release.Release) -> World:
+    """The world as an installation of ``wanted`` holds it (its installation document says so); a ScenarioError
+    says why when the world cannot be one (a 3.8 world has no backup policies)."""
+    why = release.why_not_served(tables, wanted)
+    if why is not None:
+        raise ScenarioError(f"the world cannot be served as Abiquo {wanted.name} because {why}")
+    kept = [d for d in tables.get(release.TABLE, []) if d.get("id") == release.ID]
+    extra = {k: v for k, v in (kept[0] if kept else {}).items() if k not in ("id", "abiquo")}
+    return {**tables, release.TABLE: [release.document(wanted, **extra)]}
 
 
 def _with_passwords(name: str, document: dict, tables: World, transforms: Mapping[str, Transform]) -> World:
@@ -197,6 +220,7 @@ def describe(name: str) -> dict:
         "description": document.get("description", ""),
         "tags": document.get("tags", []),
         "integration": document.get("integration", {}),
+        "abiquo": document.get("abiquo", release.DEFAULT.name if "world" in document else None),
         "faults": faults(name),
         "timeline": document.get("timeline", []),
     }
@@ -211,7 +235,7 @@ def catalogue() -> list[dict]:
             found.append(describe(name))
         except (ScenarioError, AbiquoError) as exc:
             why = exc.message if isinstance(exc, AbiquoError) else str(exc)
-            empty = {"description": "", "tags": [], "integration": {}, "faults": [], "timeline": []}
+            empty = {"description": "", "tags": [], "integration": {}, "abiquo": None, "faults": [], "timeline": []}
             found.append({"name": name, **empty, "broken": why})
     return found
 
@@ -222,15 +246,41 @@ def faults(name: str) -> list[dict]:
 
 
 def load(
-    store: Store, name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parameters: dict | None = None
+    store: Store,
+    name: str,
+    transforms: Mapping[str, Transform] = NO_TRANSFORMS,
+    parameters: dict | None = None,
+    abiquo: release.Release | None = None,
 ) -> None:
-    """Replace everything the store holds with the scenario's world."""
-    store.replace_all(world(name, transforms, parameters))
+    """Replace everything the store holds with the scenario's world, served as ``abiquo`` when it is named (else
+    as the release the scenario names, 3.8.5 by default)."""
+    tables = world(name, transforms, parameters)
+    store.replace_all(served_as(tables, abiquo) if abiquo else tables)
 
 
-def prepare_store(store: Store, scenario: str | None, transforms: Mapping[str, Transform]) -> None:
-    """Load ``scenario`` if one is named; a new store starts from the default; an existing one is kept."""
-    if scenario:
-        load(store, scenario, transforms)
-    elif store.is_new:
-        load(store, DEFAULT_SCENARIO, transforms)
+def default_scenario(abiquo: release.Release | None) -> str:
+    """The world loaded when none is named: the one of the release asked for (a 3.8 installation for 3.8)."""
+    return abiquo.scenario if abiquo else DEFAULT_SCENARIO
+
+
+def serve_store_as(store: Store, abiquo: release.Release) -> None:
+    """Switch the world the store holds to ``abiquo``, if it can be one (ScenarioError otherwise)."""
+    with store.transaction():
+        tables = {release.TABLE: store.all(release.TABLE), **{t: store.all(t) for t in _RELEASE_TABLES}}
+        served = served_as(tables, abiquo)[release.TABLE][0]
+        if store.get(release.TABLE, release.ID) != served:
+            store.put(release.TABLE, release.ID, served)
+
+
+_RELEASE_TABLES = ("backuppolicies", "limits", "virtualmachines")  # what why_not_served reads
+
+
+def prepare_store(
+    store: Store, scenario: str | None, transforms: Mapping[str, Transform], abiquo: release.Release | None = None
+) -> None:
+    """Load ``scenario`` if one is named; a new store starts from the default (that of ``abiquo``); an existing one
+    is kept, switched to ``abiquo`` when one is named."""
+    if scenario or store.is_new:
+        load(store, scenario or default_scenario(abiquo), transforms, abiquo=abiquo)
+    elif abiquo is not None:
+        serve_store_as(store, abiquo)

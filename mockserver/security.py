@@ -11,7 +11,8 @@ PRIVILEGES = (
     "PHYS_DC_ENUMERATE",  # see the datacenters, racks and machines of the infrastructure
     "PHYS_DC_ALLOW_BACKUP_CONFIG",  # manage datacenter backup properties, policies and legacy configuration
     "ENTERPRISE_ENUMERATE",  # see every enterprise
-    "ENTERPRISE_ADMINISTER_ALL",  # act on other enterprises: limits, their VMs
+    "ENTERPRISE_ADMINISTER_ALL",  # act on other enterprises: limits, their VMs, their users
+    "USERS_VIEW",  # see the other users of one's enterprise ("Access Users view")
     "USERS_MANAGE_LIMITS",  # create / change enterprise limits (allow and restrict policies)
     "VAPP_MANAGE_BACKUP",  # change a VM's backup configuration
     "VAPP_DEFINE_BACKUP_INFO",  # set backup dates and times defined in the VM
@@ -28,6 +29,7 @@ class User:
     enterprise: int
     role: int
     privileges: frozenset[str]
+    system: bool = False  # the installation itself (the upgrade), not a user of it
 
     def can(self, privilege: str) -> bool:
         return privilege in self.privileges
@@ -38,6 +40,11 @@ class User:
 
     def sees_enterprise(self, enterprise_id: int) -> bool:
         return enterprise_id == self.enterprise or self.can("ENTERPRISE_ADMINISTER_ALL")
+
+
+# Who the installation's own changes (the 3.8 -> 3.8.5 upgrade) are recorded as: no user, so that no connector
+# takes them for its own writes.
+SYSTEM = User(0, "SYSTEM", 0, 0, frozenset(PRIVILEGES), system=True)
 
 
 def expand_privileges(value: object) -> list[str]:

@@ -112,7 +112,7 @@ _CAUSES = {
 def _copy(value):
     # A JSON round trip makes a deep copy. It also proves that the value can be journaled, and it
     # makes memory mode hold exactly what file mode reads back after a restart.
-    copied = jsontext.load(jsontext.dump(value))
+    copied = jsontext.copy(value)
     return _snug(copied) if type(copied) is dict else copied
 
 

@@ -28,6 +28,7 @@ def config_from_environment() -> dict:
         "DB_PATH": db,
         "STORE_LOCK_HELD": bool(db) and os.environ.get("ABIQUO_MOCK_STORE_LOCKED") == "1",
         "SCENARIO": os.environ.get("ABIQUO_MOCK_SCENARIO") or None,
+        "ABIQUO": os.environ.get("ABIQUO_MOCK_ABIQUO") or None,
         "CONTROL_ENABLED": os.environ.get("ABIQUO_MOCK_CONTROL", "on") != "off",
         "CONTROL_TOKEN": os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN") or None,
         "ALLOWED_HOSTS": tuple(os.environ.get("ABIQUO_MOCK_ALLOWED_HOSTS", "").split(",")),

@@ -92,7 +92,7 @@ def served(exchange: Exchange, op: Operation) -> bool:
     if op.plain_text:
         return wanted in (None, "text/plain")
     sent, _ = media_of(exchange.content_type)
-    return wanted in (None, op.produces) and (op.consumes is None or sent == op.consumes)
+    return wanted in (None, *op.media) and (op.consumes is None or sent == op.consumes)
 
 
 def replayable(exchanges: list[Exchange]) -> list[tuple[Exchange, Operation]]:

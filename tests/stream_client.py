@@ -27,7 +27,10 @@ class StreamClient:
         }
         self.status: int | None = None
         self.headers: dict[str, str] = {}
-        self.body = b""
+        self.body = bytearray()
+        self._messages: list[str] = []  # parsed once, as they arrive: a long stream is not parsed again and again
+        self._events: list[dict] = []
+        self._unparsed = ""
         self.ended = False
         self._gone = asyncio.Event()
         self._more = asyncio.Event()
@@ -45,6 +48,7 @@ class StreamClient:
             self.headers = {k.decode(): v.decode() for k, v in message["headers"]}
         else:
             self.body += message.get("body", b"")
+            self._absorb(message.get("body", b"").decode())
             self.ended = self.ended or not message.get("more_body", False)
         self._more.set()
 
@@ -63,18 +67,23 @@ class StreamClient:
         if self.task is not None:
             await asyncio.wait_for(self.task, 5)
 
-    def messages(self) -> list[str]:
-        """SSE data payloads so far (Atmosphere's \\r\\n framing or plain \\n), keep-alives left out."""
-        text = self.body.decode().replace("\r\n", "\n")
-        found = []
-        for block in text.split("\n\n"):
+    def _absorb(self, text: str) -> None:
+        """Keep the SSE data payloads of the blocks now complete (Atmosphere's \\r\\n framing or plain \\n);
+        keep-alives have none."""
+        *blocks, self._unparsed = (self._unparsed + text).replace("\r\n", "\n").split("\n\n")
+        for block in blocks:
             data = [line.split(":", 1)[1].removeprefix(" ") for line in block.split("\n") if line.startswith("data:")]
             if data:
-                found.append("\n".join(data))
-        return found
+                self._messages.append("\n".join(data))
+                if self._messages[-1].startswith("{"):
+                    self._events.append(json.loads(self._messages[-1]))
+
+    def messages(self) -> list[str]:
+        """SSE data payloads so far, keep-alives left out."""
+        return list(self._messages)
 
     def events(self) -> list[dict]:
-        return [json.loads(m) for m in self.messages() if m.startswith("{")]
+        return list(self._events)
 
     async def wait_events(self, count: int, timeout: float = 5) -> list[dict]:
         loop = asyncio.get_running_loop()

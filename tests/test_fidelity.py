@@ -47,3 +47,24 @@ def test_what_a_capture_shows_is_verified_with_the_capture_named():
     assert re.search(r"^\| event \| `timestamp` \| verified \(`3\.8/GET_evts_AC_evts_j`\) \|", text, re.M)
     assert re.search(r"^\| GET \| `/api/events` \| listEvents \| verified \(`3\.8/GET_evts", text, re.M)
     assert re.search(r"^\| limit \| `repositorySoftInMb` \| verified \(`3\.", text, re.M)
+
+
+def test_every_difference_of_abiquo_3_8_is_labelled_and_held_by_a_test_that_exists():
+    import yaml
+    from abiquo_mock.mockserver.fidelity import LABELS_FILE
+
+    root = TABLE.parent.parent
+    for difference in yaml.safe_load(LABELS_FILE.read_text())["releases"]["3.8"]:
+        assert difference["label"].split(" ")[0] in ("verified", "documented", "reconstructed", "mock-only")
+        path, _, name = difference["test"].partition("::")
+        assert f"def {name}(" in (root / path).read_text(), difference["test"]
+
+
+def test_the_fidelity_table_names_every_operation_abiquo_3_8_does_not_have():
+    from abiquo_mock.mockserver import release
+
+    build()
+    section = TABLE.read_text().split("## Abiquo 3.8", 1)[1]
+    for op in REGISTRY:
+        if op.prefix == "/api" and not release.named("3.8").offers(op.since):
+            assert f"| {op.method} `{op.path}` ({op.op_id}): 404" in section, op.op_id

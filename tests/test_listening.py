@@ -15,6 +15,7 @@ CONNECTORS = {
     "undeploy_as_deploy_connector.py": {"stops-on-undeploy"},
     "echo_connector.py": {"ignores-own-events"},
     "forgetful_connector.py": {"catches-up"},
+    "chunk_listener_connector.py": {"catches-up"},  # reads as Abiquo's events-notifier: a chunk an event, no cursor
 }
 
 

@@ -107,3 +107,15 @@ def test_the_fixture_counts_and_verifies_requests(abiquo_mock):
     abiquo_mock.verify(at_least=2, status="2xx")
     with pytest.raises(AssertionError, match=r"expected \{'count': 2\} requests matching .*PUT.*, found 0"):
         abiquo_mock.verify(2, method="PUT")
+
+
+def test_the_fixture_serves_a_3_8_world_and_upgrades_it(abiquo_mock):
+    import requests
+
+    abiquo_mock.load("legacy-3.8")
+    assert requests.get(abiquo_mock.api_url + "/version", timeout=5).text == "3.8.0"
+    tools = {"backupSchedule": {"complete": {"daily": {"disks": ["7527"]}}, "filesystem": {}}, "key1": "value1"}
+    assert abiquo_mock.metadata(7) == tools
+    assert abiquo_mock.upgrade()["changed"] is True
+    assert requests.get(abiquo_mock.api_url + "/version", timeout=5).text == "3.8.5"
+    assert abiquo_mock.metadata(7)["policyBindings"] == {"complete": {"daily": "COMPLETE-DAILY-1"}}

@@ -109,6 +109,25 @@ def test_a_known_tracking_id_gets_no_new_handshake(world):
     assert [m[:6] for m in stream.messages()] == ['{"id":']
 
 
+def test_an_event_of_no_enterprise_names_the_acting_users(world):
+    """A policy belongs to a datacenter: its events name the administrator's enterprise, as Abiquo's do."""
+    _app, api, handler = world
+    policy = "/api/admin/datacenters/1/backuppolicies/1"
+
+    async def scenario():
+        stream = await StreamClient(handler).start()
+        found = (await asyncio.to_thread(api.get, policy)).json
+        answer = await asyncio.to_thread(api.put, policy, body={**found, "name": "Gold, renamed"}, media="backuppolicy")
+        assert answer.status == 200, answer.text
+        (event,) = await stream.wait_events(1)
+        await stream.close()
+        return event
+
+    event = asyncio.run(scenario())
+    assert (event["type"], event["action"]) == ("BACKUP_POLICY", "MODIFY")
+    assert (event["user"], event["enterprise"]) == ("/admin/enterprises/1/users/1", "/admin/enterprises/1")
+
+
 def test_each_user_sees_its_own_enterprise_and_the_cloud_admin_sees_all(world):
     _app, api, handler = world
 

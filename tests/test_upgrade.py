@@ -1,5 +1,5 @@
 """The 3.8 → 3.8.5 upgrade (docs/BACKUP-RULES.md#upgrade): policies from the legacy configuration, bindings added,
-nothing else touched."""
+nothing else touched, the release switched, and once only."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ def legacy():
 
 def by_id(tables, table):
     return {d["id"]: d for d in tables.get(table, [])}
+
+
+def without_events(tables):
+    return {name: docs for name, docs in tables.items() if name != "events"}
 
 
 def test_every_vm_keeps_its_metadata_byte_for_byte_except_added_bindings():
@@ -81,16 +85,30 @@ def test_policies_are_allowed_to_every_enterprise_with_a_limit_there():
     assert allowed[4] == in_dc[2] == sorted(["COMPLETE-DAILY-2"] + [f"SNAPSHOT-{g}-2" for g in ALL])
 
 
-def test_multiple_policies_are_enabled_exactly_where_a_vm_needs_them():
+def test_every_datacenter_keeps_what_3_8_allowed_with_its_three_switches_on():
+    # 3.8 restored a backup again, let a VM hold any number of entries (each one a policy now) and changed a
+    # deployed VM's backups
     after, report = upgrade_world(legacy())
-    needing = {
-        vm["datacenter"]
-        for vm in after["virtualmachines"]
-        if len({c for g in ((vm.get("metadata") or {}).get("policyBindings") or {}).values() for c in g.values()}) > 1
-    }
-    assert needing == {1, 2}  # web-02 in Barcelona, db-01 in Madrid back up several granularities
-    assert {dc for dc, row in by_id(after, "backupproperties").items() if row["multiplePolicies"]} == needing
-    assert report["multiplePoliciesEnabled"] == [1, 2]
+    switches = {"multipleRestore": True, "multiplePolicies": True, "updateWhileDeployed": True}
+    assert by_id(after, "backupproperties") == {dc: {"id": dc, **switches} for dc in (1, 2)}
+    assert report["propertiesWritten"] == [{"datacenter": dc, **switches} for dc in (1, 2)]
+
+
+def test_the_world_runs_3_8_5_afterwards_and_says_it_was_upgraded():
+    assert by_id(legacy(), "installation") == {1: {"id": 1, "abiquo": "3.8"}}
+    after, report = upgrade_world(legacy())
+    assert by_id(after, "installation") == {1: {"id": 1, "abiquo": "3.8.5", "upgradedFrom": "3.8"}}
+    assert (report["abiquo"], report["upgradedFrom"], report["changed"]) == ("3.8.5", "3.8", True)
+
+
+def test_a_3_8_custom_policy_bindings_key_is_replaced_by_the_bindings_of_the_schedule():
+    before = legacy()
+    by_id(before, "virtualmachines")[7]["metadata"]["policyBindings"] = "written by a 3.8 client"
+    after, report = upgrade_world(before)
+    metadata = by_id(after, "virtualmachines")[7]["metadata"]
+    assert list(metadata) == ["backupSchedule", "key1", "policyBindings"]  # in the place of the 3.8 key
+    assert metadata["policyBindings"] == {"complete": {"daily": "COMPLETE-DAILY-1"}}
+    assert next(v for v in report["virtualMachinesBound"] if v["id"] == 7)["replaced"] == "written by a 3.8 client"
 
 
 def test_run_twice_the_upgrade_changes_nothing():
@@ -100,6 +118,24 @@ def test_run_twice_the_upgrade_changes_nothing():
     assert report["changed"] is False
 
 
+def test_run_again_after_an_administrator_restricted_a_policy_it_stays_restricted(inproc):
+    inproc.reset("legacy-3.8")
+    assert inproc.post("/_mock/upgrade", user=None).json["changed"] is True
+    limit = "/api/admin/enterprises/3/limits/5"  # Globex in Barcelona
+    read = inproc.get(limit).json
+    allowed = [link for link in read["links"] if link["rel"] == "backuppolicy"]
+    kept = [link for link in allowed if link["title"] != "Complete daily (Barcelona)"]
+    assert len(kept) == len(allowed) - 1
+    others = [link for link in read["links"] if link["rel"] != "backuppolicy"]
+    assert inproc.put(limit, {**read, "links": others + kept}, media="limit").status == 200
+
+    again = inproc.post("/_mock/upgrade", user=None).json
+
+    assert again["changed"] is False and not any(again[k] for k in ("policiesCreated", "policiesAllowed"))
+    titles = {link["title"] for link in inproc.get(limit).json["links"] if link["rel"] == "backuppolicy"}
+    assert "Complete daily (Barcelona)" not in titles and len(titles) == len(kept)
+
+
 def test_the_upgraded_scenario_is_the_upgrade_of_legacy():
     assert scenarios.world("upgraded-3.8.5", contexts.transforms()) == upgrade_world(legacy())[0]
 
@@ -107,10 +143,24 @@ def test_the_upgraded_scenario_is_the_upgrade_of_legacy():
 def test_upgrade_store_writes_only_what_changes(app, store):
     scenarios.load(store, "legacy-3.8")
     report = upgrade_store(store)
-    assert report["changed"] and store.dump() == upgrade_world(scenarios.world("legacy-3.8"))[0]
+    assert report["changed"] and without_events(store.dump()) == upgrade_world(scenarios.world("legacy-3.8"))[0]
     generation = store.generation
     assert upgrade_store(store)["changed"] is False
     assert store.generation == generation
+
+
+def test_a_live_upgrade_records_what_changed_as_the_system(app, store):
+    scenarios.load(store, "legacy-3.8")
+    report = upgrade_store(store)
+    events = store.all("events")
+    kinds = [e["actionPerformed"] for e in events]
+    assert kinds.count("BACKUP_POLICY_CREATE") == len(report["policiesCreated"]) == 17
+    assert kinds.count("BACKUP_POLICY_ALLOW") == len(report["policiesAllowed"])
+    assert kinds.count("BACKUP_DATACENTER_PROPERTIES_UPDATE") == 2
+    modified = [e["idVirtualMachine"] for e in events if e["actionPerformed"] == "VIRTUAL_MACHINE_METADATA_MODIFIED"]
+    assert modified == [v["id"] for v in report["virtualMachinesBound"]] == [1, 2, 3, 4, 5, 6, 7, 10]
+    assert {(e["user"], e["idUser"], e["userUri"]) for e in events} == {("SYSTEM", None, "SYSTEM")}
+    assert report["events"] == len(events)
 
 
 def test_the_control_endpoint_upgrades_the_served_store(inproc):
@@ -129,12 +179,15 @@ def test_the_cli_upgrades_a_store_file(tmp_path):
     runner = CliRunner()
     first = runner.invoke(main, ["upgrade", "--db", str(db)])
     assert first.exit_code == 0, first.output
+    assert first.output.startswith("Abiquo 3.8 upgraded to 3.8.5\n")
     assert "policy COMPLETE-DAILY-1 created in datacenter 1" in first.output
     assert "virtual machine 2 (web-02) bound" in first.output
     second = runner.invoke(main, ["upgrade", "--db", str(db), "--json"])
     assert second.exit_code == 0 and json.loads(second.output)["changed"] is False
+    third = runner.invoke(main, ["upgrade", "--db", str(db)])
+    assert third.output == "nothing to upgrade: the store already runs Abiquo 3.8.5\n"
     with Store(str(db)) as store:
-        assert store.dump() == upgrade_world(scenarios.world("legacy-3.8"))[0]
+        assert without_events(store.dump()) == upgrade_world(scenarios.world("legacy-3.8"))[0]
 
 
 def test_the_cli_refuses_a_missing_or_foreign_file_in_one_line(tmp_path):

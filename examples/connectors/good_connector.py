@@ -225,8 +225,7 @@ class Connector:
         except ApiError as error:
             self.fail(error)
             return
-        metadata = envelope.get("metadata")
-        entries = schedule_entries(metadata.get("backupSchedule") if isinstance(metadata, dict) else None)
+        entries = self.entries_of(envelope.get("metadata"))
         if not entries:
             self.log("%s: no backup schedule, nothing to do" % vm_label(vm))
             return
@@ -263,6 +262,10 @@ class Connector:
                 if not self.retrying(attempt, error):
                     raise
             envelope = self.get_json(link["href"], link_accept(link, METADATA_MEDIA)) or {}
+
+    def entries_of(self, metadata):
+        """The (type, granularity, entry) of the VM's `backupSchedule` that this pass backs up."""
+        return schedule_entries(metadata.get("backupSchedule") if isinstance(metadata, dict) else None)
 
     def plan(self, vm, backup_type, granularity, entry):
         """When this entry's backup runs, as text. NOT_APPLY entries have no `time`: the backup system decides."""

@@ -14,30 +14,31 @@ from .upgrade import upgrade_store
 
 def summary(report: dict) -> list[str]:
     """The report as lines a person reads."""
-    lines = [
-        f"policy {p['code']} created in datacenter {p['datacenter']} (id {p['id']})" for p in report["policiesCreated"]
-    ]
+    if not report["changed"]:
+        return [f"nothing to upgrade: the store already runs Abiquo {report['abiquo']}"]
+    lines = [f"Abiquo {report['upgradedFrom']} upgraded to {report['abiquo']}"]
     lines += [
-        f"policy {c['code']}: configuration {c['type']} {c['period']} added" for c in report["configurationsAdded"]
+        f"policy {p['code']} created in datacenter {p['datacenter']} (id {p['id']}): {p['type']} {p['period']}"
+        for p in report["policiesCreated"]
     ]
     lines += [f"policy {a['code']} allowed to enterprise {a['enterprise']}" for a in report["policiesAllowed"]]
     lines += [
         f"virtual machine {v['id']} ({v['name']}) bound: {json.dumps(v['policyBindings'], sort_keys=True)}"
         for v in report["virtualMachinesBound"]
     ]
-    lines += [f"multiple policies enabled in datacenter {dc}" for dc in report["multiplePoliciesEnabled"]]
     lines += [
-        f"datacenter {dc}: multiple restore and updates while deployed on, as in 3.8"
-        for dc in report["propertiesWritten"]
+        f"datacenter {p['datacenter']}: multiple restore, multiple policies and updates while deployed on, as in 3.8"
+        for p in report["propertiesWritten"]
     ]
-    return lines or ["nothing to upgrade: the store already holds 3.8.5 backup data"]
+    return lines
 
 
 @click.command("upgrade")
 @click.option("--db", "db", required=True, type=click.Path(dir_okay=False), help="The TinyDB store file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def upgrade(db: str, as_json: bool) -> None:
-    """Upgrade a store's 3.8 backup data to 3.8.5 backup policies (run twice, it changes nothing)."""
+    """Upgrade a store's Abiquo 3.8 installation to 3.8.5, its backup policies made from the legacy configuration
+    (once: run again, it changes nothing)."""
     if not Path(db).is_file():
         _fail(f"{db}: no store file there")
     try:

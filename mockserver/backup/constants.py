@@ -28,6 +28,8 @@ PERIOD_FIELDS = {
     "MONTHLY": ("time",),
 }
 
+# A stored policy the 3.8 -> 3.8.5 upgrade made: its entries keep the 3.8 rules (never served on the wire).
+LEGACY = "legacy"
 # A policy: its fields, the shape of its code, the lengths of its name and description.
 POLICY_FIELDS = ("id", "code", "name", "description", "backupConfigurations", "links")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")

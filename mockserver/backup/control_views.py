@@ -14,7 +14,8 @@ bp = conventions.blueprint("backup_control", __name__)
     "POST",
     "/upgrade",
     op_id="mockUpgrade",
-    summary="Run the 3.8 → 3.8.5 backup upgrade on the store and report what it changed",
+    summary="Upgrade the served Abiquo 3.8 world to 3.8.5 in place, in one transaction (open event streams stay "
+    "open), and report what changed; on a 3.8.5 world it changes nothing",
 )
 def upgrade():
     return upgrade_store(store_of())

@@ -8,6 +8,7 @@ import re
 
 from ..errors import AbiquoError
 from ..http.links import api_path_of, links_with_rel
+from ..http.schemas import JAVA_INT
 from ..infrastructure.model import belonging, datacenter
 from ..store import Store
 from .constants import GRANULARITIES
@@ -102,6 +103,17 @@ def delete_datacenter_backup(store: Store, dc_id: int, backup_id: int) -> None:
         store.delete("datacenterbackups", backup_id)
 
 
+def enabled_options(store: Store, dc_id: int) -> set[tuple[str, str]]:
+    """(type, granularity) of every backup the datacenter's legacy configuration enables: what 3.8 let a VM there
+    schedule."""
+    names = {t["id"]: t["name"] for t in templates(store)}
+    return {
+        (names.get(row["template"]), granularity)
+        for row in store.find("datacenterbackups", datacenter=dc_id)
+        for granularity in row.get("attributes", [])
+    }
+
+
 def _check_template_free(store: Store, dc_id: int, template_id: int) -> None:
     if store.first("datacenterbackups", datacenter=dc_id, template=template_id) is not None:
         raise AbiquoError("BC-2", f"Datacenter {dc_id} already has a configuration of backup template {template_id}")
@@ -114,8 +126,9 @@ def _configuration(store: Store, body: object, template_id: int | None) -> dict:
     unknown = sorted(set(body) - set(BACKUP_FIELDS))
     if unknown:
         raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)}")
-    if ("id" in body and type(body["id"]) is not int) or not isinstance(body.get("name", ""), str):
-        raise AbiquoError("GEN-2", "Invalid document: 'id' is an integer and 'name' a text")
+    JAVA_INT.check(body, "id")
+    if not isinstance(body.get("name", ""), str):
+        raise AbiquoError("GEN-2", "Invalid document: 'name' is a text")
     check_links(body)
     found = links_with_rel(body.get("links"), "template")
     if found:

@@ -3,7 +3,9 @@ which VMs are bound to a policy, which policies an enterprise is allowed. The ru
 docs/BACKUP-RULES.md (#datacenter-backup-properties, #policies).
 
 A policy is stored in canonical form: type, period and days upper case, a schedule field absent when it is
-defined in the VM, the literal NOT_APPLY when the backup system decides it.
+defined in the VM, the literal NOT_APPLY when the backup system decides it. A policy the 3.8 → 3.8.5 upgrade made
+is stored with ``legacy: true`` (not served: the wire format has no such field): the entries bound to it keep 3.8's
+rules (metadata/bindings.py) until its configurations change.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
+from .. import release
 from ..errors import AbiquoError
+from ..http.schemas import JAVA_INT
 from ..infrastructure.model import belonging, datacenter
 from ..store import Store
 from .constants import (
@@ -20,6 +24,7 @@ from .constants import (
     DATE_SHAPE,
     DESCRIPTION_MAX,
     HOURS_PATTERN,
+    LEGACY,
     NAME_MAX,
     NOT_APPLY,
     NUMBER_PATTERN,
@@ -48,6 +53,8 @@ def datacenter_properties(store: Store, dc_id: int) -> dict:
 
 def update_properties(store: Store, dc_id: int, body: object) -> dict:
     datacenter(store, dc_id)
+    if not release.of(store).has_policies:
+        raise AbiquoError("404-NOT-FOUND", f"Abiquo {release.of(store).name} has no backup properties")
     if not isinstance(body, dict):
         raise AbiquoError("GEN-2", "Invalid document: a backupdatacenterproperties object is expected")
     unknown = sorted(set(body) - set(PROPERTY_NAMES) - {"links"})
@@ -96,6 +103,22 @@ def check_links(body: dict) -> None:
 def policy_by_code(store: Store, dc_id: int, code: str) -> dict | None:
     """The policy of a datacenter with that code (codes are compared exactly), or None."""
     return store.first("backuppolicies", datacenter=dc_id, code=code)
+
+
+def is_legacy(policy: dict) -> bool:
+    """Whether the upgrade made the policy from the 3.8 configuration (and its configurations are still those)."""
+    return policy.get(LEGACY) is True
+
+
+def legacy_policy(store: Store, dc_id: int, backup_type: str, granularity: str) -> dict | None:
+    """The policy the upgrade made in a datacenter for one backup type and granularity, or None."""
+    wanted = [{"type": backup_type.upper(), "period": granularity.upper()}]
+    found = (
+        p
+        for p in store.find("backuppolicies", datacenter=dc_id, **{LEGACY: True})
+        if p["backupConfigurations"] == wanted
+    )
+    return next(found, None)
 
 
 def allowed_policy_ids(store: Store, enterprise_id: int, dc_id: int) -> set[int]:
@@ -174,6 +197,8 @@ def update_policy(store: Store, dc_id: int, policy_id: int, body: object) -> dic
                 "because there are virtual machines assigned to it",
             )
         updated = {**copy.deepcopy(current), **wanted}
+        if configurations_change:
+            updated.pop(LEGACY, None)  # no longer the 3.8 configuration the upgrade made it from
         store.put("backuppolicies", policy_id, updated)
         return updated
 
@@ -222,8 +247,7 @@ def policy_from_document(body: object) -> dict:
     unknown = sorted(set(body) - set(POLICY_FIELDS))
     if unknown:
         raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)}")
-    if "id" in body and (type(body["id"]) is not int):
-        raise AbiquoError("GEN-2", "Invalid document: 'id' must be an integer")
+    JAVA_INT.check(body, "id")
     check_links(body)
     code, name = body.get("code"), body.get("name")
     if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):

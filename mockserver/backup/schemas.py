@@ -8,7 +8,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, Regexp
 
-from ..http.schemas import LinkSchema, media_type
+from ..http.schemas import JAVA_INT, LinkSchema, media_type
 from .constants import (
     CODE_PATTERN,
     DATE,
@@ -76,7 +76,7 @@ BACKUP_CONFIGURATION = fields.Raw(
 
 @media_type("backuppolicy", collection="backuppolicies")
 class BackupPolicySchema(Schema):
-    id = fields.Integer(metadata={"description": "reconstructed; ignored in requests"})
+    id = JAVA_INT.field(metadata={"description": "reconstructed; ignored in requests"})
     code = fields.String(
         required=True,
         validate=Regexp(CODE_PATTERN.pattern),
@@ -94,7 +94,7 @@ class BackupPolicySchema(Schema):
 class BackupSchema(Schema):
     """Legacy 3.8: a template ({id, name, links}) or a datacenter's configuration of one (with attributes)."""
 
-    id = fields.Integer()
+    id = JAVA_INT.field()
     name = fields.String()
     attributes = fields.List(
         fields.String(validate=Regexp(one_of(GRANULARITIES))), metadata={"description": "the granularities enabled"}

@@ -1,24 +1,36 @@
-"""The 3.8 → 3.8.5 upgrade (docs/BACKUP-RULES.md#upgrade): backup policies made from the legacy datacenter
-configuration.
+"""The 3.8 → 3.8.5 upgrade (docs/BACKUP-RULES.md#upgrade): an Abiquo 3.8 installation becomes a 3.8.5 one, its backup
+policies made from the legacy datacenter configuration.
+
+It runs once per installation, as an upgrade does: on a world that runs 3.8 (mockserver/release.py) it converts the
+data and switches the release, in one go; on a world that already runs 3.8.5 it changes nothing, whatever an
+administrator did since (a policy restricted stays restricted).
 
 For each datacenter: one policy per backup type and granularity enabled there by the legacy configuration or used by
-a VM there, code ``<TYPE>-<GRANULARITY>-<datacenter id>``, with that one configuration and every schedule field
-defined in the VM. One policy per granularity, because a VM holds whole policies: a VM that backed up only some
-granularities of a type is bound to exactly those, without a schedule entry added. Each policy is allowed to every
-enterprise with a limit in that datacenter. Each VM with a legacy schedule gets ``policyBindings`` for its (type,
-granularity) pairs and nothing else: its ``backupSchedule`` and every other key stay byte for byte as they were (no
-``policies`` until its backup is next saved). ``multiplePolicies`` is switched on where a VM needs more than one
-policy. A datacenter with no backup properties gets those that keep what 3.8 let its users do: multiple restore on
-(3.2.5 and later restored a backup more than once) and updates while deployed on (3.8 let a deployed VM's backups
-change). The legacy configuration is kept. Run again, it changes nothing.
+a VM there, code ``<TYPE>-<GRANULARITY>-<datacenter id>``, with that one configuration, every schedule field left to
+the VM, marked ``legacy`` so that the entries bound to it keep 3.8's rules (metadata/bindings.py). One policy per
+granularity, because a VM holds whole policies: a VM that backed up only some granularities of a type is bound to
+exactly those. Each policy is allowed to every enterprise with a limit in that datacenter. Each VM with a legacy
+schedule gets ``policyBindings`` for its (type, granularity) pairs and nothing else: its ``backupSchedule`` and every
+other key stay byte for byte as they were (no ``policies`` until its backup is next saved); a ``policyBindings`` key
+a 3.8 client stored as a custom key is replaced. Every datacenter gets the backup properties that keep what 3.8 let
+its users do: multiple restore (3.2.5 and later restored a backup again), multiple policies (a 3.8 VM had as many
+entries as it liked, and each is now a policy) and updates while deployed (3.8 changed a deployed VM's backups). The
+legacy configuration is kept.
 """
 
 from __future__ import annotations
 
 import copy
 
+from .. import release
+from ..events.emitters import record_policy, record_properties
+from ..events.model import record_vm
+from ..security import SYSTEM
 from ..store import Store
-from .constants import BACKUP_TYPES, GRANULARITIES, PROPERTY_NAMES
+from .constants import BACKUP_TYPES, GRANULARITIES, LEGACY, PROPERTY_NAMES
+
+TARGET = release.named(release.BACKUP_POLICIES)  # what the upgrade turns a 3.8 installation into
+REPORT_LISTS = ("policiesCreated", "policiesAllowed", "virtualMachinesBound", "propertiesWritten")
 
 
 def legacy_pairs(metadata: object) -> list[tuple[str, str]]:
@@ -42,40 +54,25 @@ def policy_code(backup_type: str, granularity: str, dc_id: int) -> str:
 def upgrade_world(tables: dict[str, list[dict]]) -> tuple[dict[str, list[dict]], dict]:
     """The world after the upgrade, and a report of what changed (a pure function: ``tables`` is untouched)."""
     world = copy.deepcopy(tables)
-    report = {
-        "policiesCreated": [],
-        "configurationsAdded": [],
-        "policiesAllowed": [],
-        "virtualMachinesBound": [],
-        "multiplePoliciesEnabled": [],
-        "propertiesWritten": [],
-    }
-    vms_needing = _vms_to_bind(world)
+    served = release.of_world(world)
+    report: dict = {name: [] for name in REPORT_LISTS}
+    if served.has_policies:
+        return world, {**report, "abiquo": served.name, "upgradedFrom": None, "changed": False}
     for dc in sorted(world.get("datacenters", []), key=lambda d: d["id"]):
         _keep_3_8_behaviour(world, dc["id"], report)
-        wanted = _wanted_configurations(world, dc["id"], vms_needing)
+        wanted = _wanted_configurations(world, dc["id"])
         for backup_type, granularities in wanted.items():
             for granularity in (g for g in GRANULARITIES if g in granularities):
                 policy = _ensure_policy(world, dc, backup_type, granularity, report)
                 _allow_everywhere(world, dc["id"], policy, report)
-    for vm in vms_needing:
+    for vm in sorted(world.get("virtualmachines", []), key=lambda v: v["id"]):
         _bind(vm, report)
-        _enable_multiple_policies(world, vm, report)
-    report["changed"] = any(report[k] for k in report)
-    return world, report
+    others = [d for d in world.get(release.TABLE, []) if d.get("id") != release.ID]
+    world[release.TABLE] = [*others, release.document(TARGET, upgradedFrom=served.name)]
+    return world, {**report, "abiquo": TARGET.name, "upgradedFrom": served.name, "changed": True}
 
 
-def _vms_to_bind(world: dict) -> list[dict]:
-    return [
-        vm
-        for vm in sorted(world.get("virtualmachines", []), key=lambda v: v["id"])
-        if isinstance(vm.get("metadata"), dict)
-        and "policyBindings" not in vm["metadata"]
-        and legacy_pairs(vm["metadata"])
-    ]
-
-
-def _wanted_configurations(world: dict, dc_id: int, vms: list[dict]) -> dict[str, set[str]]:
+def _wanted_configurations(world: dict, dc_id: int) -> dict[str, set[str]]:
     """type -> granularities: those enabled in the legacy configuration, and those the VMs there use."""
     templates = {t["id"]: t["name"] for t in world.get("backuptemplates", [])}
     wanted: dict[str, set[str]] = {}
@@ -83,9 +80,9 @@ def _wanted_configurations(world: dict, dc_id: int, vms: list[dict]) -> dict[str
         backup_type = templates.get(row.get("template"))
         if row.get("datacenter") == dc_id and backup_type in BACKUP_TYPES:
             wanted.setdefault(backup_type, set()).update(g for g in row.get("attributes", []) if g in GRANULARITIES)
-    for vm in vms:
+    for vm in world.get("virtualmachines", []):
         if vm["datacenter"] == dc_id:
-            for backup_type, granularity in legacy_pairs(vm["metadata"]):
+            for backup_type, granularity in legacy_pairs(vm.get("metadata")):
                 wanted.setdefault(backup_type, set()).add(granularity)
     return {t: wanted[t] for t in BACKUP_TYPES if t in wanted}
 
@@ -102,11 +99,12 @@ def _ensure_policy(world: dict, dc: dict, backup_type: str, granularity: str, re
             "name": f"{backup_type.capitalize()} {granularity.replace('_', ' ')} ({dc['name']})",
             "description": f"Made by the 3.8.5 upgrade from the {backup_type} {granularity} backups of {dc['name']}",
             "backupConfigurations": [{"type": backup_type.upper(), "period": granularity.upper()}],
+            LEGACY: True,
         }
         policies.append(policy)
-        report["policiesCreated"].append({"datacenter": dc["id"], "id": policy["id"], "code": code})
-        report["configurationsAdded"].append(
-            {"datacenter": dc["id"], "code": code, "type": backup_type.upper(), "period": granularity.upper()}
+        report["policiesCreated"].append(
+            {"datacenter": dc["id"], "id": policy["id"], "code": code, "type": backup_type.upper()}
+            | {"period": granularity.upper()}
         )
     return policy
 
@@ -117,42 +115,43 @@ def _allow_everywhere(world: dict, dc_id: int, policy: dict, report: dict) -> No
         if limit["datacenter"] == dc_id and policy["id"] not in allowed:
             allowed.append(policy["id"])
             report["policiesAllowed"].append(
-                {"enterprise": limit["enterprise"], "datacenter": dc_id, "code": policy["code"]}
+                {"enterprise": limit["enterprise"], "datacenter": dc_id, "code": policy["code"], "id": policy["id"]}
             )
 
 
 def _bind(vm: dict, report: dict) -> None:
+    metadata = vm.get("metadata")
+    if not isinstance(metadata, dict):
+        return
     bindings: dict[str, dict[str, str]] = {}
-    for backup_type, granularity in legacy_pairs(vm["metadata"]):
+    for backup_type, granularity in legacy_pairs(metadata):
         bindings.setdefault(backup_type, {})[granularity] = policy_code(backup_type, granularity, vm["datacenter"])
-    vm["metadata"]["policyBindings"] = bindings  # appended: every existing key keeps its place
-    report["virtualMachinesBound"].append({"id": vm["id"], "name": vm["name"], "policyBindings": bindings})
+    replaced = metadata.get("policyBindings")  # a key 3.8 stored without knowing it
+    if not bindings and "policyBindings" not in metadata:
+        return
+    entry = {"id": vm["id"], "name": vm["name"], "policyBindings": bindings or None}
+    if "policyBindings" in metadata:
+        entry["replaced"] = replaced
+    if bindings:
+        metadata["policyBindings"] = bindings  # appended, or in the place of a 3.8 key: every other key keeps its place
+    else:
+        del metadata["policyBindings"]
+    report["virtualMachinesBound"].append(entry)
 
 
 def _keep_3_8_behaviour(world: dict, dc_id: int, report: dict) -> None:
     rows = world.setdefault("backupproperties", [])
-    if any(r["id"] == dc_id for r in rows):
+    wanted = {"id": dc_id, **dict.fromkeys(PROPERTY_NAMES, True)}
+    found = next((r for r in rows if r["id"] == dc_id), None)
+    if found == wanted:
         return
-    rows.append({"id": dc_id, "multipleRestore": True, "multiplePolicies": False, "updateWhileDeployed": True})
-    report["propertiesWritten"].append(dc_id)
-
-
-def _enable_multiple_policies(world: dict, vm: dict, report: dict) -> None:
-    codes = {code for granularities in vm["metadata"]["policyBindings"].values() for code in granularities.values()}
-    if len(codes) < 2:
-        return
-    rows = world.setdefault("backupproperties", [])
-    row = next((r for r in rows if r["id"] == vm["datacenter"]), None)
-    if row is None:
-        row = {"id": vm["datacenter"], **{name: False for name in PROPERTY_NAMES}}
-        rows.append(row)
-    if not row.get("multiplePolicies"):
-        row["multiplePolicies"] = True
-        report["multiplePoliciesEnabled"].append(vm["datacenter"])
+    rows[:] = [r for r in rows if r["id"] != dc_id] + [wanted]
+    report["propertiesWritten"].append({"datacenter": dc_id, **dict.fromkeys(PROPERTY_NAMES, True)})
 
 
 def upgrade_store(store: Store) -> dict:
-    """Upgrade what the store holds, in one transaction; only the documents that change are written."""
+    """Upgrade what the store holds in one transaction, with the events of what changed; only the documents that
+    change are written. Readers see the 3.8 world or the 3.8.5 one, never a part of each."""
     with store.transaction():
         before = store.dump()
         after, report = upgrade_world(before)
@@ -161,9 +160,26 @@ def upgrade_store(store: Store) -> dict:
             for doc in docs:
                 if old.get(doc["id"]) != doc:
                     store.put(table, doc["id"], doc)
+        report["events"] = _record_events(store, report)
     return report
 
 
+def _record_events(store: Store, report: dict) -> int:
+    """What Abiquo records of each change, as the system (no user caused them): a listening connector learns that
+    the VMs it backs up were bound, and one catching up finds the same in /api/events."""
+    for created in report["policiesCreated"]:
+        policy = store.get("backuppolicies", created["id"])
+        record_policy(store, SYSTEM, policy, "CREATE", None, {"DATACENTER_ID": policy["datacenter"]})
+    for allowed in report["policiesAllowed"]:
+        policy = store.get("backuppolicies", allowed["id"])
+        record_policy(store, SYSTEM, policy, "ALLOW", allowed["enterprise"], {"ENTERPRISE_ID": allowed["enterprise"]})
+    for written in report["propertiesWritten"]:
+        record_properties(store, SYSTEM, written["datacenter"], {name: written[name] for name in PROPERTY_NAMES})
+    for bound in report["virtualMachinesBound"]:
+        record_vm(store, SYSTEM, store.get("virtualmachines", bound["id"]), "METADATA_MODIFIED")
+    return sum(len(report[name]) for name in REPORT_LISTS)
+
+
 def upgraded(world: dict) -> dict:
-    """The scenario transform ``upgrade``: the world as the upgrade leaves it."""
+    """The scenario transform ``upgrade``: the world as the upgrade leaves it (without the events of a live one)."""
     return upgrade_world(world)[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import weakref
 
+from .. import release
 from ..backup.constants import NOT_APPLY, PERIOD_FIELDS
 from ..backup.model import bound_codes, properties
 from ..errors import AbiquoError
@@ -42,6 +43,7 @@ def overview(store: Store) -> dict:
             if vm.get("machine") is not None:
                 placed[vm["machine"]] = placed.get(vm["machine"], 0) + 1
         return {
+            "abiquo": release.of(store).name,
             "datacenters": [_datacenter(store, dc, policies, placed) for dc in store.all("datacenters")],
             "enterprises": _enterprises(store, policies),
             "counts": _counts(store),

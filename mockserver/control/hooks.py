@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..http.paths import PATH_AS_SENT
 from .journal import RequestJournal
 
 JOURNAL = "abiquo_journal"
@@ -23,7 +24,7 @@ def _journal(response: Response) -> Response:
         user = getattr(g, "user", None)
         journal.record(
             request.method,
-            request.path,
+            request.environ.get(PATH_AS_SENT, request.path),
             request.query_string.decode("latin-1"),
             user.nick if user else None,
             request.headers.items(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import release
 from ..infrastructure.constants import VM_STATES
 
 _REQUEST_PATTERN = {
@@ -29,6 +30,11 @@ SCHEMAS = {
             "scenario": {"type": "string", "description": "a scenario name; default demo"},
             "seed": {"type": "integer", "description": "seed of the scenario's faults; default 0"},
             "parameters": {"type": "object", "description": "a generated scenario's size, e.g. {vms: 1000}"},
+            "abiquo": {
+                "type": "string",
+                "enum": release.names(),
+                "description": "the Abiquo release to serve the world as; default: the one the scenario names",
+            },
         },
     },
     "VirtualMachineState": {

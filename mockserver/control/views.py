@@ -7,13 +7,12 @@ import time
 
 from flask import current_app, request
 
-from .. import scenarios
+from .. import release, scenarios
 from ..errors import AbiquoError
 from ..extensions import store_of, transforms_of
 from ..faults.hooks import load_scenario_faults
 from ..http import control as conventions
 from ..http.control import json_body
-from ..http.media import PRODUCT_VERSION
 from ..lifecycle import model as lifecycle
 from .journal import PATTERN_FIELDS, Pattern
 
@@ -37,7 +36,8 @@ def health():
     return {
         "status": "degraded" if refused else "ok",
         **({"storeError": str(refused)} if refused else {}),
-        "version": PRODUCT_VERSION,
+        "version": release.of(store).version,
+        "abiquo": release.of(store).name,
         "generation": store.generation,
         "scenario": current_app.config.get("LOADED_SCENARIO"),
         "store": str(store.path) if store.path else "memory",
@@ -61,11 +61,13 @@ def list_scenarios():
     op_id="mockReset",
     errors=("CTRL-1", "GEN-2", "GEN-3"),
     request_schema="Reset",
-    summary="Replace the whole store with a scenario (default: demo), switch its faults on and clear the journal",
+    summary="Replace the whole store with a scenario (default: demo; legacy-3.8 with abiquo 3.8), served as the Abiquo "
+    "release named (abiquo: 3.8 or 3.8.5; default: the scenario's), switch its faults on and clear the journal",
 )
 def reset():
     body = json_body()
-    name = body.get("scenario", scenarios.DEFAULT_SCENARIO)
+    abiquo = _release(body)
+    name = body.get("scenario", scenarios.default_scenario(abiquo))
     if not isinstance(name, str):
         raise AbiquoError("GEN-2", "'scenario' must be a scenario name")
     seed, parameters = body.get("seed"), body.get("parameters", {})
@@ -75,7 +77,7 @@ def reset():
         raise AbiquoError("GEN-2", "'parameters' must be an object, e.g. {\"vms\": 1000} for scale")
     started = time.perf_counter()
     try:
-        scenarios.load(store_of(), name, transforms_of(), parameters)
+        scenarios.load(store_of(), name, transforms_of(), parameters, abiquo)
     except scenarios.ScenarioError as exc:
         raise AbiquoError("GEN-2", str(exc).rsplit(": ", 1)[-1]) from None
     load_scenario_faults(name, seed)
@@ -83,7 +85,18 @@ def reset():
     journal = current_app.extensions.get("abiquo_journal")
     if journal is not None:
         journal.clear()
-    return {"scenario": name, "elapsedMs": round((time.perf_counter() - started) * 1000, 2)}
+    served = release.of(store_of()).name
+    return {"scenario": name, "abiquo": served, "elapsedMs": round((time.perf_counter() - started) * 1000, 2)}
+
+
+def _release(body: dict) -> release.Release | None:
+    """The release a reset serves the world as (``abiquo``); None: the one the scenario names."""
+    if "abiquo" not in body:
+        return None
+    try:
+        return release.named(body["abiquo"])
+    except ValueError as exc:
+        raise AbiquoError("GEN-2", f"'abiquo': {exc}") from None
 
 
 @control(

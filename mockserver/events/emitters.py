@@ -30,7 +30,7 @@ def _restore_details(body: object) -> dict:
     return {"BACKUP_ID": str(body.get("id")), "BACKUP_DATE": str(body.get("date", ""))}
 
 
-def _record_policy(store: Store, user: User, policy: dict, action: str, enterprise: int | None, details: dict) -> None:
+def record_policy(store: Store, user: User, policy: dict, action: str, enterprise: int | None, details: dict) -> None:
     record(
         store,
         user,
@@ -46,7 +46,7 @@ def _record_policy(store: Store, user: User, policy: dict, action: str, enterpri
 def _policy_event(action: str) -> Emitter:
     def emit(store: Store, user: User, written: Written, body: object) -> None:
         policy = written.entity or written.before
-        _record_policy(store, user, policy, action, None, {"DATACENTER_ID": policy["datacenter"]})
+        record_policy(store, user, policy, action, None, {"DATACENTER_ID": policy["datacenter"]})
 
     return emit
 
@@ -54,7 +54,10 @@ def _policy_event(action: str) -> Emitter:
 def _properties_updated(store: Store, user: User, written: Written, body: object) -> None:
     """The entity is the datacenter's properties: its ``datacenter`` and the three switches."""
     properties = dict(written.entity)
-    dc_id = properties.pop("datacenter")
+    record_properties(store, user, properties.pop("datacenter"), properties)
+
+
+def record_properties(store: Store, user: User, dc_id: int, properties: dict) -> None:
     record(
         store,
         user,
@@ -74,7 +77,7 @@ def _limit_access(store: Store, user: User, written: Written, body: object) -> N
     previous, now = set(before.get("backuppolicies", [])), set(after.get("backuppolicies", []))
     for action, ids in (("ALLOW", now - previous), ("RESTRICT", previous - now)):
         for policy in filter(None, (store.get("backuppolicies", pid) for pid in sorted(ids))):
-            _record_policy(store, user, policy, action, enterprise, {"ENTERPRISE_ID": enterprise})
+            record_policy(store, user, policy, action, enterprise, {"ENTERPRISE_ID": enterprise})
 
 
 METADATA_MODIFIED = _vm_event("METADATA_MODIFIED")

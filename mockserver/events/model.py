@@ -42,7 +42,7 @@ def record(
         "action": action,
         "actionPerformed": f"{component}_{action}",
         "user": user.nick,
-        "idUser": user.id,
+        "idUser": None if user.system else user.id,
         "userUri": user_uri(user),
         "idEnterprise": enterprise,
         "entityId": entity,
@@ -96,8 +96,9 @@ def involved(store: Store, enterprise: int | None, vm: dict | None, datacenter: 
 
 
 def user_uri(user: User) -> str:
-    """The end of the user's edit link: how the stream names who caused an event."""
-    return f"/admin/enterprises/{user.enterprise}/users/{user.id}"
+    """The end of the user's edit link: how the stream names who caused an event (the installation's own changes
+    name no user's link)."""
+    return user.nick if user.system else f"/admin/enterprises/{user.enterprise}/users/{user.id}"
 
 
 def record_vm(store: Store, user: User, vm: dict, action: str, details: dict | None = None) -> None:

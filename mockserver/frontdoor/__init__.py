@@ -30,6 +30,7 @@ from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, SITES, store_of
 from ..http import media
 from ..http.auth import CREDENTIAL_TABLES, accepts
+from ..http.paths import with_slashes_collapsed
 from ..store import StoreUnavailable
 from .answer import Answer
 from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, Body, declared_length, drain, has_body, read_body
@@ -79,6 +80,7 @@ class Door:
             await _lifespan(receive, send)
 
     async def _http(self, scope, receive, send) -> None:
+        scope = with_slashes_collapsed(scope)  # before anything routes on the path
         refusal = self.sites.refusal(scope["method"], scope["path"], _site_headers(scope["headers"]))
         if refusal is not None:  # before any route, fault or body: a host not served, another site's request
             answer = _error_answer(refusal)

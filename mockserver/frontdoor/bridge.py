@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import sys
 
+from ..http.paths import PATH_AS_SENT
 from .answer import Answer
 
 # Headers that WSGI carries without the HTTP_ prefix.
@@ -56,6 +57,8 @@ def environ_of(scope: dict, body: bytes) -> dict:
         if key in environ:  # a repeated header: WSGI joins the values
             text = environ[key] + ("; " if key == "HTTP_COOKIE" else ",") + text
         environ[key] = text
+    if PATH_AS_SENT in scope:
+        environ[PATH_AS_SENT] = scope[PATH_AS_SENT]
     # the door has read any chunked body whole: Flask sees a body of known length
     environ.pop("HTTP_TRANSFER_ENCODING", None)
     if body:

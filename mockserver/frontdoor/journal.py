@@ -14,6 +14,7 @@ from flask import Flask
 
 from ..control.hooks import JOURNAL
 from ..http.answers import Kept
+from ..http.paths import PATH_AS_SENT
 
 MAX_PENDING = 4096  # beyond this the oldest queued entries are dropped (the journal forgets old ones anyway)
 
@@ -38,7 +39,7 @@ class JournalFeed:
             scope, kept = self._pending.popleft()
             self.journal.record(
                 scope["method"],
-                scope["path"],
+                scope.get(PATH_AS_SENT, scope["path"]),
                 scope.get("query_string", b"").decode("latin-1"),
                 kept.user,
                 request_headers(scope["headers"]),

@@ -12,9 +12,9 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, g
+from flask import Blueprint, Response, g, request
 
-from .. import jsontext
+from .. import jsontext, release
 from ..errors import AbiquoError
 from ..extensions import store_of
 from . import media
@@ -50,6 +50,17 @@ class Operation:
     prefix: str = "/api"  # "/_mock" for the control API
     request_schema: str | None = None  # control operations: a component schema name for the JSON body
     blueprint: str = ""  # the name of the blueprint serving it, which says its context (mockserver/contexts.py)
+    also_produces: tuple[str, ...] = ()  # other media the answer may be in, as Accept asks (produces is the default)
+    since: str | None = None  # the Abiquo release that brought it (mockserver/release.py); None: every release
+
+    @property
+    def media(self) -> tuple[str, ...]:
+        """Every media name the answer may be in, the default first."""
+        return (self.produces, *self.also_produces) if self.produces else ()
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.blueprint}.{self.op_id}"
 
     @property
     def path(self) -> str:
@@ -60,6 +71,7 @@ class Operation:
 
 
 REGISTRY: list[Operation] = []
+OPERATIONS: dict[str, Operation] = {}  # by Flask endpoint
 
 
 @dataclass(frozen=True)
@@ -110,9 +122,14 @@ def operation(
     plain_text: bool = False,
     event=None,
     query: dict | None = None,
+    also_produces: tuple[str, ...] = (),
+    since: str | None = None,
 ) -> Callable:
     """Register ``fn`` as the view of one Abiquo operation. ``fn`` receives the path values, and ``body``
-    (the parsed JSON) when the operation consumes a media type; it returns a dict, None (204) or a Response."""
+    (the parsed JSON) when the operation consumes a media type; it returns a dict, None (204) or a Response.
+    With ``also_produces``, ``g.produced`` names the media the client asked for (``produces`` by default).
+    ``since`` names the Abiquo release that brought the operation: an earlier release answers 404, as for a path it
+    does not have."""
     op = Operation(
         op_id,
         method,
@@ -130,28 +147,53 @@ def operation(
         event,
         query or {},
         blueprint=bp.name,
+        also_produces=tuple(also_produces),
+        since=since,
     )
-    REGISTRY.append(op)
+    register(op)
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def view(**values):
-            g.operation = op
-            if op.produces:
-                g.content_type = media.negotiate(op.produces)
-            elif not op.plain_text:
-                media.check_accept_version()
-            if op.privilege:
-                g.user.require(op.privilege, op.summary or op.op_id)
-            if op.consumes:
-                media.require_content_type(op.consumes)
-                values["body"] = media.json_body()
-            return _render(op, _call(op, fn, values))
+            # One hold of the store for the whole request: what it reads is one world, never half of a change
+            # another thread (a timeline step, the upgrade) commits meanwhile.
+            with store_of().lock:
+                return _serve(op, fn, values)
 
-        bp.add_url_rule(rule, endpoint=op_id, view_func=view, methods=[method], provide_automatic_options=False)
+        # strict_slashes off: one trailing slash names the same resource, as JAX-RS matches Abiquo's paths
+        bp.add_url_rule(
+            rule,
+            endpoint=op_id,
+            view_func=view,
+            methods=[method],
+            provide_automatic_options=False,
+            strict_slashes=False,
+        )
         return fn
 
     return decorate
+
+
+def register(op: Operation) -> None:
+    REGISTRY.append(op)
+    OPERATIONS[op.endpoint] = op
+
+
+def _serve(op: Operation, fn: Callable, values: dict) -> Response:
+    g.operation = op
+    g.release = release.of(store_of())  # the request's release, as long as it holds the store (errors are spelled so)
+    if not g.release.offers(op.since):
+        raise AbiquoError("404-NOT-FOUND", f"The requested resource {request.path} does not exist")
+    if op.produces:
+        g.produced, g.content_type = media.negotiate_among(op.media)
+    elif not op.plain_text:
+        media.check_accept_version()
+    if op.privilege:
+        g.user.require(op.privilege, op.summary or op.op_id)
+    if op.consumes:
+        media.require_content_type(op.consumes)
+        values["body"] = media.json_body()
+    return _render(op, _call(op, fn, values))
 
 
 def require_object(body: object, what: str) -> dict:

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, g, request
 
 from ..errors import AbiquoError
 from . import media
-from .api import REGISTRY, Operation
+from .api import Operation, register
 
 PREFIX = "/_mock"
 JSON = "application/json"
@@ -87,7 +87,7 @@ def control(
         blueprint=bp.name,
         query=query or {},
     )
-    REGISTRY.append(op)
+    register(op)
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 from flask import request
 from werkzeug.http import parse_options_header
 
 from ..errors import AbiquoError
 
+# The version of the media types (the API's), which Abiquo 3.8 and 3.8.5 share; the release the server is lives in
+# mockserver/release.py.
 API_VERSION = "3.8"
 SUPPORTED_VERSIONS = ("3.8",)
-PRODUCT_VERSION = "3.8.5"
 # Deeper bodies are refused by count, not by whether the parser runs out of stack: Python 3.11 raises
 # RecursionError near 1,000 levels where 3.13 parses 5,000, and the answer must not depend on which runs.
 MAX_BODY_DEPTH = 128
+# A \\uD800-\\uDFFF escape: half of a pair, which is no character on its own and which no store can write as UTF-8.
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 GENERIC_ACCEPT = ("*/*", "application/*", "application/json", "text/json")
 ERRORS = "errors"
 
@@ -47,20 +51,22 @@ def _accept_entries(header: str) -> list[tuple[str, dict, float]]:
     return [(m, p, q) for m, p, q, _ in entries]
 
 
-def negotiate(name: str) -> str:
-    """The Content-Type to answer a request for media ``name`` with, or 406."""
+def negotiate_among(names: tuple[str, ...]) -> tuple[str, str]:
+    """(media name, Content-Type) of the first of ``names`` the client prefers, or 406. No Accept, or a generic
+    one (``*/*``, ``application/json``…), gets the first: JSON, as Abiquo answers by default. Media types are
+    compared without case (``usersWithRoles`` is ``userswithroles``)."""
     header = request.headers.get("Accept", "").strip()
     if not header:
-        return versioned(name)
-    wanted = vendor(name)
+        return names[0], versioned(names[0])
+    offered = {vendor(name): name for name in names}
     for mimetype, params, quality in _accept_entries(header):
         if quality <= 0:
             continue
         if mimetype in GENERIC_ACCEPT:
-            return versioned(name)
-        if mimetype == wanted and params.get("version", API_VERSION) in SUPPORTED_VERSIONS:
-            return versioned(name)
-    raise AbiquoError("406-NOT-ACCEPTABLE", _not_acceptable_message(header, wanted))
+            return names[0], versioned(names[0])
+        if mimetype in offered and params.get("version", API_VERSION) in SUPPORTED_VERSIONS:
+            return offered[mimetype], versioned(offered[mimetype])
+    raise AbiquoError("406-NOT-ACCEPTABLE", _not_acceptable_message(header, vendor(names[0])))
 
 
 def check_accept_version() -> None:
@@ -120,7 +126,19 @@ def json_body() -> object:
         raise AbiquoError("GEN-3", f"Invalid document: the request body is not valid JSON ({reason})") from None
     if nesting_exceeds(document, MAX_BODY_DEPTH):
         raise AbiquoError("GEN-3", f"Invalid document: the request body is not valid JSON ({too_deep})")
+    if SURROGATE_ESCAPE.search(raw) and _holds_lone_surrogate(document):
+        raise AbiquoError(
+            "GEN-3", "Invalid document: the request body is not valid JSON (a \\u escape of half a surrogate pair)"
+        )
     return document
+
+
+def _holds_lone_surrogate(document: object) -> bool:
+    try:
+        json.dumps(document, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def nesting_exceeds(document: object, limit: int) -> bool:

@@ -77,7 +77,15 @@ def defaults(doc: dict, values: dict) -> dict:
     return {name: doc.get(name, value) for name, value in values.items()}
 
 
-def datacenter(dc: dict) -> dict:
+def _policy_links(base: str, properties_title: str) -> list[dict]:
+    return [
+        link("backuppolicies", f"{base}/backuppolicies", "backuppolicies", "backup policies"),
+        link("backupproperties", f"{base}/backupproperties", "backupdatacenterproperties", properties_title),
+    ]
+
+
+def datacenter(dc: dict, policies: bool = True) -> dict:
+    """``policies``: the server has backup policies (3.8.5); a 3.8 datacenter links its legacy backups only."""
     base = datacenter_path(dc["id"])
     return {
         "id": dc["id"],
@@ -86,19 +94,13 @@ def datacenter(dc: dict) -> dict:
         "links": [
             link("edit", base, "datacenter", dc["name"]),
             link("racks", f"{base}/racks", "racks", "racks"),
-            link("backuppolicies", f"{base}/backuppolicies", "backuppolicies", "backup policies"),
-            link(
-                "backupproperties",
-                f"{base}/backupproperties",
-                "backupdatacenterproperties",
-                "backup datacenter properties",
-            ),
+            *(_policy_links(base, "backup datacenter properties") if policies else []),
             link("backups", f"{base}/backups", "backups", "backups"),
         ],
     }
 
 
-def location(dc: dict) -> dict:
+def location(dc: dict, policies: bool = True) -> dict:
     base = location_path(dc["id"])
     return {
         "id": dc["id"],
@@ -106,13 +108,7 @@ def location(dc: dict) -> dict:
         "location": dc.get("location", ""),
         "links": [
             link("edit", base, "datacenter", dc["name"]),
-            link("backuppolicies", f"{base}/backuppolicies", "backuppolicies", "backup policies"),
-            link(
-                "backupproperties",
-                f"{base}/backupproperties",
-                "backupdatacenterproperties",
-                "backup location properties",
-            ),
+            *(_policy_links(base, "backup location properties") if policies else []),
         ],
     }
 
@@ -172,6 +168,7 @@ def enterprise(e: dict) -> dict:
         **defaults(e, ENTERPRISE_DEFAULTS),
         "links": [
             link("edit", base, "enterprise", e["name"]),
+            link("users", f"{base}/users", "users", "users"),
             link("limits", f"{base}/limits", "limits", "limits"),
         ],
     }
@@ -251,34 +248,4 @@ def virtual_machine(vm: dict) -> dict:
             link("enterprise", f"/admin/enterprises/{vm['enterprise']}", "enterprise"),
             link("location", location_path(vm["datacenter"]), "datacenter"),
         ],
-    }
-
-
-def user(u: dict) -> dict:
-    return {
-        "id": u["id"],
-        "nick": u["nick"],
-        "name": u.get("name", u["nick"]),
-        "surname": u.get("surname", ""),
-        "email": u.get("email", ""),
-        "locale": u.get("locale", "en_US"),
-        "authType": "ABIQUO",
-        "active": u.get("active", True),
-        "locked": False,
-        "firstLogin": False,
-        "links": [
-            link("edit", f"/admin/enterprises/{u['enterprise']}/users/{u['id']}", "user", u["nick"]),
-            link("enterprise", f"/admin/enterprises/{u['enterprise']}", "enterprise"),
-            link("role", f"/admin/roles/{u['role']}", "role"),
-        ],
-    }
-
-
-def role(r: dict, privileges: list[str]) -> dict:
-    return {
-        "id": r["id"],
-        "name": r["name"],
-        "privileges": privileges,
-        "blocked": r.get("blocked", False),
-        "links": [link("edit", f"/admin/roles/{r['id']}", "role", r["name"])],
     }

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from ..http.schemas import LinkSchema, media_type
+from ..http.schemas import JAVA_INT, JAVA_LONG, JavaInteger, LinkSchema, media_type
+from .constants import LIMITS
+
+REPOSITORY_LIMITS = ("repositorySoftInMb", "repositoryHardInMb")
+# The Java type of each limit of Abiquo's model (SingleResourceWithLimitsDto, and DatacenterLimitsDto for the
+# repository): the CPU and RAM limits are ints, the disk, storage, VLAN, public IP and repository limits longs.
+LIMIT_TYPES: dict[str, JavaInteger] = {
+    name: JAVA_INT if name.startswith(("cpuCount", "ram")) else JAVA_LONG for name in (*LIMITS, *REPOSITORY_LIMITS)
+}
 
 
 class Entity(Schema):
-    id = fields.Integer(required=True)
+    id = JAVA_INT.field(required=True)
     links = fields.List(fields.Nested(LinkSchema), required=True)
 
 
@@ -28,15 +36,14 @@ def _object() -> fields.Dict:
     return fields.Dict(required=True)
 
 
-class Limits(Schema):
-    """The allocation limits Abiquo's enterprises and virtual datacenters carry (0: no limit)."""
-
-    cpuCountSoftLimit, cpuCountHardLimit = _int(), _int()
-    ramSoftLimitInMb, ramHardLimitInMb = _int(), _int()
-    diskSoftLimitInMb, diskHardLimitInMb = _int(), _int()
-    storageSoftInMb, storageHardInMb = _int(), _int()
-    vlansSoft, vlansHard = _int(), _int()
-    publicIpsSoft, publicIpsHard = _int(), _int()
+Limits = type(
+    "Limits",
+    (Schema,),
+    {
+        "__doc__": "The allocation limits Abiquo's enterprises and virtual datacenters carry (0: no limit).",
+        **{name: LIMIT_TYPES[name].field(required=True) for name in LIMITS},
+    },
+)
 
 
 @media_type("datacenter", collection="datacenters")
@@ -68,7 +75,7 @@ class MachineSchema(Entity):
 @media_type("enterprise", collection="enterprises")
 class EnterpriseSchema(Entity, Limits):
     name = fields.String(required=True)
-    repositorySoftInMb, repositoryHardInMb = _int(), _int()
+    repositorySoftInMb, repositoryHardInMb = JAVA_LONG.field(required=True), JAVA_LONG.field(required=True)
     isReservationRestricted, twoFactorAuthenticationMandatory, workflow = _flag(), _flag(), _flag()
     idPricingTemplate = fields.Integer(required=True, allow_none=True)
 
@@ -100,25 +107,3 @@ class VirtualMachineSchema(Entity):
     type = _text()
     monitored, protected, vdrpEnabled = _flag(), _flag(), _flag()
     variables = _object()
-
-
-@media_type("user")
-class UserSchema(Entity):
-    nick = fields.String(required=True)
-    name = fields.String(required=True)
-    surname = fields.String(required=True)
-    email = fields.String(required=True)
-    locale = fields.String(required=True)
-    authType = fields.String(required=True)
-    active = fields.Boolean(required=True)
-    locked = fields.Boolean(required=True)
-    firstLogin = fields.Boolean(required=True)
-    privileges = fields.Dict(metadata={"description": "with ?expand=privileges: the user's privileges"})
-    expands = fields.Dict(metadata={"description": "with ?expand=privileges: the same, as 3.8 names it"})
-
-
-@media_type("role")
-class RoleSchema(Entity):
-    name = fields.String(required=True)
-    privileges = fields.List(fields.String(), required=True)
-    blocked = _flag()

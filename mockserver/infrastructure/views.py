@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
+from .. import release
 from ..extensions import store_of
 from ..http.api import operation
 from ..http.paging import BY_NAME, collection
@@ -39,8 +40,12 @@ VM_SORT = ("name", "id", "state")
     links={"GetDatacenter": ("getDatacenter", {"dc": "$response.body#/collection/0/id"})},
 )
 def list_datacenters():
+    policies = release.of(store_of()).has_policies
     return collection(
-        store_of().all("datacenters"), media="datacenters", sort_keys=BY_NAME_OR_LOCATION, render=render.datacenter
+        store_of().all("datacenters"),
+        media="datacenters",
+        sort_keys=BY_NAME_OR_LOCATION,
+        render=lambda dc: render.datacenter(dc, policies),
     )
 
 
@@ -60,7 +65,7 @@ def list_datacenters():
     },
 )
 def get_datacenter(dc):
-    return render.datacenter(model.datacenter(store_of(), dc))
+    return render.datacenter(model.datacenter(store_of(), dc), release.of(store_of()).has_policies)
 
 
 @operation(
@@ -195,30 +200,6 @@ def get_enterprise(enterprise):
 
 
 @operation(
-    bp, "GET", f"{ENT}/users/<int:user>", op_id="getUser", produces="user", errors=("EN-0", "USER-3"), label="verified"
-)
-def get_user(enterprise, user):
-    from ..errors import AbiquoError
-
-    model.enterprise(store_of(), g.user, enterprise)
-    found = store_of().get("users", user)
-    if found is None or found["enterprise"] != enterprise:
-        raise AbiquoError("USER-3")
-    return render.user(found)
-
-
-@operation(bp, "GET", "/admin/roles/<int:role>", op_id="getRole", produces="role", errors=("ROLE-0",), label="verified")
-def get_role(role):
-    from ..errors import AbiquoError
-    from ..security import expand_privileges
-
-    found = store_of().get("roles", role)
-    if found is None or (role != g.user.role and not g.user.can("ENTERPRISE_ADMINISTER_ALL")):
-        raise AbiquoError("ROLE-0")
-    return render.role(found, expand_privileges(found.get("privileges", [])))
-
-
-@operation(
     bp,
     "GET",
     "/cloud/locations",
@@ -229,8 +210,12 @@ def get_role(role):
     links={"GetLocation": ("getLocation", {"loc": "$response.body#/collection/0/id"})},
 )
 def list_locations():
+    policies = release.of(store_of()).has_policies
     return collection(
-        model.locations(store_of(), g.user), media="datacenters", sort_keys=BY_NAME_OR_LOCATION, render=render.location
+        model.locations(store_of(), g.user),
+        media="datacenters",
+        sort_keys=BY_NAME_OR_LOCATION,
+        render=lambda dc: render.location(dc, policies),
     )
 
 
@@ -245,7 +230,7 @@ def list_locations():
     links={"ListLocationBackupPolicies": ("listLocationBackupPolicies", {"loc": "$request.path.loc"})},
 )
 def get_location(loc):
-    return render.location(model.location(store_of(), g.user, loc))
+    return render.location(model.location(store_of(), g.user, loc), release.of(store_of()).has_policies)
 
 
 @operation(

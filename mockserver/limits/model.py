@@ -2,20 +2,23 @@
 
 The limit's ``location`` link names its datacenter; one ``backuppolicy`` link per allowed policy. Omitting a
 link restricts that policy, which is refused while a VM of the enterprise is bound to it. Links are matched by
-the path they name below /api, whatever host they carry. The rules: docs/BACKUP-RULES.md#limits.
+the path they name below /api, whatever host they carry. The rules: docs/BACKUP-RULES.md#limits. Abiquo 3.8 has
+no backup policies: its limits allow none, and a ``backuppolicy`` link in a body is one more link it ignores.
 """
 
 from __future__ import annotations
 
 import re
 
+from .. import release
 from ..backup.model import check_links, vms_bound_to
 from ..errors import AbiquoError
 from ..http.links import api_path_of, links_with_rel
+from ..http.schemas import JAVA_INT
 from ..infrastructure.model import belonging, enterprise
 from ..security import User
 from ..store import Store
-from .schemas import LIMIT_FIELDS
+from .schemas import LIMIT_FIELDS, LIMIT_TYPES
 
 LOCATION_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)$")
 POLICY_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)/backuppolicies/(\d+)$")
@@ -32,7 +35,9 @@ def limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> dict:
 
 
 def allowed_policies(store: Store, limit: dict) -> list[dict]:
-    """The stored policies a limit allows, in the order it lists them."""
+    """The stored policies a limit allows, in the order it lists them (none where the release has no policies)."""
+    if not release.of(store).has_policies:
+        return []
     found = (store.get("backuppolicies", pid) for pid in limit.get("backuppolicies", []))
     return [p for p in found if p is not None]
 
@@ -46,7 +51,7 @@ def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> 
     with store.transaction():
         if store.first("limits", enterprise=enterprise_id, datacenter=dc_id) is not None:
             raise AbiquoError("LIMIT-7", f"Enterprise {enterprise_id} already has a limit in datacenter {dc_id}")
-        allowed = _allowed_from_links(store, body, dc_id)
+        allowed = _allowed_from_links(store, body, dc_id, [])
         limit_id = store.insert(
             "limits", {"enterprise": enterprise_id, "datacenter": dc_id, "backuppolicies": allowed, **numbers}
         )
@@ -64,7 +69,7 @@ def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, bo
                 "GEN-6",
                 f"Invalid link: the datacenter of a limit cannot change (it is datacenter {current['datacenter']})",
             )
-        allowed = _allowed_from_links(store, body, current["datacenter"])
+        allowed = _allowed_from_links(store, body, current["datacenter"], current.get("backuppolicies", []))
         restricted = [p for p in current.get("backuppolicies", []) if p not in allowed]
         _check_restrictable(store, enterprise_id, restricted)
         updated = {**current, "backuppolicies": allowed, **numbers}
@@ -115,9 +120,8 @@ def _limit_numbers(body: object) -> dict:
         raise AbiquoError("GEN-2", f"Invalid document: unknown fields {', '.join(unknown)}")
     if "links" not in body:
         raise AbiquoError("GEN-2", "Invalid document: a limit carries its 'links' (location, backuppolicy)")
-    for name in ("id", *LIMIT_FIELDS):
-        if name in body and type(body[name]) is not int:
-            raise AbiquoError("GEN-2", f"Invalid document: '{name}' must be an integer")
+    for name, java in {"id": JAVA_INT, **LIMIT_TYPES}.items():
+        java.check(body, name)
     check_links(body)
     return {name: body.get(name, 0) for name in LIMIT_FIELDS}
 
@@ -133,7 +137,10 @@ def _location(store: Store, body: dict) -> int | None:
     return int(match.group(1))
 
 
-def _allowed_from_links(store: Store, body: dict, dc_id: int) -> list[int]:
+def _allowed_from_links(store: Store, body: dict, dc_id: int, current: list[int]) -> list[int]:
+    """The policies the body's ``backuppolicy`` links allow; what the limit allows now where there are no policies."""
+    if not release.of(store).has_policies:
+        return list(current)
     allowed: list[int] = []
     for entry in links_with_rel(body.get("links"), "backuppolicy"):
         href = entry.get("href")

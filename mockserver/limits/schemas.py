@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from marshmallow import fields
+from ..http.schemas import JAVA_INT, media_type
+from ..infrastructure.schemas import LIMIT_TYPES, Entity
 
-from ..http.schemas import media_type
-from ..infrastructure.constants import LIMITS
-from ..infrastructure.schemas import Entity
+LIMIT_FIELDS = tuple(LIMIT_TYPES)
 
-LIMIT_FIELDS = (*LIMITS, "repositorySoftInMb", "repositoryHardInMb")
-
-
-@media_type("limit", collection="limits")
-class LimitSchema(Entity):
-    """An enterprise's limit in one datacenter; its links carry meaning (location, backuppolicy)."""
-
-    id = fields.Integer()  # a POST cannot know it, and a PUT names the limit by its URL
-    cpuCountSoftLimit = fields.Integer(load_default=0)
-    cpuCountHardLimit = fields.Integer(load_default=0)
-    ramSoftLimitInMb = fields.Integer(load_default=0)
-    ramHardLimitInMb = fields.Integer(load_default=0)
-    diskSoftLimitInMb = fields.Integer(load_default=0)
-    diskHardLimitInMb = fields.Integer(load_default=0)
-    storageSoftInMb = fields.Integer(load_default=0)
-    storageHardInMb = fields.Integer(load_default=0)
-    vlansSoft = fields.Integer(load_default=0)
-    vlansHard = fields.Integer(load_default=0)
-    publicIpsSoft = fields.Integer(load_default=0)
-    publicIpsHard = fields.Integer(load_default=0)
-    repositorySoftInMb = fields.Integer(load_default=0)
-    repositoryHardInMb = fields.Integer(load_default=0)
+# Each number has the Java type Abiquo's model gives it (infrastructure/schemas.py LIMIT_TYPES), stated in the
+# contract as its minimum and maximum and refused beyond them (limits/model.py).
+LimitSchema = media_type("limit", collection="limits")(
+    type(
+        "LimitSchema",
+        (Entity,),
+        {
+            "__doc__": "An enterprise's limit in one datacenter; its links carry meaning (location, backuppolicy).",
+            "id": JAVA_INT.field(),  # a POST cannot know it, and a PUT names the limit by its URL
+            **{name: java.field(load_default=0) for name, java in LIMIT_TYPES.items()},
+        },
+    )
+)

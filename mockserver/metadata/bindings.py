@@ -12,12 +12,18 @@ configuration changes.
 
 Values the VM defines (a time, days, disks) need a privilege only when they change, so that a user without
 it can still save a VM whose stored values another user chose.
+
+A policy the 3.8 → 3.8.5 upgrade made (``legacy``, docs/BACKUP-RULES.md#upgrade) keeps 3.8's rules for the entries
+bound to it: every value is the VM's, a time may be left out, a weekly entry names a day. And while a client sends
+back the bindings it read, bindings to such policies follow the schedule as 3.8 knew it: an entry added is bound to
+the upgrade's policy of its type and granularity, an entry removed loses its binding. So every edit 3.8 accepted on a
+VM is accepted after the upgrade, whether the client keeps the bindings it read or sends none.
 """
 
 from __future__ import annotations
 
 from ..backup.constants import BACKUP_TYPES, GRANULARITIES, NOT_APPLY, WEEKDAYS
-from ..backup.model import allowed_policy_ids, policy_by_code, properties
+from ..backup.model import allowed_policy_ids, is_legacy, legacy_policy, policy_by_code, properties
 from ..errors import AbiquoError
 from ..security import User
 from ..store import Store
@@ -60,18 +66,15 @@ def apply_bindings(
     if schedule is None and not pairs:
         return None
     result = dict(schedule or {})
-    for (backup_type, granularity), configuration in configurations.items():  # step 3
+    for (backup_type, granularity), (configuration, legacy) in configurations.items():  # step 3
         sent = (result.get(backup_type) or {}).get(granularity, {})
-        result[backup_type] = {
-            **result.get(backup_type, {}),
-            granularity: fill_entry(
-                user,
-                configuration,
-                sent,
-                _stored_entry(stored_schedule, backup_type, granularity),
-                f"{backup_type}/{granularity}",
-            ),
-        }
+        stored = _stored_entry(stored_schedule, backup_type, granularity)
+        if legacy:  # the upgrade's policy: the entry is the VM's own, as in 3.8
+            check_vm_values(user, backup_type, granularity, sent, stored)
+            filled = sent
+        else:
+            filled = fill_entry(user, configuration, sent, stored, f"{backup_type}/{granularity}")
+        result[backup_type] = {**result.get(backup_type, {}), granularity: filled}
     for backup_type, granularity, entry in list(entries(result)):
         if pairs and (backup_type, granularity) not in configurations:  # step 4
             raise AbiquoError("BC-34", f"The backup schedule {backup_type}/{granularity} has no policy binding")
@@ -84,7 +87,8 @@ def apply_bindings(
 
 
 def bound_configurations(store: Store, vm: dict, pairs: list[tuple[str, str, str]]) -> dict:
-    """Steps 1 and 2: (type, granularity) -> the policy configuration each binding names."""
+    """Steps 1 and 2: (type, granularity) -> (the policy configuration each binding names, whether the policy is
+    one the upgrade made)."""
     configurations = {(t, g): _configuration(store, vm, t, g, code) for t, g, code in pairs}
     codes = sorted({code for _, _, code in pairs})
     for code in codes:
@@ -113,7 +117,7 @@ def _check_whole_policy(store: Store, vm: dict, code: str, bound: set[tuple[str,
         )
 
 
-def _configuration(store: Store, vm: dict, backup_type: str, granularity: str, code: str) -> dict:
+def _configuration(store: Store, vm: dict, backup_type: str, granularity: str, code: str) -> tuple[dict, bool]:
     policy = policy_by_code(store, vm["datacenter"], code)
     if policy is None:
         raise AbiquoError("BC-23", f"There is no backup policy '{code}' in the datacenter of the virtual machine")
@@ -123,10 +127,28 @@ def _configuration(store: Store, vm: dict, backup_type: str, granularity: str, c
         )
     for configuration in policy.get("backupConfigurations", []):
         if (configuration["type"], configuration["period"]) == (backup_type.upper(), granularity.upper()):
-            return configuration
+            return configuration, is_legacy(policy)
     raise AbiquoError(
         "BC-32", f"The backup policy '{code}' has no {backup_type.upper()} {granularity.upper()} configuration"
     )
+
+
+def followed_bindings(store: Store, vm: dict, sent: object, stored: object, schedule: object) -> object:
+    """The bindings to store: those sent, except that bindings the client sent back as read that all name policies
+    the upgrade made follow the schedule sent (each entry bound to the upgrade's policy of its type and granularity,
+    if the VM's datacenter has one; an entry without one is left unbound, and so refused)."""
+    if not isinstance(stored, dict) or sent != stored:
+        return sent
+    pairs = bound_pairs(stored)
+    if not all(is_legacy(policy_by_code(store, vm["datacenter"], code) or {}) for _, _, code in pairs):
+        return sent
+    followed: dict[str, dict[str, str]] = {}
+    for backup_type, granularity, _ in entries(schedule):
+        policy = legacy_policy(store, vm["datacenter"], backup_type, granularity)
+        if policy is None:
+            return sent
+        followed.setdefault(backup_type, {})[granularity] = policy["code"]
+    return followed
 
 
 def _stored_entry(stored_schedule: object, backup_type: str, granularity: str) -> dict:

@@ -52,13 +52,14 @@ def entries(schedule: object):
                 yield backup_type, granularity, entry
 
 
-def checked_schedule(schedule: object) -> dict:
-    """The schedule as it will be stored (disk ids as strings), or the BC error it breaks."""
+def checked_schedule(schedule: object, policies: bool = True) -> dict:
+    """The schedule as it will be stored (disk ids as strings), or the BC error it breaks. Without ``policies``
+    (Abiquo 3.8) the server writes no ``policies`` key, so one sent is an unknown backup type like any other."""
     if not isinstance(schedule, dict):
         raise AbiquoError("BC-14", "Invalid backup schedule: backupSchedule must be an object")
     checked = {}
     for backup_type, granularities in schedule.items():
-        if backup_type == POLICIES_KEY:
+        if backup_type == POLICIES_KEY and policies:
             if not (isinstance(granularities, list) and all(isinstance(c, str) and c for c in granularities)):
                 raise AbiquoError("BC-14", "Invalid backup schedule: 'policies' must be a list of policy codes")
             checked[backup_type] = granularities  # the server rewrites it; see bindings

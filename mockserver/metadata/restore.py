@@ -4,13 +4,15 @@ integration.
 The integration reads ``restore: "requested"`` on the result and later writes ``restoreInfo`` with its
 outcome. A result counts as already restored once it was requested, unless the integration reported the
 restore as failed: a failed restore may be requested again even where multiple restore is disabled
-(the 3.2.5 behaviour of ``restoreInfo.result``), and a new request drops the old ``restoreInfo``.
+(the 3.2.5 behaviour of ``restoreInfo.result``), and a new request drops the old ``restoreInfo``. Abiquo 3.8 has no
+backup properties: it restores a backup again whenever asked.
 """
 
 from __future__ import annotations
 
 import copy
 
+from .. import release
 from ..backup.model import properties
 from ..errors import AbiquoError
 from ..infrastructure.model import virtual_machine
@@ -37,7 +39,7 @@ def restore_backup(store: Store, user: User, vdc: int, vapp: int, vm_id: int, bo
                 f"The backup '{backup_id}' has status {found.get('status')!r}: only "
                 "backups whose status is done or complete can be restored",
             )
-        if already_restored(found) and not properties(store, vm["datacenter"])["multipleRestore"]:
+        if already_restored(found) and not _multiple_restore(store, vm):
             raise AbiquoError(
                 "409-CONFLICT",
                 f"The backup '{backup_id}' was already restored and multiple restore is disabled in the datacenter",
@@ -47,6 +49,10 @@ def restore_backup(store: Store, user: User, vdc: int, vapp: int, vm_id: int, bo
         restored = {**vm, "metadata": metadata}
         store.put("virtualmachines", vm["id"], restored)
         return restored
+
+
+def _multiple_restore(store: Store, vm: dict) -> bool:
+    return not release.of(store).has_policies or properties(store, vm["datacenter"])["multipleRestore"]
 
 
 def already_restored(result: dict) -> bool:

@@ -12,7 +12,10 @@ from marshmallow import INCLUDE, Schema, fields, validate
 
 from ..backup.constants import GRANULARITIES, LEGACY_DATE_TIME, LEGACY_HOURS, LEGACY_TIME, WEEKDAYS
 from ..http.schemas import LinkSchema, media_type
+from ..release import BACKUP_POLICIES
 from .constants import RESULT_STATUSES
+
+SINCE_POLICIES = {"x-abiquo-since": BACKUP_POLICIES}  # a 3.8 server has neither (policyBindings is a custom key there)
 
 TIME_FORMATS = {"defined_hour": LEGACY_DATE_TIME, "hourly": LEGACY_HOURS}
 
@@ -48,7 +51,7 @@ PATH_SCHEDULE = _granularities_schema("Paths")
 class BackupScheduleSchema(Schema):
     """Legacy form type → granularity → entry; ``policies`` (the bound codes, sorted) is written by the server."""
 
-    policies = fields.List(fields.String(validate=validate.Length(min=1)))
+    policies = fields.List(fields.String(validate=validate.Length(min=1)), metadata=SINCE_POLICIES)
     complete = fields.Nested(DISK_SCHEDULE)
     snapshot = fields.Nested(DISK_SCHEDULE)
     filesystem = fields.Nested(PATH_SCHEDULE)
@@ -100,7 +103,9 @@ class VirtualMachineMetadataSchema(Schema):
         unknown = INCLUDE
 
     backupSchedule = fields.Nested(BackupScheduleSchema)
-    policyBindings = fields.Nested(PolicyBindingsSchema, metadata={"nullable": True, "description": "null: none"})
+    policyBindings = fields.Nested(
+        PolicyBindingsSchema, metadata={"nullable": True, "description": "null: none", **SINCE_POLICIES}
+    )
     backupResults = fields.Nested(BackupResultsSchema)
 
 

@@ -11,14 +11,14 @@ from ..http import media
 EVENT = {
     "type": "object",
     "description": "One event per data line (spellings reconstructed from the 3.x connector base's getters)",
-    "required": ["id", "type", "action", "severity", "user", "entityIdentifier", "timestamp", "details"],
+    "required": ["id", "type", "action", "severity", "user", "enterprise", "entityIdentifier", "timestamp", "details"],
     "properties": {
         "id": {"type": "integer", "description": "the event's id in /api/events: the cursor to resume from"},
         "type": {"type": "string", "example": "VIRTUAL_MACHINE"},
         "action": {"type": "string", "example": "DEPLOY_FINISH"},
         "severity": {"type": "string"},
         "user": {"type": "string", "description": "the end of the causing user's edit link"},
-        "enterprise": {"type": "string"},
+        "enterprise": {"type": "string", "description": "the event's enterprise, else the acting user's"},
         "entityIdentifier": {"type": "string", "description": "the entity's URI below /api"},
         "timestamp": {"type": "integer", "description": "epoch milliseconds"},
         "details": {"type": "object", "additionalProperties": {"type": "string"}},

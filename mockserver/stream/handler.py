@@ -78,10 +78,11 @@ class EventStream:
         write = _Writer(send, shut)
         try:
             await send({"type": "http.response.start", "status": 200, "headers": head})
-            opening = (PADDING.encode() if request.atmosphere else b"") + (
-                request.frame(request.handshake_message()) if request.handshake else b""
-            )
-            await write(opening + _frames(request, backlog))
+            if request.atmosphere:
+                await write(PADDING.encode())
+            if request.handshake:
+                await write(request.frame(request.handshake_message()))
+            await _each_event(write, request, backlog)
             await self._relay(request, listener, gone, write)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except _Cut:
@@ -104,7 +105,7 @@ class EventStream:
                 continue
             if listener.closed:
                 return
-            await write(_frames(request, batch.result()))
+            await _each_event(write, request, batch.result())
 
 
 class _Cut(Exception):
@@ -126,5 +127,8 @@ class _Writer:
         sending.result()
 
 
-def _frames(request: StreamRequest, events: list[dict]) -> bytes:
-    return b"".join(request.frame(encode(event), event["id"]) for event in events)
+async def _each_event(write: _Writer, request: StreamRequest, events: list[dict]) -> None:
+    """One message, one write, one HTTP chunk per event, as Atmosphere flushes each: clients such as Abiquo's
+    events-notifier parse every chunk they are handed as one event (a commit may record several)."""
+    for event in events:
+        await write(request.frame(encode(event), event["id"]))

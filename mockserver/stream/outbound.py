@@ -12,19 +12,26 @@ import json
 
 
 def outbound(event: dict) -> dict:
-    found = {
+    return {
         "id": event["id"],
         "type": event["component"],
         "action": event["action"],
         "severity": event["severity"],
         "user": event.get("userUri", ""),
+        "enterprise": _enterprise(event),
         "entityIdentifier": event["entityId"],
         "timestamp": event["timestamp"],
         "details": {key: _text(value) for key, value in (event.get("details") or {}).items()},
     }
+
+
+def _enterprise(event: dict) -> str:
+    """The enterprise the event concerns, else (a datacenter's policy, say) that of the user who acted: every event
+    of Abiquo's stream names one (the events-notifier reads it unconditionally; its sample, a DATACENTER event,
+    carries the acting administrator's)."""
     if event.get("idEnterprise") is not None:
-        found["enterprise"] = f"/admin/enterprises/{event['idEnterprise']}"
-    return found
+        return f"/admin/enterprises/{event['idEnterprise']}"
+    return event.get("userUri", "").rsplit("/users/", 1)[0]
 
 
 def _text(value: object) -> str:

@@ -3,8 +3,9 @@
 A step is ``{at: <ms>, <action>: <vm id>, as: <nick>, ...}`` with one action: ``deploy``, ``undeploy``
 (through the same tasks as the API), ``metadata`` (``set: {key: value}`` merged into the VM's metadata, as a
 metadata PUT would), ``restore`` (``backup: <result id>``, as a restore request would), ``state`` (the
-control API's shortcut, ``to: ON``), or ``dropStreams`` (every open event stream is cut; a number of ms
-instead of ``true`` also refuses new streams that long, so that events fall into the gap). Steps run on the
+control API's shortcut, ``to: ON``), ``dropStreams`` (every open event stream is cut; a number of ms
+instead of ``true`` also refuses new streams that long, so that events fall into the gap), or ``upgrade: true``
+(the served 3.8 world becomes 3.8.5 in place, as ``POST /_mock/upgrade`` does; open streams stay open). Steps run on the
 world's clock in (at, position) order, so a timeline plays the same way every time; each step is one
 transaction with its event, and is written to the request journal as ``TIMELINE``.
 """
@@ -16,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..backup.upgrade import upgrade_store
 from ..errors import AbiquoError
 from ..events import emitters
 from ..http.api import Written
@@ -26,7 +28,8 @@ from ..metadata import restore
 from ..security import User
 from ..store import Store
 
-ACTIONS = ("deploy", "undeploy", "metadata", "restore", "state", "dropStreams")
+ACTIONS = ("deploy", "undeploy", "metadata", "restore", "state", "dropStreams", "upgrade")
+UNNAMED = ("dropStreams", "upgrade")  # the actions that name no VM
 MAX_AT_MS = 3_600_000
 
 
@@ -53,7 +56,9 @@ def checked_steps(steps: object) -> list[dict]:
             raise _bad(index, f"a step has exactly one of {', '.join(ACTIONS)}")
         if actions[0] == "dropStreams" and not (step["dropStreams"] is True or _milliseconds(step["dropStreams"])):
             raise _bad(index, "'dropStreams' is true, or how many ms new streams are refused after the cut")
-        if actions[0] != "dropStreams" and type(step[actions[0]]) is not int:
+        if actions[0] == "upgrade" and step["upgrade"] is not True:
+            raise _bad(index, "'upgrade' is true")
+        if actions[0] not in UNNAMED and type(step[actions[0]]) is not int:
             raise _bad(index, f"'{actions[0]}' names a VM by its id")
         if "as" in step and not isinstance(step["as"], str):
             raise _bad(index, "'as' is a user's nick")
@@ -82,6 +87,7 @@ def play(world: World, step: dict) -> None:
     """Run one step now; a step the world refuses (VM locked, unknown backup) is journaled as refused."""
     action = next(a for a in ACTIONS if a in step)
     path, status, answer = _path(world.store, step, action), 200, None
+    started = int(time.time() * 1000)
     try:
         user = lifecycle.system_user(world.store, step.get("as"))
         answer = _ACTIONS[action](world, user, step)
@@ -90,13 +96,15 @@ def play(world: World, step: dict) -> None:
         status, answer = error.status, error.envelope()
         user = None
     entry = {"step": step, "path": path, "user": step.get("as") or (user.nick if user else None), "status": status}
-    world.played.append({**entry, "time": int(time.time() * 1000)})
+    world.played.append({**entry, "started": started, "time": int(time.time() * 1000)})
     world.journal({**entry, "answer": json.dumps(answer) if answer is not None else ""})
 
 
 def _path(store: Store, step: dict, action: str) -> str:
     if action == "dropStreams":
         return "/m/stream"
+    if action == "upgrade":
+        return "/_mock/upgrade"
     vm = store.get("virtualmachines", step[action])
     return f"/api{vm_path(vm)}" if vm else f"/api/cloud/virtualmachines/{step[action]}"
 
@@ -154,6 +162,10 @@ def _drop(world: World, user: User, step: dict) -> dict:
     return {"closed": world.drop_streams(refuse_ms / 1000), "refusedMs": refuse_ms}
 
 
+def _upgrade(world: World, user: User, step: dict) -> dict:
+    return upgrade_store(world.store)
+
+
 _ACTIONS = {
     "deploy": _lifecycle(lifecycle.DEPLOY),
     "undeploy": _lifecycle(lifecycle.UNDEPLOY),
@@ -161,6 +173,7 @@ _ACTIONS = {
     "restore": _restore,
     "state": _state,
     "dropStreams": _drop,
+    "upgrade": _upgrade,
 }
 
 
