@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
 DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not read the body; its HTTP status
+SITE_CHECKED = "abiquo.door.site_checked"  # environ key: the front door already asked http/sites.py
 # The blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
 # until the next write (mockserver/http/answers.py). A context says so in the table (keeps_answers).
 KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
@@ -113,6 +114,8 @@ def _unexpected(exc: Exception) -> Response:
 
 def _check_site() -> None:
     """Before anything else: a host the mock does not answer for, or what another site sent (http/sites.py)."""
+    if request.environ.get(SITE_CHECKED):
+        return
     refusal = current_app.extensions[SITES].refusal(request.method, request.path, request.headers.get)
     if refusal is not None:
         g.site_refused = True  # never reached the API: the request journal leaves it out

@@ -25,7 +25,7 @@ import json
 
 from flask import Flask
 
-from ..app import DOOR_REFUSAL, PUBLIC_PATHS
+from ..app import DOOR_REFUSAL, PUBLIC_PATHS, SITE_CHECKED
 from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, SITES, store_of
 from ..http import media
@@ -131,6 +131,7 @@ class Door:
 
     async def run(self, environ: dict) -> Answer:
         """The Flask app's answer; for a write, once its record is on disk."""
+        environ[SITE_CHECKED] = True  # _http asked before anything else: Flask need not ask again
         self.fast.journal.flush()  # what the fast path answered before this request goes first
         answer, wrote = self._call(environ)
         if wrote:
