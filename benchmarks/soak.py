@@ -102,7 +102,7 @@ def prober(server: Server, stats: Stats, stop: threading.Event) -> None:
 def dribbler(server: Server, stats: Stats, stop: threading.Event) -> None:
     """An authenticated PUT whose body comes one byte a second, until the server answers (408 expected)."""
     head = (
-        f"PUT {METADATA.format(4)} HTTP/1.1\r\nHost: x\r\nAuthorization: {ADMIN}\r\n"
+        f"PUT {METADATA.format(4)} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {ADMIN}\r\n"
         "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
     ).encode()
     while not stop.is_set():

@@ -31,7 +31,7 @@ class Dribblers:
     def _open(self) -> socket.socket:
         sock = socket.create_connection((HOST, self.port))
         sock.sendall(
-            b"PUT /api/admin/datacenters/1/backupproperties HTTP/1.1\r\nHost: x\r\n"
+            b"PUT /api/admin/datacenters/1/backupproperties HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + f"Authorization: {ADMIN}\r\n".encode()
             + b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"
         )

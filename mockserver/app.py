@@ -12,9 +12,10 @@ from werkzeug.routing import Rule
 
 from . import contexts, extensions, release, scenarios
 from .errors import AbiquoError
-from .extensions import DOOR_ROUTES, store_of
+from .extensions import DOOR_ROUTES, SITES, store_of
 from .http import answers, api, auth, media
 from .http.paths import collapsing_slashes
+from .http.sites import Sites
 from .store import Store, StoreUnavailable
 
 log = logging.getLogger("abiquo_mock")
@@ -32,9 +33,12 @@ DEFAULTS: dict[str, Any] = {
     "FSYNC": True,
     "STREAM_HEARTBEAT_S": 15,  # an open event stream that has nothing to say writes a keep-alive this often
     "LIFECYCLE_MS": 200,  # how long a deploy or undeploy keeps its VM LOCKED; 0: it finishes within the request
+    "ALLOWED_HOSTS": (),  # host names served beyond loopback and IP addresses (mockserver/http/sites.py)
+    "BIND_HOST": None,  # the address the server listens on: a name given there is served too
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
 DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not read the body; its HTTP status
+SITE_CHECKED = "abiquo.door.site_checked"  # environ key: the front door already asked http/sites.py
 # The blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
 # until the next write (mockserver/http/answers.py). A context says so in the table (keeps_answers).
 KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
@@ -125,6 +129,25 @@ def _unavailable(exc: StoreUnavailable) -> Response:
 def _unexpected(exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.path)
     return error_response(AbiquoError("500-INTERNAL-SERVER-ERROR", f"Unexpected error: {type(exc).__name__}"))
+
+
+def _check_site() -> None:
+    """Before anything else: a host the mock does not answer for, or what another site sent (http/sites.py)."""
+    if request.environ.get(SITE_CHECKED):
+        return
+    refusal = current_app.extensions[SITES].refusal(request.method, request.path, request.headers.get)
+    if refusal is not None:
+        g.site_refused = True  # never reached the API: the request journal leaves it out
+        raise refusal
+
+
+def _check_query() -> None:
+    # Werkzeug reads the query string as strict UTF-8: raw bytes that are not (a client that did not percent-encode)
+    # would fail every view that reads it
+    try:
+        request.query_string.decode("utf-8")
+    except UnicodeDecodeError:
+        raise AbiquoError("GEN-22", "The query string is not UTF-8: percent-encode what it holds") from None
 
 
 def _refused_body() -> None:
@@ -225,6 +248,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(StoreUnavailable, _unavailable)
     app.register_error_handler(Exception, _unexpected)
+    app.extensions[SITES] = Sites.of(
+        app.config["ALLOWED_HOSTS"], app.config["BIND_HOST"], control_api=app.config["CONTROL_ENABLED"]
+    )
+    app.before_request(_check_site)
+    app.before_request(_check_query)
     app.before_request(_refused_body)
     app.before_request(_authenticate)
     app.extensions[ANSWERS] = answers.Answers()

@@ -12,6 +12,7 @@ import click
 from abiquo_mock.contracts.cli import certify, contract
 
 from . import contexts, release, scenarios
+from .http.sites import BadHostName, allowed_hosts
 from .store import Store, StoreError, StoreLocked, hold_lock
 
 DEFAULT_DB = "var/abiquo-mock.json"
@@ -115,6 +116,29 @@ def _scenario_file(path: str) -> str:
         _fail(str(exc))
 
 
+def check_token(token: str | None) -> None:
+    """Fail in one line on a control token that guards nothing: empty (a CI secret that was not set) or one that
+    cannot travel in a header."""
+    source = click.get_current_context().get_parameter_source("control_token")
+    if token is None and "ABIQUO_MOCK_CONTROL_TOKEN" in os.environ:  # click reads an empty variable as unset
+        token, source = os.environ["ABIQUO_MOCK_CONTROL_TOKEN"], click.core.ParameterSource.ENVIRONMENT
+    where = "ABIQUO_MOCK_CONTROL_TOKEN" if source == click.core.ParameterSource.ENVIRONMENT else "--control-token"
+    if token is None:
+        return
+    if not token.strip():
+        _fail(f"{where} is empty: the control API would be open to anyone; give a token, or unset it")
+    if token != token.strip() or any(ord(c) < 32 or ord(c) == 127 for c in token):
+        _fail(f"{where} starts or ends with spaces or holds control characters, which no header can carry")
+
+
+def check_allowed_hosts(given: tuple[str, ...]) -> tuple[str, ...]:
+    """The names served beyond loopback and IP addresses: ABIQUO_MOCK_ALLOWED_HOSTS and every --allowed-host."""
+    try:
+        return allowed_hosts((os.environ.get("ABIQUO_MOCK_ALLOWED_HOSTS", ""), *given))
+    except BadHostName as exc:
+        _fail(str(exc))
+
+
 def check_faults(path: str) -> None:
     """Fail in one line, before the server starts, on a fault file that cannot be used."""
     from .errors import AbiquoError
@@ -141,6 +165,15 @@ def check_faults(path: str) -> None:
 )
 @click.option("--control/--no-control", default=True, show_default=True, help="Serve the /_mock control API.")
 @click.option("--control-token", envvar="ABIQUO_MOCK_CONTROL_TOKEN", help="Require X-Mock-Token on /_mock.")
+@click.option(
+    "--allowed-host",
+    "allowed_host",
+    multiple=True,
+    metavar="NAME",
+    help="Also answer requests for this host name (repeatable; added to ABIQUO_MOCK_ALLOWED_HOSTS, comma-separated): "
+    "a container's or CI service's name; '.example' allows a domain, '*' any host. Loopback and IP addresses "
+    "are always answered.",
+)
 @click.option(
     "--journal-mib",
     default=8,
@@ -170,13 +203,28 @@ def check_faults(path: str) -> None:
     "[default: the release the scenario names, else 3.8.5].",
 )
 def serve(
-    host, port, db, memory, scenario, control, control_token, journal_mib, access_log, dev, faults, fault_seed, abiquo
+    host,
+    port,
+    db,
+    memory,
+    scenario,
+    control,
+    control_token,
+    allowed_host,
+    journal_mib,
+    access_log,
+    dev,
+    faults,
+    fault_seed,
+    abiquo,
 ):
     """Serve the mock on one process (the store's lock lives in it)."""
     if memory and db:
         _fail("--db and --memory exclude each other")
     if scenario and scenarios.names_a_file(scenario):
         scenario = _scenario_file(scenario)
+    check_token(control_token)
+    hosts = check_allowed_hosts(allowed_host)
     if faults:
         check_faults(faults)
     check_port(host, port)
@@ -193,13 +241,18 @@ def serve(
             "ABIQUO_MOCK_SCENARIO": (scenario or (loaded if served else "")) if memory else "",
             "ABIQUO_MOCK_ABIQUO": abiquo if memory and abiquo else "",
             "ABIQUO_MOCK_CONTROL": "on" if control else "off",
-            "ABIQUO_MOCK_CONTROL_TOKEN": control_token or "",
+            "ABIQUO_MOCK_ALLOWED_HOSTS": ",".join(hosts),
+            "ABIQUO_MOCK_BIND_HOST": host,
             "ABIQUO_MOCK_JOURNAL_MIB": str(journal_mib),
             "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or "",
             "ABIQUO_MOCK_FAULTS": str(Path(faults).resolve()) if faults else "",
             "ABIQUO_MOCK_FAULT_SEED": "" if fault_seed is None else str(fault_seed),
         }
     )
+    if control_token:
+        os.environ["ABIQUO_MOCK_CONTROL_TOKEN"] = control_token
+    else:  # an empty value left behind would read as a refused token to whoever starts a server from here
+        os.environ.pop("ABIQUO_MOCK_CONTROL_TOKEN", None)
     from .healthcheck import announce
 
     source = click.get_current_context().get_parameter_source("control_token")
@@ -222,15 +275,17 @@ def serve(
 
 @main.command("scenarios")
 def list_scenarios():
-    """List the scenarios the mock can load."""
+    """List the scenarios the mock can load (and the files of the scenarios folder that are broken, with why)."""
     try:
-        known = scenarios.names()
-    except scenarios.ScenarioError as exc:
+        listed = scenarios.catalogue()
+    except scenarios.ScenarioError as exc:  # no scenario at all
         _fail(str(exc))
-    for name in known:
-        info = scenarios.describe(name)
+    for info in listed:
+        if "broken" in info:
+            click.echo(f"{info['name']:<16} BROKEN: {info['broken']}")
+            continue
         tags = f" [{', '.join(info['tags'])}]" if info["tags"] else ""
-        click.echo(f"{name:<16} {info['description']}{tags}")
+        click.echo(f"{info['name']:<16} {info['description']}{tags}")
 
 
 for _context in contexts.CONTEXTS:  # the commands that live with their context (upgrade, …)

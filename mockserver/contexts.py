@@ -21,6 +21,7 @@ from .backup import cli as backup_cli
 from .backup import control_views as backup_control
 from .backup import upgrade
 from .backup import views as backup
+from .console import acting as console_acting
 from .console import changes as console_changes
 from .console import schemas as console_bodies
 from .console import views as console
@@ -129,6 +130,8 @@ CONTEXTS: tuple[Context, ...] = (
         control=console.bp,
         control_schemas=console_bodies.SCHEMAS,
         init_app=console_changes.init_app,
+        door_routes=console_acting.stream_route,
+        door_docs=console_acting.STREAM_DOCS,
     ),
 )
 

@@ -20,6 +20,7 @@ DOOR_ROUTES = "abiquo_door_routes"  # {exact path: ASGI handler} the front door 
 TRANSFORMS = "abiquo_transforms"
 CONTRACT = "abiquo_contract"
 DOCUMENT = "abiquo_openapi"
+SITES = "abiquo_sites"  # http/sites.py Sites: the hosts the app answers for, asked before anything else
 
 
 def install(app: Flask, store: Store, transforms: Mapping[str, Callable], contract: Callable[..., dict]) -> None:

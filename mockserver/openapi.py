@@ -18,6 +18,7 @@ from .errors import status_of
 from .http import media
 from .http.api import BODY_ERRORS, COMMON_ERRORS, REGISTRY, Operation
 from .http.schemas import COLLECTIONS, MEDIA_SCHEMAS
+from .http.sites import WRITES_WITH_BODY
 
 STATUS_TEXT = {
     200: "OK",
@@ -108,7 +109,7 @@ def _error_statuses(op: Operation) -> set[int]:
 
 def _error_codes(op: Operation) -> set[str]:
     """Every Abiquo error code the operation can answer: its own and those of the shared conventions."""
-    codes = set(op.errors)
+    codes = set(op.errors) | {"403-FORBIDDEN"}  # a host the mock does not answer for (http/sites.py)
     if op.prefix == "/api":
         codes |= set(COMMON_ERRORS)
         if op.path == "/api/version":
@@ -117,8 +118,8 @@ def _error_codes(op: Operation) -> set[str]:
         codes |= {"401-UNAUTHORIZED", "404-NOT-FOUND", "405-METHOD-NOT-ALLOWED"}
     if op.consumes or op.request_schema:
         codes |= set(BODY_ERRORS)
-    if op.privilege:
-        codes.add("403-FORBIDDEN")
+    if op.prefix != "/api" and op.method in WRITES_WITH_BODY:
+        codes.add("415-UNSUPPORTED-MEDIA-TYPE")  # the control API takes only application/json
     if op.paged or op.query:
         codes.add("GEN-22")
     if op.paged:

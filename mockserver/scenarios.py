@@ -34,6 +34,15 @@ FILES = "ABIQUO_MOCK_SCENARIO_FILES"
 World = dict[str, list[dict]]
 Transform = Callable[..., World]  # a scenario transform: a world (and parameters) in, the derived world out
 NO_TRANSFORMS: Mapping[str, Transform] = MappingProxyType({})
+# The top-level keys of a scenario file and what each must be
+SHAPES = {
+    "description": (str, "text"),
+    "tags": (list, "a list"),
+    "integration": (dict, "a mapping"),
+    "timeline": (list, "a list"),
+    "world": (dict, "a mapping of tables"),
+    "derive": (dict, "a mapping"),
+}
 _cache: dict[Path, tuple[float, dict]] = {}
 _cache_lock = threading.Lock()
 
@@ -101,16 +110,21 @@ def names() -> list[str]:
 def read(name: str) -> dict:
     """The parsed scenario document (cached while the file is unchanged)."""
     path = scenario_path(name)
-    mtime = path.stat().st_mtime
-    with _cache_lock:
-        cached = _cache.get(path)
-        if cached and cached[0] == mtime:
-            return cached[1]
+    try:
+        mtime = path.stat().st_mtime
+        with _cache_lock:
+            cached = _cache.get(path)
+            if cached and cached[0] == mtime:
+                return cached[1]
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScenarioError(f"{path}: cannot be read: {reason}") from None
     import yaml  # only a scenario file needs it: serving a store as it was left reads none
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        document = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from None
     _check_format(path, document)
@@ -124,6 +138,9 @@ def _check_format(path: Path, document: object) -> None:
         raise ScenarioError(f"{path}: 'format: {FORMAT}' is required at the top")
     if ("world" in document) == ("derive" in document):
         raise ScenarioError(f"{path}: a scenario has either 'world' or 'derive', not both or neither")
+    for key, (kind, what) in SHAPES.items():
+        if key in document and not isinstance(document[key], kind):
+            raise ScenarioError(f"{path}: '{key}' must be {what}")
     if "abiquo" in document:
         try:
             release.named(document["abiquo"])
@@ -131,6 +148,11 @@ def _check_format(path: Path, document: object) -> None:
             raise ScenarioError(f"{path}: 'abiquo': {exc}") from None
     if not isinstance(document.get("faults", []), list):
         raise ScenarioError(f"{path}: 'faults' must be a list of faults (see docs/FAULTS.md)")
+    passwords = document.get("passwords", {"from": ""})
+    if not isinstance(passwords, dict) or set(passwords) != {"from"} or not isinstance(passwords["from"], str):
+        raise ScenarioError(
+            f"{path}: 'passwords' must be {{from: SCENARIO}}, the scenario whose users' passwords it takes"
+        )
     for table, docs in (document.get("world") or {}).items():
         if not isinstance(docs, list) or not all(isinstance(d, dict) and isinstance(d.get("id"), int) for d in docs):
             raise ScenarioError(f"{path}: world.{table} must be a list of documents, each with an integer id")
@@ -143,7 +165,11 @@ def world(name: str, transforms: Mapping[str, Transform] = NO_TRANSFORMS, parame
     document = read(name)
     if "world" in document:
         _check_parameters(name, parameters, ())
-        tables = complete_world(copy.deepcopy(document["world"]))
+        try:
+            tables = complete_world(copy.deepcopy(document["world"]))
+        except (KeyError, TypeError) as exc:  # a VM whose appliance is missing, a machine without a rack, …
+            raise ScenarioError(f"{scenario_path(name)}: a document names what the world lacks ({exc!r})") from None
+        tables = _with_passwords(name, document, tables, transforms)
     else:
         derive = document["derive"]
         transform = transforms.get(derive.get("apply"))
@@ -183,6 +209,29 @@ def _check_parameters(name: str, parameters: dict | None, known: tuple[str, ...]
         raise AbiquoError("GEN-2", f"Unknown field 'parameters.{unknown[0]}'; {takes}")
 
 
+def _with_passwords(name: str, document: dict, tables: World, transforms: Mapping[str, Transform]) -> World:
+    """Every user with a password: its own, or that of the same nick in the scenario ``passwords: {from: …}``
+    names (a world downloaded from the console carries no password: the mock never hands one out)."""
+    users = tables.get("users", [])
+    source = (document.get("passwords") or {}).get("from")
+    if source and any("password" not in user for user in users):
+        if source == name or "passwords" in read(source):
+            raise ScenarioError(f"{scenario_path(name)}: 'passwords' must name a scenario that has its own passwords")
+        known = {user.get("nick"): user.get("password") for user in world(source, transforms).get("users", [])}
+        for user in users:
+            if "password" not in user and known.get(user.get("nick")):
+                user["password"] = known[user.get("nick")]
+    missing = [
+        str(user.get("nick")) for user in users if not isinstance(user.get("password"), str) or not user["password"]
+    ]
+    if missing:
+        raise ScenarioError(
+            f"{scenario_path(name)}: the users {', '.join(missing)} have no password: give each one, or name the"
+            " scenario whose passwords they take with 'passwords: {from: NAME}'"
+        )
+    return tables
+
+
 def complete_world(tables: World) -> World:
     """Fill what a fixture may leave out because it follows from the rest: a VM's virtual datacenter,
     enterprise and datacenter come from its virtual appliance, a machine's datacenter from its rack."""
@@ -212,6 +261,20 @@ def describe(name: str) -> dict:
         "faults": faults(name),
         "timeline": document.get("timeline", []),
     }
+
+
+def catalogue() -> list[dict]:
+    """Every scenario as ``describe`` gives it; one that cannot be read, or is not a scenario, is listed with the
+    same keys, empty, and ``broken``: why (so that one bad file in the folder never hides the others)."""
+    found = []
+    for name in names():
+        try:
+            found.append(describe(name))
+        except (ScenarioError, AbiquoError) as exc:
+            why = exc.message if isinstance(exc, AbiquoError) else str(exc)
+            empty = {"description": "", "tags": [], "integration": {}, "abiquo": None, "faults": [], "timeline": []}
+            found.append({"name": name, **empty, "broken": why})
+    return found
 
 
 def faults(name: str) -> list[dict]:

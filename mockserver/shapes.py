@@ -1,7 +1,7 @@
 """A JSON document checked against a JSON schema, refused (GEN-2) in a sentence that names the field.
 
 The control API's bodies, the faults of a scenario file and a scenario's parameters are declared once as JSON
-schemas (OpenAPI 3.0's dialect: boolean ``exclusiveMinimum``, ``nullable`` ignored), which the contract
+schemas (OpenAPI 3.0's dialect: boolean ``exclusiveMinimum``, ``nullable`` also admitting null), which the contract
 publishes; ``check`` holds a document to the same declaration, so what the contract says and what the server
 accepts cannot drift apart. An unknown field is answered as the journal routes answer one, with the fields
 known: ``Unknown field 'scenaro'; known: scenario, seed, parameters, abiquo``.
@@ -40,9 +40,21 @@ def _validator(schema: Mapping):
     if cached is None or cached[0] is not schema:
         from jsonschema import Draft4Validator
 
-        cached = (schema, Draft4Validator(dict(schema)))
+        cached = (schema, Draft4Validator(_json_schema(schema)))
         _validators[id(schema)] = cached
     return cached[1]
+
+
+def _json_schema(schema):
+    """The OpenAPI 3.0 schema as JSON Schema draft 4 reads it: ``nullable: true`` is a type that admits null."""
+    if isinstance(schema, list):
+        return [_json_schema(item) for item in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    translated = {key: _json_schema(value) for key, value in schema.items() if key != "nullable"}
+    if schema.get("nullable") and isinstance(schema.get("type"), str):
+        translated["type"] = [schema["type"], "null"]
+    return translated
 
 
 def _rank(error) -> tuple:

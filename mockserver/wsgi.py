@@ -31,6 +31,8 @@ def config_from_environment() -> dict:
         "ABIQUO": os.environ.get("ABIQUO_MOCK_ABIQUO") or None,
         "CONTROL_ENABLED": os.environ.get("ABIQUO_MOCK_CONTROL", "on") != "off",
         "CONTROL_TOKEN": os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN") or None,
+        "ALLOWED_HOSTS": tuple(os.environ.get("ABIQUO_MOCK_ALLOWED_HOSTS", "").split(",")),
+        "BIND_HOST": os.environ.get("ABIQUO_MOCK_BIND_HOST") or None,
         "LOADED_SCENARIO": os.environ.get("ABIQUO_MOCK_LOADED_SCENARIO") or None,
         "FAST_PATH": os.environ.get("ABIQUO_MOCK_FAST_PATH", "on") != "off",
         "BODY_TIMEOUT": float(os.environ.get("ABIQUO_MOCK_BODY_TIMEOUT") or 10),

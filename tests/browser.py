@@ -44,8 +44,9 @@ MISSING = (
 )
 
 
-def start_browser(logs: bool = False):
-    """The browser; with ``logs``, it keeps its console and its network events (``driver.get_log``)."""
+def start_browser(*extra: str, logs: bool = False):
+    """A headless Chromium; ``extra`` arguments after the usual ones (``--host-resolver-rules=…``); with ``logs``, it
+    keeps its console and its network events (``driver.get_log``)."""
     found = find_browser()
     if found is None:
         pytest.skip(MISSING)
@@ -54,7 +55,7 @@ def start_browser(logs: bool = False):
 
     options = webdriver.ChromeOptions()
     options.binary_location = found[0]
-    for argument in CHROMIUM_ARGS:
+    for argument in (*CHROMIUM_ARGS, *extra):
         options.add_argument(argument)
     if logs:
         options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})

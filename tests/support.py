@@ -112,6 +112,19 @@ class HttpApi(Api):
 ServerProcess = MockServer
 
 
+def scenarios_folder_of_its_own(folder, monkeypatch):
+    """``folder`` holding copies of the shipped scenarios, as the scenarios folder (ABIQUO_MOCK_FIXTURES): what a
+    test saves, overwrites or breaks there never touches the shipped files."""
+    import shutil
+
+    from abiquo_mock.mockserver import scenarios
+
+    for path in scenarios.fixtures_dir().glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    monkeypatch.setenv("ABIQUO_MOCK_FIXTURES", str(folder))
+    return folder
+
+
 def contract_errors(media: str, document: object) -> list[str]:
     """Why ``document`` does not match the contract's schema of media ``media`` (empty when it does)."""
     return [error.message for error in _contract_validator(media).iter_errors(document)]

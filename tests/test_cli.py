@@ -62,6 +62,26 @@ def test_serve_refuses_bad_arguments_in_one_line(tmp_path, monkeypatch, argument
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corrupt.json"]  # and nothing added beside it
 
 
+@pytest.mark.parametrize(
+    "arguments, environment, message",
+    [
+        (["--control-token", ""], {}, "abiquo-mock: --control-token is empty: "),
+        (["--control-token", "   "], {}, "abiquo-mock: --control-token is empty: "),
+        ([], {"ABIQUO_MOCK_CONTROL_TOKEN": ""}, "abiquo-mock: ABIQUO_MOCK_CONTROL_TOKEN is empty: "),
+        ([], {"ABIQUO_MOCK_CONTROL_TOKEN": " s3cret"}, "abiquo-mock: ABIQUO_MOCK_CONTROL_TOKEN starts or ends with"),
+        (["--control-token", "a\nb"], {}, "abiquo-mock: --control-token starts or ends with spaces or holds control"),
+        (["--allowed-host", "http://ci-mock:8080"], {}, "abiquo-mock: --allowed-host 'http://ci-mock:8080' is not"),
+        ([], {"ABIQUO_MOCK_ALLOWED_HOSTS": "ci-mock,a b"}, "abiquo-mock: --allowed-host 'a b' is not a host name"),
+    ],
+)
+def test_serve_refuses_a_token_that_guards_nothing_and_a_host_that_is_none(tmp_path, arguments, environment, message):
+    """An empty token (a CI secret that was not set) would leave the control API open to anyone, silently."""
+    result = CliRunner().invoke(main, ["serve", "--memory", "--port", "0", *arguments], env=environment)
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1, result.stderr
+
+
 def test_serve_refuses_a_fault_file_it_cannot_use_in_one_line(tmp_path):
     faults = tmp_path / "faults.yaml"
     faults.write_text("seed: 3\nfaults:\n  - {kind: error, code: NOPE-1}\n")

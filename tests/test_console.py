@@ -180,6 +180,6 @@ def test_the_events_feed_names_the_live_stream_only_where_the_server_has_one():
     assert "stream" not in client.get(f"{API}/events").get_json()
     app.extensions["abiquo_door_routes"]["/m/stream"] = served
     stream = client.get(f"{API}/events").get_json()["stream"]
-    assert stream == {"path": "/m/stream", "authorization": "Basic YWRtaW46eGFiaXF1bw=="}  # admin sees every tenant
+    assert stream == {"path": "/_mock/console/api/stream", "user": "admin"}  # admin sees every tenant
     app.extensions["abiquo_store"].replace_all({"users": [], "roles": []})
     assert "stream" not in client.get(f"{API}/events").get_json()  # nobody could open it

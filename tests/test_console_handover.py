@@ -3,7 +3,6 @@ store (by reset and by --scenario), and exported requests replay against a mock 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 
@@ -13,7 +12,7 @@ import yaml
 from abiquo_mock.mockserver import scenarios
 from abiquo_mock.mockserver.app import create_app
 
-from .support import InProcessApi
+from .support import InProcessApi, scenarios_folder_of_its_own
 
 VM2 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/2"
 API = "/_mock/console/api"
@@ -22,10 +21,7 @@ API = "/_mock/console/api"
 @pytest.fixture
 def fixtures(tmp_path, monkeypatch):
     """A scenarios folder of our own, with the shipped scenarios in it."""
-    for path in scenarios.fixtures_dir().glob("*.yaml"):
-        shutil.copy(path, tmp_path / path.name)
-    monkeypatch.setenv("ABIQUO_MOCK_FIXTURES", str(tmp_path))
-    return tmp_path
+    return scenarios_folder_of_its_own(tmp_path, monkeypatch)
 
 
 def _change_the_world(api: InProcessApi) -> None:
@@ -127,3 +123,23 @@ def test_a_replay_needs_journal_entries(body):
         f"{API}/replayscript", body=body, user=None
     )
     assert (answer.status, answer.codes) == (400, ["GEN-2"])
+
+
+def test_a_replay_sends_recorded_paths_with_spaces_accents_and_line_breaks_as_they_were(tmp_path, live_server):
+    app = create_app({"DB_PATH": None, "SCENARIO": "demo"})
+    api = InProcessApi(app)
+    odd = ["a%20b", "%C3%A9t%C3%A9", "x%0Ay", "100%25", "%3Fnot-a-query", "tab%09and%00nul"]
+    for tail in odd:
+        assert api.get(f"/api/admin/datacenters/{tail}").status == 404
+    assert api.get("/api/cloud/virtualmachines?has=caf%C3%A9%20%26%0A").status == 200
+    entries = api.get("/_mock/journal", user=None).json["collection"]
+    assert {"a b", "été", "x\ny", "100%", "?not-a-query"} <= {e["path"].rsplit("/", 1)[-1] for e in entries}
+    script = tmp_path / "replay.py"
+    script.write_text(api.post(f"{API}/replayscript", body={"entries": entries}, user=None).json["script"])
+    run = subprocess.run(
+        [sys.executable, str(script), live_server.url, "--reset", "demo"], capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"{len(entries)}/{len(entries)} answered as recorded" in run.stdout
+    replayed = requests.get(live_server.url + "/_mock/journal", timeout=10).json()["collection"]
+    assert [(e["path"], e["query"]) for e in replayed] == [(e["path"], e["query"]) for e in entries]

@@ -34,6 +34,11 @@ GOOD_BODIES = {
     ),
     "consoleSaveScenario": ("POST", "/_mock/console/api/scenarios", {"name": "typo-check"}),
     "consoleReplayScript": ("POST", "/_mock/console/api/replayscript", {"entries": []}),
+    "consoleSendRequest": (
+        "POST",
+        "/_mock/console/api/requests",
+        {"user": None, "method": "GET", "path": "/api/version"},
+    ),
 }
 OWN_CODES = {"mockStartTimeline": "CTRL-TIMELINE"}  # the timeline's refusals have a code of their own
 

@@ -15,7 +15,7 @@ from .support import mt
 
 DATACENTERS = mt("datacenters")
 ANSWER = "application/vnd.abiquo.datacenters+json; version=3.8"
-HOST = "abiquo.example:9000"
+HOST = "abiquo.localhost:9000"  # a host the mock answers for (loopback), other than the one reached
 
 
 def _error_envelope(answer, status: int, code: str) -> None:

@@ -54,7 +54,7 @@ def door(flask_app):
 
 def _get(door, path: str, auth: str | None = ADMIN, accept: str | None = None):
     url = urlsplit(path)
-    headers = {"Host": "mock.test"}
+    headers = {"Host": "mock.localhost"}
     if auth:
         headers["Authorization"] = auth
     if accept:
@@ -64,7 +64,7 @@ def _get(door, path: str, auth: str | None = ADMIN, accept: str | None = None):
 
 def _crawl(door, flask_app, auth: str) -> dict[str, str]:
     """One URL for each GET operation, found by following links from the entry points."""
-    adapter = flask_app.url_map.bind("mock.test")
+    adapter = flask_app.url_map.bind("mock.localhost")
     found: dict[str, str] = {}
     queue, seen = deque(ROOTS), set(ROOTS)
     while queue:
@@ -82,7 +82,7 @@ def _crawl(door, flask_app, auth: str) -> dict[str, str]:
         for link in (link for item in items for link in item.get("links", [])):
             href = urlsplit(link["href"])
             target = href.path + (f"?{href.query}" if href.query else "")
-            if href.netloc == "mock.test" and target not in seen and len(seen) < 400:
+            if href.netloc == "mock.localhost" and target not in seen and len(seen) < 400:
                 seen.add(target)
                 queue.append(target)
     return found

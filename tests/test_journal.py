@@ -122,5 +122,7 @@ def test_count_find_and_verify_answer_what_a_test_suite_asks(api):
 
 @pytest.mark.parametrize("path", ["count", "find", "verify"])
 def test_queries_with_an_unreadable_pattern_are_refused(inproc, path):
-    answer = inproc.request("POST", f"/_mock/journal/{path}", user=None, raw=b"[" * 100_000)
+    answer = inproc.request(
+        "POST", f"/_mock/journal/{path}", user=None, raw=b"[" * 100_000, headers={"Content-Type": "application/json"}
+    )
     assert (answer.status, answer.codes) == (400, ["GEN-3"])

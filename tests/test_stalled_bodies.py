@@ -18,7 +18,7 @@ from .support import HttpApi
 
 DC = "/api/admin/datacenters/1"
 MIB = 1024 * 1024
-HEADERS = b"Host: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+HEADERS = b"Host: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
 
 
 def _address(server) -> tuple[str, int]:
@@ -80,7 +80,7 @@ def _chunked_put(server, document: bytes) -> tuple[int, dict]:
     """Send ``document`` chunked from a thread (the server may answer and stop reading before it is all sent)
     and read the answer as it comes."""
     sock = socket.create_connection(_address(server), timeout=30)
-    head = b"PUT /_mock/virtualmachines/2/state HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    head = b"PUT /_mock/virtualmachines/2/state HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
     pieces = [document[i : i + 65536] for i in range(0, len(document), 65536)]
 
     def send():

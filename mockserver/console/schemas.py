@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..backup.constants import PROPERTY_NAMES
+from .acting import METHODS
 
 SCHEMAS = {
     "BackupProperties": {
@@ -19,6 +20,23 @@ SCHEMAS = {
             "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"},
             "description": {"type": "string", "maxLength": 2000},
             "overwrite": {"type": "boolean"},
+        },
+    },
+    "ApiRequest": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["method", "path"],
+        "properties": {
+            "user": {"type": "string", "nullable": True, "description": "a user's nick; null: no credentials"},
+            "method": {"type": "string", "enum": list(METHODS)},
+            "path": {"type": "string", "pattern": "^/api/"},
+            "query": {"type": "string"},
+            "headers": {
+                "type": "object",
+                "additionalProperties": {"type": "string"},
+                "description": "Accept and Content-Type",
+            },
+            "body": {"type": "string"},
         },
     },
     "ReplayScript": {

@@ -13,11 +13,11 @@ from flask import current_app, request, send_from_directory
 
 from ..backup.model import update_properties
 from ..errors import AbiquoError
-from ..extensions import DOOR_ROUTES, store_of
+from ..extensions import DOOR_ROUTES, store_of, transforms_of
 from ..http import control as conventions
 from ..http.bodies import checked_body
 from ..stream import PATH as STREAM_PATH
-from . import changes, handover, world
+from . import acting, changes, handover, world
 from . import vm as vm_view
 from .schemas import SCHEMAS
 
@@ -36,9 +36,15 @@ def _int_arg(name: str, default: int | None) -> int | None:
     return int(raw)
 
 
+# No other site may show the page in a frame of its own and have a person click Reset through it
+NOT_FRAMED = {"Content-Security-Policy": "frame-ancestors 'none'", "X-Frame-Options": "DENY"}
+
+
 @bp.get("/console/")
 def page():
-    return send_from_directory(STATIC, "index.html", max_age=0)
+    answer = send_from_directory(STATIC, "index.html", max_age=0)
+    answer.headers.update(NOT_FRAMED)
+    return answer
 
 
 @bp.get("/console/static/<path:name>")
@@ -145,12 +151,26 @@ def events():
 
 
 def _stream(store) -> dict | None:
-    """Where the live event stream is and how to open it, when the server has one: as a user who sees every
-    tenant's events (none in a world without such a user)."""
+    """Where the console follows the live event stream, when the server has one: the server opens it as a user
+    who sees every tenant's events (none in a world without such a user)."""
     if STREAM_PATH not in current_app.extensions.get(DOOR_ROUTES, {}):
         return None
-    actor = vm_view.actor(store, "ENTERPRISE_ADMINISTER_ALL", None)
-    return {"path": STREAM_PATH, "authorization": actor["authorization"]} if actor else None
+    nick = acting.actor(store, acting.SEES_EVERY_TENANT, None)
+    return {"path": acting.STREAM, "user": nick} if nick else None
+
+
+@conventions.control(
+    bp,
+    "POST",
+    acting.SEND_RULE,
+    op_id="consoleSendRequest",
+    errors=("CTRL-USER", "GEN-2", "GEN-3"),
+    request_schema="ApiRequest",
+    summary="Send one request to the API as a user of the world named by nick (its password stays in the server):"
+    " the answer's status, headers and body. The console's Request restore and an exported replay use it",
+)
+def send_request():
+    return acting.send_as(store_of(), **acting.api_request(checked_body(SCHEMAS)))
 
 
 @conventions.control(
@@ -177,7 +197,13 @@ def metadata_changes():
 )
 def scenario_of_the_world():
     name = handover.check_name(request.args.get("name", "saved-world"))
-    text = handover.scenario_document(store_of(), name, request.args.get("description", ""), store_of().scenario)
+    text = handover.scenario_document(
+        store_of(),
+        name,
+        request.args.get("description", ""),
+        store_of().scenario,
+        transforms_of(),
+    )
     return {"name": name, "fileName": f"{name}.yaml", "yaml": text}
 
 
@@ -212,5 +238,5 @@ def save_scenario():
 )
 def replay_script():
     entries = handover.replay_entries(checked_body(SCHEMAS)["entries"])
-    script = handover.replay_script(store_of(), entries, store_of().scenario)
+    script = handover.replay_script(entries, store_of().scenario)
     return {"fileName": "replay.py", "script": script}

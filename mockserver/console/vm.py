@@ -5,14 +5,12 @@ with the policies they name, its results, the keys the backup surface does not o
 
 from __future__ import annotations
 
-import base64
-
 from ..backup.constants import BACKUP_TYPES, GRANULARITIES, NOT_APPLY, WEEKDAYS
 from ..backup.model import policy_by_code
 from ..errors import AbiquoError
 from ..metadata.constants import POLICIES_KEY
-from ..security import user_from_docs
 from ..store import Store
+from .acting import actor
 
 OWNED_KEYS = ("backupSchedule", "policyBindings", "backupResults")
 POLICY, IN_VM, NOT_APPLIED, UNKNOWN = "policy", "vm", "not-apply", "unknown"
@@ -52,19 +50,10 @@ def view(store: Store, vm_id: int) -> dict:
 
 
 def restore_actor(store: Store, vm: dict) -> dict | None:
-    """A user of the world who may request this VM's restores through the API, so that the console's request
-    goes through the API like any other (journal, event, rules) and a replay of it works."""
-    return actor(store, "VAPP_RESTORE_BACKUP", vm.get("enterprise"))
-
-
-def actor(store: Store, privilege: str, enterprise: int | None) -> dict | None:
-    """The first user of the world with ``privilege`` who sees ``enterprise`` (any one when None)."""
-    for user in store.all("users"):
-        found = user_from_docs(user, store.get("roles", user.get("role")))
-        if found.can(privilege) and (enterprise is None or found.sees_enterprise(enterprise)):
-            credentials = base64.b64encode(f"{user['nick']}:{user.get('password', '')}".encode()).decode()
-            return {"user": user["nick"], "authorization": f"Basic {credentials}"}
-    return None
+    """The user of the world, by nick, as whom the console requests this VM's restores through the API (the
+    server sends the request: acting.py), so that it goes through the API like any other and a replay works."""
+    nick = actor(store, "VAPP_RESTORE_BACKUP", vm.get("enterprise"))
+    return {"user": nick} if nick else None
 
 
 def _named(store: Store, table: str, doc_id: object) -> dict | None:

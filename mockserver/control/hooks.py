@@ -20,7 +20,7 @@ def _request_body() -> bytes:
 
 def _journal(response: Response) -> Response:
     journal = current_app.extensions.get(JOURNAL)
-    if journal is not None and request.path.startswith("/api"):
+    if journal is not None and request.path.startswith("/api") and not g.get("site_refused"):
         user = getattr(g, "user", None)
         journal.record(
             request.method,

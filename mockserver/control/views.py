@@ -45,9 +45,15 @@ def health():
     }
 
 
-@control("GET", "/scenarios", op_id="mockListScenarios", summary="The scenarios the mock can load")
+@control(
+    "GET",
+    "/scenarios",
+    op_id="mockListScenarios",
+    summary="The scenarios the mock can load; a file of the scenarios folder that cannot be loaded is listed with "
+    "'broken': why",
+)
 def list_scenarios():
-    return {"collection": [scenarios.describe(name) for name in scenarios.names()]}
+    return {"collection": scenarios.catalogue()}
 
 
 @control(

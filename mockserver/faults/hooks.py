@@ -15,6 +15,7 @@ from flask import Flask, Response, current_app, g, request
 
 from ..errors import AbiquoError
 from ..http import media
+from ..http.sites import is_control
 from .plan import TRANSPORT, FaultPlan, Rule
 
 KEPT_ANSWER_HOOK = "_kept_answer"  # the factory's hook that answers a GET from the kept answers
@@ -88,7 +89,7 @@ def _fired(plan: FaultPlan, rule_id: str, kind: str, **details) -> dict:
 
 def before_request() -> None:
     plan = plan_of()
-    if not plan.rules:
+    if not plan.rules or is_control(request.path):  # a fault never locks out the API that switches it off
         return
     g.generation_before = _store().generation
     refusal = _domain_refusal(plan)
@@ -135,7 +136,7 @@ def transport_hook(app: Flask):
     plan = plan_of(app)
 
     def decide(method: str, path: str):  # -> abiquo_mock.mockserver.frontdoor.faults.TransportFault | None
-        if not plan.rules:
+        if not plan.rules or is_control(path):
             return None
         found = plan.draw(TRANSPORT, method, path)
         if found is None:

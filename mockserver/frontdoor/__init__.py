@@ -25,9 +25,9 @@ import json
 
 from flask import Flask
 
-from ..app import DOOR_REFUSAL, PUBLIC_PATHS
+from ..app import DOOR_REFUSAL, PUBLIC_PATHS, SITE_CHECKED
 from ..errors import AbiquoError
-from ..extensions import DOOR_ROUTES, store_of
+from ..extensions import DOOR_ROUTES, SITES, store_of
 from ..http import media
 from ..http.auth import CREDENTIAL_TABLES, accepts
 from ..http.paths import with_slashes_collapsed
@@ -47,6 +47,10 @@ FAULTS = "abiquo_door_faults"
 FAST_PATH_OFF = "abiquo_door_fast_path_off"
 BODY_TIMEOUT = 10.0  # seconds a client has to send its whole body (config BODY_TIMEOUT)
 KNOWN_CREDENTIALS = 256
+# What http/sites.py reads to decide whether a request is served at all
+SITE_HEADERS = frozenset(
+    {b"host", b"origin", b"sec-fetch-site", b"content-type", b"content-length", b"transfer-encoding"}
+)
 
 
 def build(flask_app: Flask) -> Door:
@@ -67,6 +71,7 @@ class Door:
         self.store.on_commit(lambda changes: _freeze_long_lived() if changes is None else None)
         self._good: dict[bytes, int] = {}  # Authorization header -> store generation it was accepted at
         self.fast = FastPath(flask_app)
+        self.sites = flask_app.extensions[SITES]
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http":
@@ -76,6 +81,11 @@ class Door:
 
     async def _http(self, scope, receive, send) -> None:
         scope = with_slashes_collapsed(scope)  # before anything routes on the path
+        refusal = self.sites.refusal(scope["method"], scope["path"], _site_headers(scope["headers"]))
+        if refusal is not None:  # before any route, fault or body: a host not served, another site's request
+            answer = _error_answer(refusal)
+            await _send(send, receive, _closing(answer) if has_body(scope["headers"]) else answer)
+            return
         route = self.app.extensions[DOOR_ROUTES].get(scope["path"])
         if route is not None:
             await route(scope, receive, send)
@@ -96,10 +106,7 @@ class Door:
         if fault is not None:
             await send_faulty(send, answer, fault)
             return
-        await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
-        await send({"type": "http.response.body", "body": answer.body})
-        if answer.unread:
-            await drain(receive)
+        await _send(send, receive, answer)
 
     async def answer(self, scope, receive) -> Answer | None:
         headers = scope["headers"]
@@ -134,6 +141,7 @@ class Door:
 
     async def run(self, environ: dict) -> Answer:
         """The Flask app's answer; for a write, once its record is on disk."""
+        environ[SITE_CHECKED] = True  # _http asked before anything else: Flask need not ask again
         self.fast.journal.flush()  # what the fast path answered before this request goes first
         answer, wrote = self._call(environ)
         if wrote:
@@ -175,14 +183,35 @@ def _freeze_long_lived(collect: bool = True) -> None:
     gc.freeze()
 
 
+async def _send(send, receive, answer: Answer) -> None:
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+    await send({"type": "http.response.body", "body": answer.body})
+    if answer.unread:
+        await drain(receive)
+
+
+def _site_headers(headers: list[tuple[bytes, bytes]]):
+    """Header value by lower-case name, repeated headers joined with commas (as WSGI does)."""
+    found: dict[str, str] = {}
+    for name, value in headers:
+        if name in SITE_HEADERS:
+            key, text = name.decode("latin-1"), value.decode("latin-1")
+            found[key] = f"{found[key]},{text}" if key in found else text
+    return found.get
+
+
+def _error_answer(error: AbiquoError, *extra: tuple[bytes, bytes]) -> Answer:
+    body = json.dumps(error.envelope()).encode()
+    headers = [(b"content-type", media.versioned(media.ERRORS).encode()), *extra]
+    return Answer(error.status, [*headers, (b"content-length", str(len(body)).encode())], body)
+
+
 def _not_durable(exc: StoreUnavailable) -> Answer:
     message = (
         f"Service unavailable: the mock could not make its store durable ({exc.cause}); the change may be lost"
         " on a restart: read it back before trying again"
     )
-    body = json.dumps(AbiquoError("503-SERVICE-UNAVAILABLE", message).envelope()).encode()
-    headers = [(b"content-type", media.versioned(media.ERRORS).encode()), (b"retry-after", b"5")]
-    return Answer(503, [*headers, (b"content-length", str(len(body)).encode())], body)
+    return _error_answer(AbiquoError("503-SERVICE-UNAVAILABLE", message), (b"retry-after", b"5"))
 
 
 def _needs_credentials(path: str) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import weakref
 
 from flask import g, request
-from werkzeug.datastructures import Authorization
 
 from ..errors import AbiquoError
 from ..security import User, user_from_docs
@@ -26,47 +27,65 @@ CREDENTIAL_TABLES = frozenset({"users", "roles"})
 _known: weakref.WeakKeyDictionary[Store, tuple[int, dict]] = weakref.WeakKeyDictionary()
 
 
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(nick, password) of an ``Authorization: Basic`` header, None for any other header: another scheme, or
+    bytes that are not base64 of UTF-8 text. Whatever a client sends, the answer is a 401, never an error."""
+    scheme, _, encoded = (header or "").strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        text = base64.b64decode(encoded.strip().encode("ascii"), validate=True).decode("utf-8")
+    except (UnicodeError, binascii.Error, ValueError):
+        return None
+    nick, _, password = text.partition(":")
+    return nick, password
+
+
 def authenticate(store: Store) -> User:
-    return _user(store, request.authorization)
+    return _user(store, basic_credentials(request.headers.get("Authorization")))
 
 
 def accepts(store: Store, header: str) -> bool:
     """Whether an Authorization header names an active user; needs no request (the front door asks it
     before reading a body)."""
     try:
-        _user(store, Authorization.from_header(header))
+        _user(store, basic_credentials(header))
     except AbiquoError:
         return False
     return True
 
 
-def _user(store: Store, credentials: Authorization | None) -> User:
-    if credentials is None or credentials.type != "basic":
+def _user(store: Store, credentials: tuple[str, str] | None) -> User:
+    if credentials is None:
         raise unauthorized("This request requires user authentication (HTTP Basic)")
     generation, users = _known.get(store, (None, None))
     if generation is None or not store.unchanged_since(generation, CREDENTIAL_TABLES):
         generation, users = store.generation, {}
         _known[store] = (generation, users)
-    key = (credentials.username, credentials.password)
-    if key not in users:
-        users[key] = _check(store, credentials.username, credentials.password)
-    return users[key]
+    if credentials not in users:
+        users[credentials] = _check(store, *credentials)
+    return users[credentials]
 
 
 def check_credentials(store: Store, header: str | None) -> User:
     """The user an ``Authorization`` header names (outside a Flask request: the event stream)."""
-    credentials = Authorization.from_header(header)
-    if credentials is None or credentials.type != "basic":
+    credentials = basic_credentials(header)
+    if credentials is None:
         raise unauthorized("This request requires user authentication (HTTP Basic)")
-    return _check(store, credentials.username, credentials.password)
+    return _check(store, *credentials)
 
 
-def _check(store: Store, nick: str | None, password: str | None) -> User:
+def _check(store: Store, nick: str, password: str) -> User:
     doc = store.first("users", nick=nick)
     # Compared as UTF-8 bytes: compare_digest refuses str with non-ASCII characters, and passwords may have them.
-    expected = str(doc.get("password", "")).encode("utf-8", errors="replace") if doc else b""
-    if doc is None or not hmac.compare_digest(expected, (password or "").encode("utf-8", errors="replace")):
-        raise unauthorized("Bad credentials")
+    expected = doc.get("password") if doc else None
+    given = password.encode("utf-8", errors="surrogatepass")
+    if (
+        not isinstance(expected, str)
+        or not expected
+        or not hmac.compare_digest(expected.encode("utf-8", errors="surrogatepass"), given)
+    ):
+        raise unauthorized("Bad credentials")  # a user without a password never logs in
     if not doc.get("active", True):
         raise unauthorized("The user is not active")
     return user_from_docs(doc, store.get("roles", doc["role"]))

@@ -15,6 +15,7 @@ A client that sends none of this (curl, an EventSource) gets standard SSE: ``id:
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ from ..errors import AbiquoError
 PADDING = " " * 2000 + "\n"  # Atmosphere's SSE padding: a line of spaces, which an SSE parser ignores
 KEEP_ALIVE = ":\n\n"
 HEARTBEAT_PADDING = "X"
+# What a tracking id may hold: it is sent back in a header and in the handshake, so never a line break or a NUL
+TRACKING_ID = re.compile(r"[A-Za-z0-9._~-]{0,128}")
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ def parse(query_string: bytes, headers: dict[str, str]) -> StreamRequest:
         raise AbiquoError("GEN-22", f"Transport '{transport}' is not served here: use X-Atmosphere-Transport=sse")
     atmosphere = any(name.startswith("X-Atmosphere") or name == "X-atmo-protocol" for name in args)
     tracking = arg("X-Atmosphere-tracking-id")
+    if not TRACKING_ID.fullmatch(tracking):
+        raise AbiquoError("GEN-22", "Invalid X-Atmosphere-tracking-id: at most 128 letters, digits, '.', '_', '~', '-'")
     return StreamRequest(
         atmosphere=atmosphere,
         handshake=arg("X-atmo-protocol") == "true" and tracking in ("", "0"),

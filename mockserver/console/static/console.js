@@ -136,8 +136,9 @@ async function setUpScenarios() {
   const select = document.getElementById("scenario");
   const [scenarios, health] = await Promise.all([call("GET", "/_mock/scenarios"), call("GET", "/_mock/health")]);
   const chosen = select.value || health.scenario;
-  select.replaceChildren(
-    ...scenarios.collection.map((s) => h("option", { value: s.name, title: s.description, selected: s.name === chosen }, s.name))
+  select.replaceChildren(  // a file that cannot be loaded is shown, with why, and cannot be picked
+    ...scenarios.collection.map((s) => h("option", { value: s.name, title: s.broken || s.description, selected: s.name === chosen && !s.broken,
+      disabled: Boolean(s.broken), class: s.broken ? "broken" : null }, s.broken ? `${s.name} (broken)` : s.name))
   );
 }
 
@@ -335,16 +336,16 @@ function bindings(vm) {
 
 const RESTORE = "application/vnd.abiquo.restore+json; version=3.8";
 
-// Through the API itself, as the world's user who may: the journal, the event log and a replay all see it.
+// Through the API itself, as the world's user who may: the server sends it as that user (the page never holds
+// a password), and the journal, the event log and a replay all see it.
 async function requestRestore(vm, result) {
   try {
-    const response = await fetch(`${vm.apiPath}/action/restorebackup`, {
-      method: "POST",
-      headers: { Authorization: vm.actor.authorization, "Content-Type": RESTORE, Accept: "application/vnd.abiquo.errors+json" },
-      body: JSON.stringify(result),
+    const answer = await call("POST", "/_mock/console/api/requests", {
+      user: vm.actor.user, method: "POST", path: `${vm.apiPath}/action/restorebackup`,
+      headers: { "Content-Type": RESTORE, Accept: "application/vnd.abiquo.errors+json" }, body: JSON.stringify(result),
     });
-    if (!response.ok) {
-      const error = (await response.json()).collection[0];
+    if (answer.status >= 400) {
+      const error = JSON.parse(answer.body).collection[0];
       throw new Error(`${error.code}: ${error.message}`);
     }
     say(`Restore of ${result.id} requested as ${vm.actor.user}`);
@@ -450,14 +451,15 @@ async function eventsPage(main) {
   every(streaming ? 15000 : 1000, () => more().catch(() => {})); // with a stream, only a safety net
 }
 
-// The mock's own event stream (/m/stream, served by its front door), read with fetch so that it can carry
-// credentials; each message only says "there is news", the feed itself comes from the console's events.
+// The mock's own event stream, which the server opens as a user who sees every tenant, read with fetch so that
+// it can carry the control token; each message only says "there is news", the feed comes from the console's events.
 async function followStream(stream, news) {
   const stop = new AbortController();
   app.cleanups.push(() => stop.abort());
   let response;
   try {
-    response = await fetch(stream.path, { headers: { Authorization: stream.authorization }, signal: stop.signal });
+    const headers = app.token ? { "X-Mock-Token": app.token } : {};
+    response = await fetch(stream.path, { headers, signal: stop.signal });
   } catch (error) {
     return false;
   }
