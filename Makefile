@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 DB ?= var/abiquo-mock.json
+# The suite runs on as many pytest-xdist workers as the machine has cores, one test file per worker at a time
+# (a file's tests share its servers); TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= auto
+TEST_FLAGS := -n $(TEST_WORKERS) --dist loadfile
 
 # The lowest schemathesis pyproject.toml allows, for the provider tests in a venv of their own.
 SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' pyproject.toml)
@@ -33,7 +37,7 @@ test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, cont
 		echo "make test: NO BROWSER (chromium and chromedriver not found): the console's browser tests are SKIPPED; install Debian's chromium and chromium-driver to run them"
 	@examples/java/build --check 2>/dev/null || \
 		echo "make test: NO JAVA (a JDK or Debian's Jackson not found): the Java connectors' tests are SKIPPED; install Debian's openjdk-17-jdk-headless and libjackson2-databind-java to run them"
-	$(PY) -m pytest -rs
+	$(PY) -m pytest -rs $(TEST_FLAGS)
 
 java-connectors:  ## build the Java example connectors with javac against Debian's Jackson (examples/java/out)
 	examples/java/build
@@ -54,7 +58,7 @@ test-pythons:  ## the whole suite on Python 3.12 and 3.13 where this machine has
 	  test -x $$venv/bin/python || $$py -m venv $$venv || exit 1; \
 	  $$venv/bin/python -m pip install --quiet -e '.[contract,dev]' || exit 1; \
 	  echo "== $$($$venv/bin/python --version)"; \
-	  $$venv/bin/python -m pytest -q || exit 1; \
+	  $$venv/bin/python -m pytest -q $(TEST_FLAGS) || exit 1; \
 	done
 
 dist: $(STAMP)  ## the wheel and the sdist in dist/, checked as an index would check them (twine check --strict)
