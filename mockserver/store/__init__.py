@@ -37,32 +37,38 @@ one; if an inner one raises, only the writes inside it are undone.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import errno
-import glob
-import json
 import logging
 import operator
 import os
 import pathlib
-import sys
 import tempfile
 import threading
-import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
-try:
-    import fcntl
-except ImportError:  # not POSIX: no guard against a second process
-    fcntl = None
+from tinydb.table import Document
 
-from tinydb import TinyDB
-from tinydb.storages import MemoryStorage
-from tinydb.table import Document, Table
+from .. import jsontext
+from . import journal, snapshot
+from .documents import _DB, _copy, _is_id, _LiveStorage
+from .errors import StoreError, StoreLocked, StoreUnavailable
+from .locking import _flock, hold_lock, lock_holder
+from .memory import _give_back_freed_memory
+from .snapshot import _snapshot_pieces
 
-from . import jsontext
+__all__ = [
+    "ALL",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Store",
+    "StoreError",
+    "StoreLocked",
+    "StoreUnavailable",
+    "_snapshot_pieces",
+    "hold_lock",
+    "lock_holder",
+]
 
 SCHEMA_VERSION = 1
 FORMAT = "abiquo-mock"
@@ -77,166 +83,13 @@ _by_id = operator.itemgetter("id")
 _MISSING = object()
 ALL = "*"  # in a set of tables read: every table
 DOC_MARKS = 100_000  # documents whose last write generation is remembered (see Store.unchanged_since)
-# A fold serialises the snapshot in pieces this small and naps between them: whenever the thread serving requests
-# lets go of the interpreter (an fsync, a wait for the network), the fold thread takes it and keeps it until its
-# piece is done, so a big piece stalls every request; a nap, unlike sleep(0), lets requests run meanwhile.
-PIECE_DOCS = 32
-FOLD_NAP_S = 0.001
 # Under the server, every this many writes the fold thread hands memory freed since back to the system
 # (_give_back_freed_memory).
 TRIM_EVERY = 2048
-SHARED_TEXT = 96  # texts up to this long are held once however many stored documents carry them (_snug)
-
-
-class StoreError(Exception):
-    """The store cannot be opened or used. str(exc) is a one-line message that names the file."""
-
-
-class StoreLocked(StoreError):
-    """Another process holds the store's lock: ``holder`` is its pid where the system tells, else None."""
-
-    def __init__(self, message: str, holder: int | None):
-        super().__init__(message)
-        self.holder = holder
-
-
-class StoreUnavailable(StoreError):
-    """A write the disk refused; ``cause`` says why in a few words (disk full, permission denied…)."""
-
-    def __init__(self, path, exc: OSError):
-        self.cause = _CAUSES.get(exc.errno, exc.strerror or type(exc).__name__)
-        super().__init__(f"{path}: cannot write the store: {self.cause}")
-
-
-_CAUSES = {
-    errno.ENOSPC: "disk full",
-    errno.EDQUOT: "disk quota exceeded",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "operation not permitted (is the file immutable?)",
-    errno.EROFS: "read-only file system",
-    errno.EIO: "input/output error",
-}
-
-
-def _copy(value):
-    # A JSON round trip makes a deep copy. It also proves that the value can be journaled, and it
-    # makes memory mode hold exactly what file mode reads back after a restart.
-    copied = jsontext.copy(value)
-    return _snug(copied) if type(copied) is dict else copied
-
-
-def _snug(doc: dict, depth: int = 2) -> dict:
-    """A stored document made to take less memory, its content unchanged: a dict of its own size (orjson gives a
-    document of 17 fields a table for 42: 632 bytes instead of 464), and one string for each short text that
-    recurs from document to document (a user, a component, an entity's path), down to ``depth`` levels. About
-    1.6 KB an event became about 0.9 KB."""
-    return {
-        key: sys.intern(value)
-        if type(value) is str and len(value) <= SHARED_TEXT
-        else _snug(value, depth - 1)
-        if depth > 1 and type(value) is dict
-        else value
-        for key, value in doc.items()
-    }
-
-
-def _snapshot_pieces(tables: dict) -> Iterator[bytes]:
-    """``jsontext.dump(tables)`` in pieces of PIECE_DOCS documents, the same bytes once joined."""
-    yield b"{"
-    for n, (name, raw) in enumerate(tables.items()):
-        yield (b"," if n else b"") + jsontext.dump(name) + b":{"
-        items = list(raw.items())
-        for start in range(0, len(items), PIECE_DOCS):
-            piece = b",".join(
-                jsontext.dump(key) + b":" + jsontext.dump(doc) for key, doc in items[start : start + PIECE_DOCS]
-            )
-            yield (b"," if start else b"") + piece
-        yield b"}"
-    yield b"}"
-
-
-def _libc_trim() -> Callable[[int], int] | None:
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # not glibc
-        return None
-
-
-_malloc_trim = _libc_trim()
-
-
-def _give_back_freed_memory() -> None:
-    """glibc keeps the memory a program frees for its next allocations, and a write's short-lived buffers (a JSON
-    text is written into 16 KiB) leave free pages between the documents that stay: the worker's resident size grew
-    by about 10 MiB over 10,000 writes. malloc_trim returns the whole free pages to the system; ctypes lets the
-    interpreter go on meanwhile."""
-    if _malloc_trim is not None:
-        _malloc_trim(0)
-
-
-def _is_id(value) -> bool:
-    return type(value) is int and value > 0
 
 
 def _fresh_tables() -> dict:
     return {META: {"1": {"format": FORMAT, "schema_version": SCHEMA_VERSION}}}
-
-
-class _IdView(MutableMapping):
-    """What TinyDB's updaters see: one live table, keyed by int id. Each change goes through
-    Store._apply, which logs it for undo and for the journal. Nothing rebuilds the table."""
-
-    def __init__(self, store: Store, name: str):
-        self._store, self._name = store, name
-        self._raw = store._raw(name, create=True)
-
-    def __getitem__(self, doc_id):
-        # TinyDB's update() mutates the dict it is given, so it gets a private copy (copy-on-write).
-        # The undo log keeps the original, and a reader holding the old dict never sees it change.
-        doc = _copy(self._raw[str(doc_id)])
-        self._store._apply(self._name, doc_id, doc)
-        return doc
-
-    def __setitem__(self, doc_id, doc):
-        self._store._apply(self._name, doc_id, doc)
-
-    def __delitem__(self, doc_id):
-        if str(doc_id) not in self._raw:
-            raise KeyError(doc_id)
-        self._store._apply(self._name, doc_id, None)
-
-    def __contains__(self, doc_id):  # MutableMapping's default would call __getitem__ and copy
-        return str(doc_id) in self._raw
-
-    def __iter__(self) -> Iterator[int]:
-        return (int(key) for key in list(self._raw))
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-
-class _Table(Table):
-    def _update_table(self, updater):
-        # Stock TinyDB reads the whole table, rebuilds it and writes it back. We edit it in place.
-        updater(_IdView(self._storage.store(), self.name))
-        self.clear_cache()
-
-    def replace(self, doc_id: int, doc: dict) -> None:
-        """Store doc under doc_id whole. (upsert() would merge it into the old doc.)"""
-        self._update_table(lambda view: view.__setitem__(doc_id, doc))
-
-
-class _LiveStorage(MemoryStorage):
-    """Gives TinyDB the live dict without copying it, and lets our tables find their Store."""
-
-    def __init__(self, store: Store):
-        super().__init__()
-        # A weak ref, so that a Store nobody closed is freed at once and its finalizer drops the file lock.
-        self.store = weakref.ref(store)
-
-
-class _DB(TinyDB):
-    table_class = _Table
 
 
 class Store:
@@ -747,27 +600,8 @@ class Store:
         return os.fstat(other).st_size if other is not None else 0
 
     def _write_snapshot(self, tables: dict, *, yielding: bool = False) -> None:
-        """Write ``tables`` as the new snapshot, atomically. ``yielding``: in pieces, letting other threads run
-        between them (one json.dumps of the whole world would hold the interpreter for all of it)."""
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        size = 0
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                for data in _snapshot_pieces(tables) if yielding else (jsontext.dump(tables),):
-                    fh.write(data)
-                    size += len(data)
-                    if yielding:
-                        time.sleep(FOLD_NAP_S)
-                fh.flush()
-                if self._fsync:
-                    os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        self._snapshot_size = size
-        self._sync_dir()  # makes the rename itself durable
+        """Write ``tables`` as the new snapshot, atomically (``yielding``: in pieces, see snapshot.py)."""
+        self._snapshot_size = snapshot.write(self.path, tables, fsync=self._fsync, yielding=yielding)
 
     def _truncate_journal(self) -> None:
         """Empty both journals (a snapshot that claims every record was just written)."""
@@ -780,12 +614,7 @@ class Store:
         self._journal_size = self._journal_records = 0
 
     def _sync_dir(self) -> None:
-        if self._fsync and os.name == "posix":
-            fd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        snapshot.sync_dir(self.path, self._fsync)
 
     def _open_files(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -793,8 +622,7 @@ class Store:
         # Dropping a Store without close() then acts like a crash, which is safe: the journal has it all.
         self._release = weakref.finalize(self, os.close, self._fd)
         self._lock_files()
-        for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
-            stale.unlink(missing_ok=True)  # a snapshot that a crash interrupted; the old one is intact
+        snapshot.remove_stale(self.path)
         tables = self._read_snapshot()
         self.is_new = tables is None
         if self.is_new:
@@ -810,7 +638,7 @@ class Store:
         else:
             version = self._check_meta(tables)
             snapshot_seq = tables[META].get("2", {}).get("journal_seq", 0)
-            self._seq = self._replay(tables, self._read_journal(), snapshot_seq)
+            self._seq = journal.replay(tables, self._read_journal(), snapshot_seq)
         if version < SCHEMA_VERSION:
             tables = self._migrate(tables, version)
         self._normalise(tables)
@@ -828,19 +656,7 @@ class Store:
             _flock(self.path, self._fd)
 
     def _read_snapshot(self):
-        try:
-            text = self.path.read_bytes()
-        except FileNotFoundError:
-            return None
-        self._snapshot_size = len(text)
-        if not text.strip():
-            raise StoreError(f"{self.path}: empty file, not an abiquo-mock store (delete it to start a new store)")
-        try:
-            tables = json.loads(text)  # one call: json already shares each field name across the whole file
-        except (ValueError, RecursionError) as exc:
-            raise StoreError(f"{self.path}: not a JSON file ({exc})") from None
-        if tables is None:  # None means "missing" to the caller; a file holding null is foreign
-            raise StoreError(f"{self.path}: JSON file is not an abiquo-mock store")
+        tables, self._snapshot_size = snapshot.read(self.path)
         return tables
 
     def _check_meta(self, tables) -> int:
@@ -862,50 +678,7 @@ class Store:
 
     def _read_journal(self) -> list[dict]:
         """The records of both journals, in seq order."""
-        records = self._read_journal_file(self._journal) + self._read_journal_file(self._side)
-        return sorted(records, key=operator.itemgetter("seq"))
-
-    def _read_journal_file(self, path: pathlib.Path) -> list[dict]:
-        try:
-            lines = path.read_bytes().split(b"\n")
-        except FileNotFoundError:
-            return []
-        # Everything after the last newline is a torn write. Its fsync never returned, so it was never
-        # acknowledged. The same goes for a bad final line. A bad line in the middle is real damage.
-        records = []
-        for n, line in enumerate(lines[:-1], 1):
-            record = self._parse_record(line)
-            if record is None and n < len(lines) - 1:
-                raise StoreError(f"{path}: corrupt journal record at line {n}")
-            if record is not None:
-                records.append(record)
-        return records
-
-    @staticmethod
-    def _parse_record(line: bytes) -> dict | None:
-        try:
-            record = jsontext.load(line)
-            ok = _is_id(record["seq"]) and all(
-                isinstance(c["t"], str) and _is_id(c["id"]) and isinstance(c["doc"], (dict, type(None)))
-                for c in record["changes"]
-            )
-        except (ValueError, KeyError, TypeError):
-            return None
-        return record if ok else None
-
-    @staticmethod
-    def _replay(tables: dict, records: list[dict], seq: int) -> int:
-        for record in records:
-            if record["seq"] <= seq:
-                continue  # already in the snapshot (we crashed between compaction and truncation)
-            for change in record["changes"]:
-                raw = tables.setdefault(change["t"], {})
-                if change["doc"] is None:
-                    raw.pop(str(change["id"]), None)
-                else:
-                    raw[str(change["id"])] = change["doc"]
-            seq = record["seq"]
-        return seq
+        return journal.read((self._journal, self._side))
 
     def _migrate(self, tables: dict, version: int) -> dict:
         for v in range(version, SCHEMA_VERSION):
@@ -940,55 +713,3 @@ class Store:
                     raise ValueError(f"replace_all: duplicate id {doc['id']} in {name!r}")
                 raw[str(doc["id"])] = doc
         return tables
-
-
-def _flock(path, fd: int) -> None:
-    if fcntl is None:  # not POSIX: no guard against a second process
-        return
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = lock_holder(fd)
-        by = f"held by pid {holder}" if holder else "one store, one server process"
-        raise StoreLocked(f"{path}: already open in another Store or process ({by})", holder) from None
-
-
-def lock_holder(fd: int) -> int | None:
-    """The pid holding the flock on ``fd``'s file, where the system says (Linux's /proc/locks), else None."""
-    found = os.fstat(fd)
-    key = f"{os.major(found.st_dev):02x}:{os.minor(found.st_dev):02x}:{found.st_ino}"
-    try:
-        with open("/proc/locks", encoding="ascii") as locks:  # "1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234 0 EOF"
-            for line in locks:
-                fields = line.split()
-                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == key:
-                    return int(fields[4])
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def hold_lock(path: str | os.PathLike) -> Callable[[], None]:
-    """Take the lock of the store at ``path`` for this process, before anything reads or writes the store,
-    and return what releases it. A server holds it for its whole life, so that a second server on the same
-    store fails before touching it; the Stores the holder opens then pass lock_held=True."""
-    path = pathlib.Path(path)
-    journal = path.with_name(path.name + ".journal")
-    existed = journal.exists()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise StoreError(f"{path}: cannot open store ({exc.strerror or exc})") from exc
-    try:
-        _flock(path, fd)
-    except StoreError:
-        os.close(fd)
-        raise
-
-    def release(drop_empty_journal: bool = False) -> None:
-        if drop_empty_journal and not existed and os.fstat(fd).st_size == 0:
-            journal.unlink(missing_ok=True)  # a store refused at its first open is left as it was found
-        os.close(fd)
-
-    return release
