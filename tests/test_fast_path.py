@@ -172,11 +172,11 @@ def test_a_write_to_one_vm_keeps_the_answers_about_the_others(flask_app, door):
 
 
 def test_forgetting_which_documents_changed_drops_every_answer_read_by_id(flask_app, door, monkeypatch):
-    from abiquo_mock.mockserver import store as store_module
+    from abiquo_mock.mockserver.store import marks
 
     vm2 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/2"
     _get(door, vm2)
-    monkeypatch.setattr(store_module, "DOC_MARKS", 1)  # the next write overflows the marks
+    monkeypatch.setattr(marks, "DOC_MARKS", 1)  # the next write overflows the marks
     _write_metadata(door)
     calls = len(flask_app.flask_calls)
     assert _get(door, vm2).status == 200

@@ -66,8 +66,11 @@ def _imported(module: str, is_package: bool, tree: ast.AST, known: set[str]) -> 
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
-            found.add(base)
-            found |= {f"{base}.{alias.name}" for alias in node.names}
+            names = {f"{base}.{alias.name}" for alias in node.names}
+            found |= names
+            # ``from . import sibling`` in a package runs no __init__ anew; ``from . import Name`` needs it
+            if base not in _ancestors(module) or not names <= known:
+                found.add(base)
     found |= {parent for name in found for parent in _ancestors(name)} - _ancestors(module)
     return {name for name in found if name in known and name != module}
 

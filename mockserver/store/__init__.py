@@ -43,7 +43,6 @@ import os
 import pathlib
 import tempfile
 import threading
-import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
@@ -53,7 +52,9 @@ from .. import jsontext
 from . import journal, snapshot
 from .documents import _DB, _copy, _is_id, _LiveStorage
 from .errors import StoreError, StoreLocked, StoreUnavailable
+from .journal import WriteAheadLog
 from .locking import _flock, hold_lock, lock_holder
+from .marks import ALL, ChangeMarks, Reads
 from .memory import _give_back_freed_memory
 from .snapshot import _snapshot_pieces
 
@@ -81,8 +82,6 @@ MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
 log = logging.getLogger(__name__)
 _by_id = operator.itemgetter("id")
 _MISSING = object()
-ALL = "*"  # in a set of tables read: every table
-DOC_MARKS = 100_000  # documents whose last write generation is remembered (see Store.unchanged_since)
 # Under the server, every this many writes the fold thread hands memory freed since back to the system
 # (_give_back_freed_memory).
 TRIM_EVERY = 2048
@@ -102,9 +101,6 @@ class Store:
         """lock_held: the caller's process already holds the store's lock (see hold_lock), so do not take it."""
         self.path = pathlib.Path(path) if path is not None else None
         self.lock = threading.RLock()
-        # Moves on with every write, a commit or a whole replacement, as the journal's seq does: it counts the
-        # writes since the store was made, so it goes on across restarts and never repeats a value.
-        self.generation = 0
         self.is_new = True
         self._fsync = fsync
         self._undo: list[tuple[str, int, dict | None]] = []  # (table, id, doc before the write)
@@ -114,76 +110,65 @@ class Store:
         # record written before it; _synced_seq is the newest record known to be on disk.
         self._deferred = False
         self._synced_seq = 0
-        self._sync_lock = threading.Lock()  # one fsync at a time, and none on a descriptor being closed
-        # Folding in the background (fold_in_background): the journal that holds the lock is opened once and
-        # never replaced; appends go to it or to the side journal, whichever is active (self._fd).
-        self._main_fd: int | None = None
-        self._side_fd: int | None = None
-        self._release_side: Callable[[], None] = lambda: None
-        self._folder: ThreadPoolExecutor | None = None
+        self._folder: ThreadPoolExecutor | None = None  # folding in the background (fold_in_background)
         self._fold: Future | None = None
         self._max_id: dict[str, int] = {}  # filled in lazily, kept up to date by _apply
-        self._fd: int | None = None
-        self._release: Callable[[], None] = lambda: None  # closes _fd (and so drops the flock) once
-        self._journal_size = self._journal_records = self._snapshot_size = 0
+        self._snapshot_size = 0
         self._closed = False
         self._on_commit: list[Callable[[list[dict] | None], None]] = []
         self._lock_held = lock_held
-        self._torn = False  # a failed append may have left a partial line after _journal_size
         self.unavailable: StoreUnavailable | None = None  # the last write the disk refused, until one succeeds
-        # What changed when, so that something computed from a few tables or documents is dropped only when one
-        # of those changes: table -> generation of its last write, (table, id) -> the same for one document
-        # (at most DOC_MARKS of them; forgetting them raises _docs_floor, below which any document counts as
-        # changed), and the generation of the last whole replacement.
-        self._changed_at: dict[str, int] = {}
-        self._doc_changed_at: dict[tuple[str, int], int] = {}
-        self._docs_floor = 0
-        self._replaced_at = 0
-        self._reading = threading.local()  # .tables: the tables read on this thread while reads are tracked
+        self._marks = ChangeMarks()
+        self._reads = Reads()
         self._db = _DB(self, storage=_LiveStorage)
+        self._wal: WriteAheadLog | None = None
         if self.path is None:
             self._db.storage.write(_fresh_tables())
             return
-        self._journal = self.path.with_name(self.path.name + ".journal")
-        self._side = self.path.with_name(self.path.name + ".journal.2")
+        self._wal = WriteAheadLog(self.path, fsync)
+        self._journal = self._wal.main
         journal_existed = self._journal.exists()
         try:
             self._open_files()
         except BaseException as exc:
-            self._release()  # a store that failed to open must not keep the file locked
-            self._release_side()
-            if not journal_existed and self._journal.exists() and self._journal.stat().st_size == 0:
-                self._journal.unlink()  # leave a refused file exactly as we found it
+            self._wal.abandon(journal_existed)  # a store that failed to open must not keep the file locked
             if isinstance(exc, OSError):
                 raise StoreError(f"{self.path}: cannot open store ({exc.strerror or exc})") from exc
             raise
+
+    @property
+    def generation(self) -> int:
+        """Moves on with every write, a commit or a whole replacement (marks.py ChangeMarks)."""
+        return self._marks.generation
+
+    @property
+    def _fd(self) -> int | None:
+        """The journal taking appends; None for a memory store, or a closed one."""
+        return self._wal.fd if self._wal is not None else None
+
+    @property
+    def _journal_records(self) -> int:
+        """Records in the journal taking appends (a subclass may compact by them: tests/helpers_store_writer.py)."""
+        return self._wal.records if self._wal is not None else 0
+
+    @property
+    def _release(self) -> Callable[[], object]:
+        """What lets go of the files at once, as a killed process would (no compaction)."""
+        return self._wal.release if self._wal is not None else lambda: None
 
     def track_reads(self) -> set:
         """Start recording what this thread reads (until untrack_reads); returns the growing set: a table's
         name for a scan of it, ``(table, id)`` for one document asked by id (``get``), ``ALL`` for every
         table (tables(), dump())."""
-        self._reading.tables = tables = set()
-        return tables
+        return self._reads.track()
 
     def untrack_reads(self) -> set:
-        tables, self._reading.tables = getattr(self._reading, "tables", None), None
-        return tables or set()
+        return self._reads.untrack()
 
     def unchanged_since(self, generation: int, tables) -> bool:
         """Whether no write since ``generation`` touched any of ``tables`` (nor replaced the whole store); an
         item of ``tables`` is what ``track_reads`` records: a table, a ``(table, id)`` document or ``ALL``."""
-        if self._replaced_at > generation:
-            return False
-        if ALL in tables:
-            return self.generation == generation
-        changed_at, doc_changed_at = self._changed_at, self._doc_changed_at
-        for read in tables:
-            if read.__class__ is tuple:
-                if self._docs_floor > generation or doc_changed_at.get(read, 0) > generation:
-                    return False
-            elif changed_at.get(read, 0) > generation:
-                return False
-        return True
+        return self._marks.unchanged_since(generation, tables)
 
     def defer_sync(self) -> None:
         """Group commit: from now on a commit writes its journal record and leaves the fsync to ``sync``.
@@ -212,7 +197,8 @@ class Store:
         seq = self._seq if seq is None else seq
         if not self._deferred or self._synced_seq >= seq:
             return
-        with self._sync_lock:
+        assert self._wal is not None  # deferred only on disk
+        with self._wal.sync_lock:
             if self._synced_seq >= seq:
                 return
             target, fd = self._seq, self._fd  # _seq moves only once its record is written whole
@@ -244,7 +230,7 @@ class Store:
 
     def get(self, table: str, id: int) -> dict | None:
         with self.lock:
-            tracked = getattr(self._reading, "tables", None)
+            tracked = self._reads.tracked()
             if tracked is not None:
                 # writes mark documents by int id: any other spelling of an id marks the whole table instead
                 tracked.add((table, id) if id.__class__ is int else table)
@@ -343,8 +329,7 @@ class Store:
             self._db.drop_tables()
             self._db.storage.write(tables)
             self._max_id.clear()
-            self.generation += 1
-            self._replaced_at = self.generation
+            self._marks.replaced()
             if self._fd is not None:
                 try:
                     self._truncate_journal()
@@ -364,19 +349,16 @@ class Store:
             if self._closed:
                 return
             self._closed = True
-            if self._fd is None:
+            if self._fd is None or self._wal is None:
                 return
             try:
                 self._await_fold()
-                if self._journal_size or self._inactive_size():
+                if self._wal.size or self._inactive_size():
                     self._compact()
             except OSError as exc:  # a full disk at shutdown: the journal holds every write, the next open replays it
                 log.warning("%s: not compacted on close: %s", self.path, exc)
             finally:
-                with self._sync_lock:  # no fsync may run on the descriptor being closed (or its next owner)
-                    self._release()
-                    self._release_side()
-                    self._fd = self._main_fd = self._side_fd = None
+                self._wal.close()
                 if self._folder is not None:
                     self._folder.shutdown(wait=True)
 
@@ -387,7 +369,7 @@ class Store:
         self.close()
 
     def _note_read(self, table: str) -> None:
-        tracked = getattr(self._reading, "tables", None)
+        tracked = self._reads.tracked()
         if tracked is not None:
             tracked.add(table)
 
@@ -449,14 +431,7 @@ class Store:
             raise
         self._seq += 1
         self._undo.clear()
-        self.generation += 1
-        doc_changed_at = self._doc_changed_at
-        if len(doc_changed_at) + len(touched) > DOC_MARKS:
-            doc_changed_at.clear()  # bounded memory: every document read before now counts as changed
-            self._docs_floor = self.generation
-        for table, doc_id in touched:
-            self._changed_at[table] = self.generation
-            doc_changed_at[(table, doc_id)] = self.generation
+        self._marks.written(touched.keys())
         self._announce(changes)
         if self._folder is not None and self._seq % TRIM_EVERY == 0:
             self._folder.submit(_give_back_freed_memory)
@@ -477,7 +452,7 @@ class Store:
         # A snapshot costs O(its bytes). Writing one only once the journal holds more bytes than it keeps
         # compaction amortised O(1) per byte written, and the journal, and so replay, no bigger than the data.
         # Counted in bytes, not records: records and documents grow together (each write adds an event).
-        return self._journal_size > max(self.compact_min_bytes, self._snapshot_size)
+        return self._wal is not None and self._wal.size > max(self.compact_min_bytes, self._snapshot_size)
 
     @contextlib.contextmanager
     def _disk_errors(self):
@@ -494,11 +469,10 @@ class Store:
         """While the disk refuses writes, try it again without writing to the store (health asks): the journal
         can be cut back and a small file can be written and synced beside it. The refusal, if it remains."""
         with self.lock:
-            if self.unavailable is None or self._fd is None:
+            if self.unavailable is None or self._wal is None or self._fd is None:
                 return self.unavailable
             with contextlib.suppress(StoreUnavailable), self._disk_errors():
-                os.ftruncate(self._fd, self._journal_size)  # also refused while the journal is immutable
-                self._torn = False
+                self._wal.cut_back()  # also refused while the journal is immutable
                 fd, probe = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
                 try:
                     os.write(fd, b"\0" * 4096)
@@ -509,31 +483,12 @@ class Store:
             return self.unavailable
 
     def _append(self, record: dict) -> None:
-        if self.path is None:
+        if self._wal is None:
             return
         if self._fd is None:
             raise StoreError(f"{self.path}: store is closed")
-        data = jsontext.dump(record) + b"\n"
         with self._disk_errors():
-            if self._torn:  # cut what a failed write left before appending, or the lines would glue together
-                os.ftruncate(self._fd, self._journal_size)
-                self._torn = False
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(self._fd, view) :]
-                if self._fsync and not self._deferred:
-                    os.fsync(self._fd)
-            except BaseException:
-                # A partial line would glue onto the next record and make it unreadable, so cut it off now;
-                # if even that fails, the next write cuts it first (a restart drops it as a torn tail).
-                self._torn = True
-                with contextlib.suppress(OSError):
-                    os.ftruncate(self._fd, self._journal_size)
-                    self._torn = False
-                raise
-        self._journal_size += len(data)
-        self._journal_records += 1
+            self._wal.append(jsontext.dump(record) + b"\n", fsync=self._fsync and not self._deferred)
 
     def _compact(self) -> None:
         self._await_fold()  # one snapshot writer at a time
@@ -552,14 +507,7 @@ class Store:
         if self._inactive_size():
             self._compact()  # a fold that failed left its journal behind: fold everything now, here
             return
-        old, other = self._fd, self._other_fd(create=True)
-        with self._sync_lock:
-            if self._fsync:
-                os.fsync(old)  # what the fold replaces is on disk before appends move on
-            self._synced_seq = max(self._synced_seq, self._seq)
-            self._fd = other
-        self._journal_size = self._journal_records = 0
-        self._torn = False
+        old = self._wal.switch(self._all_synced)
         tables = {name: dict(raw) for name, raw in self._db.storage.read().items()}  # docs never change in place
         tables[META] = {**tables[META], "2": {"journal_seq": self._seq}}
         self._fold = self._folder.submit(self._fold_into_snapshot, tables, old)
@@ -567,9 +515,7 @@ class Store:
     def _fold_into_snapshot(self, tables: dict, journal_fd: int) -> None:
         """On the fold thread: the snapshot from ``tables``, then the journal it replaces emptied."""
         self._write_snapshot(tables, yielding=True)
-        os.ftruncate(journal_fd, 0)
-        if self._fsync:
-            os.fsync(journal_fd)
+        self._wal.empty(journal_fd)
 
     def _finish_fold(self) -> None:
         fold, self._fold = self._fold, None
@@ -583,21 +529,8 @@ class Store:
             self._fold.exception()  # waits
             self._finish_fold()
 
-    def _other_fd(self, create: bool = False) -> int | None:
-        """The journal that is not taking appends (opening the side journal the first time)."""
-        if self._fd is None:
-            return None
-        if self._fd != self._main_fd:
-            return self._main_fd
-        if self._side_fd is None and (create or self._side.exists()):
-            self._side_fd = os.open(self._side, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            self._release_side = weakref.finalize(self, os.close, self._side_fd)
-            self._sync_dir()  # its name is on disk before any record in it is acknowledged
-        return self._side_fd
-
     def _inactive_size(self) -> int:
-        other = self._other_fd()
-        return os.fstat(other).st_size if other is not None else 0
+        return self._wal.inactive_size() if self._wal is not None else 0
 
     def _write_snapshot(self, tables: dict, *, yielding: bool = False) -> None:
         """Write ``tables`` as the new snapshot, atomically (``yielding``: in pieces, see snapshot.py)."""
@@ -605,23 +538,15 @@ class Store:
 
     def _truncate_journal(self) -> None:
         """Empty both journals (a snapshot that claims every record was just written)."""
-        self._torn = False
-        for fd in (self._fd, self._other_fd()):
-            if fd is not None and (fd == self._fd or os.fstat(fd).st_size):
-                os.ftruncate(fd, 0)  # O_APPEND: the next write lands at the new end
-                if self._fsync:
-                    os.fsync(fd)
-        self._journal_size = self._journal_records = 0
+        self._wal.truncate()
 
     def _sync_dir(self) -> None:
         snapshot.sync_dir(self.path, self._fsync)
 
     def _open_files(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd = self._main_fd = os.open(self._journal, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        # Dropping a Store without close() then acts like a crash, which is safe: the journal has it all.
-        self._release = weakref.finalize(self, os.close, self._fd)
-        self._lock_files()
+        fd = self._wal.open()  # dropping a Store without close() then acts like a crash: the journal has it all
+        self._lock_files(fd)
         snapshot.remove_stale(self.path)
         tables = self._read_snapshot()
         self.is_new = tables is None
@@ -643,17 +568,16 @@ class Store:
             tables = self._migrate(tables, version)
         self._normalise(tables)
         self._db.storage.write(tables)
-        self.generation = self._seq  # counts every write since the store was made, not since this process began
-        self._journal_size = os.fstat(self._fd).st_size
+        self._marks.generation = self._seq  # counts every write since the store was made, not since this process
         self._sync_dir()
-        if self.is_new or version < SCHEMA_VERSION or self._journal_size or self._inactive_size():
+        if self.is_new or version < SCHEMA_VERSION or self._wal.size or self._inactive_size():
             self._compact()  # fold the replayed journal, and any torn tail, into a fresh snapshot
 
-    def _lock_files(self) -> None:
+    def _lock_files(self, fd: int) -> None:
         # Two writers would each compact their own view over the other's journal lines and lose them.
         # flock belongs to this open file, so a second Store in this process is refused too.
         if not self._lock_held:
-            _flock(self.path, self._fd)
+            _flock(self.path, fd)
 
     def _read_snapshot(self):
         tables, self._snapshot_size = snapshot.read(self.path)
@@ -678,7 +602,7 @@ class Store:
 
     def _read_journal(self) -> list[dict]:
         """The records of both journals, in seq order."""
-        return journal.read((self._journal, self._side))
+        return self._wal.read()
 
     def _migrate(self, tables: dict, version: int) -> dict:
         for v in range(version, SCHEMA_VERSION):

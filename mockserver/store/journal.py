@@ -1,12 +1,19 @@
-"""The write-ahead log: one line per committed transaction, ``{"seq": n, "changes": [{"t", "id", "doc"}]}``, read
-back on open in seq order and replayed over the snapshot. A torn last line was never acknowledged: dropped."""
+"""The write-ahead log (the store's journal): one line per committed transaction,
+``{"seq": n, "changes": [{"t", "id", "doc"}]}``, appended before the write is acknowledged, read back on open in seq
+order and replayed over the snapshot. A torn last line was never acknowledged: it is dropped."""
 
 from __future__ import annotations
 
+import contextlib
 import operator
+import os
 import pathlib
+import threading
+import weakref
+from collections.abc import Callable
 
 from .. import jsontext
+from . import snapshot
 from .documents import _is_id
 from .errors import StoreError
 
@@ -59,3 +66,123 @@ def replay(tables: dict, records: list[dict], seq: int) -> int:
                 raw[str(change["id"])] = change["doc"]
         seq = record["seq"]
     return seq
+
+
+class WriteAheadLog:
+    """The journal files of a store on disk. Appends go to the active one (``fd``). The main journal is opened
+    once, holds the store's flock and is never replaced; under the server a fold moves appends to the side
+    journal (``switch``) while it folds the main one into the snapshot, then empties it (``empty``): the two take
+    turns."""
+
+    def __init__(self, store_path: pathlib.Path, fsync: bool):
+        self.main = store_path.with_name(store_path.name + ".journal")
+        self.side = store_path.with_name(store_path.name + ".journal.2")
+        self._fsync = fsync
+        self.fd: int | None = None  # the journal taking appends
+        self._main_fd: int | None = None
+        self._side_fd: int | None = None
+        # close the files (and so drop the flock) once; a WriteAheadLog dropped unclosed acts like a crash: safe
+        self.release: Callable[[], object] = lambda: None
+        self._release_side: Callable[[], object] = lambda: None
+        self.size = 0  # bytes of the active journal
+        self.records = 0
+        self._torn = False  # a failed append may have left a partial line after ``size``
+        self.sync_lock = threading.Lock()  # one fsync at a time, and none on a descriptor being closed
+
+    def open(self) -> int:
+        """Open (or create) the main journal for appends: its descriptor, which the flock goes on."""
+        self.fd = self._main_fd = os.open(self.main, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self.release = weakref.finalize(self, os.close, self.fd)
+        self.size = os.fstat(self.fd).st_size
+        return self.fd
+
+    def read(self) -> list[dict]:
+        """The records of both journals, in seq order."""
+        return read((self.main, self.side))
+
+    def append(self, data: bytes, *, fsync: bool) -> None:
+        """Write one whole record line (fsynced when ``fsync``). On failure no partial line stays behind: it is
+        cut at once, or before the next append (a restart drops it as a torn tail)."""
+        assert self.fd is not None
+        if self._torn:  # cut what a failed write left before appending, or the lines would glue together
+            os.ftruncate(self.fd, self.size)
+            self._torn = False
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view) :]
+            if fsync:
+                os.fsync(self.fd)
+        except BaseException:
+            self._torn = True
+            with contextlib.suppress(OSError):
+                os.ftruncate(self.fd, self.size)
+                self._torn = False
+            raise
+        self.size += len(data)
+        self.records += 1
+
+    def cut_back(self) -> None:
+        """Cut the active journal back to its last whole record (refused, too, while the disk refuses writes)."""
+        assert self.fd is not None
+        os.ftruncate(self.fd, self.size)
+        self._torn = False
+
+    def other(self, create: bool = False) -> int | None:
+        """The journal that is not taking appends (opening the side journal the first time)."""
+        if self.fd is None:
+            return None
+        if self.fd != self._main_fd:
+            return self._main_fd
+        if self._side_fd is None and (create or self.side.exists()):
+            self._side_fd = os.open(self.side, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._release_side = weakref.finalize(self, os.close, self._side_fd)
+            snapshot.sync_dir(self.side, self._fsync)  # its name is on disk before any record in it is acknowledged
+        return self._side_fd
+
+    def inactive_size(self) -> int:
+        other = self.other()
+        return os.fstat(other).st_size if other is not None else 0
+
+    def switch(self, synced: Callable[[], None]) -> int:
+        """Move appends to the other journal, once the active one is on disk (``synced`` runs then, under the sync
+        lock); the descriptor of the one they left, for a fold to empty."""
+        old, other = self.fd, self.other(create=True)
+        assert old is not None and other is not None
+        with self.sync_lock:
+            if self._fsync:
+                os.fsync(old)  # what the fold replaces is on disk before appends move on
+            synced()
+            self.fd = other
+        self.size = self.records = 0
+        self._torn = False
+        return old
+
+    def empty(self, fd: int) -> None:
+        """Empty the journal a fold has just written into the snapshot (on the fold's thread)."""
+        os.ftruncate(fd, 0)
+        if self._fsync:
+            os.fsync(fd)
+
+    def truncate(self) -> None:
+        """Empty both journals (a snapshot that claims every record was just written)."""
+        self._torn = False
+        for fd in (self.fd, self.other()):
+            if fd is not None and (fd == self.fd or os.fstat(fd).st_size):
+                os.ftruncate(fd, 0)  # O_APPEND: the next write lands at the new end
+                if self._fsync:
+                    os.fsync(fd)
+        self.size = self.records = 0
+
+    def close(self) -> None:
+        with self.sync_lock:  # no fsync may run on the descriptor being closed (or its next owner)
+            self.release()
+            self._release_side()
+            self.fd = self._main_fd = self._side_fd = None
+
+    def abandon(self, existed: bool) -> None:
+        """Let go of a store that failed to open, leaving a journal it created as it was found: absent."""
+        self.release()
+        self._release_side()
+        if not existed and self.main.exists() and self.main.stat().st_size == 0:
+            self.main.unlink()
