@@ -1,27 +1,16 @@
 """The only door to TinyDB: one lock, every acknowledged write durable, write cost independent of size.
 
-Files for Store("mock.json"): ``mock.json`` is a snapshot in TinyDB's JSON format, rewritten only by
-compaction and always atomically (temp file, fsync, os.replace, fsync of the directory).
-``mock.json.journal`` gets one line per committed transaction,
-``{"seq": n, "changes": [{"t": table, "id": id, "doc": {...} | null}]}``, which is fsync'd before the
-write call returns. On open: load the snapshot, replay the journal (a torn last line was never
-acknowledged, so it is dropped), then compact. Only a missing file starts a new store: an empty one, or one
-holding anything but an abiquo-mock store, is refused.
-
-Why not TinyDB's JSONStorage: it rewrites the whole file in place on every write (O(n), and torn on a
-crash), and Table._update_table rebuilds the whole table dict (O(n) even in memory). Here TinyDB runs over a
-live in-memory dict that _Table edits in place. A write costs one doc plus one append; the snapshot is
-rewritten only when the journal's bytes outgrow both the snapshot's and 8 MiB, which is amortised O(1) per byte
-written and keeps both files together under about twice the data plus 8 MiB (so start time and memory follow the
-data, not the number of writes ever made). The 8 MiB floor spares a small world a snapshot every fraction of a
-second under a steady stream of writes (each one slows the fsyncs that writes wait for); replaying that much
-journal on a restart takes a fraction of a second.
-
-Under the server (fold_in_background) a compaction does not hold the store: appends move to the other journal
-file (``mock.json.journal.2``; the two take turns), and a thread writes the snapshot from a copy of the tables
-(documents are never changed in place, so copying each table's dict is enough) and then empties the journal it
-replaces. A crash at any point leaves a snapshot and journals whose records after the snapshot's seq rebuild
-every acknowledged write; opening reads both journals in seq order.
+Files for Store("mock.json"): ``mock.json`` is a snapshot in TinyDB's JSON format (snapshot.py), rewritten only by
+compaction and always atomically; ``mock.json.journal`` is the write-ahead log (journal.py), one line per
+committed transaction, fsync'd before the write call returns. On open: load the snapshot, replay the journal (a
+torn last line was never acknowledged, so it is dropped), then compact. Only a missing file starts a new store: an
+empty one, or one holding anything but an abiquo-mock store, is refused (opening.py). A write costs one doc plus
+one append (tables.py, documents.py); the snapshot is rewritten only when the journal's bytes outgrow both the
+snapshot's and 8 MiB, which is amortised O(1) per byte written and keeps both files together under about twice the
+data plus 8 MiB (so start time and memory follow the data, not the number of writes ever made). The 8 MiB floor
+spares a small world a snapshot every fraction of a second under a steady stream of writes (each one slows the
+fsyncs that writes wait for); replaying that much journal on a restart takes a fraction of a second. Under the
+server a compaction folds on a thread of its own (folding.py).
 
 A write that the disk refuses (full, read-only, permission) raises StoreUnavailable, which names the cause;
 nothing of it stays in memory or on disk, and the store stays usable: the next write tries again.
@@ -38,50 +27,33 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import operator
 import os
 import pathlib
-import tempfile
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-
-from tinydb.table import Document
 
 from .. import jsontext
-from . import journal, snapshot
-from .documents import _DB, _copy, _is_id, _LiveStorage
+from . import opening, snapshot
+from .compaction import Compaction
+from .documents import FORMAT, META, _is_id
 from .errors import StoreError, StoreLocked, StoreUnavailable
+from .folding import Folder
 from .journal import WriteAheadLog
 from .locking import _flock, hold_lock, lock_holder
 from .marks import ALL, ChangeMarks, Reads
-from .memory import _give_back_freed_memory
 from .snapshot import _snapshot_pieces
+from .tables import Tables, prepare
 
-__all__ = [
-    "ALL",
-    "MIGRATIONS",
-    "SCHEMA_VERSION",
-    "Store",
-    "StoreError",
-    "StoreLocked",
-    "StoreUnavailable",
-    "_snapshot_pieces",
-    "hold_lock",
-    "lock_holder",
-]
+__all__ = ["ALL", "MIGRATIONS", "SCHEMA_VERSION", "Store", "StoreError", "StoreLocked", "StoreUnavailable"]
+__all__ += ["_snapshot_pieces", "hold_lock", "lock_holder"]
 
 SCHEMA_VERSION = 1
-FORMAT = "abiquo-mock"
-META = "_meta"
 ORIGIN = "3"  # the _meta record that says which scenario the world was made from
 # MIGRATIONS[n] turns the raw tables dict of schema version n into version n + 1. The raw dict is
 # {"table": {"<id>": doc}}, with _meta included, and the journal has already been replayed into it.
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
 
 log = logging.getLogger(__name__)
-_by_id = operator.itemgetter("id")
-_MISSING = object()
 # Under the server, every this many writes the fold thread hands memory freed since back to the system
 # (_give_back_freed_memory).
 TRIM_EVERY = 2048
@@ -91,11 +63,9 @@ def _fresh_tables() -> dict:
     return {META: {"1": {"format": FORMAT, "schema_version": SCHEMA_VERSION}}}
 
 
-class Store:
+class Store(Compaction):
     """Store(path) keeps its data in that file plus a journal beside it; Store(None) keeps it in memory only.
     fsync=False keeps every guarantee against a killed process, but not against power loss."""
-
-    compact_min_bytes = 8 * 1024 * 1024  # compact when the journal holds more bytes than max(this, the snapshot)
 
     def __init__(self, path: str | os.PathLike | None, *, fsync: bool = True, lock_held: bool = False):
         """lock_held: the caller's process already holds the store's lock (see hold_lock), so do not take it."""
@@ -103,16 +73,9 @@ class Store:
         self.lock = threading.RLock()
         self.is_new = True
         self._fsync = fsync
-        self._undo: list[tuple[str, int, dict | None]] = []  # (table, id, doc before the write)
         self._depth = 0  # how deeply transactions are nested
         self._seq = 0  # seq of the newest journal record (kept across compactions)
-        # Group commit (defer_sync): a commit writes its record and sync() fsyncs later, one fsync for every
-        # record written before it; _synced_seq is the newest record known to be on disk.
-        self._deferred = False
-        self._synced_seq = 0
-        self._folder: ThreadPoolExecutor | None = None  # folding in the background (fold_in_background)
-        self._fold: Future | None = None
-        self._max_id: dict[str, int] = {}  # filled in lazily, kept up to date by _apply
+        self._folder: Folder | None = None  # folding in the background (fold_in_background)
         self._snapshot_size = 0
         self._closed = False
         self._on_commit: list[Callable[[list[dict] | None], None]] = []
@@ -120,10 +83,10 @@ class Store:
         self.unavailable: StoreUnavailable | None = None  # the last write the disk refused, until one succeeds
         self._marks = ChangeMarks()
         self._reads = Reads()
-        self._db = _DB(self, storage=_LiveStorage)
+        self._tables = Tables(self._reads)
         self._wal: WriteAheadLog | None = None
         if self.path is None:
-            self._db.storage.write(_fresh_tables())
+            self._tables.load(_fresh_tables())
             return
         self._wal = WriteAheadLog(self.path, fsync)
         self._journal = self._wal.main
@@ -177,9 +140,8 @@ class Store:
         killed process loses nothing either way (a written record survives it); a power cut loses no
         acknowledged write, since none is acknowledged before its fsync. A read may show a write whose own
         answer still waits for that fsync."""
-        if self.path is not None and self._fsync:
-            self._synced_seq = self._seq
-            self._deferred = True
+        if self._wal is not None and self._fsync:
+            self._wal.defer(self._seq)
 
     @property
     def written_seq(self) -> int:
@@ -188,38 +150,20 @@ class Store:
 
     def durable(self, seq: int) -> bool:
         """Whether every record up to ``seq`` is known to be on disk."""
-        return not self._deferred or self._synced_seq >= seq
+        return self._wal is None or self._wal.durable(seq)
 
     def sync(self, seq: int | None = None) -> None:
         """Make every record up to ``seq`` (default: all written so far) durable: nothing when an fsync already
         covered it, else one fsync for everything written until now. A refused fsync raises StoreUnavailable
         (health reports it until a write succeeds): what it was to cover must not be acknowledged."""
         seq = self._seq if seq is None else seq
-        if not self._deferred or self._synced_seq >= seq:
+        if self._wal is None or self._wal.durable(seq):
             return
-        assert self._wal is not None  # deferred only on disk
-        with self._wal.sync_lock:
-            if self._synced_seq >= seq:
-                return
-            target, fd = self._seq, self._fd  # _seq moves only once its record is written whole
-            if fd is None or self._closed:
-                raise StoreError(f"{self.path}: store is closed")
-            try:
-                os.fsync(fd)
-            except OSError as exc:
-                self.unavailable = StoreUnavailable(self.path, exc)
-                raise self.unavailable from exc
-            self._synced_seq = max(self._synced_seq, target)
-
-    def fold_in_background(self) -> None:
-        """From now on compaction writes the snapshot on a thread of its own while writes go on (see the module
-        docstring), instead of holding the store for as long as the snapshot takes."""
-        if self.path is not None and self._folder is None:
-            self._folder = ThreadPoolExecutor(1, thread_name_prefix="abiquo-fold")
-
-    def _all_synced(self) -> None:
-        """A snapshot holding every record so far is on disk."""
-        self._synced_seq = max(self._synced_seq, self._seq)
+        try:
+            self._wal.sync(seq, lambda: None if self._closed else self._seq)  # _seq: moves once a record is whole
+        except OSError as exc:
+            self.unavailable = StoreUnavailable(self.path, exc)
+            raise self.unavailable from exc
 
     def on_commit(self, callback: Callable[[list[dict] | None], None]) -> None:
         """Call ``callback(changes)`` after each commit, on the committing thread, still holding the lock and
@@ -230,22 +174,15 @@ class Store:
 
     def get(self, table: str, id: int) -> dict | None:
         with self.lock:
-            tracked = self._reads.tracked()
-            if tracked is not None:
-                # writes mark documents by int id: any other spelling of an id marks the whole table instead
-                tracked.add((table, id) if id.__class__ is int else table)
-            return self._db.storage.read().get(table, {}).get(str(id))
+            return self._tables.get(table, id)
 
     def all(self, table: str) -> list[dict]:
         with self.lock:
-            return sorted(self._raw(table).values(), key=_by_id)
+            return self._tables.all(table)
 
     def find(self, table: str, **equals) -> list[dict]:
         with self.lock:
-            hits = [
-                doc for doc in self._raw(table).values() if all(doc.get(k, _MISSING) == v for k, v in equals.items())
-            ]
-            return sorted(hits, key=_by_id)
+            return self._tables.find(table, equals)
 
     def first(self, table: str, **equals) -> dict | None:
         found = self.find(table, **equals)
@@ -253,42 +190,36 @@ class Store:
 
     def count(self, table: str) -> int:
         with self.lock:
-            return len(self._raw(table))
+            return self._tables.count(table)
 
     def tables(self) -> list[str]:
         """The tables that hold at least one doc, without _meta."""
         with self.lock:
-            self._note_read(ALL)
-            return sorted(n for n, raw in self._db.storage.read().items() if n != META and raw)
+            return self._tables.names()
 
     def dump(self) -> dict[str, list[dict]]:
         with self.lock:
-            return {name: _copy(self.all(name)) for name in self.tables()}
+            return self._tables.dump()
 
     def insert(self, table: str, doc: Mapping) -> int:
         """Store a copy of doc. It keeps doc["id"] if that is a free positive int; otherwise it gets max id + 1."""
-        doc = self._prepare(table, doc)
+        prepared = prepare(table, doc)
         with self.transaction():
-            wanted = doc.get("id")
-            doc_id = wanted if _is_id(wanted) and str(wanted) not in self._raw(table) else self._next_id(table)
-            doc["id"] = doc_id
-            self._db.table(table).insert(Document(doc, doc_id))
-        return doc_id
+            return self._tables.insert(table, prepared)
 
     def put(self, table: str, id: int, doc: Mapping) -> None:
         if not _is_id(id):
             raise ValueError(f"id must be a positive int, not {id!r}")
-        doc = self._prepare(table, doc)
-        doc["id"] = id
+        prepared = prepare(table, doc)
         with self.transaction():
-            self._db.table(table).replace(id, doc)
+            self._tables.put(table, id, prepared)
 
     def delete(self, table: str, id: int) -> bool:
-        self._check_table(table)
+        opening.check_table(table)
         if not _is_id(id):
             return False
         with self.transaction():
-            return bool(self._db.table(table).remove(doc_ids=[id]))
+            return self._tables.delete(table, id)
 
     @contextlib.contextmanager
     def transaction(self):
@@ -297,12 +228,12 @@ class Store:
         with self.lock:
             if self._closed:
                 raise StoreError(f"{self.path or 'memory store'}: store is closed")
-            mark = len(self._undo)
+            mark = len(self._tables.undo)
             self._depth += 1
             try:
                 yield
             except BaseException:
-                self._rollback(mark)
+                self._tables.rollback(mark)
                 raise
             finally:
                 self._depth -= 1
@@ -311,7 +242,7 @@ class Store:
 
     def replace_all(self, world: dict[str, list[dict]], scenario: str | None = None) -> None:
         """Replace every table with ``world``, made from ``scenario`` (recorded with it: see ``scenario``)."""
-        tables = self._build_world(world)  # validate and copy before touching anything
+        tables = opening.build_world(world, _fresh_tables())  # validate and copy before touching anything
         with self.lock:
             if self._closed or self._depth:
                 raise StoreError(f"{self.path or 'memory store'}: replace_all needs an open store and no transaction")
@@ -326,9 +257,7 @@ class Store:
                 with self._disk_errors():
                     self._write_snapshot(tables)
                 self._all_synced()
-            self._db.drop_tables()
-            self._db.storage.write(tables)
-            self._max_id.clear()
+            self._tables.load(tables)
             self._marks.replaced()
             if self._fd is not None:
                 try:
@@ -342,7 +271,7 @@ class Store:
     @property
     def scenario(self) -> str | None:
         """The scenario the served world was made from (the last replace_all's), kept across restarts."""
-        return self._db.storage.read()[META].get(ORIGIN, {}).get("scenario")
+        return self._tables.live[META].get(ORIGIN, {}).get("scenario")
 
     def close(self) -> None:
         with self.lock:
@@ -360,7 +289,7 @@ class Store:
             finally:
                 self._wal.close()
                 if self._folder is not None:
-                    self._folder.shutdown(wait=True)
+                    self._folder.shutdown()
 
     def __enter__(self) -> Store:
         return self
@@ -368,73 +297,21 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _note_read(self, table: str) -> None:
-        tracked = self._reads.tracked()
-        if tracked is not None:
-            tracked.add(table)
-
-    def _raw(self, table: str, create: bool = False) -> dict:
-        self._note_read(table)
-        tables = self._db.storage.read()
-        return tables.setdefault(table, {}) if create else tables.get(table, {})
-
-    def _check_table(self, table) -> None:
-        if not isinstance(table, str) or not table or table == META:
-            raise ValueError(f"invalid table name {table!r}")
-
-    def _prepare(self, table, doc) -> dict:
-        self._check_table(table)
-        if not isinstance(doc, Mapping):
-            raise TypeError(f"a document must be a mapping, not {type(doc).__name__}")
-        return _copy(dict(doc))
-
-    def _apply(self, table: str, doc_id: int, doc: dict | None, *, log_undo: bool = True) -> None:
-        # The one place where live docs change (TinyDB updaters, rollback), so undo and max ids stay right.
-        raw, key = self._raw(table, create=True), str(doc_id)
-        if log_undo:
-            self._undo.append((table, doc_id, raw.get(key)))
-        if doc is not None:
-            raw[key] = doc
-            if table in self._max_id and doc_id > self._max_id[table]:
-                self._max_id[table] = doc_id
-        elif raw.pop(key, None) is not None and self._max_id.get(table) == doc_id:
-            self._max_id[table] = self._max_below(raw, doc_id)
-
-    @staticmethod
-    def _max_below(raw: dict, start: int) -> int:
-        # Deleting the newest doc is common (create, then delete). Walk down across the gap rather
-        # than scanning every key, but never walk further than a full scan would cost.
-        for n in range(start - 1, max(start - 1 - len(raw), 0), -1):
-            if str(n) in raw:
-                return n
-        return max(map(int, raw), default=0)
-
-    def _next_id(self, table: str) -> int:
-        if table not in self._max_id:
-            self._max_id[table] = max(map(int, self._raw(table)), default=0)
-        return self._max_id[table] + 1
-
-    def _rollback(self, mark: int) -> None:
-        for table, doc_id, old in reversed(self._undo[mark:]):
-            self._apply(table, doc_id, old, log_undo=False)
-        del self._undo[mark:]
-
     def _commit(self) -> None:
-        if not self._undo:
+        if not self._tables.undo:
             return
-        touched = dict.fromkeys((t, i) for t, i, _ in self._undo)  # ordered, deduplicated
-        changes = [{"t": t, "id": i, "doc": self._raw(t).get(str(i))} for t, i in touched]
+        touched, changes = self._tables.changes()
         try:
             self._append({"seq": self._seq + 1, "changes": changes})
         except BaseException:
-            self._rollback(0)  # not on disk, so it must not stay visible in memory either
+            self._tables.rollback(0)  # not on disk, so it must not stay visible in memory either
             raise
         self._seq += 1
-        self._undo.clear()
-        self._marks.written(touched.keys())
+        self._tables.undo.clear()
+        self._marks.written(touched)
         self._announce(changes)
         if self._folder is not None and self._seq % TRIM_EVERY == 0:
-            self._folder.submit(_give_back_freed_memory)
+            self._folder.give_back_memory()
         if self._compaction_due():
             try:
                 self._fold_or_compact() if self._folder is not None else self._compact()
@@ -447,12 +324,6 @@ class Store:
                 callback(changes)
             except Exception:  # the write is committed and acknowledged whatever a listener does
                 log.exception("%s: a commit listener failed", self.path or "memory store")
-
-    def _compaction_due(self) -> bool:
-        # A snapshot costs O(its bytes). Writing one only once the journal holds more bytes than it keeps
-        # compaction amortised O(1) per byte written, and the journal, and so replay, no bigger than the data.
-        # Counted in bytes, not records: records and documents grow together (each write adds an event).
-        return self._wal is not None and self._wal.size > max(self.compact_min_bytes, self._snapshot_size)
 
     @contextlib.contextmanager
     def _disk_errors(self):
@@ -473,13 +344,7 @@ class Store:
                 return self.unavailable
             with contextlib.suppress(StoreUnavailable), self._disk_errors():
                 self._wal.cut_back()  # also refused while the journal is immutable
-                fd, probe = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-                try:
-                    os.write(fd, b"\0" * 4096)
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-                    os.unlink(probe)
+                snapshot.probe(self.path)
             return self.unavailable
 
     def _append(self, record: dict) -> None:
@@ -488,152 +353,18 @@ class Store:
         if self._fd is None:
             raise StoreError(f"{self.path}: store is closed")
         with self._disk_errors():
-            self._wal.append(jsontext.dump(record) + b"\n", fsync=self._fsync and not self._deferred)
-
-    def _compact(self) -> None:
-        self._await_fold()  # one snapshot writer at a time
-        tables = self._db.storage.read()
-        tables[META]["2"] = {"journal_seq": self._seq}
-        self._write_snapshot(tables)
-        self._all_synced()
-        self._truncate_journal()
-
-    # ------------------------------------------------------------------ folding in the background
-    def _fold_or_compact(self) -> None:
-        if self._fold is not None:
-            if not self._fold.done():
-                return  # one fold at a time: the journal grows until it ends
-            self._finish_fold()
-        if self._inactive_size():
-            self._compact()  # a fold that failed left its journal behind: fold everything now, here
-            return
-        old = self._wal.switch(self._all_synced)
-        tables = {name: dict(raw) for name, raw in self._db.storage.read().items()}  # docs never change in place
-        tables[META] = {**tables[META], "2": {"journal_seq": self._seq}}
-        self._fold = self._folder.submit(self._fold_into_snapshot, tables, old)
-
-    def _fold_into_snapshot(self, tables: dict, journal_fd: int) -> None:
-        """On the fold thread: the snapshot from ``tables``, then the journal it replaces emptied."""
-        self._write_snapshot(tables, yielding=True)
-        self._wal.empty(journal_fd)
-
-    def _finish_fold(self) -> None:
-        fold, self._fold = self._fold, None
-        try:
-            fold.result()
-        except Exception as exc:  # its journal keeps every record; the next compaction folds it here
-            log.warning("%s: folding the journal into the snapshot failed, will retry: %s", self.path, exc)
-
-    def _await_fold(self) -> None:
-        if self._fold is not None:
-            self._fold.exception()  # waits
-            self._finish_fold()
-
-    def _inactive_size(self) -> int:
-        return self._wal.inactive_size() if self._wal is not None else 0
-
-    def _write_snapshot(self, tables: dict, *, yielding: bool = False) -> None:
-        """Write ``tables`` as the new snapshot, atomically (``yielding``: in pieces, see snapshot.py)."""
-        self._snapshot_size = snapshot.write(self.path, tables, fsync=self._fsync, yielding=yielding)
-
-    def _truncate_journal(self) -> None:
-        """Empty both journals (a snapshot that claims every record was just written)."""
-        self._wal.truncate()
-
-    def _sync_dir(self) -> None:
-        snapshot.sync_dir(self.path, self._fsync)
+            self._wal.append(jsontext.dump(record) + b"\n", fsync=self._fsync and not self._wal.deferred)
 
     def _open_files(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = self._wal.open()  # dropping a Store without close() then acts like a crash: the journal has it all
-        self._lock_files(fd)
+        if not self._lock_held:  # two writers would each compact their view over the other's lines and lose them
+            _flock(self.path, fd)  # it belongs to this open file: a second Store in this process is refused too
         snapshot.remove_stale(self.path)
-        tables = self._read_snapshot()
-        self.is_new = tables is None
-        if self.is_new:
-            # The snapshot is written before the first journal line and is never deleted, only
-            # replaced, so journal records without it mean someone removed the file. Neither drop
-            # them in silence nor build a partial world from them: ask the human.
-            if orphans := self._read_journal():
-                raise StoreError(
-                    f"{self.path} is missing but {self._journal.name} holds {len(orphans)} "
-                    "committed writes; restore the store file, or delete the journal to start empty"
-                )
-            tables, version = _fresh_tables(), SCHEMA_VERSION
-        else:
-            version = self._check_meta(tables)
-            snapshot_seq = tables[META].get("2", {}).get("journal_seq", 0)
-            self._seq = journal.replay(tables, self._read_journal(), snapshot_seq)
-        if version < SCHEMA_VERSION:
-            tables = self._migrate(tables, version)
-        self._normalise(tables)
-        self._db.storage.write(tables)
+        found = opening.recover(self.path, self._wal, _fresh_tables, SCHEMA_VERSION, MIGRATIONS)
+        tables, self._seq, self._snapshot_size, self.is_new = found.tables, found.seq, found.size, found.is_new
+        self._tables.load(tables)
         self._marks.generation = self._seq  # counts every write since the store was made, not since this process
-        self._sync_dir()
-        if self.is_new or version < SCHEMA_VERSION or self._wal.size or self._inactive_size():
+        snapshot.sync_dir(self.path, self._fsync)
+        if self.is_new or found.migrated or self._wal.size or self._wal.inactive_size():
             self._compact()  # fold the replayed journal, and any torn tail, into a fresh snapshot
-
-    def _lock_files(self, fd: int) -> None:
-        # Two writers would each compact their own view over the other's journal lines and lose them.
-        # flock belongs to this open file, so a second Store in this process is refused too.
-        if not self._lock_held:
-            _flock(self.path, fd)
-
-    def _read_snapshot(self):
-        tables, self._snapshot_size = snapshot.read(self.path)
-        return tables
-
-    def _check_meta(self, tables) -> int:
-        not_store = f"{self.path}: JSON file is not an abiquo-mock store"
-        if not isinstance(tables, dict) or not all(isinstance(t, dict) for t in tables.values()):
-            raise StoreError(not_store)
-        meta = tables.get(META, {}).get("1")
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise StoreError(f"{not_store} (no {META} record)")
-        version = meta.get("schema_version")
-        if not _is_id(version):
-            raise StoreError(f"{self.path}: store has an invalid schema_version {version!r}")
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: store has schema version {version}, written by a newer "
-                f"abiquo-mock; this one reads up to version {SCHEMA_VERSION}"
-            )
-        return version
-
-    def _read_journal(self) -> list[dict]:
-        """The records of both journals, in seq order."""
-        return self._wal.read()
-
-    def _migrate(self, tables: dict, version: int) -> dict:
-        for v in range(version, SCHEMA_VERSION):
-            if v not in MIGRATIONS:
-                raise StoreError(f"{self.path}: no migration from schema version {v} to {v + 1}")
-            try:
-                tables = MIGRATIONS[v](tables)
-            except Exception as exc:
-                raise StoreError(f"{self.path}: migration from schema version {v} failed: {exc!r}") from exc
-        tables[META]["1"] = {"format": FORMAT, "schema_version": SCHEMA_VERSION}
-        return tables
-
-    def _normalise(self, tables: dict) -> None:
-        # Readers sort by doc["id"] and writers trust that the keys are ids, so check this once, here.
-        for name, raw in tables.items():
-            if name == META:
-                continue
-            for key, doc in raw.items():
-                if not (isinstance(doc, dict) and key.isascii() and key.isdigit() and key[0] != "0"):
-                    raise StoreError(f"{self.path}: table {name!r} has a malformed document {key!r}")
-                doc["id"] = int(key)
-
-    def _build_world(self, world: dict[str, list[dict]]) -> dict:
-        tables = _fresh_tables()
-        for name, docs in _copy(world).items():
-            self._check_table(name)
-            raw = tables[name] = {}
-            for doc in docs:
-                if not isinstance(doc, dict) or not _is_id(doc.get("id")):
-                    raise ValueError(f"replace_all: every doc in {name!r} needs a positive int 'id'")
-                if str(doc["id"]) in raw:
-                    raise ValueError(f"replace_all: duplicate id {doc['id']} in {name!r}")
-                raw[str(doc["id"])] = doc
-        return tables

@@ -14,6 +14,8 @@ from tinydb.table import Table
 
 from .. import jsontext
 
+FORMAT = "abiquo-mock"
+META = "_meta"  # the table of the store's own records: its format and schema, the journal seq, the scenario
 SHARED_TEXT = 96  # texts up to this long are held once however many stored documents carry them (_snug)
 
 
@@ -106,3 +108,35 @@ class _LiveStorage(MemoryStorage):
 
 class _DB(TinyDB):
     table_class = _Table
+
+
+class MaxIds:
+    """The highest id of each table, found once and kept up to date by every change, for insert's next id."""
+
+    def __init__(self) -> None:
+        self._max: dict[str, int] = {}
+
+    def clear(self) -> None:
+        self._max.clear()
+
+    def next_id(self, table: str, raw: dict) -> int:
+        if table not in self._max:
+            self._max[table] = max(map(int, raw), default=0)
+        return self._max[table] + 1
+
+    def stored(self, table: str, doc_id: int) -> None:
+        if table in self._max and doc_id > self._max[table]:
+            self._max[table] = doc_id
+
+    def removed(self, table: str, doc_id: int, raw: dict) -> None:
+        if self._max.get(table) == doc_id:
+            self._max[table] = _max_below(raw, doc_id)
+
+
+def _max_below(raw: dict, start: int) -> int:
+    # Deleting the newest doc is common (create, then delete). Walk down across the gap rather
+    # than scanning every key, but never walk further than a full scan would cost.
+    for n in range(start - 1, max(start - 1 - len(raw), 0), -1):
+        if str(n) in raw:
+            return n
+    return max(map(int, raw), default=0)

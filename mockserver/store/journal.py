@@ -75,6 +75,7 @@ class WriteAheadLog:
     turns."""
 
     def __init__(self, store_path: pathlib.Path, fsync: bool):
+        self._store_path = store_path
         self.main = store_path.with_name(store_path.name + ".journal")
         self.side = store_path.with_name(store_path.name + ".journal.2")
         self._fsync = fsync
@@ -88,6 +89,10 @@ class WriteAheadLog:
         self.records = 0
         self._torn = False  # a failed append may have left a partial line after ``size``
         self.sync_lock = threading.Lock()  # one fsync at a time, and none on a descriptor being closed
+        # Group commit (defer): an append leaves the fsync to sync(), one fsync for every record written before
+        # it; _synced_seq is the newest record known to be on disk.
+        self.deferred = False
+        self._synced_seq = 0
 
     def open(self) -> int:
         """Open (or create) the main journal for appends: its descriptor, which the flock goes on."""
@@ -121,6 +126,31 @@ class WriteAheadLog:
             raise
         self.size += len(data)
         self.records += 1
+
+    def defer(self, seq: int) -> None:
+        """From now on appends are not fsynced: ``sync`` is; every record up to ``seq`` is on disk."""
+        self._synced_seq = seq
+        self.deferred = True
+
+    def durable(self, seq: int) -> bool:
+        """Whether every record up to ``seq`` is known to be on disk."""
+        return not self.deferred or self._synced_seq >= seq
+
+    def synced(self, seq: int) -> None:
+        """Every record up to ``seq`` is on disk (a snapshot holding them, or an fsync)."""
+        self._synced_seq = max(self._synced_seq, seq)
+
+    def sync(self, seq: int, newest: Callable[[], int | None]) -> None:
+        """One fsync covering every record written so far (``newest()``: the seq of the last one written
+        whole, None once the store is closed), unless one already covered ``seq``. OSError: the disk refused."""
+        with self.sync_lock:
+            if self._synced_seq >= seq:
+                return
+            target, fd = newest(), self.fd
+            if fd is None or target is None:
+                raise StoreError(f"{self._store_path}: store is closed")
+            os.fsync(fd)
+            self._synced_seq = max(self._synced_seq, target)
 
     def cut_back(self) -> None:
         """Cut the active journal back to its last whole record (refused, too, while the disk refuses writes)."""

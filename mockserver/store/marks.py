@@ -65,16 +65,16 @@ class Reads:
     document asked by id, ``ALL`` for every table."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
+        self.local = threading.local()  # .reads: this thread's, while tracked
 
     def track(self) -> set[Read]:
-        self._local.reads = reads = set()
+        self.local.reads = reads = set()
         return reads
 
     def untrack(self) -> set[Read]:
-        reads, self._local.reads = getattr(self._local, "reads", None), None
+        reads, self.local.reads = getattr(self.local, "reads", None), None
         return reads or set()
 
     def tracked(self) -> set[Read] | None:
         """The reads being tracked on this thread, or None."""
-        return getattr(self._local, "reads", None)
+        return getattr(self.local, "reads", None)

@@ -94,3 +94,14 @@ def remove_stale(path: pathlib.Path) -> None:
     """The temp files of snapshots a crash interrupted (the old snapshot is intact)."""
     for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
         stale.unlink(missing_ok=True)
+
+
+def probe(path: pathlib.Path) -> None:
+    """Write and sync a small file beside the snapshot, and remove it: OSError while the disk refuses writes."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.write(fd, b"\0" * 4096)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+        os.unlink(name)
