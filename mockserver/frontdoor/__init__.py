@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+from typing import Any
 
 from flask import Flask
 
 from ..errors import AbiquoError
 from ..extensions import DOOR_FAULTS, DOOR_REFUSAL, DOOR_ROUTES, FAST_PATH_OFF, SITE_CHECKED, SITES, store_of
 from ..http import credentials
-from ..http.door import Answer, TransportFault
+from ..http.credentials import Header
+from ..http.door import Answer, Headers, Receive, Scope, Send, TransportFault
 from ..http.envelope import door_answer
 from ..http.paths import with_slashes_collapsed
 from ..store import StoreUnavailable
@@ -68,19 +70,19 @@ class Door:
         self.fast = FastPath(flask_app)
         self.sites = flask_app.extensions[SITES]
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
 
-    async def _http(self, scope, receive, send) -> None:
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope = with_slashes_collapsed(scope)  # before anything routes on the path
         header = _header_lookup(scope["headers"])
         refusal = self.sites.refusal(scope["method"], scope["path"], header)
         if refusal is not None:  # before any route, fault or body: a host not served, another site's request
-            answer = door_answer(refusal)
-            await _send(send, receive, _closing(answer) if has_body(scope["headers"]) else answer)
+            refused = door_answer(refusal)
+            await _send(send, receive, _closing(refused) if has_body(scope["headers"]) else refused)
             return
         route = self.app.extensions[DOOR_ROUTES].get(scope["path"])
         if route is not None:
@@ -104,7 +106,7 @@ class Door:
             return
         await _send(send, receive, answer)
 
-    async def answer(self, scope, receive, header=None) -> Answer | None:
+    async def answer(self, scope: Scope, receive: Receive, header: Header | None = None) -> Answer | None:
         headers = scope["headers"]
         if not has_body(headers):
             return await self.run(environ_of(scope, b""))
@@ -127,7 +129,7 @@ class Door:
         answer = await self.run(environ)
         return answer if body.problem is None else _closing(answer)
 
-    async def _refused_unread(self, environ: dict, headers, receive) -> Answer:
+    async def _refused_unread(self, environ: dict[str, Any], headers: Headers, receive: Receive) -> Answer:
         """Flask's refusal of a request whose body the door does not read. A client that asked for
         ``100 Continue`` gets it first: JDK 17's HttpClient, handed a final answer instead, waits forever."""
         answer = _closing(await self.run(environ))
@@ -136,7 +138,7 @@ class Door:
         await drain(receive)  # asking for the body is what makes the server send 100 Continue
         return answer._replace(unread=False)
 
-    async def run(self, environ: dict) -> Answer:
+    async def run(self, environ: dict[str, Any]) -> Answer:
         """The Flask app's answer; for a write, once its record is on disk."""
         environ[SITE_CHECKED] = True  # _http asked before anything else: Flask need not ask again
         self.fast.journal.flush()  # what the fast path answered before this request goes first
@@ -147,7 +149,7 @@ class Door:
                 return _not_durable(refused)
         return answer
 
-    def _call(self, environ: dict) -> tuple[Answer, int]:
+    def _call(self, environ: dict[str, Any]) -> tuple[Answer, int]:
         """The answer, and the newest journal record its request wrote (0: it wrote none)."""
         before = self.store.written_seq
         answer = call_wsgi(self.app, environ)
@@ -166,14 +168,14 @@ def _freeze_long_lived(collect: bool = True) -> None:
     gc.freeze()
 
 
-async def _send(send, receive, answer: Answer) -> None:
+async def _send(send: Send, receive: Receive, answer: Answer) -> None:
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
     await send({"type": "http.response.body", "body": answer.body})
     if answer.unread:
         await drain(receive)
 
 
-def _header_lookup(headers: list[tuple[bytes, bytes]]):
+def _header_lookup(headers: Headers) -> Header:
     """Header value by lower-case name, repeated headers joined with commas (as WSGI does), for the headers
     the door decides on before Flask runs."""
     found: dict[str, str] = {}
@@ -199,7 +201,7 @@ def _closing(answer: Answer) -> Answer:
     return Answer(answer.status, [*answer.headers, (b"connection", b"close")], answer.body, unread=True)
 
 
-async def _lifespan(receive, send) -> None:
+async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

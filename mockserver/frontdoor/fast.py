@@ -8,6 +8,8 @@ it, and it is good only while no write has touched the tables it was computed fr
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 from ..extensions import ANSWERS, store_of
@@ -28,7 +30,7 @@ class FastPath:
         self.journal = JournalFeed(flask_app)
         self.enabled = bool(flask_app.config.get("FAST_PATH", True))  # off: every request goes through Flask
 
-    def answer(self, scope: dict) -> Answer | None:
+    def answer(self, scope: dict[str, Any]) -> Answer | None:
         """The kept answer to this request, or None (Flask answers it)."""
         if scope["method"] != "GET" or not self.enabled:
             return None
@@ -42,7 +44,7 @@ class FastPath:
         return Answer(kept.status, kept.raw_headers, kept.body)
 
 
-def key_of(scope: dict) -> tuple | None:
+def key_of(scope: dict[str, Any]) -> tuple[Any, ...] | None:
     """The key abiquo_mock.mockserver.http.answers.key_of gives the environ the door would build for this request;
     None for a request the fast path leaves to Flask (a repeated keyed header, a body)."""
     found: list[str | None] = [None] * len(_KEYED)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 
-from ..http.door import Answer, TransportFault
+from ..http.door import Answer, Send, TransportFault
 
 SLOW_CHUNK = 64  # bytes sent at a time by a slow body
 
 
-async def drop_before(send) -> None:
+async def drop_before(send: Send) -> None:
     # ASGI has no message for "close without answering", and granian answers 500 when the app sends
     # nothing. The closest a client can observe: a status line and headers whose body never comes. Returning
     # while the body is unfinished makes the server close the connection.
@@ -29,7 +29,7 @@ async def drop_before(send) -> None:
     await send({"type": "http.response.body", "body": b"", "more_body": True})
 
 
-async def send_faulty(send, answer: Answer, fault: TransportFault) -> None:
+async def send_faulty(send: Send, answer: Answer, fault: TransportFault) -> None:
     """Send ``answer`` as ``fault`` says: cut after half of the body, or paced to a byte rate."""
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
     body = answer.body

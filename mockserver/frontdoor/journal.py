@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from typing import Any
 
 from flask import Flask
 
@@ -22,10 +23,10 @@ MAX_PENDING = 4096  # beyond this the oldest queued entries are dropped (the jou
 class JournalFeed:
     def __init__(self, flask_app: Flask):
         self.journal = flask_app.extensions.get(JOURNAL)  # None when the control API is off
-        self._pending: deque[tuple[dict, Kept]] = deque(maxlen=MAX_PENDING)
+        self._pending: deque[tuple[dict[str, Any], Kept]] = deque(maxlen=MAX_PENDING)
         self._scheduled = False
 
-    def add(self, scope: dict, kept: Kept) -> None:
+    def add(self, scope: dict[str, Any], kept: Kept) -> None:
         if self.journal is None or not scope["path"].startswith("/api"):
             return
         self._pending.append((scope, kept))
@@ -35,6 +36,8 @@ class JournalFeed:
 
     def flush(self) -> None:
         self._scheduled = False
+        if self.journal is None:
+            return
         while self._pending:
             scope, kept = self._pending.popleft()
             self.journal.record(

@@ -24,7 +24,7 @@ def unauthorized(message: str) -> AbiquoError:
 CREDENTIAL_TABLES = frozenset({"users", "roles"})
 # store -> (generation, {(nick, password): User}): users and roles change only through the store, so a User
 # stays right until a write touches one of those tables (measured: make bench).
-_known: weakref.WeakKeyDictionary[Store, tuple[int, dict]] = weakref.WeakKeyDictionary()
+_known: weakref.WeakKeyDictionary[Store, tuple[int, dict[tuple[str, str], User]]] = weakref.WeakKeyDictionary()
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -54,10 +54,10 @@ def basic_user(store: Store, header: str) -> User:
 def _user(store: Store, credentials: tuple[str, str] | None) -> User:
     if credentials is None:
         raise no_credentials()
-    generation, users = _known.get(store, (None, None))
-    if generation is None or not store.unchanged_since(generation, CREDENTIAL_TABLES):
-        generation, users = store.generation, {}
-        _known[store] = (generation, users)
+    known = _known.get(store)
+    if known is None or not store.unchanged_since(known[0], CREDENTIAL_TABLES):
+        known = _known[store] = (store.generation, {})
+    users = known[1]
     if credentials not in users:
         users[credentials] = _check(store, *credentials)
     return users[credentials]
@@ -69,7 +69,8 @@ def _check(store: Store, nick: str, password: str) -> User:
     expected = doc.get("password") if doc else None
     given = password.encode("utf-8", errors="surrogatepass")
     if (
-        not isinstance(expected, str)
+        doc is None
+        or not isinstance(expected, str)
         or not expected
         or not hmac.compare_digest(expected.encode("utf-8", errors="surrogatepass"), given)
     ):
@@ -80,4 +81,5 @@ def _check(store: Store, nick: str, password: str) -> User:
 
 
 def current_user() -> User:
-    return g.user
+    user: User = g.user
+    return user

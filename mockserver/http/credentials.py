@@ -22,7 +22,7 @@ PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
 # they are unchanged.
 CREDENTIAL_TABLES = auth.CREDENTIAL_TABLES
 
-Header = Callable[[str], "str | None"]  # a header's value by its lower-case name, repeated ones comma-joined
+Header = Callable[[str], str | None]  # a header's value by its lower-case name, repeated ones comma-joined
 
 
 class CredentialKind(NamedTuple):

@@ -6,10 +6,17 @@ renderer (envelope.py) an answer, without importing the door, which sits above t
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 DROPS = ("before", "mid-body")
+# ASGI, as granian speaks it to the door
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
 
 
 class Answer(NamedTuple):

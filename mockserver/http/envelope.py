@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from flask import Response, g
 
@@ -38,7 +39,7 @@ def door_answer(error: AbiquoError) -> Answer:
     return Answer(error.status, [*headers, (b"content-length", str(len(body)).encode())], body)
 
 
-async def send_error(send: Callable[[dict], Awaitable[None]], error: AbiquoError) -> None:
+async def send_error(send: Callable[[dict[str, Any]], Awaitable[None]], error: AbiquoError) -> None:
     """The error sent as an ASGI answer, by a route the front door serves itself."""
     answer = door_answer(error)
     await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})

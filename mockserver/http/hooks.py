@@ -57,7 +57,7 @@ def _place(name: str, when: str) -> int:
 
 def install(app: Flask, name: str, when: str, func: Callable[..., Any]) -> None:
     """Install ``func`` as the hook ``name`` of ``ORDER``, in its place whatever the order of installation."""
-    installed: dict[str, list[tuple[int, Callable]]] = app.extensions.setdefault(HOOKS, {})
+    installed: dict[str, list[tuple[int, Callable[..., Any]]]] = app.extensions.setdefault(HOOKS, {})
     mine = installed.setdefault(when, [])
     mine.append((_place(name, when), func))
     mine.sort(key=lambda placed: placed[0])

@@ -30,7 +30,8 @@ import logging
 import os
 import pathlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from .. import jsontext
 from . import opening, snapshot
@@ -40,7 +41,7 @@ from .errors import StoreError, StoreLocked, StoreUnavailable
 from .folding import Folder
 from .journal import WriteAheadLog
 from .locking import _flock, hold_lock, lock_holder
-from .marks import ALL, ChangeMarks, Reads
+from .marks import ALL, ChangeMarks, Read, Reads
 from .snapshot import _snapshot_pieces
 from .tables import Tables, prepare
 
@@ -51,7 +52,7 @@ SCHEMA_VERSION = 1
 ORIGIN = "3"  # the _meta record that says which scenario the world was made from
 # MIGRATIONS[n] turns the raw tables dict of schema version n into version n + 1. The raw dict is
 # {"table": {"<id>": doc}}, with _meta included, and the journal has already been replayed into it.
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
 log = logging.getLogger(__name__)
 # Under the server, every this many writes the fold thread hands memory freed since back to the system
@@ -59,7 +60,7 @@ log = logging.getLogger(__name__)
 TRIM_EVERY = 2048
 
 
-def _fresh_tables() -> dict:
+def _fresh_tables() -> dict[str, Any]:
     return {META: {"1": {"format": FORMAT, "schema_version": SCHEMA_VERSION}}}
 
 
@@ -67,7 +68,7 @@ class Store(Compaction):
     """Store(path) keeps its data in that file plus a journal beside it; Store(None) keeps it in memory only.
     fsync=False keeps every guarantee against a killed process, but not against power loss."""
 
-    def __init__(self, path: str | os.PathLike | None, *, fsync: bool = True, lock_held: bool = False):
+    def __init__(self, path: str | os.PathLike[str] | None, *, fsync: bool = True, lock_held: bool = False):
         """lock_held: the caller's process already holds the store's lock (see hold_lock), so do not take it."""
         self.path = pathlib.Path(path) if path is not None else None
         self.lock = threading.RLock()
@@ -78,7 +79,7 @@ class Store(Compaction):
         self._folder: Folder | None = None  # folding in the background (fold_in_background)
         self._snapshot_size = 0
         self._closed = False
-        self._on_commit: list[Callable[[list[dict] | None], None]] = []
+        self._on_commit: list[Callable[[list[dict[str, Any]] | None], None]] = []
         self._lock_held = lock_held
         self.unavailable: StoreUnavailable | None = None  # the last write the disk refused, until one succeeds
         self._marks = ChangeMarks()
@@ -119,16 +120,16 @@ class Store(Compaction):
         """What lets go of the files at once, as a killed process would (no compaction)."""
         return self._wal.release if self._wal is not None else lambda: None
 
-    def track_reads(self) -> set:
+    def track_reads(self) -> set[Any]:
         """Start recording what this thread reads (until untrack_reads); returns the growing set: a table's
         name for a scan of it, ``(table, id)`` for one document asked by id (``get``), ``ALL`` for every
         table (tables(), dump())."""
         return self._reads.track()
 
-    def untrack_reads(self) -> set:
+    def untrack_reads(self) -> set[Any]:
         return self._reads.untrack()
 
-    def unchanged_since(self, generation: int, tables) -> bool:
+    def unchanged_since(self, generation: int, tables: Iterable[Read]) -> bool:
         """Whether no write since ``generation`` touched any of ``tables`` (nor replaced the whole store); an
         item of ``tables`` is what ``track_reads`` records: a table, a ``(table, id)`` document or ``ALL``."""
         return self._marks.unchanged_since(generation, tables)
@@ -165,26 +166,26 @@ class Store(Compaction):
             self.unavailable = StoreUnavailable(self.path, exc)
             raise self.unavailable from exc
 
-    def on_commit(self, callback: Callable[[list[dict] | None], None]) -> None:
+    def on_commit(self, callback: Callable[[list[dict[str, Any]] | None], None]) -> None:
         """Call ``callback(changes)`` after each commit, on the committing thread, still holding the lock and
         after the journal line is written (and fsynced, unless defer_sync leaves that to sync()): ``changes``
         are the committed ``{"t", "id", "doc"}`` records, in order, or None when replace_all swapped the whole
         world. A callback must be quick and must not raise."""
         self._on_commit.append(callback)
 
-    def get(self, table: str, id: int) -> dict | None:
+    def get(self, table: str, id: int) -> dict[str, Any] | None:
         with self.lock:
             return self._tables.get(table, id)
 
-    def all(self, table: str) -> list[dict]:
+    def all(self, table: str) -> list[dict[str, Any]]:
         with self.lock:
             return self._tables.all(table)
 
-    def find(self, table: str, **equals) -> list[dict]:
+    def find(self, table: str, **equals: object) -> list[dict[str, Any]]:
         with self.lock:
             return self._tables.find(table, equals)
 
-    def first(self, table: str, **equals) -> dict | None:
+    def first(self, table: str, **equals: object) -> dict[str, Any] | None:
         found = self.find(table, **equals)
         return found[0] if found else None
 
@@ -197,17 +198,17 @@ class Store(Compaction):
         with self.lock:
             return self._tables.names()
 
-    def dump(self) -> dict[str, list[dict]]:
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
         with self.lock:
             return self._tables.dump()
 
-    def insert(self, table: str, doc: Mapping) -> int:
+    def insert(self, table: str, doc: Mapping[str, Any]) -> int:
         """Store a copy of doc. It keeps doc["id"] if that is a free positive int; otherwise it gets max id + 1."""
         prepared = prepare(table, doc)
         with self.transaction():
             return self._tables.insert(table, prepared)
 
-    def put(self, table: str, id: int, doc: Mapping) -> None:
+    def put(self, table: str, id: int, doc: Mapping[str, Any]) -> None:
         if not _is_id(id):
             raise ValueError(f"id must be a positive int, not {id!r}")
         prepared = prepare(table, doc)
@@ -222,7 +223,7 @@ class Store(Compaction):
             return self._tables.delete(table, id)
 
     @contextlib.contextmanager
-    def transaction(self):
+    def transaction(self) -> Iterator[None]:
         """Hold the lock. On exit, all writes inside become ONE journal record, fsync'd before the block
         ends. If the block raises, its writes are undone in memory and nothing is written."""
         with self.lock:
@@ -240,7 +241,7 @@ class Store(Compaction):
             if self._depth == 0:
                 self._commit()
 
-    def replace_all(self, world: dict[str, list[dict]], scenario: str | None = None) -> None:
+    def replace_all(self, world: dict[str, list[dict[str, Any]]], scenario: str | None = None) -> None:
         """Replace every table with ``world``, made from ``scenario`` (recorded with it: see ``scenario``)."""
         tables = opening.build_world(world, _fresh_tables())  # validate and copy before touching anything
         with self.lock:
@@ -271,7 +272,8 @@ class Store(Compaction):
     @property
     def scenario(self) -> str | None:
         """The scenario the served world was made from (the last replace_all's), kept across restarts."""
-        return self._tables.live[META].get(ORIGIN, {}).get("scenario")
+        scenario: str | None = self._tables.live[META].get(ORIGIN, {}).get("scenario")
+        return scenario
 
     def close(self) -> None:
         with self.lock:
@@ -294,7 +296,7 @@ class Store(Compaction):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def _commit(self) -> None:
@@ -318,7 +320,7 @@ class Store(Compaction):
             except OSError as exc:  # the write is safe in the journal; retry on a later write
                 log.warning("%s: compaction failed, will retry: %s", self.path, exc)
 
-    def _announce(self, changes: list[dict] | None) -> None:
+    def _announce(self, changes: list[dict[str, Any]] | None) -> None:
         for callback in self._on_commit:
             try:
                 callback(changes)
@@ -326,7 +328,7 @@ class Store(Compaction):
                 log.exception("%s: a commit listener failed", self.path or "memory store")
 
     @contextlib.contextmanager
-    def _disk_errors(self):
+    def _disk_errors(self) -> Iterator[None]:
         """An OSError from the disk becomes StoreUnavailable and marks the store unavailable until a write
         succeeds; health reports it."""
         try:
@@ -344,10 +346,11 @@ class Store(Compaction):
                 return self.unavailable
             with contextlib.suppress(StoreUnavailable), self._disk_errors():
                 self._wal.cut_back()  # also refused while the journal is immutable
+                assert self.path is not None
                 snapshot.probe(self.path)
             return self.unavailable
 
-    def _append(self, record: dict) -> None:
+    def _append(self, record: dict[str, Any]) -> None:
         if self._wal is None:
             return
         if self._fd is None:
@@ -356,6 +359,7 @@ class Store(Compaction):
             self._wal.append(jsontext.dump(record) + b"\n", fsync=self._fsync and not self._wal.deferred)
 
     def _open_files(self) -> None:
+        assert self.path is not None and self._wal is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = self._wal.open()  # dropping a Store without close() then acts like a crash: the journal has it all
         if not self._lock_held:  # two writers would each compact their view over the other's lines and lose them

@@ -6,6 +6,7 @@ replay, no bigger than the data. Under the server (``fold_in_background``) the f
 from __future__ import annotations
 
 import pathlib
+from typing import Any
 
 from . import snapshot
 from .documents import META
@@ -62,9 +63,10 @@ class Compaction:
         tables[META] = {**tables[META], "2": {"journal_seq": self._seq}}
         self._folder.start(self._fold_into_snapshot, tables, old)
 
-    def _fold_into_snapshot(self, tables: dict, journal_fd: int) -> None:
+    def _fold_into_snapshot(self, tables: dict[str, Any], journal_fd: int) -> None:
         """On the fold thread: the snapshot from ``tables``, then the journal it replaces emptied."""
         self._write_snapshot(tables, yielding=True)
+        assert self._wal is not None
         self._wal.empty(journal_fd)
 
     def _await_fold(self) -> None:
@@ -74,10 +76,12 @@ class Compaction:
     def _inactive_size(self) -> int:
         return self._wal.inactive_size() if self._wal is not None else 0
 
-    def _write_snapshot(self, tables: dict, *, yielding: bool = False) -> None:
+    def _write_snapshot(self, tables: dict[str, Any], *, yielding: bool = False) -> None:
         """Write ``tables`` as the new snapshot, atomically (``yielding``: in pieces, see snapshot.py)."""
+        assert self.path is not None
         self._snapshot_size = snapshot.write(self.path, tables, fsync=self._fsync, yielding=yielding)
 
     def _truncate_journal(self) -> None:
         """Empty both journals (a snapshot that claims every record was just written)."""
+        assert self._wal is not None
         self._wal.truncate()

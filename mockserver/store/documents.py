@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 import weakref
-from collections.abc import Iterator, MutableMapping
-from typing import Protocol
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any, Protocol, TypeGuard
 
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage
@@ -22,19 +22,19 @@ SHARED_TEXT = 96  # texts up to this long are held once however many stored docu
 class Applies(Protocol):
     """What a live table view needs of its store: the raw table, and the one place where documents change."""
 
-    def _raw(self, table: str, create: bool = False) -> dict: ...
+    def _raw(self, table: str, create: bool = False) -> dict[str, Any]: ...
 
-    def _apply(self, table: str, doc_id: int, doc: dict | None, *, log_undo: bool = True) -> None: ...
+    def _apply(self, table: str, doc_id: int, doc: dict[str, Any] | None, *, log_undo: bool = True) -> None: ...
 
 
-def _copy(value):
+def _copy(value: Any) -> Any:
     # A JSON round trip makes a deep copy. It also proves that the value can be journaled, and it
     # makes memory mode hold exactly what file mode reads back after a restart.
-    copied = jsontext.copy(value)
+    copied = jsontext.copy(value)  # type: ignore[no-untyped-call]
     return _snug(copied) if type(copied) is dict else copied
 
 
-def _snug(doc: dict, depth: int = 2) -> dict:
+def _snug(doc: dict[str, Any], depth: int = 2) -> dict[str, Any]:
     """A stored document made to take less memory, its content unchanged: a dict of its own size (orjson gives a
     document of 17 fields a table for 42: 632 bytes instead of 464), and one string for each short text that
     recurs from document to document (a user, a component, an entity's path), down to ``depth`` levels. About
@@ -49,11 +49,11 @@ def _snug(doc: dict, depth: int = 2) -> dict:
     }
 
 
-def _is_id(value) -> bool:
+def _is_id(value: object) -> TypeGuard[int]:
     return type(value) is int and value > 0
 
 
-class _IdView(MutableMapping):
+class _IdView(MutableMapping[int, dict[str, Any]]):
     """What TinyDB's updaters see: one live table, keyed by int id. Each change goes through
     Store._apply, which logs it for undo and for the journal. Nothing rebuilds the table."""
 
@@ -61,22 +61,22 @@ class _IdView(MutableMapping):
         self._store, self._name = store, name
         self._raw = store._raw(name, create=True)
 
-    def __getitem__(self, doc_id):
+    def __getitem__(self, doc_id: int) -> dict[str, Any]:
         # TinyDB's update() mutates the dict it is given, so it gets a private copy (copy-on-write).
         # The undo log keeps the original, and a reader holding the old dict never sees it change.
-        doc = _copy(self._raw[str(doc_id)])
+        doc: dict[str, Any] = _copy(self._raw[str(doc_id)])
         self._store._apply(self._name, doc_id, doc)
         return doc
 
-    def __setitem__(self, doc_id, doc):
+    def __setitem__(self, doc_id: int, doc: dict[str, Any]) -> None:
         self._store._apply(self._name, doc_id, doc)
 
-    def __delitem__(self, doc_id):
+    def __delitem__(self, doc_id: int) -> None:
         if str(doc_id) not in self._raw:
             raise KeyError(doc_id)
         self._store._apply(self._name, doc_id, None)
 
-    def __contains__(self, doc_id):  # MutableMapping's default would call __getitem__ and copy
+    def __contains__(self, doc_id: object) -> bool:  # MutableMapping's default would call __getitem__ and copy
         return str(doc_id) in self._raw
 
     def __iter__(self) -> Iterator[int]:
@@ -87,12 +87,12 @@ class _IdView(MutableMapping):
 
 
 class _Table(Table):
-    def _update_table(self, updater):
+    def _update_table(self, updater: Callable[[_IdView], None]) -> None:  # type: ignore[override]  # a live view
         # Stock TinyDB reads the whole table, rebuilds it and writes it back. We edit it in place.
-        updater(_IdView(self._storage.store(), self.name))
+        updater(_IdView(self._storage.store(), self.name))  # type: ignore[attr-defined]
         self.clear_cache()
 
-    def replace(self, doc_id: int, doc: dict) -> None:
+    def replace(self, doc_id: int, doc: dict[str, Any]) -> None:
         """Store doc under doc_id whole. (upsert() would merge it into the old doc.)"""
         self._update_table(lambda view: view.__setitem__(doc_id, doc))
 
@@ -101,7 +101,7 @@ class _LiveStorage(MemoryStorage):
     """Gives TinyDB the live dict without copying it, and lets our tables find their Store."""
 
     def __init__(self, store: Applies):
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         # A weak ref, so that a Store nobody closed is freed at once and its finalizer drops the file lock.
         self.store = weakref.ref(store)
 
@@ -119,7 +119,7 @@ class MaxIds:
     def clear(self) -> None:
         self._max.clear()
 
-    def next_id(self, table: str, raw: dict) -> int:
+    def next_id(self, table: str, raw: dict[str, Any]) -> int:
         if table not in self._max:
             self._max[table] = max(map(int, raw), default=0)
         return self._max[table] + 1
@@ -128,12 +128,12 @@ class MaxIds:
         if table in self._max and doc_id > self._max[table]:
             self._max[table] = doc_id
 
-    def removed(self, table: str, doc_id: int, raw: dict) -> None:
+    def removed(self, table: str, doc_id: int, raw: dict[str, Any]) -> None:
         if self._max.get(table) == doc_id:
             self._max[table] = _max_below(raw, doc_id)
 
 
-def _max_below(raw: dict, start: int) -> int:
+def _max_below(raw: dict[str, Any], start: int) -> int:
     # Deleting the newest doc is common (create, then delete). Walk down across the gap rather
     # than scanning every key, but never walk further than a full scan would cost.
     for n in range(start - 1, max(start - 1 - len(raw), 0), -1):

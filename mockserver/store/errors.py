@@ -20,8 +20,8 @@ class StoreLocked(StoreError):
 class StoreUnavailable(StoreError):
     """A write the disk refused; ``cause`` says why in a few words (disk full, permission denied…)."""
 
-    def __init__(self, path, exc: OSError):
-        self.cause = _CAUSES.get(exc.errno, exc.strerror or type(exc).__name__)
+    def __init__(self, path: object, exc: OSError):
+        self.cause = _CAUSES.get(exc.errno or 0, exc.strerror or type(exc).__name__)
         super().__init__(f"{path}: cannot write the store: {self.cause}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 from .memory import _give_back_freed_memory
 
@@ -21,7 +22,7 @@ class Folder:
     def __init__(self, where: object):
         self._where = where  # the store's path, for the log
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="abiquo-fold")
-        self._fold: Future | None = None
+        self._fold: Future[Any] | None = None
 
     def busy(self) -> bool:
         """A fold is running: the journal grows until it ends."""

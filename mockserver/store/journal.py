@@ -11,6 +11,7 @@ import pathlib
 import threading
 import weakref
 from collections.abc import Callable
+from typing import Any
 
 from .. import jsontext
 from . import snapshot
@@ -18,13 +19,13 @@ from .documents import _is_id
 from .errors import StoreError
 
 
-def read(paths: tuple[pathlib.Path, ...]) -> list[dict]:
+def read(paths: tuple[pathlib.Path, ...]) -> list[dict[str, Any]]:
     """The records of the journals at ``paths``, in seq order."""
     records = [record for path in paths for record in read_file(path)]
     return sorted(records, key=operator.itemgetter("seq"))
 
 
-def read_file(path: pathlib.Path) -> list[dict]:
+def read_file(path: pathlib.Path) -> list[dict[str, Any]]:
     try:
         lines = path.read_bytes().split(b"\n")
     except FileNotFoundError:
@@ -41,7 +42,7 @@ def read_file(path: pathlib.Path) -> list[dict]:
     return records
 
 
-def parse_record(line: bytes) -> dict | None:
+def parse_record(line: bytes) -> dict[str, Any] | None:
     try:
         record = jsontext.load(line)
         ok = _is_id(record["seq"]) and all(
@@ -53,7 +54,7 @@ def parse_record(line: bytes) -> dict | None:
     return record if ok else None
 
 
-def replay(tables: dict, records: list[dict], seq: int) -> int:
+def replay(tables: dict[str, Any], records: list[dict[str, Any]], seq: int) -> int:
     """Apply the records after ``seq`` to ``tables``; the seq of the last one applied."""
     for record in records:
         if record["seq"] <= seq:
@@ -101,7 +102,7 @@ class WriteAheadLog:
         self.size = os.fstat(self.fd).st_size
         return self.fd
 
-    def read(self) -> list[dict]:
+    def read(self) -> list[dict[str, Any]]:
         """The records of both journals, in seq order."""
         return read((self.main, self.side))
 

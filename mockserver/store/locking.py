@@ -14,7 +14,7 @@ except ImportError:  # not POSIX: no guard against a second process
 from .errors import StoreError, StoreLocked
 
 
-def _flock(path, fd: int) -> None:
+def _flock(path: object, fd: int) -> None:
     if fcntl is None:  # not POSIX: no guard against a second process
         return
     try:
@@ -40,7 +40,7 @@ def lock_holder(fd: int) -> int | None:
     return None
 
 
-def hold_lock(path: str | os.PathLike) -> Callable[[], None]:
+def hold_lock(path: str | os.PathLike[str]) -> Callable[..., None]:
     """Take the lock of the store at ``path`` for this process, before anything reads or writes the store,
     and return what releases it. A server holds it for its whole life, so that a second server on the same
     store fails before touching it; the Stores the holder opens then pass lock_held=True."""

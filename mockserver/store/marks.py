@@ -53,9 +53,9 @@ class ChangeMarks:
         tables, docs = self._tables, self._docs
         for read in reads:
             if read.__class__ is tuple:
-                if self._docs_floor > generation or docs.get(read, 0) > generation:  # type: ignore[call-overload]
+                if self._docs_floor > generation or docs.get(read, 0) > generation:
                     return False
-            elif tables.get(read, 0) > generation:  # type: ignore[call-overload]
+            elif tables.get(read, 0) > generation:  # type: ignore[arg-type]
                 return False
         return True
 
@@ -68,7 +68,8 @@ class Reads:
         self.local = threading.local()  # .reads: this thread's, while tracked
 
     def track(self) -> set[Read]:
-        self.local.reads = reads = set()
+        reads: set[Read] = set()
+        self.local.reads = reads
         return reads
 
     def untrack(self) -> set[Read]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import journal, snapshot
 from .documents import FORMAT, META, _copy, _is_id
@@ -13,7 +13,7 @@ from .errors import StoreError
 
 
 class Recovered(NamedTuple):
-    tables: dict  # the world the files hold, every acknowledged write in it
+    tables: dict[str, Any]  # the world the files hold, every acknowledged write in it
     seq: int  # the newest journal record's
     size: int  # the snapshot's bytes
     is_new: bool  # no snapshot: a new store
@@ -23,9 +23,9 @@ class Recovered(NamedTuple):
 def recover(
     path: pathlib.Path,
     wal: journal.WriteAheadLog,
-    fresh: Callable[[], dict],
+    fresh: Callable[[], dict[str, Any]],
     schema_version: int,
-    migrations: dict[int, Callable[[dict], dict]],
+    migrations: dict[int, Callable[[dict[str, Any]], dict[str, Any]]],
 ) -> Recovered:
     """The world a store's files hold: the snapshot with the journal replayed over it, migrated to
     ``schema_version``; ``fresh()`` for a new store."""
@@ -73,11 +73,11 @@ def check_meta(path: pathlib.Path, tables: object, schema_version: int) -> int:
 
 def migrate(
     path: pathlib.Path,
-    tables: dict,
+    tables: dict[str, Any],
     version: int,
     schema_version: int,
-    migrations: dict[int, Callable[[dict], dict]],
-) -> dict:
+    migrations: dict[int, Callable[[dict[str, Any]], dict[str, Any]]],
+) -> dict[str, Any]:
     """``tables`` of schema ``version`` brought to ``schema_version``, one migration after another."""
     for v in range(version, schema_version):
         if v not in migrations:
@@ -90,7 +90,7 @@ def migrate(
     return tables
 
 
-def normalise(path: pathlib.Path | None, tables: dict) -> None:
+def normalise(path: pathlib.Path | None, tables: dict[str, Any]) -> None:
     # Readers sort by doc["id"] and writers trust that the keys are ids, so check this once, here.
     for name, raw in tables.items():
         if name == META:
@@ -106,7 +106,7 @@ def check_table(table: object) -> None:
         raise ValueError(f"invalid table name {table!r}")
 
 
-def build_world(world: dict[str, list[dict]], tables: dict) -> dict:
+def build_world(world: dict[str, list[dict[str, Any]]], tables: dict[str, Any]) -> dict[str, Any]:
     """``tables`` (a fresh store's) with a copy of ``world`` in it, checked: every document a positive int id,
     none twice in a table."""
     for name, docs in _copy(world).items():

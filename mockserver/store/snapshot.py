@@ -11,6 +11,7 @@ import pathlib
 import tempfile
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from .. import jsontext
 from .errors import StoreError
@@ -22,7 +23,7 @@ PIECE_DOCS = 32
 FOLD_NAP_S = 0.001
 
 
-def _snapshot_pieces(tables: dict) -> Iterator[bytes]:
+def _snapshot_pieces(tables: dict[str, Any]) -> Iterator[bytes]:
     """``jsontext.dump(tables)`` in pieces of PIECE_DOCS documents, the same bytes once joined."""
     yield b"{"
     for n, (name, raw) in enumerate(tables.items()):
@@ -37,7 +38,7 @@ def _snapshot_pieces(tables: dict) -> Iterator[bytes]:
     yield b"}"
 
 
-def write(path: pathlib.Path, tables: dict, *, fsync: bool, yielding: bool = False) -> int:
+def write(path: pathlib.Path, tables: dict[str, Any], *, fsync: bool, yielding: bool = False) -> int:
     """Write ``tables`` as the snapshot at ``path``, atomically; its size in bytes. ``yielding``: in pieces,
     letting other threads run between them (one dump of the whole world would hold the interpreter for all of
     it)."""
@@ -62,7 +63,7 @@ def write(path: pathlib.Path, tables: dict, *, fsync: bool, yielding: bool = Fal
     return size
 
 
-def read(path: pathlib.Path) -> tuple[dict | None, int]:
+def read(path: pathlib.Path) -> tuple[dict[str, Any] | None, int]:
     """The tables of the snapshot at ``path`` (None: no file) and its size; StoreError for a file that is not
     one."""
     try:

@@ -4,7 +4,8 @@ committed yet. Nothing here locks or reaches the disk: the Store does both aroun
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from tinydb.table import Document
 
@@ -15,22 +16,24 @@ from .opening import check_table
 _by_id = operator.itemgetter("id")
 _MISSING = object()
 
-Change = dict  # {"t": table, "id": id, "doc": the document written, or None for a deletion}
+Change = dict[str, Any]  # {"t": table, "id": id, "doc": the document written, or None for a deletion}
 
 
 class Tables:
     def __init__(self, reads: Reads) -> None:
         self._reading = reads.local  # read on every get: one attribute lookup, not a call
-        self.undo: list[tuple[str, int, dict | None]] = []  # (table, id, doc before the write)
+        self.undo: list[tuple[str, int, dict[str, Any] | None]] = []  # (table, id, doc before the write)
         self._ids = MaxIds()  # filled in lazily, kept up to date by _apply
         self._db = _DB(self, storage=_LiveStorage)
+        # the live dict, never None once loaded (one bound method: get() calls it on every read)
+        self._read: Callable[[], dict[str, Any]] = self._db.storage.read  # type: ignore[assignment]
 
     @property
-    def live(self) -> dict:
+    def live(self) -> dict[str, Any]:
         """The live dict: ``{table: {"<id>": doc}}``, ``_meta`` included."""
-        return self._db.storage.read()
+        return self._read()
 
-    def load(self, tables: dict) -> None:
+    def load(self, tables: dict[str, Any]) -> None:
         """Serve ``tables`` (a snapshot read back, a world built) in place of what was there."""
         self._db.drop_tables()
         self._db.storage.write(tables)
@@ -41,17 +44,18 @@ class Tables:
         if tracked is not None:
             tracked.add(read)
 
-    def get(self, table: str, id: int) -> dict | None:
+    def get(self, table: str, id: int) -> dict[str, Any] | None:
         tracked = getattr(self._reading, "reads", None)
         if tracked is not None:
             # writes mark documents by int id: any other spelling of an id marks the whole table instead
             tracked.add((table, id) if id.__class__ is int else table)
-        return self._db.storage.read().get(table, {}).get(str(id))
+        found: dict[str, Any] | None = self._read().get(table, {}).get(str(id))
+        return found
 
-    def all(self, table: str) -> list[dict]:
+    def all(self, table: str) -> list[dict[str, Any]]:
         return sorted(self._raw(table).values(), key=_by_id)
 
-    def find(self, table: str, equals: Mapping) -> list[dict]:
+    def find(self, table: str, equals: Mapping[str, Any]) -> list[dict[str, Any]]:
         hits = [doc for doc in self._raw(table).values() if all(doc.get(k, _MISSING) == v for k, v in equals.items())]
         return sorted(hits, key=_by_id)
 
@@ -63,10 +67,10 @@ class Tables:
         self.note_read(ALL)
         return sorted(n for n, raw in self.live.items() if n != META and raw)
 
-    def dump(self) -> dict[str, list[dict]]:
+    def dump(self) -> dict[str, list[dict[str, Any]]]:
         return {name: _copy(self.all(name)) for name in self.names()}
 
-    def insert(self, table: str, doc: dict) -> int:
+    def insert(self, table: str, doc: dict[str, Any]) -> int:
         wanted = doc.get("id")
         raw = self._raw(table)
         doc_id = wanted if _is_id(wanted) and str(wanted) not in raw else self._ids.next_id(table, raw)
@@ -74,9 +78,9 @@ class Tables:
         self._db.table(table).insert(Document(doc, doc_id))
         return doc_id
 
-    def put(self, table: str, id: int, doc: dict) -> None:
+    def put(self, table: str, id: int, doc: dict[str, Any]) -> None:
         doc["id"] = id
-        self._db.table(table).replace(id, doc)
+        self._db.table(table).replace(id, doc)  # type: ignore[attr-defined]
 
     def delete(self, table: str, id: int) -> bool:
         return bool(self._db.table(table).remove(doc_ids=[id]))
@@ -93,12 +97,13 @@ class Tables:
         touched = list(dict.fromkeys((t, i) for t, i, _ in self.undo))
         return touched, [{"t": t, "id": i, "doc": self._raw(t).get(str(i))} for t, i in touched]
 
-    def _raw(self, table: str, create: bool = False) -> dict:
+    def _raw(self, table: str, create: bool = False) -> dict[str, Any]:
         self.note_read(table)
-        tables = self.live
-        return tables.setdefault(table, {}) if create else tables.get(table, {})
+        tables = self._read()
+        raw: dict[str, Any] = tables.setdefault(table, {}) if create else tables.get(table, {})
+        return raw
 
-    def _apply(self, table: str, doc_id: int, doc: dict | None, *, log_undo: bool = True) -> None:
+    def _apply(self, table: str, doc_id: int, doc: dict[str, Any] | None, *, log_undo: bool = True) -> None:
         # The one place where live docs change (TinyDB updaters, rollback), so undo and max ids stay right.
         raw, key = self._raw(table, create=True), str(doc_id)
         if log_undo:
@@ -110,9 +115,10 @@ class Tables:
             self._ids.removed(table, doc_id, raw)
 
 
-def prepare(table: str, doc: object) -> dict:
+def prepare(table: str, doc: object) -> dict[str, Any]:
     """A stored copy of ``doc`` for ``table`` (TypeError, ValueError for what cannot be one)."""
     check_table(table)
     if not isinstance(doc, Mapping):
         raise TypeError(f"a document must be a mapping, not {type(doc).__name__}")
-    return _copy(dict(doc))
+    copied: dict[str, Any] = _copy(dict(doc))
+    return copied
