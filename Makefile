@@ -28,9 +28,10 @@ $(STAMP): pyproject.toml
 serve: $(STAMP)  ## start the mock on its embedded default (TinyDB file, demo scenario for a new store)
 	$(VENV)/bin/abiquo-mock serve --port $(PORT) --db $(DB) --access-log
 
-lint: $(STAMP)  ## formatter and linter, both must be clean
+lint: $(STAMP)  ## formatter, linter and type checker (pyproject.toml [tool.mypy]), all must be clean
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors, browser
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \

@@ -101,7 +101,7 @@ class MockClient:
                 raise MockError(f"GET {href} answered {answer.status_code}: {answer.text[:300]}")
             page = answer.json()
             items.extend(page.get("collection", []))
-            href = next((link["href"] for link in page.get("links", []) if link.get("rel") == "next"), None)
+            href = next((link["href"] for link in page.get("links", []) if link.get("rel") == "next"), "")
         return items
 
 

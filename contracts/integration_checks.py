@@ -163,7 +163,7 @@ def sent_metadata(entry: dict) -> tuple[dict | None, str | None]:
     return body.get("metadata") or {}, None
 
 
-def new_results(vm: VirtualMachine, metadata: dict) -> list:
+def new_results(vm: VirtualMachine, metadata: object) -> list:
     before = {canonical(r) for r in results_of(vm.metadata)}
     return [r for r in results_of(metadata) if canonical(r) not in before]
 
@@ -191,7 +191,8 @@ def exits_cleanly(world: World, run: ConnectorRun) -> list[str]:
     if run.exit_code == 0:
         return []
     last = run.journal[-1] if run.journal else None
-    vm = world.vms.get(vm_of(last)) if last else None
+    vm_id = vm_of(last) if last else None
+    vm = world.vms.get(vm_id) if vm_id is not None else None
     where = (f" after {request_label(last)}" + (f" ({vm.label})" if vm else "")) if last else " before any request"
     tail = [line for line in run.stderr.strip().splitlines() if line.strip()][-1:]
     said = f"; stderr ends: {tail[0].strip()}" if tail else ""
@@ -278,7 +279,7 @@ def valid_results(world: World, run: ConnectorRun) -> list[str]:
             if problem:
                 failures.append(f"{vm.label}: {request_label(entry)} {problem}")
                 continue
-            failures.extend(f"{vm.label}: {request_label(entry)} {p}" for p in _result_problems(vm, sent))
+            failures.extend(f"{vm.label}: {request_label(entry)} {p}" for p in _result_problems(vm, sent or {}))
     return failures
 
 
@@ -318,7 +319,7 @@ def no_refused_writes(world: World, run: ConnectorRun) -> list[str]:
         code = error_code(entry)
         if vm_id is not None and {(vm_id, code), (vm_id, str(entry["status"]))} & world.expected_refusals:
             continue
-        vm = world.vms.get(vm_id)
+        vm = world.vms.get(vm_id) if vm_id is not None else None
         failures.append(f"{vm.label if vm else 'no VM'}: {request_label(entry)} was refused")
     return failures
 

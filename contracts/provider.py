@@ -252,6 +252,7 @@ def _stream(command: list[str], echo: Callable) -> tuple[int, str]:
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", env=env
     )
     lines: list[str] = []
+    assert process.stdout is not None  # stdout=PIPE
     for line in process.stdout:
         echo(line.rstrip("\n"))
         lines = [*lines[-39:], line.rstrip("\n")]

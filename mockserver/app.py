@@ -76,10 +76,11 @@ def _http_error(exc: HTTPException) -> Response:
     if allowed == []:  # every method of the path came with a later release than the one served
         exc = NotFound()
     code = HTTP_CODES.get(exc.code or 500, "500-INTERNAL-SERVER-ERROR")
-    message = {
+    messages: dict[int | None, str | None] = {
         404: f"The requested resource {request.path} does not exist",
         405: f"The method {request.method} is not allowed on {request.path}",
-    }.get(exc.code, exc.description)
+    }
+    message = messages.get(exc.code, exc.description)
     response = error_response(AbiquoError(code, message, status=exc.code))
     if isinstance(exc, RequestEntityTooLarge):
         response.headers["Connection"] = "close"
@@ -235,7 +236,7 @@ def _install_contexts(app: Flask) -> None:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("mockserver")
     app.url_rule_class = LazyBuildRule
-    app.wsgi_app = collapsing_slashes(app.wsgi_app)  # as Tomcat does: no redirect for a doubled slash
+    app.wsgi_app = collapsing_slashes(app.wsgi_app)  # type: ignore[method-assign]  # as Tomcat does: no redirect for a doubled slash
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     store = app.config.get("STORE") or Store(

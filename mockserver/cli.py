@@ -7,6 +7,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from abiquo_mock.contracts.cli import certify, contract
@@ -42,7 +43,7 @@ def main() -> None:
     """A local fake of the Abiquo 3.8.5 API's backup surface."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"abiquo-mock: {message}", err=True)
     sys.exit(2)
 

@@ -107,7 +107,7 @@ def before_request() -> None:
 
 
 def _error(rule: Rule) -> AbiquoError:
-    return AbiquoError(rule.code, rule.message)
+    return AbiquoError(rule.code or "503-SERVICE-UNAVAILABLE", rule.message)
 
 
 def _error_response(error: AbiquoError) -> Response:
