@@ -27,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "ABIQUO": None,  # the Abiquo release to serve the world as ("3.8", "3.8.5"); None: the one the world names
     "CONTROL_ENABLED": True,  # the /_mock control API and the request journal
     "CONTROL_TOKEN": None,  # when set, the control API needs header X-Mock-Token
-    "JOURNAL_BYTES": 8 * 1024 * 1024,  # the request journal's memory budget (mockserver/control/journal.py)
+    "JOURNAL_BYTES": 8 * 1024 * 1024,  # the request log's memory budget (/_mock/journal, control/request_log.py)
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "FAST_PATH": True,  # the front door answers repeated GETs from kept answers (mockserver/frontdoor/fast.py)
     "BODY_TIMEOUT": 10.0,  # seconds a client has to send its whole body before it is answered 408

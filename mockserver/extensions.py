@@ -27,7 +27,7 @@ SITES = "abiquo_sites"  # http/sites.py Sites: the hosts the app answers for, as
 KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
 ANSWERS = "abiquo_answers"  # http/answers.py Answers: the kept answers, shared by Flask and the fast path
 HOOKS = "abiquo_hooks"  # http/hooks.py: the request hooks installed, by the name of their place in the order
-JOURNAL = "abiquo_journal"  # control/journal.py RequestJournal (absent when the control API is off)
+REQUEST_LOG = "abiquo_request_log"  # control/request_log.py RequestLog, /_mock/journal (absent without the control API)
 FAULT_PLAN = "abiquo_faults"  # faults/plan.py FaultPlan
 DOOR_FAULTS = "abiquo_door_faults"  # (method, path) -> http/door.py TransportFault | None, asked by the door
 FAST_PATH_OFF = "abiquo_door_fast_path_off"  # () -> bool: kept answers must go through Flask (faults on)
@@ -45,7 +45,7 @@ KEYS = (
     KEPT_BLUEPRINTS,
     ANSWERS,
     HOOKS,
-    JOURNAL,
+    REQUEST_LOG,
     FAULT_PLAN,
     DOOR_FAULTS,
     FAST_PATH_OFF,

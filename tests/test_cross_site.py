@@ -17,7 +17,7 @@ import re
 import pytest
 import requests
 from abiquo_mock.mockserver.app import create_app
-from abiquo_mock.mockserver.extensions import FAULT_PLAN, JOURNAL, store_of
+from abiquo_mock.mockserver.extensions import FAULT_PLAN, REQUEST_LOG, store_of
 from abiquo_mock.mockserver.frontdoor import build
 from abiquo_mock.mockserver.http.api import REGISTRY
 
@@ -242,11 +242,11 @@ def test_links_carry_an_allowed_host_only():
 def test_a_refused_request_never_reaches_the_journal(way):
     way.send("GET", "/api/admin/datacenters", {"Host": "evil.example", "Authorization": ADMIN})
     way.send("POST", DEPLOY, {"Authorization": ADMIN, "Origin": "http://evil.example"})
-    assert way.app.extensions[JOURNAL].select(_everything()) == []
+    assert way.app.extensions[REQUEST_LOG].select(_everything()) == []
 
 
 def _everything():
-    from abiquo_mock.mockserver.control.journal import Pattern
+    from abiquo_mock.mockserver.control.request_log import Pattern
 
     return Pattern.of({})
 

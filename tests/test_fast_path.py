@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
-from abiquo_mock.mockserver.extensions import ANSWERS, JOURNAL, store_of
+from abiquo_mock.mockserver.extensions import ANSWERS, REQUEST_LOG, store_of
 from abiquo_mock.mockserver.frontdoor import build
 from abiquo_mock.mockserver.http.api import REGISTRY
 from werkzeug.exceptions import HTTPException
@@ -123,7 +123,7 @@ def test_a_kept_answer_is_only_for_the_caller_that_computed_it(flask_app, door):
 
 
 def _journal(flask_app) -> list[dict]:
-    return [entry.render() for entry in flask_app.extensions[JOURNAL].select()]
+    return [entry.render() for entry in flask_app.extensions[REQUEST_LOG].select()]
 
 
 def test_the_journal_records_fast_answers_like_flask_ones(flask_app, door):

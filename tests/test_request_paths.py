@@ -78,7 +78,7 @@ def test_the_hooks_run_in_the_declared_order_whatever_the_order_they_were_instal
     after = [hook.name for hook in hooks.ORDER if hook.when == hooks.AFTER]
     ran_after = [hooks.name_of(app, func) for func in reversed(app.after_request_funcs[None])]  # as Flask runs them
     assert ran_after == [name for name in after if name in ran_after]
-    assert "faults" in ran and "journal" in ran_after and "console_changes" in ran_after  # every context's
+    assert "faults" in ran and "request_log" in ran_after and "console_changes" in ran_after  # every context's
 
 
 # ---------------------------------------------------------------------------------------------- credentials

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request
 
 from ..errors import AbiquoError
-from ..extensions import DOOR_FAULTS, FAST_PATH_OFF, FAULT_PLAN, JOURNAL, store_of
+from ..extensions import DOOR_FAULTS, FAST_PATH_OFF, FAULT_PLAN, REQUEST_LOG, store_of
 from ..http import hooks
 from ..http.door import TransportFault
 from ..http.envelope import flask_response
@@ -146,9 +146,9 @@ def transport_hook(app: Flask):
         entry = plan.record(rule, method, path, **{k: v for k, v in vars(fault).items() if v})
         if fault.drop == "before":
             entry["committed"] = False  # the request never reaches the app
-            journal = app.extensions.get(JOURNAL)
-            if journal is not None and path.startswith("/api"):
-                journal.record_unanswered(method, path, entry)
+            request_log = app.extensions.get(REQUEST_LOG)
+            if request_log is not None and path.startswith("/api"):
+                request_log.record_unanswered(method, path, entry)
         else:
             plan.pending[(method, path)].append(entry)
         return fault

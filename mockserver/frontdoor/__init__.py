@@ -141,7 +141,7 @@ class Door:
     async def run(self, environ: dict[str, Any]) -> Answer:
         """The Flask app's answer; for a write, once its record is on disk."""
         environ[SITE_CHECKED] = True  # _http asked before anything else: Flask need not ask again
-        self.fast.journal.flush()  # what the fast path answered before this request goes first
+        self.fast.request_log.flush()  # what the fast path answered before this request goes first
         answer, wrote = self._call(environ)
         if wrote:
             refused = await self.commit.durable(wrote)

@@ -16,7 +16,7 @@ from ..extensions import ANSWERS, store_of
 from ..http.credentials import CREDENTIAL_HEADERS
 from ..http.door import Answer
 from .bridge import server_of
-from .journal import JournalFeed
+from .request_log import RequestLogFeed
 
 # the request headers the key holds, in its order: host, Accept, then the credential headers
 _KEYED = {name.encode("latin-1"): slot for slot, name in enumerate(("host", "accept", *CREDENTIAL_HEADERS))}
@@ -27,7 +27,7 @@ class FastPath:
     def __init__(self, flask_app: Flask):
         self.answers = flask_app.extensions[ANSWERS]
         self.store = store_of(flask_app)
-        self.journal = JournalFeed(flask_app)
+        self.request_log = RequestLogFeed(flask_app)
         self.enabled = bool(flask_app.config.get("FAST_PATH", True))  # off: every request goes through Flask
 
     def answer(self, scope: dict[str, Any]) -> Answer | None:
@@ -40,7 +40,7 @@ class FastPath:
         kept = self.answers.get(key, self.store)
         if kept is None:
             return None
-        self.journal.add(scope, kept)
+        self.request_log.add(scope, kept)
         return Answer(kept.status, kept.raw_headers, kept.body)
 
 

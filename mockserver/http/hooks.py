@@ -41,7 +41,7 @@ ORDER = (
     # before the faults: a write a fault answers with an error after it committed is still a change made
     Hook("console_changes", AFTER, "skipped: it follows metadata writes; the fast path answers only GETs"),
     Hook("faults", AFTER, "skipped: while any fault is on, the door leaves kept answers to Flask (FAST_PATH_OFF)"),
-    Hook("journal", AFTER, "runs: mockserver.frontdoor.journal.JournalFeed.add (the request journal)"),
+    Hook("request_log", AFTER, "runs: mockserver.frontdoor.request_log.RequestLogFeed.add (/_mock/journal)"),
     Hook("keep_answer", AFTER, "skipped: the answer is already kept"),
     Hook("stop_tracking", TEARDOWN, "skipped: the fast path tracks no reads"),
 )

@@ -7,7 +7,7 @@ control API's shortcut, ``to: ON``), ``dropStreams`` (every open event stream is
 instead of ``true`` also refuses new streams that long, so that events fall into the gap), or ``upgrade: true``
 (the served 3.8 world becomes 3.8.5 in place, as ``POST /_mock/upgrade`` does; open streams stay open). Steps run on the
 world's clock in (at, position) order, so a timeline plays the same way every time; each step is one
-transaction with its event, and is written to the request journal as ``TIMELINE``.
+transaction with its event, and is written to the request log (/_mock/journal) as ``TIMELINE``.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class World:
     lifecycle_ms: int
     later: Callable[[float, Callable[[], None]], None]
     drop_streams: Callable[[float], int]  # cut every stream, refuse new ones for that many seconds
-    journal: Callable[[dict], None] = lambda entry: None
+    request_log: Callable[[dict], None] = lambda entry: None
     played: list[dict] = field(default_factory=list)
 
 
@@ -100,7 +100,7 @@ def play(world: World, step: dict) -> None:
         user = None
     entry = {"step": step, "path": path, "user": step.get("as") or (user.nick if user else None), "status": status}
     world.played.append({**entry, "started": started, "time": int(time.time() * 1000)})
-    world.journal({**entry, "answer": json.dumps(answer) if answer is not None else ""})
+    world.request_log({**entry, "answer": json.dumps(answer) if answer is not None else ""})
 
 
 def _path(store: Store, step: dict, action: str) -> str:
