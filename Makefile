@@ -107,7 +107,7 @@ bounds: $(STAMP)  ## worker memory and store files after many large writes (PUTS
 	$(PY) -m benchmarks.bounds --puts $(or $(PUTS),10000) --size $(or $(SIZE),70000)
 
 docs: $(STAMP)  ## write every sample output of the README and docs/ again from real runs, and the screenshots
-	$(PY) -m tests.docs_samples --write
+	$(PY) -m tests.support.docs_samples --write
 	$(MAKE) --no-print-directory screenshots
 
 docs-check: $(STAMP)  ## every sample output of the README and docs/ against a real run, the provider suite's and certify's included

@@ -61,7 +61,7 @@ def top_allocations(db: Path, world: dict, top: int, writes: int = 0) -> list[tu
     from abiquo_mock.mockserver.app import create_app
     from abiquo_mock.mockserver.frontdoor import build
 
-    from tests.asgi import call
+    from tests.support.asgi import call
 
     tracemalloc.start(1)
     app = create_app({"DB_PATH": str(db), "CONTROL_ENABLED": True})

@@ -21,8 +21,8 @@ from abiquo_mock.mockserver.extensions import FAULT_PLAN, REQUEST_LOG, store_of
 from abiquo_mock.mockserver.frontdoor import build
 from abiquo_mock.mockserver.http.api import REGISTRY
 
-from .asgi import ADMIN, call, run
 from .support import ServerProcess, scenarios_folder_of_its_own
+from .support.asgi import ADMIN, call, run
 
 JSON = "application/json"
 DEPLOY = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/3/action/deploy"

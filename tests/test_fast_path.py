@@ -16,7 +16,7 @@ from abiquo_mock.mockserver.frontdoor import build
 from abiquo_mock.mockserver.http.api import REGISTRY
 from werkzeug.exceptions import HTTPException
 
-from .asgi import ADMIN, call, run
+from .support.asgi import ADMIN, call, run
 
 ENTADMIN = "Basic " + base64.b64encode(b"entadmin:entadmin").decode()
 ROOTS = (

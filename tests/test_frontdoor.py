@@ -11,7 +11,7 @@ from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.extensions import DOOR_FAULTS, DOOR_ROUTES, store_of
 from abiquo_mock.mockserver.frontdoor import TransportFault, build
 
-from .asgi import ADMIN, call, run
+from .support.asgi import ADMIN, call, run
 
 JSON = {"Content-Type": "application/json"}
 PROPERTIES = "/api/admin/datacenters/1/backupproperties"
@@ -110,7 +110,7 @@ def test_a_slow_body_arrives_whole_in_pieces(flask_app, door):
         async def send(message):
             pieces.append(message)
 
-        from .asgi import scope_of
+        from .support.asgi import scope_of
 
         async def receive():
             return {"type": "http.request", "body": b"", "more_body": False}

@@ -21,7 +21,7 @@ from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.frontdoor import build
 from abiquo_mock.mockserver.store import Store
 
-from .asgi import ADMIN, call, run
+from .support.asgi import ADMIN, call, run
 
 STATE = "/_mock/virtualmachines/{}/state"
 

@@ -16,7 +16,7 @@ from abiquo_mock.mockserver.frontdoor import build, fast
 from abiquo_mock.mockserver.frontdoor.bridge import environ_of
 from abiquo_mock.mockserver.http import answers, credentials, hooks
 
-from .asgi import ADMIN, call, run, scope_of
+from .support.asgi import ADMIN, call, run, scope_of
 
 FAULT = [{"kind": "error", "code": "503-SERVICE-UNAVAILABLE", "route": "/api/admin/datacenters/1"}]
 

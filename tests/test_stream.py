@@ -14,8 +14,8 @@ from abiquo_mock.mockserver.lifecycle.model import system_user
 from abiquo_mock.mockserver.stream import PATH, hub_of
 from abiquo_mock.mockserver.stream.hub import Listener
 
-from .stream_client import StreamClient, basic, exactly_once
 from .support import InProcessApi
+from .support.stream_client import StreamClient, basic, exactly_once
 
 VM1 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"  # web-01 of Acme
 ERP = "/api/cloud/virtualdatacenters/3/virtualappliances/3/virtualmachines/6"  # erp-01 of Globex
