@@ -116,9 +116,9 @@ class MockProcess(MockServer):
         # A connector's whole run is judged from the journal: give it room for far more than one run needs.
         super().__init__("--memory", "--journal-mib", "256", *args, env=env)
 
-    def wait_ready(self, timeout: float = 30) -> MockProcess:
+    def wait_ready(self, timeout: float = 30, poll_s: float = 0.05) -> MockProcess:
         try:
-            super().wait_ready(timeout)
+            super().wait_ready(timeout, poll_s)
         except RuntimeError as exc:
             raise MockError(str(exc)) from None
         return self
