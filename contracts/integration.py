@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 import requests
 
 from .client import MockClient, MockError, MockProcess, connector_env, link, media
-from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge, survives_faults
+from .fault_checks import survives_faults
+from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge
 from .pages import CLOUD_LIST, Place, Walk
 from .report import ACROSS, COULD_NOT_RUN, FAILED, PASSED, IntegrationReport, Row, world_of
 from .upgrade_checks import survives_upgrade
