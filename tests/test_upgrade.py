@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 
+import pytest
 from abiquo_mock.mockserver import contexts, scenarios
 from abiquo_mock.mockserver.backup.upgrade import upgrade_store, upgrade_world
 from abiquo_mock.mockserver.cli import main
@@ -170,6 +171,19 @@ def test_the_control_endpoint_upgrades_the_served_store(inproc):
     path = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1/metadata"
     assert inproc.get(path).json["metadata"]["policyBindings"] == {"complete": {"daily": "COMPLETE-DAILY-1"}}
     assert inproc.post("/_mock/upgrade", user=None).json["changed"] is False
+
+
+@pytest.mark.parametrize(
+    "raw, code",
+    [(b'{"dryRun": true}', "GEN-2"), (b"[1", "GEN-3"), (b"[]", "GEN-2"), (b"null", "GEN-2")],
+    ids=["an option it does not have", "broken JSON", "a list", "null"],
+)
+def test_an_upgrade_sent_a_body_is_refused_and_upgrades_nothing(api, raw, code):
+    api.reset("legacy-3.8")
+    answer = api.post("/_mock/upgrade", user=None, raw=raw, headers={"Content-Type": "application/json"})
+    assert answer.status == 400 and answer.codes == [code], answer.text
+    assert api.get("/api/admin/datacenters/1/backuppolicies").status == 404  # still Abiquo 3.8
+    assert api.post("/_mock/upgrade", user=None, raw=b"{}", headers={"Content-Type": "application/json"}).status == 200
 
 
 def test_the_cli_upgrades_a_store_file(tmp_path):

@@ -92,6 +92,7 @@ DOCUMENTED = ROOT / "docs" / "screenshots"
 TEXT_KEY = b"abiquo-mock page"
 # What a page shows that changes from run to run: clock times, dates, durations, the store's generation, ids.
 VOLATILE = (
+    (re.compile(re.escape(str(ROOT))), "<checkout>"),  # where the repository was cloned (a reproduce command's cd)
     (re.compile(r"\d{4}[-/]\d\d[-/]\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?( ?([+-]\d{4}|Z|UTC))?"), "<date>"),
     (re.compile(r"\b\d\d:\d\d(:\d\d(\.\d+)?)?\b"), "<time>"),
     (re.compile(r"\b\d+(\.\d+)? ?(ms|s)\b"), "<duration>"),
