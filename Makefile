@@ -16,7 +16,7 @@ SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' p
 OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
-.PHONY: docs docs-check dist serve lint test java-connectors stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
+.PHONY: help docs docs-check dist serve lint test java-connectors stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
 .PHONY: test-schemathesis-lowest test-pythons test-package test-install image image-test lock certify-examples
 
 $(STAMP): pyproject.toml
@@ -25,12 +25,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[contract,dev]'
 	touch $(STAMP)
 
+help:  ## what each target does (this list)
+	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  %-26s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
 serve: $(STAMP)  ## start the mock on its embedded default (TinyDB file, demo scenario for a new store)
 	$(VENV)/bin/abiquo-mock serve --port $(PORT) --db $(DB) --access-log
 
-lint: $(STAMP)  ## formatter and linter, both must be clean
+lint: $(STAMP)  ## formatter, linter and type checker (pyproject.toml [tool.mypy]), all must be clean
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, contract suites, connectors, browser
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
@@ -106,7 +110,7 @@ bounds: $(STAMP)  ## worker memory and store files after many large writes (PUTS
 	$(PY) -m benchmarks.bounds --puts $(or $(PUTS),10000) --size $(or $(SIZE),70000)
 
 docs: $(STAMP)  ## write every sample output of the README and docs/ again from real runs, and the screenshots
-	$(PY) -m tests.docs_samples --write
+	$(PY) -m tests.support.docs_samples --write
 	$(MAKE) --no-print-directory screenshots
 
 docs-check: $(STAMP)  ## every sample output of the README and docs/ against a real run, the provider suite's and certify's included
@@ -116,5 +120,5 @@ fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FI
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q
 	$(PY) -m abiquo_mock.mockserver.fidelity > docs/FIDELITY.md
 
-clean:
+clean:  ## remove the virtual environments, the built package, the local store and the test caches
 	rm -rf $(VENV) .venv-st-lowest .venv-python3.* var reports dist .hypothesis .schemathesis

@@ -105,7 +105,7 @@ def documented_error_code(exchange: Exchange, documented: list[str] | None) -> N
         return
     document = exchange.json()
     entries = document.get("collection", []) if isinstance(document, dict) else []
-    undocumented = sorted({e.get("code") for e in entries if isinstance(e, dict)} - set(documented))
+    undocumented = sorted({e.get("code") for e in entries if isinstance(e, dict)} - set(documented), key=str)
     assert not undocumented, (
         f"{exchange.method} {exchange.path} answered {exchange.status} with "
         f"{', '.join(map(str, undocumented))}, which its contract does not list"
@@ -123,10 +123,10 @@ def positive_refusals_are_rules(exchange: Exchange) -> None:
         return
     document = exchange.json()
     entries = document.get("collection", []) if isinstance(document, dict) else []
-    shape = sorted({e.get("code") for e in entries if isinstance(e, dict)} & SHAPE_CODES)
+    shape = sorted({e.get("code") for e in entries if isinstance(e, dict)} & SHAPE_CODES, key=str)
     assert not shape, (
         f"{exchange.method} {exchange.path} refused a body its contract accepts, by its shape "
-        f"({', '.join(shape)}): {exchange.body[:300]!r}"
+        f"({', '.join(map(str, shape))}): {exchange.body[:300]!r}"
     )
 
 
@@ -164,7 +164,7 @@ def paging_links(exchange: Exchange) -> None:
     total, where = document["totalSize"], f"{exchange.method} {exchange.url}"
     pages = {link.get("rel"): link for link in _links_of(document.get("links"))}
     assert "first" in pages and "last" in pages, (
-        f"{where}: paging links first and last are required, got {sorted(pages)}"
+        f"{where}: paging links first and last are required, got {sorted(pages, key=str)}"
     )
     if limit == 0:  # no limit: everything on one page
         return

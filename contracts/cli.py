@@ -86,6 +86,7 @@ def provider(url, user, password, seed, max_examples, in_process, report):
             report_junit=report[1],
             in_process=in_process,
             echo=click.echo,
+            local=click.get_current_context().find_root().obj,  # the mock the command line hosting this gives
         )
     )
 

@@ -101,7 +101,7 @@ class MockClient:
                 raise MockError(f"GET {href} answered {answer.status_code}: {answer.text[:300]}")
             page = answer.json()
             items.extend(page.get("collection", []))
-            href = next((link["href"] for link in page.get("links", []) if link.get("rel") == "next"), None)
+            href = next((link["href"] for link in page.get("links", []) if link.get("rel") == "next"), "")
         return items
 
 
@@ -116,9 +116,9 @@ class MockProcess(MockServer):
         # A connector's whole run is judged from the journal: give it room for far more than one run needs.
         super().__init__("--memory", "--journal-mib", "256", *args, env=env)
 
-    def wait_ready(self, timeout: float = 30) -> MockProcess:
+    def wait_ready(self, timeout: float = 30, poll_s: float = 0.05) -> MockProcess:
         try:
-            super().wait_ready(timeout)
+            super().wait_ready(timeout, poll_s)
         except RuntimeError as exc:
             raise MockError(str(exc)) from None
         return self

@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as seeded
@@ -49,7 +50,7 @@ class Seat:
     """A VM of the base world and what its datacenter and enterprise offer it."""
 
     vm: int
-    datacenter: int
+    datacenter: int | None  # None: the VM names none (a server that is not the mock)
     policies: tuple[Policy, ...]
     legacy: tuple[tuple[str, str], ...]  # enabled (type, granularity) pairs
     multiple: bool
@@ -59,12 +60,12 @@ def _last_id(href: str | None) -> int | None:
     return int(href.rstrip("/").rsplit("/", 1)[1]) if href else None
 
 
-def _get(client: MockClient, path: str, name: str) -> dict | list | None:
+def _get(client: MockClient, path: str, name: str) -> Any:
     answer = client.api("GET", path, accept=media(name))
     return answer.json() if answer.status_code == 200 else None
 
 
-def _legacy_options(client: MockClient, dc: int) -> tuple[tuple[str, str], ...] | None:
+def _legacy_options(client: MockClient, dc: int | None) -> tuple[tuple[str, str], ...] | None:
     page = _get(client, f"admin/datacenters/{dc}/backups", "backups")
     if page is None:
         return None
@@ -75,7 +76,7 @@ def _legacy_options(client: MockClient, dc: int) -> tuple[tuple[str, str], ...] 
     return tuple(o for o in options if o[0] in BACKUP_TYPES)
 
 
-def _allowed_policies(client: MockClient, enterprise: int, dc: int) -> tuple[Policy, ...]:
+def _allowed_policies(client: MockClient, enterprise: int | None, dc: int | None) -> tuple[Policy, ...]:
     policies = (_get(client, f"admin/datacenters/{dc}/backuppolicies", "backuppolicies") or {}).get("collection", [])
     limits = (_get(client, f"admin/enterprises/{enterprise}/limits", "limits") or {}).get("collection", [])
     allowed = {
@@ -183,7 +184,8 @@ def policy_bound(draw, seat: Seat) -> dict:
         pairs = {(k, g): (policy.code, c) for k, g, c in policy.configurations}
         if not set(pairs) & set(offered):
             offered.update(pairs)
-    bindings, schedule = {}, {}
+    bindings: dict[str, dict[str, str]] = {}
+    schedule: dict[str, dict] = {}
     for kind, granularity in sorted(offered):
         code, configuration = offered[(kind, granularity)]
         bindings.setdefault(kind, {})[granularity] = code
@@ -271,7 +273,7 @@ def draw_worlds(strategy: st.SearchStrategy, count: int, seed: int) -> list:
     return drawn[:count]
 
 
-def _set_properties(client: MockClient, dc: int, changes: dict) -> dict | None:
+def _set_properties(client: MockClient, dc: int | None, changes: dict) -> dict | None:
     """Change a datacenter's backup properties; returns what they were (None when unreadable)."""
     path = f"admin/datacenters/{dc}/backupproperties"
     before = _get(client, path, "backupdatacenterproperties")
@@ -285,13 +287,16 @@ def _set_properties(client: MockClient, dc: int, changes: dict) -> dict | None:
 def loader(
     client: MockClient, seats: list[Seat], world: tuple, echo: Callable, parameters: dict | None = None
 ) -> Callable[[], None]:
-    hrefs = {}
+    hrefs: dict[int, str] = {}
 
     def load() -> None:
         base(client, parameters)
         if not hrefs:
             hrefs.update(
-                {vm["id"]: link(vm, "metadata") for vm in client.collection("cloud/virtualmachines", "virtualmachines")}
+                {
+                    vm["id"]: link(vm, "metadata") or ""
+                    for vm in client.collection("cloud/virtualmachines", "virtualmachines")
+                }
             )
         # loading writes schedules on deployed VMs: allow it while loading, then restore the datacenter as it was
         saved = {

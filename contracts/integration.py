@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator
 import requests
 
 from .client import MockClient, MockError, MockProcess, connector_env, link, media
-from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge, survives_faults
+from .fault_checks import survives_faults
+from .integration_checks import CHECKS, ConnectorRun, VirtualMachine, World, judge
 from .pages import CLOUD_LIST, Place, Walk
 from .report import ACROSS, COULD_NOT_RUN, FAILED, PASSED, IntegrationReport, Row, world_of
 from .upgrade_checks import survives_upgrade
@@ -43,7 +44,7 @@ def read_world(client: MockClient, scenario: str, expected_refusals: set) -> tup
     VM's metadata href."""
     vms, hrefs = {}, {}
     for vm in client.collection("cloud/virtualmachines", "virtualmachines"):
-        href = link(vm, "metadata")
+        href = link(vm, "metadata") or ""
         hrefs[vm["id"]] = href
         vms[vm["id"]] = VirtualMachine(vm["id"], vm.get("name", ""), vm.get("state", ""), read_metadata(client, href))
     return World(scenario, vms, expected_refusals, listings(client)), hrefs
@@ -129,7 +130,7 @@ def judge_world(
     client: MockClient,
     command: str,
     name: str,
-    load: Callable[[], None],
+    load: Callable[[], object],
     expected: set,
     timeout: float,
     faults: list | None = None,
@@ -198,7 +199,7 @@ def run(
     try:
         if url is None:
             server = MockProcess().wait_ready()
-        client = MockClient(url or server.url, token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
+        client = MockClient(url or (server.url if server else ""), token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
         for rows in _worlds(client, command, scenarios, timeout, seed, echo, listening, across_upgrade, abiquo):
             report.rows.extend(_announced(rows, echo))
         if generated:
@@ -239,7 +240,8 @@ def _worlds(
         yield from _listening_rows(client, command, names, timeout, across_upgrade)
         return
     if abiquo or not across_upgrade:
-        for release in abiquo or [None]:
+        releases: list[str | None] = [*abiquo] if abiquo else [None]
+        for release in releases:
             yield from _scenario_rows(client, command, names, timeout, seed, echo, release)
     if across_upgrade:
         yield from _upgrade_rows(client, command, names, timeout)
@@ -318,7 +320,7 @@ def _listening_rows(
     for name in chosen:
         yield _guarded(
             name,
-            lambda name=name: [
+            lambda name=name: [  # type: ignore[misc]  # binds this scenario's name
                 Row(name, check, failures, abiquo=ACROSS if across_upgrade else None)
                 for check, failures in judging(client, command, name, timeout).items()
             ],

@@ -68,7 +68,7 @@ def virtual_machines(client: MockClient) -> dict[int, VirtualMachine]:
     """Every VM with its state and metadata, as the cloud administrator reads them."""
     found = {}
     for vm in client.collection("cloud/virtualmachines", "virtualmachines"):
-        answer = client.api("GET", link(vm, "metadata"), accept=media("metadata"))
+        answer = client.api("GET", link(vm, "metadata") or "", accept=media("metadata"))
         if answer.status_code != 200:
             raise MockError(f"GET {link(vm, 'metadata')} answered {answer.status_code}: {answer.text[:300]}")
         found[vm["id"]] = VirtualMachine(vm["id"], vm.get("name", ""), vm.get("state", ""), answer.json()["metadata"])

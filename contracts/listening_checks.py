@@ -29,16 +29,16 @@ class ListeningRun:
     scheduled: set[int]  # VMs whose metadata has a backupSchedule
     names: dict[int, str]
 
-    def label(self, vm: int) -> str:
-        return f"VM {vm} '{self.names.get(vm, '?')}'"
+    def label(self, vm: int | None) -> str:
+        return f"VM {vm} '{self.names.get(vm, '?') if vm is not None else '?'}'"
 
     def connector(self, method: str, ok: bool = True) -> list[tuple[int, int]]:
         """(VM, ms) of the connector's requests on VM metadata with this method."""
         found = []
         for entry in self.journal:
             match = METADATA_PATH.search(entry["path"])
-            mine = match and entry["method"] == method and entry["user"] == self.user
-            if mine and (not ok or 200 <= entry["status"] < 300):
+            mine = match is not None and entry["method"] == method and entry["user"] == self.user
+            if match is not None and mine and (not ok or 200 <= entry["status"] < 300):
                 found.append((int(match.group(1)), epoch_ms(entry["time"])))
         return found
 

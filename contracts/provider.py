@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from . import junit
+from .local import LocalMock
 from .server import MockServer, serve_app
 
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
@@ -77,29 +78,32 @@ def run(
     in_process: bool = False,
     phases: tuple[str, ...] | None = None,
     echo=print,
+    local: LocalMock | None = None,
 ) -> int:
-    """Run the provider suite; returns the process exit code (0 passed, 1 a check failed, 3 could not run)."""
+    """Run the provider suite; returns the process exit code (0 passed, 1 a check failed, 3 could not run).
+    ``local`` is the mock to serve in process (``in_process``) and to build a contract from for a server that
+    serves none."""
     settings = Settings(user, password, seed, max_examples, report_junit, tuple(phases) if phases else None)
     if in_process:
-        from abiquo_mock.mockserver.app import create_app
-
+        if local is None:
+            return _could_not_run("no mock was given to serve in this process", settings, echo).exit_code
         echo("contract provider: the mock served from this process (demo scenario)")
-        return execute_in_process(create_app({"SCENARIO": "demo"}), settings, echo).exit_code
+        return execute_in_process(local.create_app({"SCENARIO": "demo"}), settings, echo, local).exit_code
     if url is None:
         try:
             with MockServer("--memory") as server:
                 echo(f"contract provider: started the mock at {server.url}")
-                return _with_stream_check(server.url, settings, echo)
+                return _with_stream_check(server.url, settings, echo, local)
         except RuntimeError as exc:
             return _could_not_run(f"the mock could not start: {exc}", settings, echo).exit_code
-    return _with_stream_check(url, settings, echo)
+    return _with_stream_check(url, settings, echo, local)
 
 
-def _with_stream_check(url: str, settings: Settings, echo: Callable) -> int:
+def _with_stream_check(url: str, settings: Settings, echo: Callable, local: LocalMock | None) -> int:
     """The schemathesis run, then the event stream check it cannot make (contracts/stream_check.py)."""
     from .stream_check import NoStream, event_reaches_stream
 
-    exit_code = execute_against(url, settings, echo).exit_code
+    exit_code = execute_against(url, settings, echo, local).exit_code
     if exit_code == COULD_NOT_RUN:
         return exit_code
     reset_mock(base_url_of(url))
@@ -116,14 +120,19 @@ def _with_stream_check(url: str, settings: Settings, echo: Callable) -> int:
     return exit_code or (FAILED if failures else PASSED)
 
 
-def execute_against(url: str, settings: Settings, echo: Callable = print) -> Outcome:
-    """Run the suite against a base URL (``http://host:port``; a trailing ``/api`` is accepted)."""
+def execute_against(url: str, settings: Settings, echo: Callable = print, local: LocalMock | None = None) -> Outcome:
+    """Run the suite against a base URL (``http://host:port``; a trailing ``/api`` is accepted); a server that
+    serves no contract is held to the one ``local`` builds."""
     schemathesis_config(settings)  # refuse bad settings before any request
     base = base_url_of(url)
     problem = preflight(base, settings)
     if problem:
         return _could_not_run(problem, settings, echo)
-    document, source = contract_document(base)
+    document, source = contract_document(base, local)
+    if document is None:
+        return _could_not_run(
+            f"{base} serves no contract at {DOCUMENT_PATH}, and no mock was given to build one", settings, echo
+        )
     echo(f"contract provider: {base} against the contract {source}")
     echo(f"contract provider: seed {settings.seed} (run again with --seed {settings.seed} to replay these requests)")
     if reset_mock(base):
@@ -131,10 +140,10 @@ def execute_against(url: str, settings: Settings, echo: Callable = print) -> Out
     return _run_schemathesis(document, base, settings, echo)
 
 
-def execute_in_process(app, settings: Settings, echo: Callable = print) -> Outcome:
+def execute_in_process(app, settings: Settings, echo: Callable = print, local: LocalMock | None = None) -> Outcome:
     """Run the suite against a WSGI app served from this process on a loopback port."""
     with serve_app(app) as url:
-        return execute_against(url, settings, echo)
+        return execute_against(url, settings, echo, local)
 
 
 def base_url_of(url: str) -> str:
@@ -158,19 +167,17 @@ def preflight(base: str, settings: Settings) -> str | None:
     return None
 
 
-def contract_document(base: str) -> tuple[dict, str]:
-    """The document the server serves, or (a real Abiquo serves none) the one this project builds."""
+def contract_document(base: str, local: LocalMock | None = None) -> tuple[dict | None, str]:
+    """The document the server serves, or (a real Abiquo serves none) the one ``local`` builds (None without)."""
     try:
         answer = requests.get(base + DOCUMENT_PATH, timeout=30)
         if answer.status_code == 200 and "openapi" in answer.json():
             return answer.json(), f"served at {base}{DOCUMENT_PATH}"
     except (requests.RequestException, ValueError):
         pass
-    from abiquo_mock.mockserver import openapi
-    from abiquo_mock.mockserver.app import create_app
-
-    create_app({"CONTROL_ENABLED": True})  # registers every operation the document describes
-    return openapi.build(), "built by abiquo_mock.mockserver.openapi"
+    if local is None:
+        return None, "none"
+    return local.build_contract(), local.contract_source
 
 
 def reset_mock(base: str) -> bool:
@@ -245,6 +252,7 @@ def _stream(command: list[str], echo: Callable) -> tuple[int, str]:
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", env=env
     )
     lines: list[str] = []
+    assert process.stdout is not None  # stdout=PIPE
     for line in process.stdout:
         echo(line.rstrip("\n"))
         lines = [*lines[-39:], line.rstrip("\n")]

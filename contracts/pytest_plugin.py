@@ -39,7 +39,7 @@ class AbiquoMock:
         self.api_url = url + "/api"
         self.user = user
         self.password = password
-        self.scenario = None
+        self.scenario: str | None = None
         self._client = MockClient(url, user, password)
 
     @property

@@ -23,31 +23,37 @@ def free_port() -> int:
 
 
 class MockServer:
-    """``python -m abiquo_mock.mockserver serve --port <free> ARGS`` with its output kept in a temporary file."""
+    """``python -m abiquo_mock.mockserver serve --port <free> ARGS`` with its output kept in a temporary file. The
+    benchmarks start theirs with it too (benchmarks/server.py), timing the start from ``spawned``."""
+
+    ready_path = "/api/version"  # answers 200 once the server serves
 
     def __init__(self, *args: str, env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "abiquo_mock.mockserver", "serve", "--port", str(self.port), *args]
         self.log = tempfile.TemporaryFile()  # a pipe nobody reads would fill up and block the server  # noqa: SIM115
+        self.spawned = time.perf_counter()
         self.process = subprocess.Popen(
-            command,
+            self.command(*args),
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
             start_new_session=True,
         )
 
-    def wait_ready(self, timeout: float = 30) -> MockServer:
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "abiquo_mock.mockserver", "serve", "--port", str(self.port), *args]
+
+    def wait_ready(self, timeout: float = 30, poll_s: float = 0.05) -> MockServer:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the mock exited with {self.process.returncode}: {self.output()}")
             try:
-                if requests.get(self.url + "/api/version", timeout=1).status_code == 200:
+                if requests.get(self.url + self.ready_path, timeout=1).status_code == 200:
                     return self
             except requests.RequestException:
-                time.sleep(0.05)
+                time.sleep(poll_s)
         self.stop()
         raise RuntimeError(f"the mock did not answer on {self.url} within {timeout:.0f} s")
 

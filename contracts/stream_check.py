@@ -40,7 +40,7 @@ def _a_vm_metadata(session: requests.Session, base: str) -> tuple[str, str]:
     answer = session.get(f"{base}/api/cloud/virtualmachines", headers={"Accept": media("virtualmachines")})
     answer.raise_for_status()
     vm = answer.json()["collection"][0]
-    return urlsplit(link(vm, "edit")).path.split("/api", 1)[1], link(vm, "metadata")
+    return urlsplit(link(vm, "edit") or "").path.split("/api", 1)[1], link(vm, "metadata") or ""
 
 
 def _touch(session: requests.Session, href: str) -> None:

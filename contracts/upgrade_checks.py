@@ -43,7 +43,7 @@ BINDINGS = "policyBindings"  # what 3.8.5 adds beside the schedule a 3.8 connect
 
 def bound_by_upgrade(before: VirtualMachine | None, after: VirtualMachine) -> dict | None:
     """The bindings the upgrade gave a VM (None when it gave it none)."""
-    had = isinstance(before.metadata if before else None, dict) and BINDINGS in before.metadata
+    had = before is not None and isinstance(before.metadata, dict) and BINDINGS in before.metadata
     has = after.metadata.get(BINDINGS) if isinstance(after.metadata, dict) else None
     return has if has and not had else None
 
@@ -79,7 +79,7 @@ def refused_after(world: World, before: ConnectorRun, after: ConnectorRun) -> li
             continue
         same = [e for e in before.journal if (e["method"], e["path"]) == (entry["method"], entry["path"])]
         earlier = f"; 3.8 answered {request_label(same[-1])}" if same else ""
-        vm = world.vms.get(vm_id)
+        vm = world.vms.get(vm_id) if vm_id is not None else None
         failures.append(f"{vm.label if vm else 'no VM'}: {request_label(entry)} was refused after the upgrade{earlier}")
     return failures
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -12,8 +11,10 @@ from werkzeug.routing import Rule
 
 from . import contexts, extensions, release, scenarios
 from .errors import AbiquoError
-from .extensions import DOOR_ROUTES, SITES, store_of
-from .http import answers, api, auth, media
+from .extensions import ANSWERS, DOOR_REFUSAL, DOOR_ROUTES, KEPT_BLUEPRINTS, SITE_CHECKED, SITES, store_of
+from .http import answers, api, credentials, hooks
+from .http.envelope import flask_response
+from .http.hooks import AFTER, BEFORE, TEARDOWN
 from .http.paths import collapsing_slashes
 from .http.sites import Sites
 from .store import Store, StoreUnavailable
@@ -26,7 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "ABIQUO": None,  # the Abiquo release to serve the world as ("3.8", "3.8.5"); None: the one the world names
     "CONTROL_ENABLED": True,  # the /_mock control API and the request journal
     "CONTROL_TOKEN": None,  # when set, the control API needs header X-Mock-Token
-    "JOURNAL_BYTES": 8 * 1024 * 1024,  # the request journal's memory budget (mockserver/control/journal.py)
+    "JOURNAL_BYTES": 8 * 1024 * 1024,  # the request log's memory budget (/_mock/journal, control/request_log.py)
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     "FAST_PATH": True,  # the front door answers repeated GETs from kept answers (mockserver/frontdoor/fast.py)
     "BODY_TIMEOUT": 10.0,  # seconds a client has to send its whole body before it is answered 408
@@ -36,13 +37,6 @@ DEFAULTS: dict[str, Any] = {
     "ALLOWED_HOSTS": (),  # host names served beyond loopback and IP addresses (mockserver/http/sites.py)
     "BIND_HOST": None,  # the address the server listens on: a name given there is served too
 }
-PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
-DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not read the body; its HTTP status
-SITE_CHECKED = "abiquo.door.site_checked"  # environ key: the front door already asked http/sites.py
-# The blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
-# until the next write (mockserver/http/answers.py). A context says so in the table (keeps_answers).
-KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
-ANSWERS = "abiquo_answers"
 HTTP_CODES = {
     400: "GEN-3",
     401: "401-UNAUTHORIZED",
@@ -74,12 +68,7 @@ class LazyBuildRule(Rule):
 
 
 def error_response(error: AbiquoError) -> Response:
-    # the codes as the catalogue of the release that refused spells them (3.8.0 has BC11 for BC-11)
-    spellings = (g.get("release") or release.of(store_of())).spellings
-    body = json.dumps(error.envelope(spellings))
-    response = Response(body, status=error.status, content_type=media.versioned(media.ERRORS))
-    response.headers.update(error.headers)
-    return response
+    return flask_response(error)
 
 
 def _http_error(exc: HTTPException) -> Response:
@@ -87,10 +76,11 @@ def _http_error(exc: HTTPException) -> Response:
     if allowed == []:  # every method of the path came with a later release than the one served
         exc = NotFound()
     code = HTTP_CODES.get(exc.code or 500, "500-INTERNAL-SERVER-ERROR")
-    message = {
+    messages: dict[int | None, str | None] = {
         404: f"The requested resource {request.path} does not exist",
         405: f"The method {request.method} is not allowed on {request.path}",
-    }.get(exc.code, exc.description)
+    }
+    message = messages.get(exc.code, exc.description)
     response = error_response(AbiquoError(code, message, status=exc.code))
     if isinstance(exc, RequestEntityTooLarge):
         response.headers["Connection"] = "close"
@@ -160,9 +150,10 @@ def _refused_body() -> None:
 
 def _authenticate() -> Response | None:
     g.user = None
-    if not request.path.startswith("/api") or request.path in PUBLIC_PATHS:
-        return None
-    g.user = auth.authenticate(store_of())
+    found = credentials.caller_of(store_of(), request.path, request.headers.get)
+    if isinstance(found, AbiquoError):
+        raise found
+    g.user = found
     return None
 
 
@@ -184,7 +175,7 @@ def _keep_answer(response: Response) -> Response:
         return response
     key, generation, _ = computing
     store = store_of()
-    tables = store.untrack_reads() | auth.CREDENTIAL_TABLES
+    tables = store.untrack_reads() | credentials.CREDENTIAL_TABLES
     if generation == store.generation and not (response.direct_passthrough or response.is_streamed):
         headers = list(response.headers.items())
         user = getattr(g, "user", None)
@@ -204,6 +195,18 @@ def _keep_answer(response: Response) -> Response:
 def _stop_tracking(exc: BaseException | None) -> None:
     if g.pop("answer", None) is not None:  # the request failed before its answer could be kept
         store_of().untrack_reads()
+
+
+# The factory's own request hooks, each in its place of http/hooks.py ORDER (the contexts install theirs)
+FACTORY_HOOKS = (
+    ("check_site", BEFORE, _check_site),
+    ("check_query", BEFORE, _check_query),
+    ("refused_body", BEFORE, _refused_body),
+    ("authenticate", BEFORE, _authenticate),
+    ("kept_answer", BEFORE, _kept_answer),
+    ("keep_answer", AFTER, _keep_answer),
+    ("stop_tracking", TEARDOWN, _stop_tracking),
+)
 
 
 def _contract(serving: release.Release) -> dict:
@@ -233,7 +236,7 @@ def _install_contexts(app: Flask) -> None:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("mockserver")
     app.url_rule_class = LazyBuildRule
-    app.wsgi_app = collapsing_slashes(app.wsgi_app)  # as Tomcat does: no redirect for a doubled slash
+    app.wsgi_app = collapsing_slashes(app.wsgi_app)  # type: ignore[method-assign]  # as Tomcat does: no redirect for a doubled slash
     app.config.update(DEFAULTS)
     app.config.update(config or {})
     store = app.config.get("STORE") or Store(
@@ -251,13 +254,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[SITES] = Sites.of(
         app.config["ALLOWED_HOSTS"], app.config["BIND_HOST"], control_api=app.config["CONTROL_ENABLED"]
     )
-    app.before_request(_check_site)
-    app.before_request(_check_query)
-    app.before_request(_refused_body)
-    app.before_request(_authenticate)
     app.extensions[ANSWERS] = answers.Answers()
-    app.before_request(_kept_answer)
-    app.after_request(_keep_answer)  # registered first, so it runs after every other after-request hook
-    app.teardown_request(_stop_tracking)
+    for name, when, func in FACTORY_HOOKS:
+        hooks.install(app, name, when, func)
     _install_contexts(app)
     return app

@@ -7,9 +7,11 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from abiquo_mock.contracts.cli import certify, contract
+from abiquo_mock.contracts.local import LocalMock
 
 from . import contexts, release, scenarios
 from .http.sites import BadHostName, allowed_hosts
@@ -18,13 +20,30 @@ from .store import Store, StoreError, StoreLocked, hold_lock
 DEFAULT_DB = "var/abiquo-mock.json"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _create_app(config: dict):
+    from .app import create_app  # loaded only by the commands that serve
+
+    return create_app(config)
+
+
+def _build_contract() -> dict:
+    from . import openapi
+
+    _create_app({"CONTROL_ENABLED": True})  # registers every operation the document describes
+    return openapi.build()
+
+
+# What the contract suites may serve in this process: they are handed the factory, never import it
+LOCAL_MOCK = LocalMock(_create_app, _build_contract, "built by abiquo_mock.mockserver.openapi")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "obj": LOCAL_MOCK})
 @click.version_option(package_name="abiquo-mock", prog_name="abiquo-mock", message="%(prog)s %(version)s")
 def main() -> None:
     """A local fake of the Abiquo 3.8.5 API's backup surface."""
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"abiquo-mock: {message}", err=True)
     sys.exit(2)
 

@@ -115,7 +115,6 @@ CONTEXTS: tuple[Context, ...] = (
         control_schemas=control_bodies.SCHEMAS,
         init_app=control_hooks.init_app,
     ),
-    # after control: its after-request hook must run before the journal's (see faults/hooks.py)
     Context(
         "faults",
         CONTROL_TAG,

@@ -62,8 +62,8 @@ def _register_components(spec: APISpec) -> None:
                 },
             },
         )
-    for name, schema in contexts.control_schemas().items():
-        spec.components.schema(name, schema)
+    for name, body_schema in contexts.control_schemas().items():
+        spec.components.schema(name, body_schema)
     spec.components.response(
         "Error",
         {

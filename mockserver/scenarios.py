@@ -272,7 +272,14 @@ def catalogue() -> list[dict]:
             found.append(describe(name))
         except (ScenarioError, AbiquoError) as exc:
             why = exc.message if isinstance(exc, AbiquoError) else str(exc)
-            empty = {"description": "", "tags": [], "integration": {}, "abiquo": None, "faults": [], "timeline": []}
+            empty: dict[str, object] = {
+                "description": "",
+                "tags": [],
+                "integration": {},
+                "abiquo": None,
+                "faults": [],
+                "timeline": [],
+            }
             found.append({"name": name, **empty, "broken": why})
     return found
 

@@ -24,7 +24,7 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 
 # A worker that has not stopped this long after the server asked is killed: every acknowledged write is
-# already durable (mockserver/store.py), and a terminal's Ctrl-C sometimes leaves granian's worker waiting.
+# already durable (mockserver/store/), and a terminal's Ctrl-C sometimes leaves granian's worker waiting.
 KILL_TIMEOUT = 3
 MAX_CONNECTIONS = 32_768  # an idle connection costs the worker about 3 KiB (benchmarks/connections.py)
 RESERVED_FILES = 512  # open files kept for the store, its journal, the scenarios and the interpreter itself

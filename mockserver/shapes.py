@@ -10,6 +10,7 @@ known: ``Unknown field 'scenaro'; known: scenario, seed, parameters, abiquo``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from .errors import AbiquoError
 
@@ -24,7 +25,7 @@ _TYPES = {
     "boolean": "true or false",
     "null": "null",
 }
-_validators: dict[int, tuple[dict, object]] = {}
+_validators: dict[int, tuple[Mapping, Any]] = {}
 
 
 def check(document: object, schema: Mapping, at: str = "", code: str = "GEN-2") -> None:

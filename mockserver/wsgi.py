@@ -12,19 +12,21 @@ import os
 import signal
 
 from .app import create_app
+from .extensions import store_of
 
 
 def config_from_environment() -> dict:
     db = os.environ.get("ABIQUO_MOCK_DB") or None
     faults, seed = None, os.environ.get("ABIQUO_MOCK_FAULT_SEED") or None
+    found: str | int | None = seed
     if os.environ.get("ABIQUO_MOCK_FAULTS"):
         from .faults.hooks import load_file
 
         faults, file_seed = load_file(os.environ["ABIQUO_MOCK_FAULTS"])
-        seed = seed if seed is not None else file_seed
+        found = seed if seed is not None else file_seed
     return {
         "FAULTS": faults,
-        "FAULT_SEED": int(seed) if seed is not None else None,
+        "FAULT_SEED": int(found) if found is not None else None,
         "DB_PATH": db,
         "STORE_LOCK_HELD": bool(db) and os.environ.get("ABIQUO_MOCK_STORE_LOCKED") == "1",
         "SCENARIO": os.environ.get("ABIQUO_MOCK_SCENARIO") or None,
@@ -46,7 +48,7 @@ def app_from_environment():
     if os.environ.get("ABIQUO_MOCK_WORKER") == "1":
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     app = create_app(config_from_environment())
-    atexit.register(app.extensions["abiquo_store"].close)
+    atexit.register(store_of(app).close)
     return app
 
 

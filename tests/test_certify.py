@@ -23,7 +23,7 @@ from abiquo_mock.contracts.client import MockClient, MockProcess
 from abiquo_mock.mockserver.cli import main
 from click.testing import CliRunner
 
-from .certify_examples import EXAMPLES, python
+from .support.certify_examples import EXAMPLES, python
 
 # the good connector's certification is test_a_good_connector_passes…; the Java ones run in make certify-examples
 # (tests/test_java_connectors.py judges them in make test); of the listening ones, which the listening

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from abiquo_mock.contracts.certify.run import Options, certify
 
-from .browser import ROOT, WAIT, screenshot, start_browser
+from .support.browser import ROOT, WAIT, screenshot, start_browser
 
 
 @pytest.fixture(scope="module")

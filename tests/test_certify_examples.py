@@ -10,7 +10,7 @@ import pytest
 from abiquo_mock.contracts.certify import outputs
 from abiquo_mock.contracts.certify.run import Options, certify
 
-from .certify_examples import EXAMPLES
+from .support.certify_examples import EXAMPLES
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("ABIQUO_MOCK_CERTIFY_EXAMPLES"),

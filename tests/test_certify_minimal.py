@@ -17,8 +17,8 @@ from abiquo_mock.contracts.certify import plan, shrink
 from abiquo_mock.contracts.certify.run import Options, certify
 from abiquo_mock.contracts.client import MockClient
 
-from .certify_examples import CONNECTORS
 from .support import ServerProcess
+from .support.certify_examples import CONNECTORS
 
 WEEKLY_FIRST_DAY = """
 import sys

@@ -11,7 +11,7 @@ import pytest
 import requests
 import yaml
 from abiquo_mock.mockserver import scenarios
-from abiquo_mock.mockserver.cli import main
+from abiquo_mock.mockserver.cli import LOCAL_MOCK, main
 from click.testing import CliRunner
 
 from .support import ServerProcess
@@ -283,6 +283,7 @@ def test_contract_provider_passes_its_options_and_exits_with_the_suite_status(mo
         "report_junit": "out.xml",
         "in_process": False,
     }
+    assert options["local"] is LOCAL_MOCK  # the judge is handed the mock's factory; it never imports it
 
 
 def test_the_healthcheck_passes_on_a_serving_mock_and_fails_where_none_answers():

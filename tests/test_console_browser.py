@@ -15,8 +15,8 @@ import requests
 import yaml
 from abiquo_mock.mockserver import scenarios
 
-from .browser import WAIT, screenshot, start_browser
 from .support import ServerProcess
+from .support.browser import WAIT, screenshot, start_browser
 
 TOKEN = "qa-secret"
 CONNECTORS = Path(__file__).resolve().parent.parent / "examples" / "connectors"

@@ -9,6 +9,7 @@ import pytest
 from abiquo_mock.mockserver import contexts, scenarios
 from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.cli import main
+from abiquo_mock.mockserver.extensions import DOOR_ROUTES
 from abiquo_mock.mockserver.http import control as control_conventions
 from abiquo_mock.mockserver.http.api import REGISTRY, operation
 from abiquo_mock.mockserver.openapi import build
@@ -62,6 +63,9 @@ async def _hello(scope, receive, send):  # an ASGI handler, as the front door ca
     await send({"type": "http.response.body", "body": b"hello"})
 
 
+EXAMPLE_KEY = "abiquo_example"  # what the example context installs on the app
+
+
 def _example_context() -> contexts.Context:
     bp = Blueprint("example", __name__)
     control_bp = control_conventions.blueprint("example_control", __name__)
@@ -84,7 +88,7 @@ def _example_context() -> contexts.Context:
         keeps_answers=True,
         control=control_bp,
         transforms={"shrink": shrink},
-        init_app=lambda app: app.extensions.setdefault("example", "installed"),
+        init_app=lambda app: app.extensions.setdefault(EXAMPLE_KEY, "installed"),
         door_routes=lambda app: {"/m/example": _hello},
     )
 
@@ -97,8 +101,8 @@ def test_a_context_added_to_the_table_is_served_documented_and_installed(monkeyp
 
     assert client.get("/api/examples", headers={"Authorization": "Basic YWRtaW46eGFiaXF1bw=="}).text == "examples"
     assert client.post("/_mock/examples").json == {"done": True}
-    assert app.extensions["example"] == "installed"
-    assert app.extensions["abiquo_door_routes"]["/m/example"] is _hello
+    assert app.extensions[EXAMPLE_KEY] == "installed"
+    assert app.extensions[DOOR_ROUTES]["/m/example"] is _hello
     document = build()
     assert document["paths"]["/api/examples"]["get"]["tags"] == ["example"]
     assert {"name": "example"} in document["tags"]

@@ -11,6 +11,7 @@ import pytest
 from abiquo_mock.contracts import junit, provider
 from abiquo_mock.contracts.server import MockServer
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.cli import LOCAL_MOCK
 
 QUICK = provider.Settings(max_examples=2, phases=("fuzzing",), paths=r"^/api/admin/datacenters$")
 # One seed finds what its draws happen to reach: every run checks these, and CI adds a random one of its own
@@ -75,9 +76,10 @@ def test_a_trailing_api_in_the_url_names_the_same_server():
 
 
 def test_without_a_served_document_the_built_contract_is_used():
-    document, source = provider.contract_document("http://127.0.0.1:9")  # nothing listens there
+    document, source = provider.contract_document("http://127.0.0.1:9", LOCAL_MOCK)  # nothing listens there
     assert source == "built by abiquo_mock.mockserver.openapi"
     assert "/api/admin/datacenters" in document["paths"]
+    assert provider.contract_document("http://127.0.0.1:9") == (None, "none")  # no mock handed in: none built
 
 
 def test_an_unknown_phase_is_refused():

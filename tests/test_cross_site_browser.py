@@ -13,8 +13,8 @@ import time
 import pytest
 import requests
 
-from .browser import WAIT, start_browser
 from .support import ServerProcess
+from .support.browser import WAIT, start_browser
 
 VM3 = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/3"
 ATTACK = """<!doctype html><html><body>

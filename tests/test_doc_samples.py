@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from . import docs_samples
+from .support import docs_samples
 
 SAMPLES = docs_samples.samples()
 LONG = ("contract provider", "abiquo-mock certify", "reports/certify")  # the last: what a certification wrote

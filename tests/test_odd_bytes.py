@@ -19,7 +19,7 @@ from abiquo_mock.mockserver.frontdoor import build
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .asgi import ADMIN, Sent, scope_of
+from .support.asgi import ADMIN, Sent, scope_of
 
 VM = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/2"
 ROUTES = [

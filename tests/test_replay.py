@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from .replay import SKIPS, Outcome, compare, load, replayable, run, summary
+from .support.replay import SKIPS, Outcome, compare, load, replayable, run, summary
 
 
 @functools.cache

@@ -11,9 +11,10 @@ from collections.abc import Callable
 import requests
 
 from ..client import MockClient, MockError
+from ..fault_checks import survives_faults
 from ..integration import FROM, connect, read_world
 from ..integration_checks import CHECKS as ONE_PASS_CHECKS
-from ..integration_checks import ConnectorRun, World, judge, survives_faults
+from ..integration_checks import ConnectorRun, World, judge
 from ..listening_checks import CHECKS as LISTENING_CHECKS
 from ..upgrade_checks import survives_upgrade, survives_upgrade_listening
 from . import evidence, obligations, plan

@@ -71,7 +71,7 @@ def passes(spec: plan.WorldSpec, world_file: str | None, report_dir: str, cwd: s
                 "steps": ["$CONNECTOR", _control("POST", "/upgrade"), "$CONNECTOR"],
             }
         ]
-    timeline = {"scenario": spec.scenario}
+    timeline: dict[str, object] = {"scenario": spec.scenario}
     serve = _serve(spec.scenario)
     if spec.kind == plan.LISTENING_ACROSS:
         from ..listening import upgrade_timeline

@@ -52,7 +52,9 @@ def create_datacenter_backup(store: Store, dc_id: int, body: object) -> dict:
     with store.transaction():
         _check_template_free(store, dc_id, wanted["template"])
         backup_id = store.insert("datacenterbackups", {"datacenter": dc_id, **wanted})
-        return store.get("datacenterbackups", backup_id)
+        created = store.get("datacenterbackups", backup_id)
+        assert created is not None  # just inserted, in this transaction
+        return created
 
 
 def update_datacenter_backup(store: Store, dc_id: int, backup_id: int, body: object) -> dict:
@@ -103,7 +105,7 @@ def delete_datacenter_backup(store: Store, dc_id: int, backup_id: int) -> None:
         store.delete("datacenterbackups", backup_id)
 
 
-def enabled_options(store: Store, dc_id: int) -> set[tuple[str, str]]:
+def enabled_options(store: Store, dc_id: int) -> set[tuple[str | None, str]]:
     """(type, granularity) of every backup the datacenter's legacy configuration enables: what 3.8 let a VM there
     schedule."""
     names = {t["id"]: t["name"] for t in templates(store)}

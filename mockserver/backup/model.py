@@ -176,7 +176,9 @@ def create_policy(store: Store, dc_id: int, body: object) -> dict:
     with store.transaction():
         _check_code_free(store, dc_id, wanted["code"])
         policy_id = store.insert("backuppolicies", {"datacenter": dc_id, **wanted})
-        return store.get("backuppolicies", policy_id)
+        created = store.get("backuppolicies", policy_id)
+        assert created is not None  # just inserted, in this transaction
+        return created
 
 
 def update_policy(store: Store, dc_id: int, policy_id: int, body: object) -> dict:
@@ -293,7 +295,7 @@ def backup_configuration(item: object) -> dict:
     foreign = sorted(set(item) - {"type", "period"} - set(PERIOD_FIELDS[period]))
     if foreign:
         raise AbiquoError("GEN-2", f"Invalid document: a {period} backup configuration has no {', '.join(foreign)}")
-    configuration = {"type": backup_type, "period": period}
+    configuration: dict[str, object] = {"type": backup_type, "period": period}
     if "time" in item:
         configuration["time"] = _hours(item["time"]) if period == "HOURLY" else _time(item["time"])
     if "date" in item:

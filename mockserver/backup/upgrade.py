@@ -169,14 +169,18 @@ def _record_events(store: Store, report: dict) -> int:
     the VMs it backs up were bound, and one catching up finds the same in /api/events."""
     for created in report["policiesCreated"]:
         policy = store.get("backuppolicies", created["id"])
+        assert policy is not None  # the upgrade just created it
         record_policy(store, SYSTEM, policy, "CREATE", None, {"DATACENTER_ID": policy["datacenter"]})
     for allowed in report["policiesAllowed"]:
         policy = store.get("backuppolicies", allowed["id"])
+        assert policy is not None  # the upgrade just allowed it
         record_policy(store, SYSTEM, policy, "ALLOW", allowed["enterprise"], {"ENTERPRISE_ID": allowed["enterprise"]})
     for written in report["propertiesWritten"]:
         record_properties(store, SYSTEM, written["datacenter"], {name: written[name] for name in PROPERTY_NAMES})
     for bound in report["virtualMachinesBound"]:
-        record_vm(store, SYSTEM, store.get("virtualmachines", bound["id"]), "METADATA_MODIFIED")
+        vm = store.get("virtualmachines", bound["id"])
+        assert vm is not None  # the upgrade just bound it
+        record_vm(store, SYSTEM, vm, "METADATA_MODIFIED")
     return sum(len(report[name]) for name in REPORT_LISTS)
 
 

@@ -3,21 +3,18 @@ tenant's view of them, and the legacy 3.8 configuration. Policies are allowed th
 
 from __future__ import annotations
 
-import copy
-
 from flask import Blueprint, g
 
 from ..events import emitters
 from ..extensions import store_of
 from ..http.api import Written, operation
-from ..http.links import link
 from ..http.paging import BY_ID, BY_NAME, collection
 from ..infrastructure import model as infrastructure
 from ..infrastructure.constants import DATACENTER
 from ..infrastructure.render import datacenter_path, location_path
 from ..release import BACKUP_POLICIES as POLICIES
 from . import legacy, model, tenant
-from .constants import GRANULARITIES
+from .render import render_datacenter_backup, render_policy, render_properties, render_template
 
 bp = Blueprint("backup", __name__)
 DC = DATACENTER
@@ -27,60 +24,6 @@ ENUMERATE = "PHYS_DC_ENUMERATE"
 POLICY_SORT = ("name", "code", "id")
 POLICY_ERRORS = ("BC-5", "BC-8", "BC-12", "BC-13", "BC-16", "BC-19", "BC-24", "BC-28", "BC-30", "BC-33")
 THIS_POLICY = {"dc": "$request.path.dc", "policy": "$response.body#/id"}
-
-
-# --- rendering ------------------------------------------------------------------------------------------
-
-
-def render_properties(values: dict, base: str) -> dict:
-    return {
-        **values,
-        "links": [
-            link("edit", f"{base}/backupproperties", "backupdatacenterproperties", "backup datacenter properties"),
-            link("datacenter", base, "datacenter"),
-        ],
-    }
-
-
-def render_policy(policy: dict, base: str) -> dict:
-    """``base`` is the datacenter as the caller reaches it: /admin/datacenters/{dc} or /cloud/locations/{loc}."""
-    return {
-        "id": policy["id"],
-        "code": policy["code"],
-        "name": policy["name"],
-        "description": policy.get("description", ""),
-        "backupConfigurations": copy.deepcopy(policy["backupConfigurations"]),
-        "links": [
-            link("edit", f"{base}/backuppolicies/{policy['id']}", "backuppolicy", policy["name"]),
-            link("datacenter", base, "datacenter"),
-        ],
-    }
-
-
-def render_template(template: dict) -> dict:
-    return {
-        "id": template["id"],
-        "name": template["name"],
-        # the granularities a template offers: every one, each datacenter enables some of them
-        "attributes": list(template.get("attributes", GRANULARITIES)),
-        "links": [link("edit", f"/config/backups/{template['id']}", "backup", template["name"])],
-    }
-
-
-def render_datacenter_backup(backup: dict) -> dict:
-    template = store_of().get("backuptemplates", backup["template"]) or {"name": ""}
-    own = f"{datacenter_path(backup['datacenter'])}/backups/{backup['id']}"
-    return {
-        "id": backup["id"],
-        "name": template["name"],
-        "attributes": list(backup.get("attributes", [])),
-        "links": [
-            link("datacenter", datacenter_path(backup["datacenter"]), "datacenter"),
-            link("template", f"/config/backups/{backup['template']}", "backup", template["name"]),
-            link("edit", own, "backup", template["name"]),
-            link("backup", own, "backup", template["name"]),
-        ],
-    }
 
 
 # --- datacenter backup properties -----------------------------------------------------------------------

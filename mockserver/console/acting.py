@@ -7,7 +7,6 @@ through the API like any other: the journal, the event log, the rules and the fa
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable
 
 from flask import Flask, current_app, request
@@ -15,8 +14,8 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, store_of
-from ..http import media
 from ..http.control import PREFIX, token_accepted
+from ..http.envelope import send_error
 from ..security import user_from_docs
 from ..store import Store
 from ..stream import PATH as STREAM_PATH
@@ -32,7 +31,8 @@ STREAM = PREFIX + "/console/api/stream"
 def actor(store: Store, privilege: str, enterprise: int | None) -> str | None:
     """The nick of the first user of the world with ``privilege`` who sees ``enterprise`` (any one when None)."""
     for user in store.all("users"):
-        found = user_from_docs(user, store.get("roles", user.get("role")))
+        role = user.get("role")
+        found = user_from_docs(user, store.get("roles", role) if isinstance(role, int) else None)
         if found.can(privilege) and (enterprise is None or found.sees_enterprise(enterprise)):
             return user["nick"]
     return None
@@ -81,9 +81,14 @@ def send_as(store: Store, user: str | None, method: str, path: str, query: str, 
             "REMOTE_ADDR": request.remote_addr or "",
         }
     )
-    chunks, status, answer_headers = run_wsgi_app(current_app._get_current_object(), environ, buffered=True)
+    chunks, status, answer_headers = run_wsgi_app(_this_app(), environ, buffered=True)
     text = b"".join(chunks).decode("utf-8", errors="replace")
     return {"user": user, "status": int(status[:3]), "headers": dict(answer_headers), "body": text}
+
+
+def _this_app() -> Flask:
+    """The app itself, not the proxy to it that ``current_app`` is."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def _wsgi_text(text: str) -> str:
@@ -137,7 +142,4 @@ class ConsoleStream:
                 {**scope, "path": STREAM_PATH, "headers": [*headers, (b"authorization", authorization)]}, receive, send
             )
             return
-        body = json.dumps(refusal.envelope()).encode()
-        head = [(b"content-type", media.versioned(media.ERRORS).encode()), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": refusal.status, "headers": head})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, refusal)

@@ -20,7 +20,13 @@ from ..store import Store
 from .acting import PASSED_HEADERS, SEND_RULE
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-ENTRY_FIELDS = {"method": str, "path": str, "query": str, "user": (str, type(None)), "status": int}
+ENTRY_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "method": str,
+    "path": str,
+    "query": str,
+    "user": (str, type(None)),
+    "status": int,
+}
 
 
 def check_name(name: object) -> str:
@@ -36,7 +42,7 @@ def scenario_document(
     With ``transforms`` (for a file that leaves the server) the users carry no password: the file names the
     loaded scenario they take theirs from, where every one is the same there."""
     origin = f" It started from the scenario '{loaded}'." if loaded else ""
-    header = {
+    header: dict[str, object] = {
         "format": scenarios.FORMAT,
         "name": name,
         "description": description
@@ -90,7 +96,7 @@ def replay_entries(raw: object) -> list[dict]:
     for entry in raw:
         if not isinstance(entry, dict) or not all(isinstance(entry.get(k), t) for k, t in ENTRY_FIELDS.items()):
             raise AbiquoError("GEN-2", "each entry needs method, path, query, user and status as the journal has them")
-        headers = entry.get("requestHeaders") if isinstance(entry.get("requestHeaders"), dict) else {}
+        headers = sent if isinstance(sent := entry.get("requestHeaders"), dict) else {}
         entries.append(
             {
                 **{k: entry[k] for k in ENTRY_FIELDS},

@@ -23,7 +23,7 @@ def view(store: Store, vm_id: int) -> dict:
         vm = store.get("virtualmachines", vm_id)
         if vm is None:
             raise AbiquoError("VM-1")
-        metadata = vm.get("metadata") if isinstance(vm.get("metadata"), dict) else {}
+        metadata = found if isinstance(found := vm.get("metadata"), dict) else {}
         bindings = _bindings(store, vm, metadata)
         return {
             "id": vm["id"],
@@ -66,7 +66,7 @@ def _bindings(store: Store, vm: dict, metadata: dict) -> dict[tuple[str, str], d
     found = {}
     for backup_type, granularities in (raw if isinstance(raw, dict) else {}).items():
         for granularity, code in (granularities if isinstance(granularities, dict) else {}).items():
-            policy = policy_by_code(store, vm.get("datacenter"), code) if isinstance(code, str) else None
+            policy = policy_by_code(store, vm["datacenter"], code) if isinstance(code, str) else None
             configuration = next(
                 (
                     c
@@ -113,7 +113,7 @@ def _fields(granularity: str, entry: dict, binding: dict | None) -> list[dict]:
         fields.append({"field": "time", "value": time, "source": field_source(binding, "time")})
     if granularity == "weekly_planned":
         days = [day for day in WEEKDAYS if entry.get(day) in ("true", True)]
-        fields.append({"field": "days", "value": days or None, "source": field_source(binding, "days")})
+        fields.append({"field": "days", "value": days or None, "source": field_source(binding, "days")})  # type: ignore[dict-item]
     for key in ("disks", "paths"):
         if key in entry:
             fields.append({"field": key, "value": entry[key], "source": IN_VM})

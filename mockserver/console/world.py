@@ -22,7 +22,7 @@ MAX_PAGE = 500
 _rows_lock = threading.Lock()
 
 
-def _names(store: Store, table: str) -> dict[int, str]:
+def _names(store: Store, table: str) -> dict[object, str]:
     return {doc["id"]: doc.get("name", str(doc["id"])) for doc in store.all(table)}
 
 
@@ -163,7 +163,7 @@ class _Names:
 
 
 def _row(vm: dict, names: _Names) -> dict:
-    metadata = vm.get("metadata") if isinstance(vm.get("metadata"), dict) else {}
+    metadata = found if isinstance(found := vm.get("metadata"), dict) else {}
     codes = sorted(bound_codes(metadata))
     row = {
         "id": vm["id"],

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..extensions import REQUEST_LOG
+from ..http import hooks
 from ..http.paths import PATH_AS_SENT
-from .journal import RequestJournal
-
-JOURNAL = "abiquo_journal"
+from .request_log import RequestLog
 
 
 def _request_body() -> bytes:
@@ -18,11 +18,11 @@ def _request_body() -> bytes:
         return b""
 
 
-def _journal(response: Response) -> Response:
-    journal = current_app.extensions.get(JOURNAL)
-    if journal is not None and request.path.startswith("/api") and not g.get("site_refused"):
+def _log_request(response: Response) -> Response:
+    request_log = current_app.extensions.get(REQUEST_LOG)
+    if request_log is not None and request.path.startswith("/api") and not g.get("site_refused"):
         user = getattr(g, "user", None)
-        journal.record(
+        request_log.record(
             request.method,
             request.environ.get(PATH_AS_SENT, request.path),
             request.query_string.decode("latin-1"),
@@ -39,5 +39,5 @@ def _journal(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     if app.config["CONTROL_ENABLED"]:
-        app.extensions[JOURNAL] = RequestJournal(app.config["JOURNAL_BYTES"])
-        app.after_request(_journal)
+        app.extensions[REQUEST_LOG] = RequestLog(app.config["JOURNAL_BYTES"])
+        hooks.install(app, "request_log", hooks.AFTER, _log_request)

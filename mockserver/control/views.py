@@ -9,12 +9,12 @@ from flask import current_app, request
 
 from .. import release, scenarios
 from ..errors import AbiquoError
-from ..extensions import store_of, transforms_of
+from ..extensions import REQUEST_LOG, store_of, transforms_of
 from ..faults.hooks import load_scenario_faults
 from ..http import control as conventions
 from ..http.bodies import checked_body
 from ..lifecycle import model as lifecycle
-from .journal import PATTERN_FIELDS, Pattern
+from .request_log import PATTERN_FIELDS, Pattern
 from .schemas import SCHEMAS
 
 bp = conventions.blueprint("control", __name__)
@@ -76,9 +76,9 @@ def reset():
     except scenarios.ScenarioError as exc:
         raise AbiquoError("GEN-2", str(exc).rsplit(": ", 1)[-1]) from None
     load_scenario_faults(name, seed)
-    journal = current_app.extensions.get("abiquo_journal")
-    if journal is not None:
-        journal.clear()
+    request_log = current_app.extensions.get(REQUEST_LOG)
+    if request_log is not None:
+        request_log.clear()
     served = release.of(store_of()).name
     return {"scenario": name, "abiquo": served, "elapsedMs": round((time.perf_counter() - started) * 1000, 2)}
 
@@ -122,8 +122,8 @@ JOURNAL_QUERY = {
 JOURNAL_PAGE_MAX = 1000
 
 
-def _journal():
-    return current_app.extensions["abiquo_journal"]
+def _request_log():
+    return current_app.extensions[REQUEST_LOG]
 
 
 def _pattern(given, allowed: tuple[str, ...], code: str) -> Pattern:
@@ -157,7 +157,7 @@ def _page_param(name: str, default: int, high: int) -> int:
     "filter by path, pathPattern, method, status, user, since, until, fault",
 )
 def journal():
-    found = _journal().select(_pattern(request.args, (*PATTERN_FIELDS, "startwith", "limit"), "GEN-22"))
+    found = _request_log().select(_pattern(request.args, (*PATTERN_FIELDS, "startwith", "limit"), "GEN-22"))
     start = _page_param("startwith", 0, 2**31 - 1)
     limit = _page_param("limit", 100, JOURNAL_PAGE_MAX)
     return {
@@ -165,7 +165,7 @@ def journal():
         "totalSize": len(found),
         "startwith": start,
         "limit": limit,
-        "usage": _journal().usage(),
+        "usage": _request_log().usage(),
     }
 
 
@@ -178,7 +178,7 @@ def journal():
     summary="How many recorded requests match a pattern (the fields of the journal's filters)",
 )
 def count_requests():
-    return {"count": len(_journal().select(_pattern(checked_body(SCHEMAS), PATTERN_FIELDS, "GEN-2")))}
+    return {"count": len(_request_log().select(_pattern(checked_body(SCHEMAS), PATTERN_FIELDS, "GEN-2")))}
 
 
 @control(
@@ -190,7 +190,7 @@ def count_requests():
     summary="The recorded requests that match a pattern, oldest first (at most 1000, the newest kept)",
 )
 def find_requests():
-    found = _journal().select(_pattern(checked_body(SCHEMAS), PATTERN_FIELDS, "GEN-2"))
+    found = _request_log().select(_pattern(checked_body(SCHEMAS), PATTERN_FIELDS, "GEN-2"))
     return {"requests": [entry.render() for entry in found[-JOURNAL_PAGE_MAX:]], "totalSize": len(found)}
 
 
@@ -206,7 +206,7 @@ def find_requests():
 def verify_requests():
     body = checked_body(SCHEMAS)
     expected = {k: body[k] for k in ("count", "atLeast", "atMost") if k in body} or {"atLeast": 1}
-    count = len(_journal().select(_pattern(body, (*PATTERN_FIELDS, "count", "atLeast", "atMost"), "GEN-2")))
+    count = len(_request_log().select(_pattern(body, (*PATTERN_FIELDS, "count", "atLeast", "atMost"), "GEN-2")))
     verified = (
         expected.get("count", count) == count
         and count >= expected.get("atLeast", 0)
@@ -217,4 +217,4 @@ def verify_requests():
 
 @control("DELETE", "/journal", op_id="mockClearJournal", status=204, summary="Forget every recorded request")
 def clear_journal():
-    _journal().clear()
+    _request_log().clear()

@@ -20,6 +20,7 @@ Emitter = Callable[[Store, User, Written, object], None]
 
 def _vm_event(action: str, details_of: Callable[[object], dict] = lambda body: {}) -> Emitter:
     def emit(store: Store, user: User, written: Written, body: object) -> None:
+        assert written.entity is not None  # a VM is written, never deleted
         record_vm(store, user, written.entity, action, details_of(body))
 
     return emit
@@ -46,6 +47,7 @@ def record_policy(store: Store, user: User, policy: dict, action: str, enterpris
 def _policy_event(action: str) -> Emitter:
     def emit(store: Store, user: User, written: Written, body: object) -> None:
         policy = written.entity or written.before
+        assert policy is not None  # what was written, or what was deleted
         record_policy(store, user, policy, action, None, {"DATACENTER_ID": policy["datacenter"]})
 
     return emit
@@ -53,7 +55,7 @@ def _policy_event(action: str) -> Emitter:
 
 def _properties_updated(store: Store, user: User, written: Written, body: object) -> None:
     """The entity is the datacenter's properties: its ``datacenter`` and the three switches."""
-    properties = dict(written.entity)
+    properties = dict(written.entity or {})
     record_properties(store, user, properties.pop("datacenter"), properties)
 
 
@@ -73,7 +75,7 @@ def record_properties(store: Store, user: User, dc_id: int, properties: dict) ->
 def _limit_access(store: Store, user: User, written: Written, body: object) -> None:
     """ALLOW / RESTRICT, one event per policy whose access the limit write changed."""
     before, after = written.before or {}, written.entity or {}
-    enterprise = (written.entity or written.before)["enterprise"]
+    enterprise = (written.entity or written.before or {})["enterprise"]
     previous, now = set(before.get("backuppolicies", [])), set(after.get("backuppolicies", []))
     for action, ids in (("ALLOW", now - previous), ("RESTRICT", previous - now)):
         for policy in filter(None, (store.get("backuppolicies", pid) for pid in sorted(ids))):

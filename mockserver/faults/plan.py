@@ -60,7 +60,7 @@ COMMON = {
     "probability": {"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1},
     "times": _COUNT,
 }
-KIND_FIELDS = {
+KIND_FIELDS: dict[str, dict[str, object]] = {
     "error": {
         "code": {"type": "string", "description": "a code of the error catalogue; default 503-SERVICE-UNAVAILABLE"},
         "message": {"type": "string", "maxLength": 2000},
@@ -305,7 +305,9 @@ class FaultPlan:
 
     def _start_explicit(self, rule: Rule) -> None:
         if rule.explicit:
-            self.start(rule, rule.vm if rule.kind == "vm-locked" else rule.datacenter)
+            target = rule.vm if rule.kind == "vm-locked" else rule.datacenter
+            assert target is not None  # an explicit rule names its VM or datacenter (parse_rule)
+            self.start(rule, target)
 
     def outage(self, kind: str, target: int | None) -> Outage | None:
         """The running outage of ``kind`` on ``target``, counting this request against it."""

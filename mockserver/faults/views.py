@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from flask import request
 
@@ -16,7 +17,7 @@ from .plan import FAULT_SCHEMAS, MAX_FAULTS
 bp = conventions.blueprint("faults", __name__)
 control = functools.partial(conventions.control, bp)
 ONE_FAULT = {"oneOf": list(FAULT_SCHEMAS.values())}
-SEVERAL = {
+SEVERAL: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "required": ["faults"],

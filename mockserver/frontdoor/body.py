@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 from typing import NamedTuple
 
+from ..http.door import Receive
+
 DRAIN_BYTES = 8 * 1024 * 1024
 DRAIN_SECONDS = 2.0
 TIMED_OUT = "408"
@@ -39,7 +41,7 @@ def expects_continue(headers: list[tuple[bytes, bytes]]) -> bool:
     return any(name == b"expect" and value.strip().lower() == b"100-continue" for name, value in headers)
 
 
-async def read_body(receive, *, limit: int, timeout: float) -> Body:
+async def read_body(receive: Receive, *, limit: int, timeout: float) -> Body:
     """The whole body, unless it takes longer than ``timeout`` seconds or grows past ``limit`` bytes
     (chunked bodies are counted as they come, never cut and passed on)."""
     chunks: list[bytes] = []
@@ -61,7 +63,7 @@ async def read_body(receive, *, limit: int, timeout: float) -> Body:
         return Body(b"", TIMED_OUT, size)
 
 
-async def drain(receive) -> None:
+async def drain(receive: Receive) -> None:
     """Read and drop what a refused client still sends, for a bounded while: a socket closed with unread data
     is reset, and the reset can destroy the answer before the client reads it."""
     size = 0

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Callable
+from typing import Any
 
+from ..http.door import Answer
 from ..http.paths import PATH_AS_SENT
-from .answer import Answer
 
 # Headers that WSGI carries without the HTTP_ prefix.
 _UNPREFIXED = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
@@ -23,12 +25,12 @@ def header_key(name: bytes) -> str:
     return "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
 
 
-def server_of(scope: dict) -> tuple[str, str]:
+def server_of(scope: dict[str, Any]) -> tuple[str, str]:
     server = scope.get("server") or ("localhost", 80)
     return str(server[0]), str(server[1])
 
 
-def environ_of(scope: dict, body: bytes) -> dict:
+def environ_of(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
     """The environ a WSGI server would build for this request, with ``body`` as its input."""
     server = server_of(scope)
     client = scope.get("client") or ("", 0)
@@ -68,12 +70,12 @@ def environ_of(scope: dict, body: bytes) -> dict:
     return environ
 
 
-def call_wsgi(app, environ: dict) -> Answer:
+def call_wsgi(app: Callable[..., Any], environ: dict[str, Any]) -> Answer:
     """Run the WSGI ``app`` once and collect its whole answer (the mock never streams from Flask)."""
-    started: list = []
+    started: list[Any] = []
     chunks: list[bytes] = []
 
-    def start_response(status, headers, exc_info=None):
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable[..., Any]:
         started[:] = [status, headers]
         return chunks.append
 

@@ -18,7 +18,7 @@ from ..store import Store, StoreError, StoreUnavailable
 class GroupCommit:
     def __init__(self, store: Store):
         self.store = store
-        self._waiting: list[asyncio.Future] = []  # writes of this turn, waiting for its fsync
+        self._waiting: list[asyncio.Future[StoreUnavailable | None]] = []  # writes of this turn, waiting for its fsync
 
     async def durable(self, seq: int) -> StoreUnavailable | None:
         """Once an fsync covers the journal record ``seq``: None, or the refusal if that fsync failed."""
@@ -29,7 +29,8 @@ class GroupCommit:
         self._waiting.append(future)
         if len(self._waiting) == 1:
             loop.call_soon(self._sync)
-        return await future
+        refused: StoreUnavailable | None = await future
+        return refused
 
     def _sync(self) -> None:
         waiting, self._waiting = self._waiting, []

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..store import Store
+from .credentials import CREDENTIAL_HEADERS
+
+_CREDENTIAL_KEYS = tuple("HTTP_" + name.upper().replace("-", "_") for name in CREDENTIAL_HEADERS)
 
 MAX_ANSWERS = 2048
 MAX_BYTES = 16 * 1024 * 1024
 MAX_ANSWER_BYTES = 1024 * 1024
 
 
-def key_of(environ: dict) -> tuple:
+def key_of(environ: dict[str, Any]) -> tuple[Any, ...]:
     """Everything the answer can depend on besides the store: the whole URL (host included, it is in every
-    href), Accept and Authorization."""
+    href), Accept and every header that carries credentials (http/credentials.py)."""
     return (
         environ.get("wsgi.url_scheme"),
         environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
@@ -32,7 +35,7 @@ def key_of(environ: dict) -> tuple:
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
         environ.get("HTTP_ACCEPT"),
-        environ.get("HTTP_AUTHORIZATION"),
+        *(environ.get(key) for key in _CREDENTIAL_KEYS),
     )
 
 
@@ -52,12 +55,12 @@ def raw(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
 
 class Answers:
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
-        self._kept: OrderedDict[tuple, Kept] = OrderedDict()
+        self._kept: OrderedDict[tuple[Any, ...], Kept] = OrderedDict()
         self._bytes = 0
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, store: Store) -> Kept | None:
+    def get(self, key: tuple[Any, ...], store: Store) -> Kept | None:
         """The kept answer, if no write has touched what it was computed from since."""
         with self._lock:
             found = self._kept.get(key)
@@ -69,7 +72,7 @@ class Answers:
             self._kept.move_to_end(key)
             return found
 
-    def keep(self, key: tuple, kept: Kept) -> None:
+    def keep(self, key: tuple[Any, ...], kept: Kept) -> None:
         if kept.status != 200 or len(kept.body) > MAX_ANSWER_BYTES:
             return
         with self._lock:
@@ -83,5 +86,5 @@ class Answers:
     def __len__(self) -> int:
         return len(self._kept)
 
-    def _drop(self, key: tuple) -> None:
+    def _drop(self, key: tuple[Any, ...]) -> None:
         self._bytes -= len(self._kept.pop(key).body)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import Blueprint, Response, g, request
 
@@ -43,10 +44,10 @@ class Operation:
     summary: str
     label: str  # fidelity: verified / documented / reconstructed
     paged: tuple[str, ...] = ()  # sort keys when the answer is a paged collection
-    links: dict = field(default_factory=dict)  # OpenAPI links: name -> (operationId, {param: expression})
+    links: dict[str, Any] = field(default_factory=dict)  # OpenAPI links: name -> (operationId, {param: expression})
     plain_text: bool = False
-    event: Callable | None = None  # an emitter (mockserver/events/emitters.py): the event a success records
-    query: dict = field(default_factory=dict)  # further query parameters: name -> JSON schema
+    event: Callable[..., Any] | None = None  # an emitter (mockserver/events/emitters.py): the event a success records
+    query: dict[str, Any] = field(default_factory=dict)  # further query parameters: name -> JSON schema
     prefix: str = "/api"  # "/_mock" for the control API
     request_schema: str | None = None  # control operations: a component schema name for the JSON body
     blueprint: str = ""  # the name of the blueprint serving it, which says its context (mockserver/contexts.py)
@@ -80,8 +81,8 @@ class Written:
     the entity the model wrote (None once deleted) and, where the event compares, the entity before the write."""
 
     answer: object
-    entity: dict | None
-    before: dict | None = None
+    entity: dict[str, Any] | None
+    before: dict[str, Any] | None = None
 
 
 def _render(op: Operation, result: object) -> Response:
@@ -92,7 +93,7 @@ def _render(op: Operation, result: object) -> Response:
     return Response(jsontext.dump_to_keep(result), status=op.status, content_type=g.content_type)
 
 
-def _call(op: Operation, fn: Callable, values: dict) -> object:
+def _call(op: Operation, fn: Callable[..., Any], values: dict[str, Any]) -> object:
     """The view, and the event its success records, as one transaction: a refused request records none.
     The emitter gets what the model wrote (``Written``) and the request body, never the path values."""
     if op.event is None:
@@ -118,13 +119,13 @@ def operation(
     summary: str = "",
     label: str = "documented",
     paged: tuple[str, ...] = (),
-    links: dict | None = None,
+    links: dict[str, Any] | None = None,
     plain_text: bool = False,
-    event=None,
-    query: dict | None = None,
+    event: Callable[..., Any] | None = None,
+    query: dict[str, Any] | None = None,
     also_produces: tuple[str, ...] = (),
     since: str | None = None,
-) -> Callable:
+) -> Callable[..., Any]:
     """Register ``fn`` as the view of one Abiquo operation. ``fn`` receives the path values, and ``body``
     (the parsed JSON) when the operation consumes a media type; it returns a dict, None (204) or a Response.
     With ``also_produces``, ``g.produced`` names the media the client asked for (``produces`` by default).
@@ -152,9 +153,9 @@ def operation(
     )
     register(op)
 
-    def decorate(fn: Callable) -> Callable:
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
-        def view(**values):
+        def view(**values: Any) -> Any:
             # One hold of the store for the whole request: what it reads is one world, never half of a change
             # another thread (a timeline step, the upgrade) commits meanwhile.
             with store_of().lock:
@@ -179,7 +180,7 @@ def register(op: Operation) -> None:
     OPERATIONS[op.endpoint] = op
 
 
-def _serve(op: Operation, fn: Callable, values: dict) -> Response:
+def _serve(op: Operation, fn: Callable[..., Any], values: dict[str, Any]) -> Response:
     g.operation = op
     g.release = release.of(store_of())  # the request's release, as long as it holds the store (errors are spelled so)
     if not g.release.offers(op.since):
@@ -196,7 +197,7 @@ def _serve(op: Operation, fn: Callable, values: dict) -> Response:
     return _render(op, _call(op, fn, values))
 
 
-def require_object(body: object, what: str) -> dict:
+def require_object(body: object, what: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise AbiquoError("GEN-2", f"Invalid document: a JSON object ({what}) is expected")
     return body

@@ -1,4 +1,4 @@
-"""HTTP Basic authentication on every /api path except the version."""
+"""HTTP Basic credentials: the one kind of credentials the API takes (credentials.py decides with them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import binascii
 import hmac
 import weakref
 
-from flask import g, request
+from flask import g
 
 from ..errors import AbiquoError
 from ..security import User, user_from_docs
@@ -24,7 +24,7 @@ def unauthorized(message: str) -> AbiquoError:
 CREDENTIAL_TABLES = frozenset({"users", "roles"})
 # store -> (generation, {(nick, password): User}): users and roles change only through the store, so a User
 # stays right until a write touches one of those tables (measured: make bench).
-_known: weakref.WeakKeyDictionary[Store, tuple[int, dict]] = weakref.WeakKeyDictionary()
+_known: weakref.WeakKeyDictionary[Store, tuple[int, dict[tuple[str, str], User]]] = weakref.WeakKeyDictionary()
 
 
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -41,38 +41,26 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     return nick, password
 
 
-def authenticate(store: Store) -> User:
-    return _user(store, basic_credentials(request.headers.get("Authorization")))
+def no_credentials() -> AbiquoError:
+    return unauthorized("This request requires user authentication (HTTP Basic)")
 
 
-def accepts(store: Store, header: str) -> bool:
-    """Whether an Authorization header names an active user; needs no request (the front door asks it
-    before reading a body)."""
-    try:
-        _user(store, basic_credentials(header))
-    except AbiquoError:
-        return False
-    return True
+def basic_user(store: Store, header: str) -> User:
+    """The user an ``Authorization`` header names (the refusal raised otherwise); known users are remembered
+    until a write touches users or roles, so a repeated caller costs no password check."""
+    return _user(store, basic_credentials(header))
 
 
 def _user(store: Store, credentials: tuple[str, str] | None) -> User:
     if credentials is None:
-        raise unauthorized("This request requires user authentication (HTTP Basic)")
-    generation, users = _known.get(store, (None, None))
-    if generation is None or not store.unchanged_since(generation, CREDENTIAL_TABLES):
-        generation, users = store.generation, {}
-        _known[store] = (generation, users)
+        raise no_credentials()
+    known = _known.get(store)
+    if known is None or not store.unchanged_since(known[0], CREDENTIAL_TABLES):
+        known = _known[store] = (store.generation, {})
+    users = known[1]
     if credentials not in users:
         users[credentials] = _check(store, *credentials)
     return users[credentials]
-
-
-def check_credentials(store: Store, header: str | None) -> User:
-    """The user an ``Authorization`` header names (outside a Flask request: the event stream)."""
-    credentials = basic_credentials(header)
-    if credentials is None:
-        raise unauthorized("This request requires user authentication (HTTP Basic)")
-    return _check(store, *credentials)
 
 
 def _check(store: Store, nick: str, password: str) -> User:
@@ -81,7 +69,8 @@ def _check(store: Store, nick: str, password: str) -> User:
     expected = doc.get("password") if doc else None
     given = password.encode("utf-8", errors="surrogatepass")
     if (
-        not isinstance(expected, str)
+        doc is None
+        or not isinstance(expected, str)
         or not expected
         or not hmac.compare_digest(expected.encode("utf-8", errors="surrogatepass"), given)
     ):
@@ -92,4 +81,5 @@ def _check(store: Store, nick: str, password: str) -> User:
 
 
 def current_user() -> User:
-    return g.user
+    user: User = g.user
+    return user

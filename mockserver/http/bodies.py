@@ -9,6 +9,7 @@ field (mockserver/shapes.py), before the view has changed anything.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from flask import g
 
@@ -16,7 +17,7 @@ from .. import shapes
 from .control import json_body
 
 
-def checked_body(schemas: Mapping[str, dict], code: str = "GEN-2") -> dict:
+def checked_body(schemas: Mapping[str, dict[str, Any]], code: str = "GEN-2") -> dict[str, Any]:
     """The running control operation's JSON object (an empty body is ``{}``), checked against its schema;
     ``code``: the refusal, for an operation whose bodies have one of their own."""
     body = json_body()

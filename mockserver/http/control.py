@@ -9,6 +9,7 @@ import functools
 import hmac
 import json
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
 
@@ -29,7 +30,7 @@ def json_response(payload: object, status: int = 200) -> Response:
     return Response(json.dumps(payload), status=status, content_type=JSON)
 
 
-def json_body() -> dict:
+def json_body() -> dict[str, Any]:
     """The request's JSON object; an empty body is an empty object."""
     if not request.get_data(cache=True).strip():
         return {}
@@ -68,8 +69,8 @@ def control(
     status: int = 200,
     errors: tuple[str, ...] = (),
     request_schema: str | None = None,
-    query: dict | None = None,
-) -> Callable:
+    query: dict[str, Any] | None = None,
+) -> Callable[..., Any]:
     """Register ``fn`` as a control operation on ``bp``; it returns a dict (JSON), None (204) or a Response."""
     op = Operation(
         op_id,
@@ -89,9 +90,9 @@ def control(
     )
     register(op)
 
-    def decorate(fn: Callable) -> Callable:
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
-        def view(**values):
+        def view(**values: Any) -> Any:
             g.operation = op
             _check_token()
             return _render(fn(**values), status)

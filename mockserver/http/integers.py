@@ -7,6 +7,7 @@ Plain values, no marshmallow: the models check bodies against them while serving
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import AbiquoError
 
@@ -21,13 +22,13 @@ class JavaInteger:
 
     @property
     def low(self) -> int:
-        return -(2 ** (self.bits - 1))
+        return -(1 << (self.bits - 1))
 
     @property
     def high(self) -> int:
-        return 2 ** (self.bits - 1) - 1
+        return (1 << (self.bits - 1)) - 1
 
-    def field(self, metadata: dict | None = None, **options):
+    def field(self, metadata: dict[str, Any] | None = None, **options: Any) -> Any:
         """A marshmallow field of this type, for a media schema."""
         from marshmallow import fields
         from marshmallow.validate import Range
@@ -38,7 +39,7 @@ class JavaInteger:
     def holds(self, value: object) -> bool:
         return type(value) is int and self.low <= value <= self.high
 
-    def check(self, body: dict, name: str) -> None:
+    def check(self, body: dict[str, Any], name: str) -> None:
         """400 GEN-2 unless ``body[name]``, when present, is an integer this type holds."""
         if name in body and not self.holds(body[name]):
             raise AbiquoError(

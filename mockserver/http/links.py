@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request
@@ -15,14 +16,14 @@ def api_url(path: str) -> str:
     return request.host_url.rstrip("/") + API_PREFIX + path
 
 
-def link(rel: str, path: str, media: str | None, title: str | None = None) -> dict:
+def link(rel: str, path: str, media: str | None, title: str | None = None) -> dict[str, Any]:
     entry = {"rel": rel, "href": api_url(path), "type": vendor(media) if media else ""}
     if title is not None:
         entry["title"] = title
     return entry
 
 
-def links_with_rel(links: object, rel: str) -> list[dict]:
+def links_with_rel(links: object, rel: str) -> list[dict[str, Any]]:
     if not isinstance(links, list):
         return []
     return [entry for entry in links if isinstance(entry, dict) and entry.get("rel") == rel]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from typing import Any
 
 from flask import request
 from werkzeug.http import parse_options_header
@@ -38,7 +39,7 @@ def versioned(name: str) -> str:
     return f"{vendor(name)}; version={API_VERSION}"
 
 
-def _accept_entries(header: str) -> list[tuple[str, dict, float]]:
+def _accept_entries(header: str) -> list[tuple[str, dict[str, Any], float]]:
     entries = []
     for position, raw in enumerate(part for part in header.split(",") if part.strip()):
         mimetype, params = parse_options_header(raw.strip())

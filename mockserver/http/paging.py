@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
@@ -24,7 +25,7 @@ SORTED_KEPT = 64
 # A crawl asks for every page of one collection in turn: sort it once, not once a page. An entry is
 # reused only at the same store generation for the very same list of documents (stored documents are
 # never changed in place); it holds (generation, the items, their filtered and sorted order).
-_sorted: dict[tuple, tuple[int, list[dict], list[dict]]] = {}
+_sorted: dict[tuple[Any, ...], tuple[int, list[dict[str, Any]], list[dict[str, Any]]]] = {}
 _sorted_lock = threading.Lock()
 
 
@@ -66,28 +67,30 @@ def parse_paging(sort_keys: tuple[str, ...], default_asc: bool = True) -> Paging
     )
 
 
-def _sort_value(item: dict, key: str):
+def _sort_value(item: dict[str, Any], key: str) -> Any:
     value = item.get(key)
     if isinstance(value, str):
         return (1, value.lower())
     return (0, value) if value is not None else (-1, 0)
 
 
-def _matches(item: dict, needle: str, fields: tuple[str, ...]) -> bool:
+def _matches(item: dict[str, Any], needle: str, fields: tuple[str, ...]) -> bool:
     needle = needle.lower()
     return any(isinstance(item.get(f), str) and needle in item[f].lower() for f in fields)
 
 
-def _page_link(rel: str, path: str, paging: Paging, startwith: int, media: str) -> dict:
+def _page_link(rel: str, path: str, paging: Paging, startwith: int, media: str) -> dict[str, Any]:
     # Every filter of the request stays in the link (datefrom above all: a connector catching up follows next)
-    query = [(k, v) for k, v in request.args.items(multi=True) if k.lower() not in PAGING_PARAMS]
+    query: list[tuple[str, object]] = [
+        (k, v) for k, v in request.args.items(multi=True) if k.lower() not in PAGING_PARAMS
+    ]
     query += [("startwith", startwith), ("limit", paging.limit), ("by", paging.by), ("asc", str(paging.asc).lower())]
     if paging.has:
         query.append(("has", paging.has))
     return {"rel": rel, "href": f"{api_url(path)}?{urlencode(query)}", "type": vendor(media)}
 
 
-def paging_links(path: str, paging: Paging, total: int, media: str) -> list[dict]:
+def paging_links(path: str, paging: Paging, total: int, media: str) -> list[dict[str, Any]]:
     """first, previous (if any), next (if any), last; limit 0 means everything on one page."""
     if paging.limit == 0:
         return [_page_link("first", path, paging, 0, media), _page_link("last", path, paging, 0, media)]
@@ -102,14 +105,14 @@ def paging_links(path: str, paging: Paging, total: int, media: str) -> list[dict
 
 
 def collection(
-    items: Iterable[dict],
+    items: Iterable[dict[str, Any]],
     *,
     media: str,
-    render: Callable[[dict], dict],
+    render: Callable[[dict[str, Any]], dict[str, Any]],
     sort_keys: tuple[str, ...],
     filter_fields: tuple[str, ...] = ("name",),
     default_asc: bool = True,
-) -> dict:
+) -> dict[str, Any]:
     """Filter, sort, page and render ``items`` (stored documents) as an Abiquo collection of ``media``.
     ``sort_keys`` are the values ``by`` accepts, the first one the default: pass the tuple the operation
     declares as ``paged=``, so that the contract says what the view does."""
@@ -126,7 +129,9 @@ def collection(
     }
 
 
-def _filtered_and_sorted(items: list[dict], paging: Paging, filter_fields: tuple[str, ...]) -> list[dict]:
+def _filtered_and_sorted(
+    items: list[dict[str, Any]], paging: Paging, filter_fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
     key = (
         request.endpoint,
         tuple(sorted((request.view_args or {}).items())),

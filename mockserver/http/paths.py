@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 PATH_AS_SENT = "abiquo.path_as_sent"  # ASGI scope and WSGI environ key: the path before its slashes were collapsed
 _SLASHES = re.compile(r"//+")
@@ -20,7 +21,7 @@ def collapse_slashes(path: str) -> str:
     return _SLASHES.sub("/", path) if "//" in path else path
 
 
-def with_slashes_collapsed(scope: dict) -> dict:
+def with_slashes_collapsed(scope: dict[str, Any]) -> dict[str, Any]:
     """The ASGI ``scope`` with its path collapsed (the same scope when there was nothing to collapse)."""
     path = scope.get("path", "")
     if "//" not in path:
@@ -28,10 +29,10 @@ def with_slashes_collapsed(scope: dict) -> dict:
     return {**scope, "path": collapse_slashes(path), PATH_AS_SENT: path}
 
 
-def collapsing_slashes(wsgi_app: Callable) -> Callable:
+def collapsing_slashes(wsgi_app: Callable[..., Any]) -> Callable[..., Any]:
     """Wrap a WSGI app so that it routes the collapsed path and remembers the one sent."""
 
-    def collapsing(environ: dict, start_response: Callable):
+    def collapsing(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
         if "//" in path:
             # PATH_INFO is latin-1 text of the URL's bytes; the journal keeps text as Flask's request.path shows it

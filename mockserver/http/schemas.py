@@ -6,6 +6,8 @@ registered schema fails the contract tests.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from marshmallow import EXCLUDE, Schema, fields
 
 MEDIA_SCHEMAS: dict[str, type[Schema]] = {}
@@ -31,7 +33,7 @@ class ErrorsSchema(Schema):
     collection = fields.List(fields.Nested(ErrorSchema), required=True)
 
 
-def media_type(name: str, collection: str | None = None):
+def media_type(name: str, collection: str | None = None) -> Callable[[type], type]:
     """Register a schema as the shape of media ``name`` (and of its collection media, if any)."""
 
     def register(schema: type[Schema]) -> type[Schema]:

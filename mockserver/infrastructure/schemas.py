@@ -30,7 +30,7 @@ def _object() -> fields.Dict:
     return fields.Dict(required=True)
 
 
-Limits = type(
+Limits: type[Schema] = type(
     "Limits",
     (Schema,),
     {
@@ -67,7 +67,7 @@ class MachineSchema(Entity):
 
 
 @media_type("enterprise", collection="enterprises")
-class EnterpriseSchema(Entity, Limits):
+class EnterpriseSchema(Entity, Limits):  # type: ignore[valid-type,misc]  # Limits is built from LIMIT_TYPES
     name = fields.String(required=True)
     repositorySoftInMb, repositoryHardInMb = JAVA_LONG.field(required=True), JAVA_LONG.field(required=True)
     isReservationRestricted, twoFactorAuthenticationMandatory, workflow = _flag(), _flag(), _flag()
@@ -75,7 +75,7 @@ class EnterpriseSchema(Entity, Limits):
 
 
 @media_type("virtualdatacenter", collection="virtualdatacenters")
-class VirtualDatacenterSchema(Entity, Limits):
+class VirtualDatacenterSchema(Entity, Limits):  # type: ignore[valid-type,misc]
     name = fields.String(required=True)
     hypervisorType = _text()
     providerId, syncState = _text(none=True), _text(none=True)

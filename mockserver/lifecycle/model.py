@@ -36,7 +36,7 @@ def _check_can_start(vm: dict, kind: str) -> None:
 def start(store: Store, user: User, vm_id: int, kind: str) -> dict:
     """Lock the VM and open its task; the start event is recorded with it. Returns the task."""
     with store.transaction():
-        vm = dict(store.get("virtualmachines", vm_id))
+        vm = dict(store.get("virtualmachines", vm_id) or {})
         _check_can_start(vm, kind)
         if kind == DEPLOY:
             vm["machine"] = vm.get("machine") or infrastructure.first_machine(store, vm["datacenter"])
@@ -54,7 +54,7 @@ def start(store: Store, user: User, vm_id: int, kind: str) -> dict:
                 "creationTimestamp": now,
             },
         )
-        task = {**store.get(TABLE, task_id), "taskId": str(uuid.uuid5(TASK_NAMESPACE, f"{vm_id}/{task_id}"))}
+        task = {**(store.get(TABLE, task_id) or {}), "taskId": str(uuid.uuid5(TASK_NAMESPACE, f"{vm_id}/{task_id}"))}
         store.put(TABLE, task_id, task)
         record_vm(store, user, vm, kind)
     return task
@@ -85,7 +85,8 @@ def set_state(store: Store, vm_id: int, state: str, user: User) -> dict:
     """QA's shortcut: the VM takes ``state`` at once, with the events Abiquo records for that change."""
     with store.transaction():
         before = store.get("virtualmachines", vm_id)
-        vm = infrastructure.set_vm_state(store, vm_id, state)
+        vm = infrastructure.set_vm_state(store, vm_id, state)  # VM-1 for a VM that does not exist
+        assert before is not None
         was_deployed = before["state"] != "NOT_ALLOCATED"
         if state == before["state"]:
             return vm

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, current_app, g, request
 
 from ..errors import AbiquoError
@@ -79,7 +81,7 @@ def _accept(vdc: int, vapp: int, vm: int, kind: str) -> dict:
     return {"links": [link("status", href, "task")], "entity": "You can keep track of the progress in the link"}
 
 
-ACTION = dict(
+ACTION: dict[str, Any] = dict(
     produces="acceptedrequest",
     status=202,
     privilege="VAPP_DEPLOY_UNDEPLOY",

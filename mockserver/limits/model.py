@@ -46,6 +46,7 @@ def allowed_policies(store: Store, limit: dict) -> list[dict]:
 def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> dict:
     enterprise(store, user, enterprise_id)
     numbers = _limit_numbers(body)
+    assert isinstance(body, dict)  # _limit_numbers refused anything else
     dc_id = _location(store, body)
     if dc_id is None:
         raise AbiquoError("GEN-6", "Invalid link: a limit needs a 'location' link to its datacenter")
@@ -56,7 +57,9 @@ def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> 
         limit_id = store.insert(
             "limits", {"enterprise": enterprise_id, "datacenter": dc_id, "backuppolicies": allowed, **numbers}
         )
-        return store.get("limits", limit_id)
+        created = store.get("limits", limit_id)
+        assert created is not None  # just inserted, in this transaction
+        return created
 
 
 def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, body: object) -> tuple[dict, dict]:
@@ -64,6 +67,7 @@ def update_limit(store: Store, user: User, enterprise_id: int, limit_id: int, bo
     with store.transaction():
         current = limit(store, user, enterprise_id, limit_id)
         numbers = _limit_numbers(body)
+        assert isinstance(body, dict)  # _limit_numbers refused anything else
         dc_id = _location(store, body)
         if dc_id is not None and dc_id != current["datacenter"]:
             raise AbiquoError(
@@ -147,7 +151,7 @@ def _allowed_from_links(store: Store, body: dict, dc_id: int, current: list[int]
         href = entry.get("href")
         match = POLICY_PATH.fullmatch(api_path_of(href) or "")
         policy = store.get("backuppolicies", int(match.group(2))) if match else None
-        if policy is None or policy["datacenter"] != dc_id or int(match.group(1)) != dc_id:
+        if match is None or policy is None or policy["datacenter"] != dc_id or int(match.group(1)) != dc_id:
             raise AbiquoError(
                 "LIMIT-24",
                 f"Invalid link of the backup policy to allow: {href} is not a backup policy of datacenter {dc_id}",

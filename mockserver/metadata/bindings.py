@@ -107,6 +107,7 @@ def _check_whole_policy(store: Store, vm: dict, code: str, bound: set[tuple[str,
     a PUT binding only some configurations of a policy is refused, never completed behind the client's back,
     since the schedule values of the others (a time defined in the VM) can only come from the client."""
     policy = policy_by_code(store, vm["datacenter"], code)
+    assert policy is not None  # the codes were found in the datacenter before
     wanted = {(c["type"].lower(), c["period"].lower()) for c in policy.get("backupConfigurations", [])}
     missing = sorted(wanted - bound)
     if missing:
@@ -182,7 +183,7 @@ def fill_entry(user: User, configuration: dict, sent: dict, stored: dict, where:
     return entry
 
 
-def _time_mode(configuration: dict) -> tuple[object, tuple[str, str] | None]:
+def _time_mode(configuration: dict) -> tuple[object, tuple[str, object] | None]:
     """The mode of the metadata ``time`` and, when the VM defines part of it, the part the policy fixes."""
     time = _mode(configuration.get("time"))
     if configuration["period"] != "DEFINED_HOUR":
@@ -230,6 +231,7 @@ def _fill_days(user: User, policy_days: object, entry: dict, stored: dict, where
         if sent_days:
             raise AbiquoError("BC-6", f"The days of {where} are not used by its backup policy: send no day")
         return entry
+    assert isinstance(policy_days, list)  # a policy's days: NOT_APPLY, defined in the VM (None), or fixed
     fixed = [day.lower() for day in policy_days]
     if sent_days and set(sent_days) != set(fixed):
         raise AbiquoError("BC-6", f"The days of {where} are fixed by its backup policy to {', '.join(fixed)}")

@@ -68,7 +68,7 @@ def checked_schedule(schedule: object, policies: bool = True) -> dict:
             raise AbiquoError("BC-5", f"Invalid backup type '{backup_type}': one of {', '.join(BACKUP_TYPES)}")
         if not isinstance(granularities, dict):
             raise AbiquoError("BC-14", f"Invalid backup schedule: '{backup_type}' must be an object")
-        checked[backup_type] = {}
+        checked[backup_type] = {}  # type: ignore[assignment]
         for granularity, entry in granularities.items():
             if granularity not in GRANULARITIES:
                 raise AbiquoError(

@@ -26,7 +26,9 @@ def _camel(name: str) -> str:
 
 def _entry_schema(kind: str, granularity: str) -> type[Schema]:
     """One schedule entry: time in the granularity's format, disks or paths, days for weekly_planned."""
-    attrs = {"time": fields.String(validate=validate.Regexp(TIME_FORMATS.get(granularity, LEGACY_TIME)))}
+    attrs: dict[str, fields.Field] = {
+        "time": fields.String(validate=validate.Regexp(TIME_FORMATS.get(granularity, LEGACY_TIME)))
+    }
     if kind == "Disks":
         attrs["disks"] = fields.List(
             fields.Raw(metadata={"anyOf": [{"type": "string", "minLength": 1}, {"type": "integer", "minimum": 0}]}),

@@ -7,11 +7,12 @@ control API's shortcut, ``to: ON``), ``dropStreams`` (every open event stream is
 instead of ``true`` also refuses new streams that long, so that events fall into the gap), or ``upgrade: true``
 (the served 3.8 world becomes 3.8.5 in place, as ``POST /_mock/upgrade`` does; open streams stay open). Steps run on the
 world's clock in (at, position) order, so a timeline plays the same way every time; each step is one
-transaction with its event, and is written to the request journal as ``TIMELINE``.
+transaction with its event, and is written to the request log (/_mock/journal) as ``TIMELINE``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -81,7 +82,7 @@ class World:
     lifecycle_ms: int
     later: Callable[[float, Callable[[], None]], None]
     drop_streams: Callable[[float], int]  # cut every stream, refuse new ones for that many seconds
-    journal: Callable[[dict], None] = lambda entry: None
+    request_log: Callable[[dict], None] = lambda entry: None
     played: list[dict] = field(default_factory=list)
 
 
@@ -99,7 +100,7 @@ def play(world: World, step: dict) -> None:
         user = None
     entry = {"step": step, "path": path, "user": step.get("as") or (user.nick if user else None), "status": status}
     world.played.append({**entry, "started": started, "time": int(time.time() * 1000)})
-    world.journal({**entry, "answer": json.dumps(answer) if answer is not None else ""})
+    world.request_log({**entry, "answer": json.dumps(answer) if answer is not None else ""})
 
 
 def _path(store: Store, step: dict, action: str) -> str:
@@ -137,7 +138,9 @@ def _metadata(world: World, user: User, step: dict) -> dict:
         vm = _vm(store, step["metadata"])
         wanted = {**(vm.get("metadata") or {}), **step["set"]}
         values = _values(vm)
-        updated = metadata.update_metadata(store, user, *values.values(), {"metadata": wanted})
+        updated = metadata.update_metadata(
+            store, user, values["vdc"], values["vapp"], values["vm"], {"metadata": wanted}
+        )
         emitters.METADATA_MODIFIED(store, user, Written(None, updated), None)
     return {"metadata": updated["metadata"]}
 
@@ -149,7 +152,7 @@ def _restore(world: World, user: User, step: dict) -> dict:
         values = {**_values(vm), "body": {"id": step["backup"]}}
         results = ((vm.get("metadata") or {}).get("backupResults") or {}).get("results") or []
         values["body"] = next((r for r in results if str(r.get("id")) == step["backup"]), values["body"])
-        restored = restore.restore_backup(store, user, *_values(vm).values(), values["body"])
+        restored = restore.restore_backup(store, user, values["vdc"], values["vapp"], values["vm"], values["body"])
         emitters.RESTORE_BACKUP(store, user, Written(None, restored), values["body"])
     return {"restored": step["backup"]}
 
@@ -186,5 +189,5 @@ def start(world: World, steps: list[dict], pending: int = 0) -> int:
         raise AbiquoError("CTRL-TIMELINE", f"{pending} steps are still to play: at most {MAX_PENDING} may wait at once")
     world.played.clear()
     for step in steps:
-        world.later(step["at"] / 1000, lambda step=step: play(world, step))
+        world.later(step["at"] / 1000, functools.partial(play, world, step))
     return steps[-1]["at"]

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from .. import scenarios
 from ..errors import AbiquoError
-from ..extensions import store_of
+from ..extensions import REQUEST_LOG, TIMELINE, store_of
 from ..http import control as conventions
 from ..http.bodies import checked_body
 from ..lifecycle import clock_of
@@ -16,7 +16,6 @@ from ..stream import hub_of
 from . import model
 
 bp = conventions.blueprint("timeline_control", __name__)
-TIMELINE = "abiquo_timeline"
 SCHEMAS = {
     "Timeline": {
         "type": "object",
@@ -29,13 +28,13 @@ SCHEMAS = {
 }
 
 
-def _journal(app: Flask):
-    journal = app.extensions.get("abiquo_journal")
+def _log_request(app: Flask):
+    request_log = app.extensions.get(REQUEST_LOG)
 
     def note(entry: dict) -> None:
-        if journal is not None:
+        if request_log is not None:
             request_body = json.dumps(entry["step"])
-            journal.note("TIMELINE", entry["path"], entry["user"], entry["status"], request_body, entry["answer"])
+            request_log.note("TIMELINE", entry["path"], entry["user"], entry["status"], request_body, entry["answer"])
 
     return note
 
@@ -47,7 +46,7 @@ def world_of(app: Flask) -> model.World:
             lifecycle_ms=app.config["LIFECYCLE_MS"],
             later=clock_of(app).after,
             drop_streams=hub_of(app).drop_and_refuse,
-            journal=_journal(app),
+            request_log=_log_request(app),
         )
     return app.extensions[TIMELINE]
 

@@ -1,5 +1,5 @@
-"""The one place where the front door feeds the request journal (mockserver/control/journal.py): the answers
-the fast path served, which Flask never saw.
+"""The one place where the front door feeds the request log (mockserver/control/request_log.py, /_mock/journal):
+the answers the fast path served, which Flask never saw.
 
 Entries are queued (bounded) and recorded in batches from the event loop, after the answers went out, and
 always before the next request Flask handles, so the journal keeps the order in which requests were answered.
@@ -9,24 +9,25 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from typing import Any
 
 from flask import Flask
 
-from ..control.hooks import JOURNAL
+from ..extensions import REQUEST_LOG
 from ..http.answers import Kept
 from ..http.paths import PATH_AS_SENT
 
 MAX_PENDING = 4096  # beyond this the oldest queued entries are dropped (the journal forgets old ones anyway)
 
 
-class JournalFeed:
+class RequestLogFeed:
     def __init__(self, flask_app: Flask):
-        self.journal = flask_app.extensions.get(JOURNAL)  # None when the control API is off
-        self._pending: deque[tuple[dict, Kept]] = deque(maxlen=MAX_PENDING)
+        self.request_log = flask_app.extensions.get(REQUEST_LOG)  # None when the control API is off
+        self._pending: deque[tuple[dict[str, Any], Kept]] = deque(maxlen=MAX_PENDING)
         self._scheduled = False
 
-    def add(self, scope: dict, kept: Kept) -> None:
-        if self.journal is None or not scope["path"].startswith("/api"):
+    def add(self, scope: dict[str, Any], kept: Kept) -> None:
+        if self.request_log is None or not scope["path"].startswith("/api"):
             return
         self._pending.append((scope, kept))
         if not self._scheduled:
@@ -35,9 +36,11 @@ class JournalFeed:
 
     def flush(self) -> None:
         self._scheduled = False
+        if self.request_log is None:
+            return
         while self._pending:
             scope, kept = self._pending.popleft()
-            self.journal.record(
+            self.request_log.record(
                 scope["method"],
                 scope.get(PATH_AS_SENT, scope["path"]),
                 scope.get("query_string", b"").decode("latin-1"),

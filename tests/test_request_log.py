@@ -7,7 +7,7 @@ import time
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
-from abiquo_mock.mockserver.control.journal import RequestJournal
+from abiquo_mock.mockserver.control.request_log import RequestLog
 
 from .support import InProcessApi
 
@@ -37,7 +37,7 @@ def test_large_bodies_cannot_grow_the_journal_beyond_its_budget():
 
 
 def test_a_body_longer_than_the_cut_is_kept_truncated_with_a_marker():
-    journal = RequestJournal(budget=64 * 1024, max_body=1024)
+    journal = RequestLog(budget=64 * 1024, max_body=1024)
     journal.record("PUT", "/api/x", "", "admin", [], b"a" * 5000, 200, [], b"{}")
     entry = journal.select()[0].render()
     assert entry["requestBody"] == "a" * 1024 + "…(truncated: 5000 bytes in all)"
@@ -59,7 +59,7 @@ def test_credentials_never_enter_the_journal(api):
 
 
 def test_a_set_cookie_answer_is_redacted_too():
-    journal = RequestJournal()
+    journal = RequestLog()
     journal.record("GET", "/api/login", "", "admin", [], b"", 200, [("Set-Cookie", "auth=abc; HttpOnly")], b"")
     assert journal.select()[0].render()["responseHeaders"] == {"Set-Cookie": "(redacted)"}
 

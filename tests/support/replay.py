@@ -1,7 +1,7 @@
 """Replaying real Abiquo exchanges against the mock (tests/captures/): each captured request is made legal in the
 demo world (hosts and ids rewritten, what it needs prepared), sent in-process, and its answer compared with the
 captured one: status, media type, the JSON type of every field both carry and the type of every link rel both
-carry. ``python -m tests.replay`` prints the comparison and the completeness report.
+carry. ``python -m tests.support.replay`` prints the comparison and the completeness report.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 
 import yaml
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.http.api import REGISTRY, Operation
 from werkzeug.http import parse_options_header
 
 from .replay_world import prepare
 
-CAPTURES = Path(__file__).resolve().parent / "captures"
+CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 VERSIONS = ("3.8", "3.10")  # the captured releases around 3.8.5; both are replayed as 3.8
 SKIPS: dict[str, str] = yaml.safe_load((CAPTURES / "skips.yaml").read_text())
 
@@ -178,7 +179,7 @@ def demo_app():
 def replay(exchange: Exchange, op: Operation, app=None) -> Outcome:
     """Send the exchange's request, made legal in the demo world, to ``app`` (a fresh demo for a write)."""
     app = app or demo_app()
-    request = prepare(app.extensions["abiquo_store"], exchange, op)
+    request = prepare(store_of(app), exchange, op)
     headers = {"Authorization": "Basic YWRtaW46eGFiaXF1bw=="}  # admin:xabiquo
     if exchange.accept:
         headers["Accept"] = _versioned(exchange.accept)

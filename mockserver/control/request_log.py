@@ -1,4 +1,5 @@
-"""The request journal: the requests the API answered and its answers, for tests and QA to inspect.
+"""The request log, served at /_mock/journal: the requests the API answered and its answers, for tests and QA to
+inspect.
 
 Bounded in bytes, not in entries: each entry is charged its bodies, its headers and a fixed overhead, and the
 oldest entries are forgotten once the budget is spent, so that a client sending large bodies cannot grow the
@@ -98,7 +99,7 @@ def redact(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple((name, REDACTED if name.lower() in CREDENTIAL_HEADERS else value) for name, value in headers)
 
 
-class RequestJournal:
+class RequestLog:
     def __init__(self, budget: int = DEFAULT_BUDGET, max_body: int = DEFAULT_MAX_BODY):
         self.budget = budget
         self.max_body = min(max_body, budget // 4)  # one entry never takes most of the budget

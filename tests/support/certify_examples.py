@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-CONNECTORS = Path(__file__).resolve().parent.parent / "examples" / "connectors"
+CONNECTORS = Path(__file__).resolve().parents[2] / "examples" / "connectors"
 # examples/java/build writes it; `make certify-examples` builds it first wherever a JDK and Jackson are installed
 JAVA_JAR = CONNECTORS.parent / "java" / "out" / "abiquo-connectors.jar"
 

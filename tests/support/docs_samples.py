@@ -1,5 +1,5 @@
-"""The sample outputs of the README and docs/, run for real: ``python -m tests.docs_samples`` says which differ,
-``python -m tests.docs_samples --write`` (part of ``make docs``) writes what the commands print now.
+"""The sample outputs of the README and docs/, run for real: ``python -m tests.support.docs_samples`` says which differ,
+``python -m tests.support.docs_samples --write`` (part of ``make docs``) writes what the commands print now.
 
 A sample is a ```` ```console ```` block: each ``$ command`` line is run in a shell from the checkout, and the lines
 after it, up to the next ``$``, are what it prints. A block is exact: a line that differs, one missing or one the
@@ -21,7 +21,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = ("README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md")))
 FENCE = re.compile(r"^```console[^\n]*\n(.*?)^```$", re.M | re.S)
 ELIDED = "…"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Every run keeps its screenshots under reports/ (not tracked); `make screenshots` writes the README's.
 SCREENSHOTS = ROOT / os.environ.get("ABIQUO_MOCK_SCREENSHOTS", "reports/screenshots")
 CHROMIUM_ARGS = (
