@@ -381,6 +381,15 @@ class Store:
         world. A callback must be quick and must not raise."""
         self._on_commit.append(callback)
 
+    def note_read(self, table: str) -> None:
+        """Record a read of the whole of ``table`` (see track_reads), for what reads it through an index of its own."""
+        self._note_read(table)
+
+    def uncommitted(self) -> bool:
+        """Whether the transaction this thread holds open has written what on_commit has not announced yet."""
+        with self.lock:
+            return bool(self._undo)
+
     def get(self, table: str, id: int) -> dict | None:
         with self.lock:
             tracked = getattr(self._reading, "tables", None)

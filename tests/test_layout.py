@@ -20,6 +20,7 @@ PACKAGES = ("mockserver", "contracts")
 # Modules that sit below the views: they may import neither a view module, nor the factory, nor the table.
 LOW = (
     "abiquo_mock.mockserver.store",
+    "abiquo_mock.mockserver.ordering",
     "abiquo_mock.mockserver.errors",
     "abiquo_mock.mockserver.extensions",
     "abiquo_mock.mockserver.http",
