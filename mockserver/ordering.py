@@ -26,6 +26,7 @@ from collections.abc import Callable, Hashable, Iterator
 
 from sortedcontainers import SortedList
 
+from . import heap
 from .store import Store
 
 KEPT_FILTERS = 32  # `has` filters followed as the store changes, for each table: the latest asked
@@ -342,6 +343,7 @@ def _kept(store: Store, name: str, key: Hashable) -> _Table | None:
             store.on_commit(kept.committed)
     table = kept.tables.get(name)
     if table is None:
-        table = kept.tables[name] = _Table(store.all(name))
+        with heap.building():
+            table = kept.tables[name] = _Table(store.all(name))
     store.note_read(name)
     return table

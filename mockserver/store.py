@@ -62,7 +62,7 @@ from tinydb import TinyDB
 from tinydb.storages import MemoryStorage
 from tinydb.table import Document, Table
 
-from . import jsontext
+from . import heap, jsontext
 
 SCHEMA_VERSION = 1
 FORMAT = "abiquo-mock"
@@ -287,7 +287,8 @@ class Store:
         self._side = self.path.with_name(self.path.name + ".journal.2")
         journal_existed = self._journal.exists()
         try:
-            self._open_files()
+            with heap.building():  # reading a big snapshot allocates the whole world
+                self._open_files()
         except BaseException as exc:
             self._release()  # a store that failed to open must not keep the file locked
             self._release_side()
@@ -473,6 +474,10 @@ class Store:
 
     def replace_all(self, world: dict[str, list[dict]], scenario: str | None = None) -> None:
         """Replace every table with ``world``, made from ``scenario`` (recorded with it: see ``scenario``)."""
+        with heap.building():
+            self._replace_all(world, scenario)
+
+    def _replace_all(self, world: dict[str, list[dict]], scenario: str | None) -> None:
         tables = self._build_world(world)  # validate and copy before touching anything
         with self.lock:
             if self._closed or self._depth:

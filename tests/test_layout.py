@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("mockserver", "contracts")
 # Modules that sit below the views: they may import neither a view module, nor the factory, nor the table.
 LOW = (
+    "abiquo_mock.mockserver.heap",
     "abiquo_mock.mockserver.store",
     "abiquo_mock.mockserver.ordering",
     "abiquo_mock.mockserver.errors",
