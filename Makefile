@@ -5,6 +5,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8080
 DB ?= var/abiquo-mock.json
+# The suite runs on as many pytest-xdist workers as the machine has cores, one test file per worker at a time
+# (a file's tests share its servers); TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= auto
+TEST_FLAGS := -n $(TEST_WORKERS) --dist loadfile
 
 # The lowest schemathesis pyproject.toml allows, for the provider tests in a venv of their own.
 SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' pyproject.toml)
@@ -12,8 +16,8 @@ SCHEMATHESIS_LOWEST := $(shell sed -n 's/.*"schemathesis>=\([0-9.]*\),.*/\1/p' p
 OTHER_PYTHONS ?= $(shell for v in 3.12 3.13; do for c in python$$v $$HOME/.pyenv/versions/$$v*/bin/python$$v; do \
 	$$c -c '' 2>/dev/null && { echo $$c; break; }; done; done)
 
-.PHONY: serve lint test java-connectors stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
-.PHONY: test-schemathesis-lowest test-pythons test-package image certify-examples
+.PHONY: docs docs-check dist serve lint test java-connectors stream-soak bench bench-console screenshots soak bounds contract-provider contract-integration fidelity clean
+.PHONY: test-schemathesis-lowest test-pythons test-package test-install image image-test lock certify-examples
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +37,7 @@ test: $(STAMP) lint  ## lint, then the whole suite: unit, HTTP, durability, cont
 		echo "make test: NO BROWSER (chromium and chromedriver not found): the console's browser tests are SKIPPED; install Debian's chromium and chromium-driver to run them"
 	@examples/java/build --check 2>/dev/null || \
 		echo "make test: NO JAVA (a JDK or Debian's Jackson not found): the Java connectors' tests are SKIPPED; install Debian's openjdk-17-jdk-headless and libjackson2-databind-java to run them"
-	$(PY) -m pytest -rs
+	$(PY) -m pytest -rs $(TEST_FLAGS)
 
 java-connectors:  ## build the Java example connectors with javac against Debian's Jackson (examples/java/out)
 	examples/java/build
@@ -54,19 +58,35 @@ test-pythons:  ## the whole suite on Python 3.12 and 3.13 where this machine has
 	  test -x $$venv/bin/python || $$py -m venv $$venv || exit 1; \
 	  $$venv/bin/python -m pip install --quiet -e '.[contract,dev]' || exit 1; \
 	  echo "== $$($$venv/bin/python --version)"; \
-	  $$venv/bin/python -m pytest -q || exit 1; \
+	  $$venv/bin/python -m pytest -q $(TEST_FLAGS) || exit 1; \
 	done
+
+dist: $(STAMP)  ## the wheel and the sdist in dist/, checked as an index would check them (twine check --strict)
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
+test-install:  ## the install lines of the README and docs/ci.md, each from a fresh shell in a fresh clone
+	ABIQUO_MOCK_INSTALL_TESTS=1 $(PY) -m pytest -q -rs tests/test_install.py
 
 test-package: $(STAMP)  ## build the wheel and sdist, install the wheel in a fresh venv outside the checkout, use it as a user would
 	ABIQUO_MOCK_PACKAGE_TESTS=1 $(PY) -m pytest -q -rs tests/test_package.py
 
-image:  ## the serving image (abiquo-mock) and the one with the contract suites (abiquo-mock:contract); needs a Docker daemon
-	@docker info >/dev/null 2>&1 || { echo "make image: no Docker daemon answers (docker info failed)"; exit 1; }
-	docker build -t abiquo-mock .
-	docker build --target contract -t abiquo-mock:contract .
-	docker image ls abiquo-mock --format '{{.Repository}}:{{.Tag}} {{.Size}}'
+image:  ## the serving image (abiquo-mock) and the one with the contract suites (abiquo-mock:contract), with Docker or podman
+	@engine=$$(docker info >/dev/null 2>&1 && echo docker || { command -v podman >/dev/null && echo podman; }); \
+	test -n "$$engine" || { echo "make image: neither a Docker daemon nor podman (make image-test installs podman)"; exit 1; }; \
+	format=$$(test $$engine = podman && echo --format docker); \
+	set -x; $$engine build $$format -t abiquo-mock . && $$engine build $$format --target contract -t abiquo-mock:contract . \
+	&& $$engine image ls abiquo-mock
+
+image-test:  ## build both images, print their sizes and build times, test them (.ci/image: podman where no Docker daemon)
+	bash .ci/image
+
+lock:  ## pin the image's dependencies again (requirements/*.txt) from pyproject.toml
+	$(PYTHON) requirements/lock.py
 
 bench: $(STAMP)  ## print throughput and latency figures (no pass/fail); ANCHORS=1 adds WireMock side by side
+	$(PY) -m compileall -q mockserver contracts abiquo_mock  # bytecode, as after any first start or a wheel install
 	$(PY) -m benchmarks.run $(if $(ANCHORS),--anchors)
 
 screenshots: $(STAMP)  ## run the browser tests (console, certification report), keeping their screenshots in docs/screenshots for the README
@@ -85,9 +105,16 @@ soak: $(STAMP)  ## mixed load for minutes (MINUTES=3): GET p99, worker memory, j
 bounds: $(STAMP)  ## worker memory and store files after many large writes (PUTS=10000 SIZE=70000)
 	$(PY) -m benchmarks.bounds --puts $(or $(PUTS),10000) --size $(or $(SIZE),70000)
 
+docs: $(STAMP)  ## write every sample output of the README and docs/ again from real runs, and the screenshots
+	$(PY) -m tests.docs_samples --write
+	$(MAKE) --no-print-directory screenshots
+
+docs-check: $(STAMP)  ## every sample output of the README and docs/ against a real run, the provider suite's and certify's included
+	ABIQUO_MOCK_DOC_SAMPLES=all $(PY) -m pytest -q -rs tests/test_doc_samples.py
+
 fidelity: $(STAMP)  ## run the suite recording coverage, then regenerate docs/FIDELITY.md
 	ABIQUO_MOCK_RECORD_COVERAGE=1 $(PY) -m pytest -q
 	$(PY) -m abiquo_mock.mockserver.fidelity > docs/FIDELITY.md
 
 clean:
-	rm -rf $(VENV) .venv-st-lowest .venv-python3.* var reports .hypothesis .schemathesis
+	rm -rf $(VENV) .venv-st-lowest .venv-python3.* var reports dist .hypothesis .schemathesis

@@ -26,7 +26,10 @@ from .writes import Writes, reads_during_writes, write_loop
 
 PAGE = 25
 CRAWL_PAGES = 100
-AIM = "aims: reads >= 70 % of the ceiling with p99 <= 10 ms at 16 connections; write cost 10,000/1,000 <= 2"
+AIM = (
+    "aims: reads >= 70 % of the ceiling with p99 <= 10 ms at 16 connections; write cost 10,000/1,000 <= 2;"
+    " start to first 200 <= 0.3 s (1,000 VMs, the median of the warm starts)"
+)
 
 
 def _list_paths(vm_count: int) -> list[str]:
@@ -44,7 +47,22 @@ def measure_reads(size: int, db: Path, world: dict, generator: Generator) -> dic
         vm = generator.run(server.port, worlds.vm_paths(world), versioned("virtualmachine"))
         prime(server.port, _list_paths(size), versioned("virtualmachines"))
         listing = generator.run(server.port, _list_paths(size), versioned("virtualmachines"))
-        return {"start": server.started_in, "ceiling": ceiling, "vm": vm, "list": listing}
+        return {"ceiling": ceiling, "vm": vm, "list": listing}
+
+
+STARTS = 5  # timed starts per size, after one that warms the disk cache
+
+
+def measure_starts(db: Path) -> list[float]:
+    """Seconds from spawning the server to its first 200, for STARTS starts after a warm-up one: a single start
+    on a shared machine is mostly the noise of the moment."""
+    with Server(db, control=False):
+        pass
+    starts = []
+    for _ in range(STARTS):
+        with Server(db, control=False) as server:
+            starts.append(server.started_in)
+    return sorted(starts)
 
 
 def measure_writes(db: Path, world: dict, generator: Generator, *, writes: int, seconds: float) -> dict:
@@ -151,9 +169,11 @@ def report(results: dict[int, dict], generator: Generator, writes: int, seconds:
             f" {writer.max:>7.1f} ms {during.max - writer.max:>+11.1f} ms"
         )
     print("\nStart and reset")
-    print(f"{'VMs':>7}  {'start to first 200':>19} {'reset to demo':>14}")
+    print(f"{'VMs':>7}  {'start to first 200':>19} {'min - max of ' + str(STARTS):>20} {'reset to demo':>14}")
     for size, r in results.items():
-        print(f"{size:>7,}  {r['start'] * 1000:>16.0f} ms {r['reset']:>11.0f} ms")
+        starts = [s * 1000 for s in r["starts"]]
+        spread = f"{starts[0]:.0f} - {starts[-1]:.0f} ms"
+        print(f"{size:>7,}  {percentile(starts, 50):>16.0f} ms {spread:>20} {r['reset']:>11.0f} ms")
     print(f"\n{AIM}")
 
 
@@ -191,6 +211,7 @@ def main() -> None:
             world = worlds.write_store(db, size)
             print(f"  {size:,} VMs: reads ...", flush=True)
             results[size] = measure_reads(size, db, world, generator)
+            results[size]["starts"] = measure_starts(db)
             print(f"  {size:,} VMs: writes ...", flush=True)
             results[size].update(measure_writes(db, world, generator, writes=args.writes, seconds=args.seconds))
             if streams_figures is None:

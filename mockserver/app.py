@@ -8,8 +8,9 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.routing import Rule
 
-from . import contexts, extensions, openapi, release, scenarios
+from . import contexts, extensions, release, scenarios
 from .errors import AbiquoError
 from .extensions import DOOR_ROUTES, SITES, store_of
 from .http import answers, api, auth, media
@@ -52,6 +53,24 @@ HTTP_CODES = {
     413: "400-BAD-REQUEST",  # the request is refused whole, before its body is read: Abiquo's generic refusal
     415: "415-UNSUPPORTED-MEDIA-TYPE",
 }
+
+
+class LazyBuildRule(Rule):
+    """A URL rule whose URL builder is compiled the first time a URL is built from it. Werkzeug compiles two per
+    rule as the rule is added, two thirds of the app's start; the mock writes its links itself and never builds
+    one from a rule while it serves."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compile_now = super()._compile_builder
+        built = None
+
+        def build(rule: Rule, *args, **kwargs):
+            nonlocal built
+            if built is None:
+                built = compile_now(append_unknown).__get__(rule, None)
+            return built(*args, **kwargs)
+
+        return build
 
 
 def error_response(error: AbiquoError) -> Response:
@@ -187,6 +206,12 @@ def _stop_tracking(exc: BaseException | None) -> None:
         store_of().untrack_reads()
 
 
+def _contract(serving: release.Release) -> dict:
+    from . import openapi  # apispec and the media schemas (marshmallow) load with the first request for the contract
+
+    return openapi.build(serving)
+
+
 def _install_contexts(app: Flask) -> None:
     """Everything each context of the table brings: its blueprints, its hooks, its front-door routes."""
     door_routes: dict = {}
@@ -207,6 +232,7 @@ def _install_contexts(app: Flask) -> None:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("mockserver")
+    app.url_rule_class = LazyBuildRule
     app.wsgi_app = collapsing_slashes(app.wsgi_app)  # as Tomcat does: no redirect for a doubled slash
     app.config.update(DEFAULTS)
     app.config.update(config or {})
@@ -214,7 +240,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["DB_PATH"], fsync=app.config["FSYNC"], lock_held=app.config.get("STORE_LOCK_HELD", False)
     )
     transforms = contexts.transforms()
-    extensions.install(app, store, transforms, openapi.build)
+    extensions.install(app, store, transforms, _contract)
     abiquo = release.named(app.config["ABIQUO"]) if app.config["ABIQUO"] else None
     scenarios.prepare_store(store, app.config["SCENARIO"], transforms, abiquo)
 

@@ -13,7 +13,7 @@ from abiquo_mock.contracts.cli import certify, contract
 
 from . import contexts, release, scenarios
 from .http.sites import BadHostName, allowed_hosts
-from .store import Store, StoreError, hold_lock
+from .store import Store, StoreError, StoreLocked, hold_lock
 
 DEFAULT_DB = "var/abiquo-mock.json"
 
@@ -40,7 +40,7 @@ def prepare(db: str, scenario: str | None, abiquo: release.Release | None = None
     try:
         unlock = hold_lock(db)
     except StoreError as exc:
-        _fail(str(exc))
+        _fail(f"{exc}{way_out_of(exc, db)}")
     try:
         with Store(db, lock_held=True) as store:
             loaded = scenario or (scenarios.default_scenario(abiquo) if store.is_new else None)
@@ -53,7 +53,25 @@ def prepare(db: str, scenario: str | None, abiquo: release.Release | None = None
         unlock(drop_empty_journal=True)
         if created:  # the next run must not serve the empty world a failed first load left
             Path(db).unlink(missing_ok=True)
-        _fail(str(exc))
+        _fail(f"{exc}{way_out_of(exc, db) if isinstance(exc, StoreError) else ''}")
+
+
+OTHER_STORE = "serve another store (make serve DB=var/other.json, abiquo-mock serve --db PATH) or none (--memory)"
+
+
+def way_out_of(exc: StoreError, db: str) -> str:
+    """What a user can do about a store that cannot be opened, in words to append to its error."""
+    if isinstance(exc, StoreLocked):
+        stop = f"stop that server (kill {exc.holder})" if exc.holder else "stop the server that serves it"
+        return f": {stop}, or {OTHER_STORE}"
+    if isinstance(exc.__cause__, PermissionError):
+        folder = Path(db).resolve().parent
+        owner = folder.stat().st_uid if folder.exists() else "?"
+        return (
+            f": {folder} belongs to uid {owner} and this server runs as uid {os.getuid()}; chown {os.getuid()} that "
+            f"folder (a host folder bound into a container: chown it on the host), or {OTHER_STORE}"
+        )
+    return ""
 
 
 def check_port(host: str, port: int) -> None:
@@ -65,7 +83,8 @@ def check_port(host: str, port: int) -> None:
             probe.bind(address)
     except OSError as exc:
         reason = "the port is already in use" if exc.errno == errno.EADDRINUSE else (exc.strerror or str(exc))
-        _fail(f"cannot listen on {host}:{port}: {reason}")
+        way_out = ": stop what listens there, or choose another (make serve PORT=8081, abiquo-mock serve --port 8081)"
+        _fail(f"cannot listen on {host}:{port}: {reason}{way_out if exc.errno == errno.EADDRINUSE else ''}")
 
 
 def check_scenario(name: str, abiquo: release.Release | None = None) -> str:
@@ -234,6 +253,10 @@ def serve(
         os.environ["ABIQUO_MOCK_CONTROL_TOKEN"] = control_token
     else:  # an empty value left behind would read as a refused token to whoever starts a server from here
         os.environ.pop("ABIQUO_MOCK_CONTROL_TOKEN", None)
+    from .healthcheck import announce
+
+    source = click.get_current_context().get_parameter_source("control_token")
+    announce(host, port, control=control, token_in_environment=not control_token or source.name == "ENVIRONMENT")
     click.echo(
         f"abiquo-mock: serving http://{host}:{port}/api (store: {path or 'memory'}"
         f"{', scenario ' + (loaded or scenario) if (loaded or scenario) else ''}"

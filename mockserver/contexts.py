@@ -8,6 +8,7 @@ adding one.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -61,13 +62,22 @@ class Context:
     door_routes: Callable[[Flask], Mapping[str, DoorHandler]] | None = None  # exact paths the ASGI front door serves
     door_docs: Mapping[str, dict] = field(default_factory=lambda: MappingProxyType({}))  # their OpenAPI path items
     door_schemas: Mapping[str, dict] = field(default_factory=lambda: MappingProxyType({}))  # components they name
+    # its media schemas (modules under mockserver/ declaring them with http/schemas.py media_type): the contract
+    # imports them when it is first built, so that serving never loads marshmallow before it needs it
+    media_schemas: tuple[str, ...] = ()
 
 
 CONTEXTS: tuple[Context, ...] = (
     Context("general", "infrastructure", general.bp, keeps_answers=True),
-    Context("infrastructure", "infrastructure", infrastructure.bp, keeps_answers=True),
-    Context("users", "infrastructure", users.bp, keeps_answers=True),
-    Context("limits", "infrastructure", limits.bp, keeps_answers=True),
+    Context(
+        "infrastructure",
+        "infrastructure",
+        infrastructure.bp,
+        keeps_answers=True,
+        media_schemas=("infrastructure.schemas",),
+    ),
+    Context("users", "infrastructure", users.bp, keeps_answers=True, media_schemas=("users.schemas",)),
+    Context("limits", "infrastructure", limits.bp, keeps_answers=True, media_schemas=("limits.schemas",)),
     Context(
         "backup",
         "backup",
@@ -76,10 +86,18 @@ CONTEXTS: tuple[Context, ...] = (
         control=backup_control.bp,
         transforms={"upgrade": upgrade.upgraded},
         commands=(backup_cli.upgrade,),
+        media_schemas=("backup.schemas",),
     ),
-    Context("metadata", "backup", metadata.bp, keeps_answers=True),
-    Context("events", "backup", events.bp, keeps_answers=True),
-    Context("lifecycle", "infrastructure", lifecycle_views.bp, keeps_answers=True, init_app=lifecycle.init_app),
+    Context("metadata", "backup", metadata.bp, keeps_answers=True, media_schemas=("metadata.schemas",)),
+    Context("events", "backup", events.bp, keeps_answers=True, media_schemas=("events.schemas",)),
+    Context(
+        "lifecycle",
+        "infrastructure",
+        lifecycle_views.bp,
+        keeps_answers=True,
+        init_app=lifecycle.init_app,
+        media_schemas=("lifecycle.schemas",),
+    ),
     Context(
         "stream",
         "backup",
@@ -116,6 +134,13 @@ CONTEXTS: tuple[Context, ...] = (
         door_docs=console_acting.STREAM_DOCS,
     ),
 )
+
+
+def load_media_schemas() -> None:
+    """Import every context's media schemas, which registers them in http/schemas.py MEDIA_SCHEMAS."""
+    for context in CONTEXTS:
+        for module in context.media_schemas:
+            importlib.import_module(f"{__package__}.{module}")
 
 
 def transforms() -> dict[str, Transform]:

@@ -45,6 +45,7 @@ def _component(name: str) -> str:
 
 
 def _register_components(spec: APISpec) -> None:
+    contexts.load_media_schemas()
     for name, schema in MEDIA_SCHEMAS.items():
         spec.components.schema(_component(name), schema=schema)
     for collection, item in COLLECTIONS.items():

@@ -20,8 +20,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-import yaml
-
 from . import heap, release
 from .errors import AbiquoError
 from .store import Store
@@ -122,6 +120,8 @@ def read(name: str) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ScenarioError(f"{path}: cannot be read: {reason}") from None
+    import yaml  # only a scenario file needs it: serving a store as it was left reads none
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         document = yaml.load(text, Loader=loader)

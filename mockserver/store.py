@@ -92,6 +92,14 @@ class StoreError(Exception):
     """The store cannot be opened or used. str(exc) is a one-line message that names the file."""
 
 
+class StoreLocked(StoreError):
+    """Another process holds the store's lock: ``holder`` is its pid where the system tells, else None."""
+
+    def __init__(self, message: str, holder: int | None):
+        super().__init__(message)
+        self.holder = holder
+
+
 class StoreUnavailable(StoreError):
     """A write the disk refused; ``cause`` says why in a few words (disk full, permission denied…)."""
 
@@ -954,7 +962,24 @@ def _flock(path, fd: int) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise StoreError(f"{path}: already open in another Store or process (one store, one server process)") from None
+        holder = lock_holder(fd)
+        by = f"held by pid {holder}" if holder else "one store, one server process"
+        raise StoreLocked(f"{path}: already open in another Store or process ({by})", holder) from None
+
+
+def lock_holder(fd: int) -> int | None:
+    """The pid holding the flock on ``fd``'s file, where the system says (Linux's /proc/locks), else None."""
+    found = os.fstat(fd)
+    key = f"{os.major(found.st_dev):02x}:{os.minor(found.st_dev):02x}:{found.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii") as locks:  # "1: FLOCK  ADVISORY  WRITE 4242 fd:01:1234 0 EOF"
+            for line in locks:
+                fields = line.split()
+                if len(fields) > 5 and fields[1] == "FLOCK" and fields[5] == key:
+                    return int(fields[4])
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def hold_lock(path: str | os.PathLike) -> Callable[[], None]:

@@ -9,12 +9,15 @@ with status "success", which the API refuses with 400 BC-15.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import xml.etree.ElementTree as ET
+from concurrent import futures
+from types import SimpleNamespace
 
 import jsonschema_rs
 import pytest
-from abiquo_mock.contracts.certify import outputs, plan, reproduce
+from abiquo_mock.contracts.certify import outputs, plan, reproduce, run
 from abiquo_mock.contracts.certify.run import Options, certify, detect
 from abiquo_mock.contracts.client import MockClient, MockProcess
 from abiquo_mock.mockserver.cli import main
@@ -204,3 +207,39 @@ def test_each_pass_of_a_world_has_its_own_lines_to_reproduce_it(tmp_path):
     assert upgrade["serve"].endswith("--scenario legacy-3.8 --abiquo 3.8")
     assert upgrade["steps"] == ["$CONNECTOR", "curl -s -X POST http://127.0.0.1:8080/_mock/upgrade", "$CONNECTOR"]
     assert listen["steps"][0] == "$CONNECTOR &" and '{"scenario": "living"}' in listen["steps"][1]
+
+
+def test_the_worlds_are_printed_in_the_order_of_the_plan_whichever_mock_ends_first(tmp_path, monkeypatch):
+    specs = [plan.WorldSpec("demo", plan.SCENARIO, "demo"), plan.WorldSpec("scale", plan.SCENARIO, "scale", cost=2)]
+    submitted: dict[str, futures.Future] = {}
+
+    def submit(self, pool, work, url):  # each world's run is a future this test ends
+        submitted[work.id] = futures.Future()
+        return submitted[work.id]
+
+    monkeypatch.setattr(run._Pool, "_submit", submit)
+    said: list[str] = []
+    mocks = [SimpleNamespace(url="http://127.0.0.1:1"), SimpleNamespace(url="http://127.0.0.1:2")]
+    pool = run._Pool(specs, mocks, Options("true", report_dir=str(tmp_path)), tmp_path, said.append)
+
+    def end(world: str) -> None:
+        spec = next(s for s in specs if s.id == world)
+        submitted[world].set_result(
+            {"id": world, "spec": spec, "checks": [], "error": None, "notServed": False, "seconds": 1.0}
+        )
+
+    def scale_ends_first():
+        deadline = time.monotonic() + 30  # a pool that fails leaves this thread no reason to wait on
+        while len(submitted) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        end("scale")
+        while "scale" not in pool.results and time.monotonic() < deadline:
+            time.sleep(0.01)
+        end("demo")
+
+    ender = threading.Thread(target=scale_ends_first, daemon=True)
+    ender.start()
+    pool.run()
+    ender.join()
+
+    assert [line.split(":")[0] for line in said] == ["demo", "scale"]

@@ -39,7 +39,10 @@ def test_a_port_in_use_fails_in_one_line_before_any_store_file_exists(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         err = _one_line_failure(_serve("--port", str(port), "--db", str(tmp_path / "store.json")))
-    assert err == f"abiquo-mock: cannot listen on 127.0.0.1:{port}: the port is already in use\n"
+    assert err == (
+        f"abiquo-mock: cannot listen on 127.0.0.1:{port}: the port is already in use: stop what listens there, "
+        "or choose another (make serve PORT=8081, abiquo-mock serve --port 8081)\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -49,6 +52,9 @@ def test_a_second_server_on_the_same_store_fails_and_leaves_the_first_ones_world
         snapshot = (tmp_path / "store.json").read_bytes()
         err = _one_line_failure(_serve("--port", str(free_port()), "--db", db, "--scenario", "empty"))
         assert err.startswith(f"abiquo-mock: {db}: already open in another Store or process")
+        # the way out: who holds it, and how to serve something else
+        assert f"(held by pid {first.process.pid})" in err and f"kill {first.process.pid}" in err
+        assert "make serve DB=" in err and "--db PATH" in err and "--memory" in err
         assert _vm_count(first.url) == 7  # still demo, not the loser's empty world
         assert requests.get(first.url + "/_mock/health", timeout=10).json()["scenario"] == "demo"
         assert (tmp_path / "store.json").read_bytes() == snapshot

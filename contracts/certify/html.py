@@ -250,10 +250,15 @@ def _worlds(document: dict) -> str:
         verdict = FAIL if FAIL in judged else ERROR if ERROR in judged else PASS if PASS in judged else NOT_APPLICABLE
         rows.append(
             f"<tr><td>{escape(w['id'])}</td><td>{escape(w['kind'])}</td><td>{escape(str(w.get('served') or ''))}</td>"
-            f"<td>{escape(w['format'])}</td><td>{w.get('vms') or ''}</td><td>{w.get('seconds') or ''}</td>"
+            f"<td>{escape(w['format'])}</td><td>{w.get('vms') or ''}</td><td>{_took(w.get('seconds'))}</td>"
             f"<td>{_badge(verdict)}</td></tr>"
         )
     return (
         "<h2>Worlds</h2>\n<table><tr><th>World</th><th>Run as</th><th>Abiquo served</th><th>Format</th><th>VMs</th>"
-        f"<th>Seconds</th><th>Verdict</th></tr>{''.join(rows)}</table>"
+        f"<th>Took</th><th>Verdict</th></tr>{''.join(rows)}</table>"
     )
+
+
+def _took(seconds: float | None) -> str:
+    """A world's duration as the terminal and the report's head write one (``2.5 s``)."""
+    return f"{seconds:.1f} s" if seconds else ""

@@ -200,7 +200,9 @@ def _stop(process: subprocess.Popen) -> None:
 
 class _Pool:
     """Every world, one per free mock at a time, in worker processes; the first generated world that fails each
-    set of obligations is shrunk next, ahead of the worlds still to run."""
+    set of obligations is shrunk next, ahead of the worlds still to run. Each world's lines are printed in the
+    order of the plan (the report's rows) once it, its shrinking and every world before it have ended, so two runs
+    of one certification print the same lines whichever mock ends first."""
 
     def __init__(self, specs: list, mocks: list[MockProcess], options: Options, fixtures: Path, echo: Callable):
         self.specs, self.options, self.fixtures, self.echo = specs, options, fixtures, echo
@@ -208,6 +210,9 @@ class _Pool:
         self.pending: list = sorted(specs, key=lambda s: -s.cost)  # the longest first: the last to end is short
         self.results: dict[str, dict] = {}
         self.shrunk: dict[frozenset, str] = {}  # failed obligations -> the world shrunk for them
+        self.lines: dict[str, list[str]] = {}  # world id -> its lines, not printed yet
+        self.shrinking: set[str] = set()  # worlds whose minimal world is still being searched for
+        self.said = 0  # worlds of the plan whose lines are printed
 
     def run(self) -> list[dict]:
         running: dict = {}
@@ -222,6 +227,7 @@ class _Pool:
                     url, work = running.pop(future)
                     self.free.append(url)
                     self._collect(future, work)
+                self._say()
         return [self.results[s.id] for s in self.specs if s.id in self.results]
 
     def _submit(self, pool, work, url: str):
@@ -253,7 +259,8 @@ class _Pool:
             except Exception as exc:  # no minimal world, but the certification stands
                 found = {"error": repr(exc)}
             world["minimalWorld"] = found
-            self.echo(_shrunk_line(world["id"], found))
+            self.lines[world["id"]].append(_shrunk_line(world["id"], found))
+            self.shrinking.discard(world["id"])
             return
         try:
             result = future.result()
@@ -268,7 +275,7 @@ class _Pool:
             }
         self.results[result["id"]] = result
         cells = {o.id: verdicts.cell(result, o.id) for o in obligations.OBLIGATIONS}
-        self.echo(_world_line(result, cells))
+        self.lines[result["id"]] = [_world_line(result, cells)]
         failed = sorted(o for o, c in cells.items() if c["verdict"] == FAIL)
         if not failed or work.kind != plan.GENERATED or "worldYaml" not in result:
             return
@@ -276,9 +283,20 @@ class _Pool:
             result["minimalWorld"] = {"sameAs": self.shrunk[frozenset(failed)]}
             return
         self.shrunk[frozenset(failed)] = result["id"]
+        self.shrinking.add(result["id"])
         named = shrink.named_vms(result["checks"], set(failed), obligations.obligation_of)
         out = Path(self.options.report_dir).resolve() / "worlds" / f"{result['id']}-minimal.yaml"
         self.pending.insert(0, (result, failed, named, str(out)))
+
+    def _say(self) -> None:
+        """Print the lines of every world that has ended and follows only worlds already printed."""
+        while self.said < len(self.specs):
+            world = self.specs[self.said].id
+            if world not in self.lines or world in self.shrinking:
+                return
+            for line in self.lines.pop(world):
+                self.echo(line)
+            self.said += 1
 
 
 def _world_line(result: dict, cells: dict) -> str:

@@ -56,16 +56,26 @@ def failing(client: MockClient, name: str, command: str, timeout: float, env: di
 
 
 class Shrinker:
-    def __init__(self, client: MockClient, fixtures: Path, command: str, timeout: float, env: dict, target: set[str]):
+    def __init__(
+        self,
+        client: MockClient,
+        fixtures: Path,
+        command: str,
+        timeout: float,
+        env: dict,
+        target: set[str],
+        kept: dict | None = None,
+    ):
         self.client, self.fixtures, self.command, self.timeout, self.env = client, fixtures, command, timeout, env
         self.target = target
+        self.kept = kept or {}  # what every smaller world keeps of the exported one's header (its passwords' source)
         self.runs = 0
 
     def fails(self, tables: Tables) -> bool:
         """Whether the connector fails exactly the target obligations on this world."""
         name = f"certify-shrink-{os.getpid()}-{next(_names)}"
         path = self.fixtures / f"{name}.yaml"
-        path.write_text(document(tables, name, ""), encoding="utf-8")
+        path.write_text(document(tables, name, "", self.kept), encoding="utf-8")
         self.runs += 1
         try:
             return failing(self.client, name, self.command, self.timeout, self.env) == self.target
@@ -75,8 +85,8 @@ class Shrinker:
             path.unlink(missing_ok=True)
 
 
-def document(tables: Tables, name: str, description: str) -> str:
-    header = {"format": FORMAT, "name": name, "description": description, "tags": []}
+def document(tables: Tables, name: str, description: str, kept: dict | None = None) -> str:
+    header = {"format": FORMAT, "name": name, "description": description, "tags": [], **(kept or {})}
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return yaml.dump({**header, "world": tables}, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
 
@@ -98,8 +108,11 @@ def minimal_world(
     """Shrink the world of ``world_yaml`` for ``seconds`` at most, write the smallest one found to ``out``; what was
     found (``reproduced``: the connector, run once more on the written world, failed it the same way)."""
     started = time.monotonic()
-    shrinker = Shrinker(MockClient(url, token=token), Path(fixtures), command, timeout, env, set(target))
-    best, complete = _smallest(yaml.safe_load(world_yaml)["world"], shrinker, named, started + seconds)
+    exported = yaml.safe_load(world_yaml)
+    # the exported world names the scenario its users' passwords come from (the mock hands out none): keep it
+    kept = {"passwords": exported["passwords"]} if "passwords" in exported else {}
+    shrinker = Shrinker(MockClient(url, token=token), Path(fixtures), command, timeout, env, set(target), kept)
+    best, complete = _smallest(exported["world"], shrinker, named, started + seconds)
     vms = len(best.get("virtualmachines", []))
     description = (
         f"The smallest world found from {source} on which the connector `{command}` still fails "
@@ -107,7 +120,7 @@ def minimal_world(
         f"{time.monotonic() - started:.0f} s and {shrinker.runs} runs of the connector."
     )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(document(best, Path(out).stem, description), encoding="utf-8")
+    Path(out).write_text(document(best, Path(out).stem, description, kept), encoding="utf-8")
     reproduced = shrinker.fails(best)
     seconds = round(time.monotonic() - started, 1)
     found = {"path": out, "vms": vms, "obligations": sorted(target), "runs": shrinker.runs, "seconds": seconds}

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 
 from ..errors import AbiquoError
+from ..http.integers import JAVA_INT
 from ..http.links import api_path_of, links_with_rel
-from ..http.schemas import JAVA_INT
 from ..infrastructure.model import belonging, datacenter
 from ..store import Store
 from .constants import GRANULARITIES

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from .. import ordering, release
 from ..errors import AbiquoError
-from ..http.schemas import JAVA_INT
+from ..http.integers import JAVA_INT
 from ..infrastructure.model import belonging, datacenter
 from ..ordering import Selection
 from ..store import Store

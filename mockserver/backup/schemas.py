@@ -8,7 +8,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, Regexp
 
-from ..http.schemas import JAVA_INT, LinkSchema, media_type
+from ..http.integers import JAVA_INT
+from ..http.schemas import LinkSchema, media_type
 from .constants import (
     CODE_PATTERN,
     DATE,

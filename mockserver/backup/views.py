@@ -16,12 +16,7 @@ from ..infrastructure import model as infrastructure
 from ..infrastructure.constants import DATACENTER
 from ..infrastructure.render import datacenter_path, location_path
 from ..release import BACKUP_POLICIES as POLICIES
-from . import (
-    legacy,
-    model,
-    schemas,  # noqa: F401  (registers the backup media types)
-    tenant,
-)
+from . import legacy, model, tenant
 from .constants import GRANULARITIES
 
 bp = Blueprint("backup", __name__)

@@ -13,8 +13,6 @@ import re
 import time
 from collections.abc import Mapping
 
-import yaml
-
 from .. import scenarios
 from ..errors import AbiquoError
 from ..http.control import PREFIX
@@ -23,7 +21,6 @@ from .acting import PASSED_HEADERS, SEND_RULE
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 ENTRY_FIELDS = {"method": str, "path": str, "query": str, "user": (str, type(None)), "status": int}
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def check_name(name: object) -> str:
@@ -53,9 +50,7 @@ def scenario_document(
             header["passwords"] = {"from": source}
         else:
             note = "# The users' passwords are left out (the mock never hands one out): give each user one.\n"
-    head = yaml.dump(header, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
-    world = yaml.dump({"world": tables}, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
-    return note + head + world
+    return note + _yaml(header) + _yaml({"world": tables})
 
 
 def _without_passwords(tables: dict, loaded: str | None, transforms: Mapping) -> tuple[dict, str | None]:
@@ -66,6 +61,13 @@ def _without_passwords(tables: dict, loaded: str | None, transforms: Mapping) ->
         known = {u.get("nick"): u.get("password") for u in scenarios.world(loaded, transforms).get("users", [])}
         source = loaded if all(known.get(u.get("nick")) == u.get("password") for u in users) else None
     return {**tables, "users": [{k: v for k, v in u.items() if k != "password"} for u in users]}, source
+
+
+def _yaml(document: dict) -> str:
+    import yaml  # loaded when a world is saved, not with every server
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def save_scenario(text: str, name: str, overwrite: bool) -> str:

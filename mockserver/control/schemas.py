@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import release
 from ..faults.scale import PARAMETERS as SCALE_PARAMETERS
-from ..http.schemas import JAVA_INT, JAVA_LONG
+from ..http.integers import JAVA_INT, JAVA_LONG
 from ..infrastructure.constants import VM_STATES
 from ..scenarios import MAX_NAME
 

@@ -11,7 +11,7 @@ from ..errors import AbiquoError
 from ..extensions import store_of
 from ..http.api import operation
 from ..http.paging import Paging, collection, paging_links, parse_paging
-from . import model, schemas  # noqa: F401  (schemas registers the event media types)
+from . import model
 
 bp = Blueprint("events", __name__)
 # query name (as Abiquo spells it, any case) -> the DTO's name field and id field

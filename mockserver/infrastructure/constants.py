@@ -3,6 +3,8 @@ states of a virtual machine."""
 
 from __future__ import annotations
 
+from ..http.integers import JAVA_INT, JAVA_LONG, JavaInteger
+
 # Flask rules below /api
 DATACENTER = "/admin/datacenters/<int:dc>"
 ENTERPRISE = "/admin/enterprises/<int:enterprise>"
@@ -32,3 +34,9 @@ LIMITS = (
     "publicIpsSoft",
     "publicIpsHard",
 )
+REPOSITORY_LIMITS = ("repositorySoftInMb", "repositoryHardInMb")
+# The Java type of each limit of Abiquo's model (SingleResourceWithLimitsDto, and DatacenterLimitsDto for the
+# repository): the CPU and RAM limits are ints, the disk, storage, VLAN, public IP and repository limits longs.
+LIMIT_TYPES: dict[str, JavaInteger] = {
+    name: JAVA_INT if name.startswith(("cpuCount", "ram")) else JAVA_LONG for name in (*LIMITS, *REPOSITORY_LIMITS)
+}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..http.links import link
-from . import schemas  # noqa: F401  (registers the infrastructure media types)
 from .constants import LIMITS
 
 

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from ..http.schemas import JAVA_INT, JAVA_LONG, JavaInteger, LinkSchema, media_type
-from .constants import LIMITS
-
-REPOSITORY_LIMITS = ("repositorySoftInMb", "repositoryHardInMb")
-# The Java type of each limit of Abiquo's model (SingleResourceWithLimitsDto, and DatacenterLimitsDto for the
-# repository): the CPU and RAM limits are ints, the disk, storage, VLAN, public IP and repository limits longs.
-LIMIT_TYPES: dict[str, JavaInteger] = {
-    name: JAVA_INT if name.startswith(("cpuCount", "ram")) else JAVA_LONG for name in (*LIMITS, *REPOSITORY_LIMITS)
-}
+from ..http.integers import JAVA_INT, JAVA_LONG
+from ..http.schemas import LinkSchema, media_type
+from .constants import LIMIT_TYPES, LIMITS
 
 
 class Entity(Schema):

@@ -12,7 +12,7 @@ from ..http.paging import collection
 from ..infrastructure import model as infrastructure
 from ..infrastructure.constants import VIRTUAL_MACHINE, VM_ERRORS
 from ..infrastructure.render import vm_path
-from . import clock_of, model, schemas  # noqa: F401  (schemas registers the task media)
+from . import clock_of, model
 
 bp = Blueprint("lifecycle", __name__)
 VM = VIRTUAL_MACHINE

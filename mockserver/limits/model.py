@@ -13,13 +13,14 @@ import re
 from .. import ordering, release
 from ..backup.model import check_links, vms_bound_to
 from ..errors import AbiquoError
+from ..http.integers import JAVA_INT
 from ..http.links import api_path_of, links_with_rel
-from ..http.schemas import JAVA_INT
+from ..infrastructure.constants import LIMIT_TYPES
 from ..infrastructure.model import belonging, enterprise
 from ..ordering import Selection
 from ..security import User
 from ..store import Store
-from .schemas import LIMIT_FIELDS, LIMIT_TYPES
+from .constants import LIMIT_FIELDS
 
 LOCATION_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)$")
 POLICY_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)/backuppolicies/(\d+)$")

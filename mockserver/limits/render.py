@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..http.links import link
 from ..infrastructure.render import datacenter_path, policy_path
-from .schemas import LIMIT_FIELDS
+from .constants import LIMIT_FIELDS
 
 
 def limit(lim: dict, policies: list[dict]) -> dict:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ..http.schemas import JAVA_INT, media_type
-from ..infrastructure.schemas import LIMIT_TYPES, Entity
+from ..http.integers import JAVA_INT
+from ..http.schemas import media_type
+from ..infrastructure.constants import LIMIT_TYPES
+from ..infrastructure.schemas import Entity
 
-LIMIT_FIELDS = tuple(LIMIT_TYPES)
-
-# Each number has the Java type Abiquo's model gives it (infrastructure/schemas.py LIMIT_TYPES), stated in the
+# Each number has the Java type Abiquo's model gives it (infrastructure/constants.py LIMIT_TYPES), stated in the
 # contract as its minimum and maximum and refused beyond them (limits/model.py).
 LimitSchema = media_type("limit", collection="limits")(
     type(

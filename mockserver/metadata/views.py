@@ -8,7 +8,7 @@ from ..events import emitters
 from ..extensions import store_of
 from ..http.api import Written, operation
 from ..infrastructure.constants import VIRTUAL_MACHINE, VM_ERRORS
-from . import model, restore, schemas  # noqa: F401  (schemas registers the metadata and restore media)
+from . import model, restore
 
 bp = Blueprint("metadata", __name__)
 VM = VIRTUAL_MACHINE

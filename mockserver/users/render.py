@@ -6,7 +6,6 @@ from ..http.links import link
 from ..infrastructure.render import enterprise as render_enterprise
 from ..security import expand_privileges
 from ..store import Store
-from . import schemas  # noqa: F401  (registers the users media types)
 
 
 def user_path(u: dict) -> str:
