@@ -58,7 +58,7 @@ GROUPS = st.sampled_from(
         (DEPLOYED_IN, 3),
         (BOUND, (1, "GOLD")),
         (BOUND, (2, "SILVER")),
-        (HOLDING_SEVERAL, (1,)),
+        (HOLDING_SEVERAL, 1),
     ]
 )
 PAGES = st.tuples(
