@@ -1,9 +1,10 @@
 """`make bench`: read throughput and latency against the ceiling, durable write cost, read stalls during
-writes, start and reset times, and a connector's pass per backed-up VM walking either way (benchmarks/
-connector_pass.py), at 1,000 and 10,000 VMs; event streams against the API at the first size.
+writes, start and reset times at 1,000 and 10,000 VMs; event streams against the API at the first size; then a
+connector's pass per backed-up VM walking either way, a page after a write, and start, reset and RSS at the
+largest, at 1,000, 10,000 and 100,000 VMs (benchmarks/connector_pass.py, benchmarks/growth.py).
 It prints figures; nothing passes or fails.
 
-    python -m benchmarks.run [--sizes 1000,10000] [--seconds 5] [--writes 500]
+    python -m benchmarks.run [--sizes 1000,10000] [--pass-sizes 1000,10000,100000] [--seconds 5] [--writes 500]
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from abiquo_mock.mockserver.http.media import versioned
 
-from . import anchors, connector_pass, stalls, streams
+from . import anchors, connector_pass, growth, stalls, streams
 from . import world as worlds
 from .load import Generator, Load, percentile, prime
 from .server import ADMIN, Server
@@ -181,6 +182,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="VM counts, comma-separated")
     parser.add_argument("--seconds", type=float, default=5, help="length of each measured load")
     parser.add_argument("--writes", type=int, default=500, help="durable writes per size")
+    parser.add_argument("--pass-sizes", default="1000,10000,100000", help="VM counts of the connector passes")
     parser.add_argument("--anchors", action="store_true", help="run WireMock side by side (npm install, once)")
     args = parser.parse_args()
     generator = Generator(seconds=args.seconds, warmup=1)
@@ -202,7 +204,6 @@ def main() -> None:
     print("  stalled bodies ...", flush=True)
     stalled = stalls.measure(generator)
     results: dict[int, dict] = {}
-    passes: dict[int, dict] = {}
     streams_figures = None  # measured once, at the first size
     with tempfile.TemporaryDirectory(prefix="abiquo-bench-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
@@ -213,18 +214,19 @@ def main() -> None:
             results[size]["starts"] = measure_starts(db)
             print(f"  {size:,} VMs: writes ...", flush=True)
             results[size].update(measure_writes(db, world, generator, writes=args.writes, seconds=args.seconds))
-            world = worlds.write_store(db, size)  # the write run ends with a reset to the demo world
-            print(f"  {size:,} VMs: connector passes ...", flush=True)
-            passes[size] = {walk: connector_pass.measure(db, walk) for walk in ("crawl", "list")}
             if streams_figures is None:
+                world = worlds.write_store(db, size)  # the write run ends with a reset to the demo world
                 print(f"  {size:,} VMs: event streams ...", flush=True)
                 streams_figures = measure_event_streams(db, world, generator)
+        passes, growth_figures = connector_pass.measure_sizes([int(s) for s in args.pass_sizes.split(",")], Path(tmp))
     report(results, generator, args.writes, args.seconds, trivial)
     connector_pass.report(passes)
+    growth.report(growth_figures)
     stalls.report(*stalled)
     if side_by_side is not None:
         anchors.report(side_by_side, generator)
     streams.report(streams_figures)
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import MappingProxyType
 
-from . import release
+from . import heap, release
 from .errors import AbiquoError
 from .store import Store
 
@@ -298,8 +298,9 @@ def load(
 ) -> None:
     """Replace everything the store holds with the scenario's world, served as ``abiquo`` when it is named (else
     as the release the scenario names, 3.8.5 by default); the store remembers the scenario it was made from."""
-    tables = world(name, transforms, parameters)
-    store.replace_all(served_as(tables, abiquo) if abiquo else tables, scenario=name)
+    with heap.building():  # a generated world (scale) may hold 100,000 VMs
+        tables = world(name, transforms, parameters)
+        store.replace_all(served_as(tables, abiquo) if abiquo else tables, scenario=name)
 
 
 def default_scenario(abiquo: release.Release | None) -> str:

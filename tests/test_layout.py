@@ -29,7 +29,19 @@ HOST = f"{MOCK}.cli"  # the mock's command line, which offers the judge's comman
 LAYERS = (
     (
         "the bottom",
-        ("store", "errors", "release", "extensions", "security", "jsontext", "shapes", "scenarios", "labels"),
+        (
+            "store",
+            "heap",
+            "ordering",
+            "errors",
+            "release",
+            "extensions",
+            "security",
+            "jsontext",
+            "shapes",
+            "scenarios",
+            "labels",
+        ),
     ),
     ("the conventions", ("http",)),
     ("models and renderers", ("*",)),  # every module of a context folder but its views

@@ -13,10 +13,11 @@ from __future__ import annotations
 import copy
 from datetime import datetime
 
-from .. import release
+from .. import ordering, release
 from ..errors import AbiquoError
 from ..http.integers import JAVA_INT
 from ..infrastructure.model import belonging, datacenter
+from ..ordering import Selection
 from ..store import Store
 from .constants import (
     CODE_PATTERN,
@@ -73,13 +74,13 @@ def update_properties(store: Store, dc_id: int, body: object) -> dict:
 
 def _check_no_vm_holds_several_policies(store: Store, dc_id: int) -> None:
     """Multiple policies cannot be switched off while a VM of the datacenter still uses several."""
-    for vm in store.find("virtualmachines", datacenter=dc_id):
-        if len(bound_codes(vm.get("metadata"))) > 1:
-            raise AbiquoError(
-                "BC-27",
-                f"Cannot disable multiple backup policies: virtual machine '{vm['name']}' "
-                f"has {', '.join(sorted(bound_codes(vm.get('metadata'))))}",
-            )
+    vm = ordering.select(store, HOLDING_SEVERAL, dc_id).first()
+    if vm is not None:
+        raise AbiquoError(
+            "BC-27",
+            f"Cannot disable multiple backup policies: virtual machine '{vm['name']}' "
+            f"has {', '.join(sorted(bound_codes(vm.get('metadata'))))}",
+        )
 
 
 def check_links(body: dict) -> None:
@@ -102,7 +103,7 @@ def check_links(body: dict) -> None:
 
 def policy_by_code(store: Store, dc_id: int, code: str) -> dict | None:
     """The policy of a datacenter with that code (codes are compared exactly), or None."""
-    return store.first("backuppolicies", datacenter=dc_id, code=code)
+    return ordering.where(store, "backuppolicies", datacenter=dc_id, code=code).first()
 
 
 def is_legacy(policy: dict) -> bool:
@@ -115,7 +116,7 @@ def legacy_policy(store: Store, dc_id: int, backup_type: str, granularity: str) 
     wanted = [{"type": backup_type.upper(), "period": granularity.upper()}]
     found = (
         p
-        for p in store.find("backuppolicies", datacenter=dc_id, **{LEGACY: True})
+        for p in ordering.where(store, "backuppolicies", datacenter=dc_id, **{LEGACY: True})
         if p["backupConfigurations"] == wanted
     )
     return next(found, None)
@@ -123,7 +124,7 @@ def legacy_policy(store: Store, dc_id: int, backup_type: str, granularity: str) 
 
 def allowed_policy_ids(store: Store, enterprise_id: int, dc_id: int) -> set[int]:
     """The policies an enterprise may use in a datacenter: those its limit there allows."""
-    limit = store.first("limits", enterprise=enterprise_id, datacenter=dc_id)
+    limit = ordering.where(store, "limits", enterprise=enterprise_id, datacenter=dc_id).first()
     return set(limit.get("backuppolicies", [])) if limit else set()
 
 
@@ -141,21 +142,30 @@ def bound_codes(metadata: object) -> set[str]:
     }
 
 
+def _bound_in(vm: dict) -> tuple:
+    return tuple((vm.get("datacenter"), code) for code in sorted(bound_codes(vm.get("metadata"))))
+
+
+# The VMs that bind each policy, by (datacenter, code); and those that bind several policies, by datacenter.
+BOUND = ordering.Grouping("virtualmachines", "bound to a policy", _bound_in)
+HOLDING_SEVERAL = ordering.Grouping(
+    "virtualmachines",
+    "bound to several policies",
+    lambda vm: (vm.get("datacenter"),) if len(bound_codes(vm.get("metadata"))) > 1 else (),
+)
+
+
 def vms_bound_to(store: Store, policy: dict) -> list[dict]:
-    """The VMs of the policy's datacenter whose metadata binds the policy's code."""
-    return [
-        vm
-        for vm in store.find("virtualmachines", datacenter=policy["datacenter"])
-        if policy["code"] in bound_codes(vm.get("metadata"))
-    ]
+    """The VMs of the policy's datacenter whose metadata binds the policy's code, in id order."""
+    return ordering.select(store, BOUND, (policy["datacenter"], policy["code"])).documents()
 
 
 # --- policies -------------------------------------------------------------------------------------------
 
 
-def policies(store: Store, dc_id: int) -> list[dict]:
+def policies(store: Store, dc_id: int) -> Selection:
     datacenter(store, dc_id)
-    return store.find("backuppolicies", datacenter=dc_id)
+    return ordering.where(store, "backuppolicies", datacenter=dc_id)
 
 
 def policy(store: Store, dc_id: int, policy_id: int) -> dict:
@@ -218,7 +228,7 @@ def delete_policy(store: Store, dc_id: int, policy_id: int) -> dict:
                 f"machines {names} have it assigned",
             )
         # A deleted policy is no longer allowed anywhere, so a later policy reusing its id is not either.
-        for limit in store.find("limits", datacenter=dc_id):
+        for limit in ordering.where(store, "limits", datacenter=dc_id):
             if policy_id in limit.get("backuppolicies", []):
                 store.put(
                     "limits",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import ordering
 from ..errors import AbiquoError
 from ..infrastructure import model as infrastructure
 from ..security import User
@@ -13,7 +14,7 @@ def location_policies(store: Store, user: User, loc_id: int) -> list[dict]:
     """What a tenant sees of a datacenter's policies: exactly those its enterprise's limit allows."""
     infrastructure.location(store, user, loc_id)
     allowed = allowed_policy_ids(store, user.enterprise, loc_id)
-    return [p for p in store.find("backuppolicies", datacenter=loc_id) if p["id"] in allowed]
+    return [p for p in ordering.where(store, "backuppolicies", datacenter=loc_id) if p["id"] in allowed]
 
 
 def location_policy(store: Store, user: User, loc_id: int, policy_id: int) -> dict:

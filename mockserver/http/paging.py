@@ -12,6 +12,7 @@ from flask import request
 
 from ..errors import AbiquoError
 from ..extensions import store_of
+from ..ordering import Selection, cut, ordered
 from .links import api_url
 from .media import vendor
 
@@ -67,18 +68,6 @@ def parse_paging(sort_keys: tuple[str, ...], default_asc: bool = True) -> Paging
     )
 
 
-def _sort_value(item: dict[str, Any], key: str) -> Any:
-    value = item.get(key)
-    if isinstance(value, str):
-        return (1, value.lower())
-    return (0, value) if value is not None else (-1, 0)
-
-
-def _matches(item: dict[str, Any], needle: str, fields: tuple[str, ...]) -> bool:
-    needle = needle.lower()
-    return any(isinstance(item.get(f), str) and needle in item[f].lower() for f in fields)
-
-
 def _page_link(rel: str, path: str, paging: Paging, startwith: int, media: str) -> dict[str, Any]:
     # Every filter of the request stays in the link (datefrom above all: a connector catching up follows next)
     query: list[tuple[str, object]] = [
@@ -105,7 +94,7 @@ def paging_links(path: str, paging: Paging, total: int, media: str) -> list[dict
 
 
 def collection(
-    items: Iterable[dict[str, Any]],
+    items: Iterable[dict[str, Any]] | Selection,
     *,
     media: str,
     render: Callable[[dict[str, Any]], dict[str, Any]],
@@ -115,17 +104,19 @@ def collection(
 ) -> dict[str, Any]:
     """Filter, sort, page and render ``items`` (stored documents) as an Abiquo collection of ``media``.
     ``sort_keys`` are the values ``by`` accepts, the first one the default: pass the tuple the operation
-    declares as ``paged=``, so that the contract says what the view does."""
+    declares as ``paged=``, so that the contract says what the view does. A ``Selection`` (mockserver/ordering.py)
+    pages from the order it keeps, without sorting; anything else is sorted here."""
     paging = parse_paging(sort_keys, default_asc)
-    chosen = _filtered_and_sorted(list(items), paging, filter_fields)
-    window = (
-        chosen[paging.startwith :] if paging.limit == 0 else chosen[paging.startwith : paging.startwith + paging.limit]
-    )
+    if isinstance(items, Selection):
+        total, window = items.page(paging.by, paging.asc, paging.has, filter_fields, paging.startwith, paging.limit)
+    else:
+        chosen = _filtered_and_sorted(list(items), paging, filter_fields)
+        total, window = len(chosen), cut(chosen, paging.startwith, paging.limit)
     path = request.path[len("/api") :]
     return {
-        "links": paging_links(path, paging, len(chosen), media),
+        "links": paging_links(path, paging, total, media),
         "collection": [render(i) for i in window],
-        "totalSize": len(chosen),
+        "totalSize": total,
     }
 
 
@@ -144,10 +135,7 @@ def _filtered_and_sorted(
     kept = _sorted.get(key)
     if kept is not None and kept[0] == generation and kept[1] == items:  # == compares by identity first
         return kept[2]
-    chosen = items
-    if paging.has:
-        chosen = [i for i in chosen if _matches(i, paging.has, filter_fields)]
-    chosen = sorted(chosen, key=lambda i: (_sort_value(i, paging.by), i.get("id", 0)), reverse=not paging.asc)
+    chosen = ordered(items, paging.by, paging.asc, paging.has, filter_fields)
     with _sorted_lock:
         _sorted.pop(key, None)
         while len(_sorted) >= SORTED_KEPT:

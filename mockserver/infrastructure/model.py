@@ -4,7 +4,9 @@ another tenant's entity is reported as not found."""
 
 from __future__ import annotations
 
+from .. import ordering
 from ..errors import AbiquoError
+from ..ordering import Selection
 from ..security import User
 from ..store import Store
 from .constants import NOT_DEPLOYED, VM_STATES
@@ -12,6 +14,16 @@ from .constants import NOT_DEPLOYED, VM_STATES
 
 def is_deployed(vm: dict) -> bool:
     return vm.get("state") != NOT_DEPLOYED
+
+
+# The VMs deployed on each machine (what a connector crawling the infrastructure backs up), and those deployed in
+# each virtual appliance (one makes the appliance deployed).
+DEPLOYED_ON = ordering.Grouping(
+    "virtualmachines", "deployed on a machine", lambda vm: (vm.get("machine"),) if is_deployed(vm) else ()
+)
+DEPLOYED_IN = ordering.Grouping(
+    "virtualmachines", "deployed in an appliance", lambda vm: (vm.get("virtualappliance"),) if is_deployed(vm) else ()
+)
 
 
 def _must(doc: dict | None, code: str) -> dict:
@@ -31,6 +43,15 @@ def belonging(store: Store, table: str, doc_id: int, code: str, message: str | N
 
 def datacenter(store: Store, dc_id: int) -> dict:
     return _must(store.get("datacenters", dc_id), "DC-0")
+
+
+def datacenters(store: Store) -> Selection:
+    return ordering.select(store, ordering.whole("datacenters"))
+
+
+def racks(store: Store, dc_id: int) -> Selection:
+    datacenter(store, dc_id)
+    return ordering.where(store, "racks", datacenter=dc_id)
 
 
 def allowed_datacenter_ids(store: Store, enterprise_id: int) -> set[int]:
@@ -54,14 +75,19 @@ def rack(store: Store, dc_id: int, rack_id: int) -> dict:
     return belonging(store, "racks", rack_id, "RACK-4", datacenter=dc_id)
 
 
+def machines(store: Store, dc_id: int, rack_id: int) -> Selection:
+    rack(store, dc_id, rack_id)
+    return ordering.where(store, "machines", rack=rack_id)
+
+
 def machine(store: Store, dc_id: int, rack_id: int, machine_id: int) -> dict:
     rack(store, dc_id, rack_id)
     return belonging(store, "machines", machine_id, "MACHINE-0", rack=rack_id)
 
 
-def machine_vms(store: Store, machine_id: int) -> list[dict]:
+def machine_vms(store: Store, machine_id: int) -> Selection:
     """The VMs deployed on a machine: how connectors find what to back up."""
-    return [vm for vm in store.find("virtualmachines", machine=machine_id) if is_deployed(vm)]
+    return ordering.select(store, DEPLOYED_ON, machine_id)
 
 
 def enterprises(store: Store, user: User) -> list[dict]:
@@ -87,9 +113,23 @@ def virtual_datacenter(store: Store, user: User, vdc_id: int) -> dict:
     return found
 
 
+def virtual_appliances(store: Store, user: User, vdc_id: int) -> Selection:
+    virtual_datacenter(store, user, vdc_id)
+    return ordering.where(store, "virtualappliances", virtualdatacenter=vdc_id)
+
+
 def virtual_appliance(store: Store, user: User, vdc_id: int, vapp_id: int) -> dict:
     virtual_datacenter(store, user, vdc_id)
     return belonging(store, "virtualappliances", vapp_id, "VAPP-0", virtualdatacenter=vdc_id)
+
+
+def is_appliance_deployed(store: Store, vapp_id: int) -> bool:
+    return bool(ordering.select(store, DEPLOYED_IN, vapp_id))
+
+
+def appliance_vms(store: Store, user: User, vdc_id: int, vapp_id: int) -> Selection:
+    virtual_appliance(store, user, vdc_id, vapp_id)
+    return ordering.where(store, "virtualmachines", virtualappliance=vapp_id)
 
 
 def virtual_machine(store: Store, user: User, vdc_id: int, vapp_id: int, vm_id: int) -> dict:
@@ -97,8 +137,10 @@ def virtual_machine(store: Store, user: User, vdc_id: int, vapp_id: int, vm_id: 
     return belonging(store, "virtualmachines", vm_id, "VM-1", virtualappliance=vapp_id)
 
 
-def visible_virtual_machines(store: Store, user: User) -> list[dict]:
-    return [vm for vm in store.all("virtualmachines") if user.sees_enterprise(vm["enterprise"])]
+def visible_virtual_machines(store: Store, user: User) -> Selection:
+    if user.can("ENTERPRISE_ADMINISTER_ALL"):  # as User.sees_enterprise decides
+        return ordering.select(store, ordering.whole("virtualmachines"))
+    return ordering.where(store, "virtualmachines", enterprise=user.enterprise)
 
 
 def set_vm_state(store: Store, vm_id: int, state: str) -> dict:

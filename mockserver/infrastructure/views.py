@@ -42,7 +42,7 @@ VM_SORT = ("name", "id", "state")
 def list_datacenters():
     policies = release.of(store_of()).has_policies
     return collection(
-        store_of().all("datacenters"),
+        model.datacenters(store_of()),
         media="datacenters",
         sort_keys=BY_NAME_OR_LOCATION,
         render=lambda dc: render.datacenter(dc, policies),
@@ -81,8 +81,7 @@ def get_datacenter(dc):
     links={"GetRack": ("getRack", {"dc": "$request.path.dc", "rack": "$response.body#/collection/0/id"})},
 )
 def list_racks(dc):
-    model.datacenter(store_of(), dc)
-    return collection(store_of().find("racks", datacenter=dc), media="racks", sort_keys=BY_NAME, render=render.rack)
+    return collection(model.racks(store_of(), dc), media="racks", sort_keys=BY_NAME, render=render.rack)
 
 
 @operation(
@@ -118,9 +117,8 @@ def get_rack(dc, rack):
     },
 )
 def list_machines(dc, rack):
-    model.rack(store_of(), dc, rack)
     return collection(
-        store_of().find("machines", rack=rack),
+        model.machines(store_of(), dc, rack),
         media="machines",
         sort_keys=BY_NAME,
         render=lambda m: render.machine(m, dc),
@@ -283,9 +281,8 @@ def get_virtual_datacenter(vdc):
     },
 )
 def list_virtual_appliances(vdc):
-    model.virtual_datacenter(store_of(), g.user, vdc)
     return collection(
-        store_of().find("virtualappliances", virtualdatacenter=vdc),
+        model.virtual_appliances(store_of(), g.user, vdc),
         media="virtualappliances",
         sort_keys=BY_NAME,
         render=_virtual_appliance,
@@ -294,8 +291,7 @@ def list_virtual_appliances(vdc):
 
 def _virtual_appliance(va: dict) -> dict:
     """A virtual appliance is deployed while one of its VMs is; ?expand= asks for an (empty here) expansion."""
-    vms = store_of().find("virtualmachines", virtualappliance=va["id"])
-    state = "DEPLOYED" if any(model.is_deployed(vm) for vm in vms) else "NOT_DEPLOYED"
+    state = "DEPLOYED" if model.is_appliance_deployed(store_of(), va["id"]) else "NOT_DEPLOYED"
     found = render.virtual_appliance({"state": state, **va})
     if request.args.get("expand"):
         found["expands"] = {"links": [], "collection": []}
@@ -333,9 +329,8 @@ def get_virtual_appliance(vdc, vapp):
     },
 )
 def list_virtual_machines(vdc, vapp):
-    model.virtual_appliance(store_of(), g.user, vdc, vapp)
     return collection(
-        store_of().find("virtualmachines", virtualappliance=vapp),
+        model.appliance_vms(store_of(), g.user, vdc, vapp),
         media="virtualmachines",
         sort_keys=VM_SORT,
         render=render.virtual_machine,

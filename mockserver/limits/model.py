@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 
-from .. import release
+from .. import ordering, release
 from ..backup.model import check_links, vms_bound_to
 from ..errors import AbiquoError
 from ..http.integers import JAVA_INT
 from ..http.links import api_path_of, links_with_rel
 from ..infrastructure.constants import LIMIT_TYPES
 from ..infrastructure.model import belonging, enterprise
+from ..ordering import Selection
 from ..security import User
 from ..store import Store
 from .constants import LIMIT_FIELDS
@@ -25,9 +26,9 @@ LOCATION_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)$")
 POLICY_PATH = re.compile(r"^/(?:admin/datacenters|cloud/locations)/(\d+)/backuppolicies/(\d+)$")
 
 
-def limits(store: Store, user: User, enterprise_id: int) -> list[dict]:
+def limits(store: Store, user: User, enterprise_id: int) -> Selection:
     enterprise(store, user, enterprise_id)
-    return store.find("limits", enterprise=enterprise_id)
+    return ordering.where(store, "limits", enterprise=enterprise_id)
 
 
 def limit(store: Store, user: User, enterprise_id: int, limit_id: int) -> dict:
@@ -51,7 +52,7 @@ def create_limit(store: Store, user: User, enterprise_id: int, body: object) -> 
     if dc_id is None:
         raise AbiquoError("GEN-6", "Invalid link: a limit needs a 'location' link to its datacenter")
     with store.transaction():
-        if store.first("limits", enterprise=enterprise_id, datacenter=dc_id) is not None:
+        if ordering.where(store, "limits", enterprise=enterprise_id, datacenter=dc_id).first() is not None:
             raise AbiquoError("LIMIT-7", f"Enterprise {enterprise_id} already has a limit in datacenter {dc_id}")
         allowed = _allowed_from_links(store, body, dc_id, [])
         limit_id = store.insert(

@@ -33,7 +33,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from .. import jsontext
+from .. import heap, jsontext
 from . import opening, snapshot
 from .compaction import Compaction
 from .documents import FORMAT, META, _is_id
@@ -93,7 +93,8 @@ class Store(Compaction):
         self._journal = self._wal.main
         journal_existed = self._journal.exists()
         try:
-            self._open_files()
+            with heap.building():  # reading a big snapshot allocates the whole world
+                self._open_files()
         except BaseException as exc:
             self._wal.abandon(journal_existed)  # a store that failed to open must not keep the file locked
             if isinstance(exc, OSError):
@@ -173,6 +174,15 @@ class Store(Compaction):
         world. A callback must be quick and must not raise."""
         self._on_commit.append(callback)
 
+    def note_read(self, table: str) -> None:
+        """Record a read of the whole of ``table`` (see track_reads), for what reads it through an index of its own."""
+        self._tables.note_read(table)
+
+    def uncommitted(self) -> bool:
+        """Whether the transaction this thread holds open has written what on_commit has not announced yet."""
+        with self.lock:
+            return bool(self._tables.undo)
+
     def get(self, table: str, id: int) -> dict[str, Any] | None:
         with self.lock:
             return self._tables.get(table, id)
@@ -243,6 +253,10 @@ class Store(Compaction):
 
     def replace_all(self, world: dict[str, list[dict[str, Any]]], scenario: str | None = None) -> None:
         """Replace every table with ``world``, made from ``scenario`` (recorded with it: see ``scenario``)."""
+        with heap.building():
+            self._replace_all(world, scenario)
+
+    def _replace_all(self, world: dict[str, list[dict[str, Any]]], scenario: str | None) -> None:
         tables = opening.build_world(world, _fresh_tables())  # validate and copy before touching anything
         with self.lock:
             if self._closed or self._depth:
