@@ -21,6 +21,7 @@ import schemathesis
 # importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
 API_VERSION = "3.8"
 ERRORS_MEDIA_TYPE = "application/vnd.abiquo.errors+json"
+XML_ERRORS_MEDIA_TYPE = "application/vnd.abiquo.errors+xml"
 DEFAULT_LIMIT = 25
 
 
@@ -48,11 +49,23 @@ class Exchange:
         return urlsplit(self.url).path
 
     def json(self) -> object:
-        """The body as JSON, or None when it is not JSON."""
+        """The body as JSON, or None when it is not JSON. Abiquo's XML error document is read as the JSON
+        envelope it is the twin of, ``{"collection": [{"code", "message"}]}``."""
+        if is_xml(self.media_type):
+            return _xml_errors(self.body) if self.media_type == XML_ERRORS_MEDIA_TYPE else None
         try:
             return json.loads(self.body) if self.body else None
         except (ValueError, UnicodeDecodeError):
             return None
+
+    @property
+    def asked_xml(self) -> bool:
+        """The client preferred XML (Accept), or sent an XML body and named no other."""
+        sent = {name.lower(): value for name, value in self.request_headers.items()}
+        accept = media_type_of(sent.get("accept", "").split(",")[0])
+        if accept and accept not in ("*/*", "application/*"):
+            return is_xml(accept)
+        return is_xml(media_type_of(sent.get("content-type", "")))
 
 
 def media_type_of(content_type: str) -> str:
@@ -72,16 +85,34 @@ def is_json(media_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
+def is_xml(media_type: str) -> bool:
+    return media_type in ("application/xml", "text/xml") or media_type.endswith("+xml")
+
+
+def _xml_errors(body: bytes) -> dict | None:
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    try:
+        root = fromstring(body)
+    except (ParseError, ValueError):
+        return None
+    if root.tag != "errors":
+        return None
+    return {"collection": [{"code": e.findtext("code"), "message": e.findtext("message")} for e in root]}
+
+
 # ---- the conventions -------------------------------------------------------------------------------------
 
 
 def error_envelope(exchange: Exchange) -> None:
-    """Every 4xx/5xx is ``{"collection": [{"code", "message"}]}`` as application/vnd.abiquo.errors+json."""
+    """Every 4xx/5xx is ``{"collection": [{"code", "message"}]}`` as application/vnd.abiquo.errors+json, or,
+    to a client that asked for XML, ``<errors><error><code/><message/></error></errors>`` as errors+xml."""
     if exchange.status < 400:
         return
     where = f"{exchange.method} {exchange.path} answered {exchange.status}"
-    assert exchange.media_type == ERRORS_MEDIA_TYPE, (
-        f"{where} as {exchange.content_type or '(no Content-Type)'!r}, not {ERRORS_MEDIA_TYPE}"
+    expected = XML_ERRORS_MEDIA_TYPE if exchange.asked_xml else ERRORS_MEDIA_TYPE
+    assert exchange.media_type == expected, (
+        f"{where} as {exchange.content_type or '(no Content-Type)'!r}, not {expected}"
     )
     if exchange.method.upper() == "HEAD":
         return
@@ -131,8 +162,8 @@ def positive_refusals_are_rules(exchange: Exchange) -> None:
 
 
 def negotiated_version(exchange: Exchange) -> None:
-    """Every JSON answer of the API names the negotiated version: ``version=3.8`` in its Content-Type."""
-    if not exchange.path.startswith("/api") or not is_json(exchange.media_type):
+    """Every JSON or XML answer of the API names the negotiated version: ``version=3.8`` in its Content-Type."""
+    if not exchange.path.startswith("/api") or not (is_json(exchange.media_type) or is_xml(exchange.media_type)):
         return
     version = parameters_of(exchange.content_type).get("version")
     assert version == API_VERSION, (

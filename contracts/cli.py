@@ -71,8 +71,16 @@ def contract() -> None:
 )
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1), help="Cases per operation.")
 @click.option("--in-process", is_flag=True, help="Call the application in this process instead of over HTTP.")
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["json", "xml"]),
+    default="json",
+    show_default=True,
+    help="The rendering every request asks for (Accept) and every answer is checked in.",
+)
 @REPORT
-def provider(url, user, password, seed, max_examples, in_process, report):
+def provider(url, user, password, seed, max_examples, in_process, form, report):
     """Check that a server answers as the Abiquo 3.8.5 backup contract says."""
     suite = _suite("provider")
 
@@ -85,6 +93,7 @@ def provider(url, user, password, seed, max_examples, in_process, report):
             max_examples=max_examples,
             report_junit=report[1],
             in_process=in_process,
+            form=form,
             echo=click.echo,
         )
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -76,8 +75,8 @@ class LazyBuildRule(Rule):
 def error_response(error: AbiquoError) -> Response:
     # the codes as the catalogue of the release that refused spells them (3.8.0 has BC11 for BC-11)
     spellings = (g.get("release") or release.of(store_of())).spellings
-    body = json.dumps(error.envelope(spellings))
-    response = Response(body, status=error.status, content_type=media.versioned(media.ERRORS))
+    body, content_type = media.error_body(error.envelope(spellings), media.request_wants_xml())
+    response = Response(body, status=error.status, content_type=content_type)
     response.headers.update(error.headers)
     return response
 

@@ -52,6 +52,23 @@ def _fresh_policy(store: Store, values: dict) -> None:
     )
 
 
+def _weekly_policy(store: Store, values: dict) -> None:
+    """A policy with a daily and a weekly configuration, as the captured one: the weekly one names its days."""
+    values["policy"] = store.insert(
+        "backuppolicies",
+        {
+            "datacenter": values["dc"],
+            "code": "WEEKLY",
+            "name": "Weekly",
+            "description": "",
+            "backupConfigurations": [
+                {"type": "COMPLETE", "period": "DAILY", "time": "12:00:00 +0200"},
+                {"type": "SNAPSHOT", "period": "WEEKLY_PLANNED", "days": ["TUESDAY", "THURSDAY"]},
+            ],
+        },
+    )
+
+
 def _events(store: Store, values: dict) -> None:
     """The event log has something to show: what a metadata write records."""
     from abiquo_mock.mockserver.events.model import record
@@ -74,6 +91,7 @@ PLANS = {
     "deleteMetadata": ({"vdc": 2, "vapp": 2, "vm": 5}, None),
     "getUser": ({"enterprise": 1, "user": 1}, None),
     "listEvents": ({}, _events),
+    "getBackupPolicy": ({}, _weekly_policy),
 }
 
 

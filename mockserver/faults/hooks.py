@@ -9,8 +9,6 @@ changed while it ran.
 
 from __future__ import annotations
 
-import json
-
 from flask import Flask, Response, current_app, g, request
 
 from ..errors import AbiquoError
@@ -111,7 +109,8 @@ def _error(rule: Rule) -> AbiquoError:
 
 
 def _error_response(error: AbiquoError) -> Response:
-    return Response(json.dumps(error.envelope()), status=error.status, content_type=media.versioned(media.ERRORS))
+    body, content_type = media.error_body(error.envelope(), media.request_wants_xml())
+    return Response(body, status=error.status, content_type=content_type)
 
 
 def after_request(response: Response) -> Response:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 
 from flask import Flask
 
@@ -83,7 +82,7 @@ class Door:
         scope = with_slashes_collapsed(scope)  # before anything routes on the path
         refusal = self.sites.refusal(scope["method"], scope["path"], _site_headers(scope["headers"]))
         if refusal is not None:  # before any route, fault or body: a host not served, another site's request
-            answer = _error_answer(refusal)
+            answer = _error_answer(refusal, xml=_wants_xml(scope["headers"]))
             await _send(send, receive, _closing(answer) if has_body(scope["headers"]) else answer)
             return
         route = self.app.extensions[DOOR_ROUTES].get(scope["path"])
@@ -200,9 +199,14 @@ def _site_headers(headers: list[tuple[bytes, bytes]]):
     return found.get
 
 
-def _error_answer(error: AbiquoError, *extra: tuple[bytes, bytes]) -> Answer:
-    body = json.dumps(error.envelope()).encode()
-    headers = [(b"content-type", media.versioned(media.ERRORS).encode()), *extra]
+def _wants_xml(headers) -> bool:
+    found = {name: value.decode("latin-1") for name, value in headers if name in (b"accept", b"content-type")}
+    return media.wants_xml(found.get(b"accept"), found.get(b"content-type"))
+
+
+def _error_answer(error: AbiquoError, *extra: tuple[bytes, bytes], xml: bool = False) -> Answer:
+    body, content_type = media.error_body(error.envelope(), xml)
+    headers = [(b"content-type", content_type.encode()), *extra]
     return Answer(error.status, [*headers, (b"content-length", str(len(body)).encode())], body)
 
 
