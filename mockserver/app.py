@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "LIFECYCLE_MS": 200,  # how long a deploy or undeploy keeps its VM LOCKED; 0: it finishes within the request
     "ALLOWED_HOSTS": (),  # host names served beyond loopback and IP addresses (mockserver/http/sites.py)
     "BIND_HOST": None,  # the address the server listens on: a name given there is served too
+    "API_VERSIONS": media.SUPPORTED_VERSIONS,  # what a client may name in version= (serve --api-versions)
 }
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
 DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not read the body; its HTTP status

@@ -12,6 +12,7 @@ import click
 from abiquo_mock.contracts.cli import certify, contract
 
 from . import contexts, release, scenarios
+from .http import media
 from .http.sites import BadHostName, allowed_hosts
 from .store import Store, StoreError, StoreLocked, hold_lock
 
@@ -202,6 +203,15 @@ def check_faults(path: str) -> None:
     help="The Abiquo release to be: 3.8 (no backup policies; a new store starts from legacy-3.8) or 3.8.5 "
     "[default: the release the scenario names, else 3.8.5].",
 )
+@click.option(
+    "--api-versions",
+    "api_versions",
+    default=",".join(media.SUPPORTED_VERSIONS),
+    show_default=True,
+    envvar="ABIQUO_MOCK_API_VERSIONS",
+    help="The media-type versions a client may name in version= (comma-separated); a request naming none gets 3.8, "
+    "one naming another is refused 406 (Accept) or 415 (Content-Type).",
+)
 def serve(
     host,
     port,
@@ -217,8 +227,13 @@ def serve(
     faults,
     fault_seed,
     abiquo,
+    api_versions,
 ):
     """Serve the mock on one process (the store's lock lives in it)."""
+    try:
+        versions = media.parse_versions(api_versions)
+    except ValueError as exc:
+        _fail(f"--api-versions: {exc}")
     if memory and db:
         _fail("--db and --memory exclude each other")
     if scenario and scenarios.names_a_file(scenario):
@@ -247,6 +262,7 @@ def serve(
             "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or "",
             "ABIQUO_MOCK_FAULTS": str(Path(faults).resolve()) if faults else "",
             "ABIQUO_MOCK_FAULT_SEED": "" if fault_seed is None else str(fault_seed),
+            "ABIQUO_MOCK_API_VERSIONS": ",".join(versions),
         }
     )
     if control_token:

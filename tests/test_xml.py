@@ -234,3 +234,9 @@ def test_the_contract_declares_both_renderings_of_every_media_type(contract):
             body = set(doc.get("requestBody", {}).get("content", {}))
             assert {k.replace("+json", "+xml") for k in body if "vnd.abiquo" in k} <= body, (method, path)
     assert json.dumps(contract).count("+xml") > 50
+
+
+def test_an_answer_echoing_what_xml_cannot_carry_is_still_xml(api):
+    answer = api.get("/api/admin/datacenters/%1E%08x", accept="application/xml")
+    _error_document(answer, 404, "404-NOT-FOUND")  # the path's control characters are written as U+FFFD
+    assert "\ufffd\ufffdx" in _xml(answer).findtext("error/message")

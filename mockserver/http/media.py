@@ -53,7 +53,17 @@ def versioned(name: str, form: str = JSON, version: str = API_VERSION) -> str:
 
 
 def accepted_versions() -> tuple[str, ...]:
+    """The versions a client may name (a request that names none gets the server's own, 3.8)."""
     return current_app.config.get(API_VERSIONS) or SUPPORTED_VERSIONS
+
+
+def parse_versions(text: str) -> tuple[str, ...]:
+    """``3.6,3.7,3.8`` as a tuple; ValueError naming what is not a MAJOR.MINOR version."""
+    versions = tuple(v.strip() for v in text.split(",") if v.strip())
+    wrong = [v for v in versions if not re.fullmatch(r"[0-9]+\.[0-9]+", v)]
+    if wrong or not versions:
+        raise ValueError(f"not a list of versions such as 3.6,3.7,3.8: {text!r}")
+    return versions
 
 
 def _accept_entries(header: str) -> list[tuple[str, dict, float]]:
@@ -86,9 +96,10 @@ def negotiate_among(names: tuple[str, ...]) -> Negotiated:
             form = XML if mimetype in XML_ACCEPT else sent if mimetype in ANY else JSON
             return Negotiated(names[0], versioned(names[0], form), form)
         found = VENDOR.match(mimetype)
-        version = params.get("version", API_VERSION)
-        if found and found.group(1) in names and version in versions:
-            return Negotiated(found.group(1), versioned(found.group(1), found.group(2), version), found.group(2))
+        version = params.get("version")
+        if found and found.group(1) in names and (version is None or version in versions):
+            name, form = found.group(1), found.group(2)
+            return Negotiated(name, versioned(name, form, version or API_VERSION), form)
     raise AbiquoError("406-NOT-ACCEPTABLE", _not_acceptable_message(header, vendor(names[0])))
 
 
@@ -97,7 +108,7 @@ def check_accept_version() -> None:
     header = request.headers.get("Accept", "").strip()
     wanted = [params for _, params, quality in _accept_entries(header) if quality > 0] if header else []
     versions = accepted_versions()
-    if wanted and all(params.get("version", API_VERSION) not in versions for params in wanted):
+    if wanted and all(params.get("version", API_VERSION) not in (*versions, API_VERSION) for params in wanted):
         raise AbiquoError("406-NOT-ACCEPTABLE")
 
 
@@ -159,7 +170,7 @@ def require_content_type(name: str) -> str:
             "415-UNSUPPORTED-MEDIA-TYPE",
             f"Unsupported 'Content-Type' {mimetype or '(none)'}: expected {vendor(name)} or {vendor(name, XML)}",
         )
-    if params.get("version", API_VERSION) not in accepted_versions():
+    if params.get("version") not in (None, *accepted_versions()):
         raise AbiquoError("415-UNSUPPORTED-MEDIA-TYPE-VERSION")
     return XML if mimetype.endswith("+xml") else JSON
 
