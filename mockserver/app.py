@@ -12,7 +12,7 @@ from werkzeug.routing import Rule
 from . import contexts, extensions, release, scenarios
 from .errors import AbiquoError
 from .extensions import DOOR_ROUTES, SITES, store_of
-from .http import answers, api, auth, media
+from .http import answers, api, auth, captured, media
 from .http.paths import collapsing_slashes
 from .http.sites import Sites
 from .store import Store, StoreUnavailable
@@ -86,6 +86,10 @@ def _http_error(exc: HTTPException) -> Response:
     allowed = _allowed_methods(exc) if exc.code == 405 else None
     if allowed == []:  # every method of the path came with a later release than the one served
         exc = NotFound()
+    if exc.code in (404, 405) and request.path.startswith("/api/"):
+        unmodelled = _captured_operation()
+        if unmodelled is not None:
+            return error_response(captured.not_modelled(unmodelled))
     code = HTTP_CODES.get(exc.code or 500, "500-INTERNAL-SERVER-ERROR")
     message = {
         404: f"The requested resource {request.path} does not exist",
@@ -97,6 +101,14 @@ def _http_error(exc: HTTPException) -> Response:
     if allowed:
         response.headers["Allow"] = ", ".join(allowed)
     return response
+
+
+def _captured_operation() -> captured.CapturedOperation | None:
+    """The Abiquo operation a request the mock routes nowhere is, where the captures show it; a 3.8 server knows
+    only the 3.8 captures, 3.8.5 those of 3.8 and 3.10 (the release after it)."""
+    serving = release.of(store_of())
+    releases = ("3.8",) if not serving.has_policies else ("3.8", "3.10")
+    return captured.operation_at(request.method, request.path[len("/api") :], releases)
 
 
 def _allowed_methods(exc: HTTPException) -> list[str] | None:
