@@ -172,6 +172,26 @@ def negotiated_version(exchange: Exchange) -> None:
     )
 
 
+def answered_as_asked(exchange: Exchange) -> None:
+    """An answer with a body to a client that asked for XML is Abiquo's XML: a ``+xml`` media type and a
+    well-formed document (JSON to one that asked JSON)."""
+    if not exchange.path.startswith("/api") or exchange.status >= 400 or not exchange.body:
+        return
+    if not exchange.media_type.startswith("application/vnd.abiquo."):
+        return
+    where = f"{exchange.method} {exchange.path} answered {exchange.status} as {exchange.content_type!r}"
+    if not exchange.asked_xml:
+        assert is_json(exchange.media_type), f"{where} to a client that asked for JSON"
+        return
+    assert is_xml(exchange.media_type), f"{where} to a client that asked for XML"
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    try:
+        fromstring(exchange.body)
+    except (ParseError, ValueError) as exc:
+        raise AssertionError(f"{where}, which is not well-formed XML: {exc}") from None
+
+
 def no_server_error(exchange: Exchange) -> None:
     """No request, however malformed, makes the API fail with a 5xx."""
     assert exchange.status < 500, (
@@ -329,6 +349,12 @@ def abiquo_negotiated_version(ctx, response, case):
 
 
 @schemathesis.check
+def abiquo_answered_as_asked(ctx, response, case):
+    if not _skipped(case):
+        answered_as_asked(exchange_of(response))
+
+
+@schemathesis.check
 def abiquo_no_server_error(ctx, response, case):
     no_server_error(exchange_of(response))
 
@@ -408,6 +434,7 @@ CHECKS = {
     "abiquo_error_envelope": error_envelope,
     "abiquo_negotiated_version": negotiated_version,
     "abiquo_no_server_error": no_server_error,
+    "abiquo_answered_as_asked": answered_as_asked,
     "abiquo_paging_links": paging_links,
     "abiquo_links_resolve": links_resolve,
     "abiquo_documented_error_code": documented_error_code,

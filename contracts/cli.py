@@ -157,8 +157,19 @@ def _size_range(text: str) -> tuple[int, int]:
     help="Serve each world as each of these Abiquo releases in turn (comma-separated, e.g. 3.8,3.8.5) and print the "
     "matrix of worlds and releases [default: the release each scenario names].",
 )
+@click.option(
+    "--format",
+    "form",
+    type=click.Choice(["json", "xml"]),
+    default="json",
+    show_default=True,
+    help="The rendering the connector is asked to speak (ABIQUO_FORMAT in its environment); with xml, a "
+    "connector that asks for or sends JSON is not judged.",
+)
 @REPORT
-def integration(command, scenarios, generated, sizes, seed, timeout, url, listening, across_upgrade, abiquo, report):
+def integration(
+    command, scenarios, generated, sizes, seed, timeout, url, listening, across_upgrade, abiquo, form, report
+):
     """Run a backup connector against the mock's scenarios and judge what it did.
 
     The command runs with ABIQUO_API_URL, ABIQUO_USER and ABIQUO_PASSWORD set; it fails the suite if it
@@ -184,6 +195,7 @@ def integration(command, scenarios, generated, sizes, seed, timeout, url, listen
         listening=listening,
         across_upgrade=across_upgrade,
         abiquo=abiquo,
+        form=form,
     )
     sys.exit(outcome.exit_code)
 
@@ -218,7 +230,7 @@ def _releases(text: str | None) -> list[str] | None:
     "--format",
     "formats",
     multiple=True,
-    help="A format the connector speaks (repeatable) [default: json, the only one the mock serves today].",
+    help="A format the connector speaks, json or xml (repeatable; each world runs once per format) [default: json].",
 )
 @click.option("--generated", default=6, show_default=True, type=click.IntRange(0), help="Generated worlds to run.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds and the faults.")

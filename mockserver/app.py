@@ -86,14 +86,16 @@ def _http_error(exc: HTTPException) -> Response:
     allowed = _allowed_methods(exc) if exc.code == 405 else None
     if allowed == []:  # every method of the path came with a later release than the one served
         exc = NotFound()
-    if exc.code in (404, 405) and request.path.startswith("/api/"):
-        unmodelled = _captured_operation()
-        if unmodelled is not None:
-            return error_response(captured.not_modelled(unmodelled))
+    # An Abiquo operation the mock leaves out: 501 where the mock routes nothing; on a path it serves with other
+    # methods, still 405 (the resource is here, the Allow header says how) with a message naming the operation.
+    unmodelled = _captured_operation() if exc.code in (404, 405) and request.path.startswith("/api/") else None
+    if unmodelled is not None and exc.code == 404:
+        return error_response(captured.not_modelled(unmodelled))
     code = HTTP_CODES.get(exc.code or 500, "500-INTERNAL-SERVER-ERROR")
     message = {
         404: f"The requested resource {request.path} does not exist",
-        405: f"The method {request.method} is not allowed on {request.path}",
+        405: f"The method {request.method} is not allowed on {request.path}"
+        + (f": {captured.not_modelled(unmodelled).message}" if unmodelled else ""),
     }.get(exc.code, exc.description)
     response = error_response(AbiquoError(code, message, status=exc.code))
     if isinstance(exc, RequestEntityTooLarge):

@@ -9,7 +9,6 @@ answered which operation and which error code). ``python -m abiquo_mock.mockserv
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -188,17 +187,9 @@ def dialect_rows() -> list[str]:
 def captured_rows() -> list[str]:
     """How many of the operations the captures show the mock serves, and the rest, answered 501, by resource."""
     from .http import captured
-    from .http.api import REGISTRY
 
-    served_patterns = [
-        (op.method, re.compile("^" + re.sub(r"\{\w+\}", "[^/]+", op.path[len("/api") :]) + "$"))
-        for op in REGISTRY
-        if op.prefix == "/api"
-    ]
     operations = captured.captured()
-    served = [
-        o for o in operations if any(m == o.method and p.match(o.path.replace("{}", "1")) for m, p in served_patterns)
-    ]
+    served = [o for o in operations if captured.is_served(o)]
     missing = [o for o in operations if o not in served]
     by_area: dict[str, int] = {}
     for o in missing:

@@ -24,7 +24,6 @@ VM = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"
         ),
         ("GET", "/api/admin/datacenters/1/storage/tiers", "GET /api/admin/datacenters/{id}/storage/tiers"),
         ("GET", "/api/cloud/virtualdatacenters/1/tasks/7", "GET /api/cloud/virtualdatacenters/{id}/tasks/{id}"),
-        ("DELETE", "/api/admin/datacenters/1", "DELETE /api/admin/datacenters/{id}"),  # the path is served, not DELETE
         ("GET", "/api/login/sessions", "GET /api/login/sessions"),
     ],
 )
@@ -34,6 +33,13 @@ def test_an_abiquo_operation_the_mock_does_not_model_answers_501_naming_it(api, 
     assert answer.codes == ["501-NOT-IMPLEMENTED"]
     message = answer.json["collection"][0]["message"]
     assert named in message and "does not model" in message
+
+
+def test_another_method_on_a_served_path_stays_405_and_names_the_operation(api):
+    answer = api.delete("/api/admin/datacenters/1")
+    assert answer.status == 405 and "GET" in answer.headers["allow"]
+    assert answer.codes == ["405-METHOD-NOT-ALLOWED"]
+    assert "DELETE /api/admin/datacenters/{id} is an operation of Abiquo" in answer.json["collection"][0]["message"]
 
 
 @pytest.mark.parametrize(
@@ -76,3 +82,9 @@ def test_no_operation_the_mock_serves_answers_501(inproc):
 def test_the_fidelity_page_counts_what_the_list_holds():
     text = (Path(__file__).resolve().parent.parent / "docs" / "FIDELITY.md").read_text()
     assert "\n".join(fidelity.dialect_rows() + fidelity.captured_rows()) in text, "run make fidelity"
+
+
+def test_a_served_operation_named_with_an_id_of_the_wrong_kind_is_404_not_501(api):
+    for path in ("/api/admin/datacenters/1/backuppolicies/null,null", "/api/admin/enterprises/x/limits/1"):
+        answer = api.delete(path)
+        assert answer.status == 404, (path, answer.text)

@@ -119,6 +119,14 @@ def test_metadata_written_in_json_reads_back_identical_through_xml(api):
     assert {k: v for k, v in api.get(WRITABLE).json["metadata"].items() if k in READ_BACK} == READ_BACK
 
 
+def test_metadata_read_and_sent_back_in_xml_keeps_every_stored_value_and_its_type(api):
+    read = api.put(WRITABLE, {"metadata": {**READ_BACK, "retention": 7, "encrypted": False}}, media="metadata").json
+    xml = api.get(WRITABLE, accept=XML_METADATA).text
+    assert "<retention>7</retention>" in xml
+    assert api.put(WRITABLE, raw=xml.encode(), headers={"Content-Type": XML_METADATA}).status == 200
+    assert api.get(WRITABLE).json["metadata"] == read["metadata"]  # 7 is still 7, false still false
+
+
 def test_a_limit_is_written_in_xml_with_its_jaxb_names(api):
     before = api.get(LIMIT, accept="application/xml").text
     changed = before.replace("<cpuHard>0</cpuHard>", "<cpuHard>16</cpuHard>").replace(

@@ -195,8 +195,8 @@ def _serve(op: Operation, fn: Callable, values: dict) -> Response:
     if op.privilege:
         g.user.require(op.privilege, op.summary or op.op_id)
     if op.consumes:
-        sent = media.require_content_type(op.consumes)
-        values["body"] = media.json_body() if sent == media.JSON else xml_body(op.consumes)
+        g.body_format = media.require_content_type(op.consumes)
+        values["body"] = media.json_body() if g.body_format == media.JSON else xml_body(op.consumes)
     return _render(op, _call(op, fn, values))
 
 

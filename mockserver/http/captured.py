@@ -36,10 +36,31 @@ def _patterns() -> dict[str, list[tuple[re.Pattern, CapturedOperation]]]:
     return by_method
 
 
+def is_served(op: CapturedOperation) -> bool:
+    """Whether one of the mock's declared operations is ``op`` (a request for it that is not routed names an id of
+    the wrong kind: 404, not 501)."""
+    return op in _served()
+
+
+@functools.cache
+def _served() -> frozenset[CapturedOperation]:
+    from .api import REGISTRY
+
+    declared = [
+        (o.method, re.compile("^" + re.sub(r"\{\w+\}", "[^/]+", o.path[len("/api") :]) + "$"))
+        for o in REGISTRY
+        if o.prefix == "/api"
+    ]
+    return frozenset(
+        op for op in captured() if any(m == op.method and p.match(op.path.replace("{}", "1")) for m, p in declared)
+    )
+
+
 def operation_at(method: str, api_path: str, releases: tuple[str, ...]) -> CapturedOperation | None:
-    """The captured operation ``method api_path`` (the path below /api) is, in one of ``releases``; None."""
+    """The captured operation ``method api_path`` (the path below /api) is, in one of ``releases``, when the mock
+    does not serve it; None."""
     for pattern, op in _patterns().get(method, ()):
-        if pattern.match(api_path) and set(op.releases) & set(releases):
+        if pattern.match(api_path) and set(op.releases) & set(releases) and not is_served(op):
             return op
     return None
 

@@ -360,3 +360,16 @@ def resolver(components: dict) -> Resolve:
         return schema
 
     return resolve
+
+
+def keep_types(sent: object, stored: object) -> object:
+    """``sent`` (read from XML) with each text that spells the stored value it replaces (``"1073741824"`` for
+    1073741824, ``"true"`` for true) given back that value: XML cannot say a free-form value is a number, so a
+    client that sends back what it read changes nothing."""
+    if isinstance(sent, dict) and isinstance(stored, dict):
+        return {key: keep_types(value, stored.get(key)) for key, value in sent.items()}
+    if isinstance(sent, list) and isinstance(stored, list):
+        return [keep_types(value, stored[i] if i < len(stored) else None) for i, value in enumerate(sent)]
+    if isinstance(sent, str) and isinstance(stored, (bool, int, float)) and _text(stored) == sent:
+        return stored
+    return sent
