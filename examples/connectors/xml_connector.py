@@ -59,7 +59,7 @@ def value_of(element):
         value = value_of(child)
         if name in found:
             previous = found[name]
-            found[name] = previous + [value] if isinstance(previous, list) else [previous, value]
+            found[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
         else:
             found[name] = [value] if name in LISTS else value
     return found
