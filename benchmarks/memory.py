@@ -14,6 +14,7 @@ import tempfile
 import tracemalloc
 from pathlib import Path
 
+from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.http.media import versioned
 
 from . import world as worlds
@@ -85,7 +86,7 @@ def top_allocations(db: Path, world: dict, top: int, writes: int = 0) -> list[tu
     gc.collect()
     stats = tracemalloc.take_snapshot().statistics("filename")
     tracemalloc.stop()
-    app.extensions["abiquo_store"].close()
+    store_of(app).close()
     return [(str(s.traceback[0].filename), s.size / 1024 / 1024) for s in stats[:top]]
 
 

@@ -11,8 +11,10 @@ from werkzeug.routing import Rule
 
 from . import contexts, extensions, release, scenarios
 from .errors import AbiquoError
-from .extensions import DOOR_ROUTES, SITES, store_of
-from .http import answers, api, auth, captured, media
+from .extensions import ANSWERS, DOOR_REFUSAL, DOOR_ROUTES, KEPT_BLUEPRINTS, SITE_CHECKED, SITES, store_of
+from .http import answers, api, captured, credentials, hooks, media
+from .http.envelope import flask_response
+from .http.hooks import AFTER, BEFORE, TEARDOWN
 from .http.paths import collapsing_slashes
 from .http.sites import Sites
 from .store import Store, StoreUnavailable
@@ -36,13 +38,6 @@ DEFAULTS: dict[str, Any] = {
     "BIND_HOST": None,  # the address the server listens on: a name given there is served too
     "API_VERSIONS": media.SUPPORTED_VERSIONS,  # what a client may name in version= (serve --api-versions)
 }
-PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
-DOOR_REFUSAL = "abiquo.door.refusal"  # environ key: the front door could not read the body; its HTTP status
-SITE_CHECKED = "abiquo.door.site_checked"  # environ key: the front door already asked http/sites.py
-# The blueprints whose GET answers depend only on the store, the URL, Accept and the caller: they are kept
-# until the next write (mockserver/http/answers.py). A context says so in the table (keeps_answers).
-KEPT_BLUEPRINTS = "abiquo_kept_blueprints"
-ANSWERS = "abiquo_answers"
 HTTP_CODES = {
     400: "GEN-3",
     401: "401-UNAUTHORIZED",
@@ -74,12 +69,7 @@ class LazyBuildRule(Rule):
 
 
 def error_response(error: AbiquoError) -> Response:
-    # the codes as the catalogue of the release that refused spells them (3.8.0 has BC11 for BC-11)
-    spellings = (g.get("release") or release.of(store_of())).spellings
-    body, content_type = media.error_body(error.envelope(spellings), media.request_wants_xml())
-    response = Response(body, status=error.status, content_type=content_type)
-    response.headers.update(error.headers)
-    return response
+    return flask_response(error)
 
 
 def _http_error(exc: HTTPException) -> Response:
@@ -174,9 +164,10 @@ def _refused_body() -> None:
 
 def _authenticate() -> Response | None:
     g.user = None
-    if not request.path.startswith("/api") or request.path in PUBLIC_PATHS:
-        return None
-    g.user = auth.authenticate(store_of())
+    found = credentials.caller_of(store_of(), request.path, request.headers.get)
+    if isinstance(found, AbiquoError):
+        raise found
+    g.user = found
     return None
 
 
@@ -198,7 +189,7 @@ def _keep_answer(response: Response) -> Response:
         return response
     key, generation, _ = computing
     store = store_of()
-    tables = store.untrack_reads() | auth.CREDENTIAL_TABLES
+    tables = store.untrack_reads() | credentials.CREDENTIAL_TABLES
     if generation == store.generation and not (response.direct_passthrough or response.is_streamed):
         headers = list(response.headers.items())
         user = getattr(g, "user", None)
@@ -218,6 +209,18 @@ def _keep_answer(response: Response) -> Response:
 def _stop_tracking(exc: BaseException | None) -> None:
     if g.pop("answer", None) is not None:  # the request failed before its answer could be kept
         store_of().untrack_reads()
+
+
+# The factory's own request hooks, each in its place of http/hooks.py ORDER (the contexts install theirs)
+FACTORY_HOOKS = (
+    ("check_site", BEFORE, _check_site),
+    ("check_query", BEFORE, _check_query),
+    ("refused_body", BEFORE, _refused_body),
+    ("authenticate", BEFORE, _authenticate),
+    ("kept_answer", BEFORE, _kept_answer),
+    ("keep_answer", AFTER, _keep_answer),
+    ("stop_tracking", TEARDOWN, _stop_tracking),
+)
 
 
 def _contract(serving: release.Release) -> dict:
@@ -265,13 +268,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[SITES] = Sites.of(
         app.config["ALLOWED_HOSTS"], app.config["BIND_HOST"], control_api=app.config["CONTROL_ENABLED"]
     )
-    app.before_request(_check_site)
-    app.before_request(_check_query)
-    app.before_request(_refused_body)
-    app.before_request(_authenticate)
     app.extensions[ANSWERS] = answers.Answers()
-    app.before_request(_kept_answer)
-    app.after_request(_keep_answer)  # registered first, so it runs after every other after-request hook
-    app.teardown_request(_stop_tracking)
+    for name, when, func in FACTORY_HOOKS:
+        hooks.install(app, name, when, func)
     _install_contexts(app)
     return app

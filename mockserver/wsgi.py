@@ -12,6 +12,7 @@ import os
 import signal
 
 from .app import create_app
+from .extensions import store_of
 from .http import media
 
 
@@ -50,7 +51,7 @@ def app_from_environment():
     if os.environ.get("ABIQUO_MOCK_WORKER") == "1":
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     app = create_app(config_from_environment())
-    atexit.register(app.extensions["abiquo_store"].close)
+    atexit.register(store_of(app).close)
     return app
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from flask import g, request_finished
 
 from .support import HttpApi, InProcessApi, ServerProcess
@@ -48,7 +49,7 @@ def app():
 
 @pytest.fixture
 def store(app):
-    return app.extensions["abiquo_store"]
+    return store_of(app)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import yaml
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.http.api import REGISTRY, Operation
 from werkzeug.http import parse_options_header
 
@@ -193,7 +194,7 @@ def demo_app():
 def replay(exchange: Exchange, op: Operation, app=None) -> Outcome:
     """Send the exchange's request, made legal in the demo world, to ``app`` (a fresh demo for a write)."""
     app = app or demo_app()
-    request = prepare(app.extensions["abiquo_store"], exchange, op)
+    request = prepare(store_of(app), exchange, op)
     headers = {"Authorization": "Basic YWRtaW46eGFiaXF1bw=="}  # admin:xabiquo
     if exchange.accept:
         headers["Accept"] = _versioned(exchange.accept)

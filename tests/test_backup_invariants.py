@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -32,7 +33,7 @@ class BackupBindings(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.app = create_app({"DB_PATH": None, "SCENARIO": "demo"})
-        self.store = self.app.extensions["abiquo_store"]
+        self.store = store_of(self.app)
         self.api = InProcessApi(self.app)
 
     def _request(self, method, path, **kw):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.console.views import STATIC
+from abiquo_mock.mockserver.extensions import DOOR_ROUTES, store_of
 
 from benchmarks.world import build_world
 
@@ -70,7 +71,7 @@ def test_the_world_tree_and_allowed_policies():
 @pytest.fixture(scope="module")
 def big():
     app = create_app({"DB_PATH": None})
-    app.extensions["abiquo_store"].replace_all(build_world(10_000))
+    store_of(app).replace_all(build_world(10_000))
     return app.test_client()
 
 
@@ -176,10 +177,10 @@ def test_the_vm_list_follows_every_write():
 def test_the_events_feed_names_the_live_stream_only_where_the_server_has_one():
     app = create_app({"DB_PATH": None, "SCENARIO": "demo"})
     client = app.test_client()
-    served = app.extensions["abiquo_door_routes"].pop("/m/stream")  # a server without the stream context
+    served = app.extensions[DOOR_ROUTES].pop("/m/stream")  # a server without the stream context
     assert "stream" not in client.get(f"{API}/events").get_json()
-    app.extensions["abiquo_door_routes"]["/m/stream"] = served
+    app.extensions[DOOR_ROUTES]["/m/stream"] = served
     stream = client.get(f"{API}/events").get_json()["stream"]
     assert stream == {"path": "/_mock/console/api/stream", "user": "admin"}  # admin sees every tenant
-    app.extensions["abiquo_store"].replace_all({"users": [], "roles": []})
+    store_of(app).replace_all({"users": [], "roles": []})
     assert "stream" not in client.get(f"{API}/events").get_json()  # nobody could open it

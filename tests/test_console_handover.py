@@ -11,6 +11,7 @@ import requests
 import yaml
 from abiquo_mock.mockserver import scenarios
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 
 from .support import InProcessApi, scenarios_folder_of_its_own
 
@@ -54,13 +55,13 @@ def test_a_saved_world_loads_back_identically_by_reset_and_at_start(fixtures):
     assert saved.status == 201, saved.text
     document = yaml.safe_load((fixtures / "qa-repro.yaml").read_text())
     assert (document["format"], document["name"], document["tags"]) == (scenarios.FORMAT, "qa-repro", [])
-    expected = app.extensions["abiquo_store"].dump()
+    expected = store_of(app).dump()
     assert api.post("/_mock/reset", body={"scenario": "demo"}, user=None).status == 200
-    assert app.extensions["abiquo_store"].dump() != expected
+    assert store_of(app).dump() != expected
     assert api.post("/_mock/reset", body={"scenario": "qa-repro"}, user=None).status == 200
-    assert app.extensions["abiquo_store"].dump() == expected
+    assert store_of(app).dump() == expected
     at_start = create_app({"DB_PATH": None, "SCENARIO": "qa-repro"})  # what serve --scenario qa-repro does
-    assert at_start.extensions["abiquo_store"].dump() == expected
+    assert store_of(at_start).dump() == expected
     assert "qa-repro" in [s["name"] for s in api.get("/_mock/scenarios", user=None).json["collection"]]
 
 

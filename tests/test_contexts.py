@@ -9,6 +9,7 @@ import pytest
 from abiquo_mock.mockserver import contexts, scenarios
 from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.cli import main
+from abiquo_mock.mockserver.extensions import DOOR_ROUTES
 from abiquo_mock.mockserver.http import control as control_conventions
 from abiquo_mock.mockserver.http.api import REGISTRY, operation
 from abiquo_mock.mockserver.openapi import build
@@ -98,7 +99,7 @@ def test_a_context_added_to_the_table_is_served_documented_and_installed(monkeyp
     assert client.get("/api/examples", headers={"Authorization": "Basic YWRtaW46eGFiaXF1bw=="}).text == "examples"
     assert client.post("/_mock/examples").json == {"done": True}
     assert app.extensions["example"] == "installed"
-    assert app.extensions["abiquo_door_routes"]["/m/example"] is _hello
+    assert app.extensions[DOOR_ROUTES]["/m/example"] is _hello
     document = build()
     assert document["paths"]["/api/examples"]["get"]["tags"] == ["example"]
     assert {"name": "example"} in document["tags"]

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import JOURNAL
 
 from .support import InProcessApi
 
@@ -105,7 +106,7 @@ def test_without_control_there_is_no_mock_api_and_no_journal():
     ):
         answer = api.request(method, path, user=None, body={"state": "OFF"} if method == "PUT" else None)
         assert (answer.status, answer.codes) == (404, ["404-NOT-FOUND"])
-    assert "abiquo_journal" not in app.extensions
+    assert JOURNAL not in app.extensions
     assert api.get(VM1).json["state"] == "ON"
 
 

@@ -17,6 +17,7 @@ import re
 import pytest
 import requests
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import FAULT_PLAN, JOURNAL, store_of
 from abiquo_mock.mockserver.frontdoor import build
 from abiquo_mock.mockserver.http.api import REGISTRY
 
@@ -125,8 +126,8 @@ class Through:
 
     def state(self, fixtures) -> tuple:
         """All a refused request could have changed: the world, the faults, the timeline, the scenarios folder."""
-        plan = self.app.extensions["abiquo_faults"]
-        store = self.app.extensions["abiquo_store"]
+        plan = self.app.extensions[FAULT_PLAN]
+        store = store_of(self.app)
         files = {path.name: path.read_bytes() for path in sorted(fixtures.glob("*.yaml"))}
         return store.generation, store.dump(), len(plan.rules), self.client.get("/_mock/timeline").get_json(), files
 
@@ -195,7 +196,7 @@ def test_an_api_write_from_another_site_is_refused_and_changes_nothing(way, fixt
 
 def test_a_bodiless_deploy_from_another_site_is_refused_and_a_connectors_is_served(way, fixtures):
     assert way.send("POST", DEPLOY, {"Authorization": ADMIN, "Origin": "http://evil.example"})[0] == 403
-    assert way.app.extensions["abiquo_store"].get("virtualmachines", 3)["state"] == "NOT_ALLOCATED"
+    assert store_of(way.app).get("virtualmachines", 3)["state"] == "NOT_ALLOCATED"
     assert way.send("POST", DEPLOY, {"Authorization": ADMIN})[0] == 202  # a connector sends no Origin
 
 
@@ -241,7 +242,7 @@ def test_links_carry_an_allowed_host_only():
 def test_a_refused_request_never_reaches_the_journal(way):
     way.send("GET", "/api/admin/datacenters", {"Host": "evil.example", "Authorization": ADMIN})
     way.send("POST", DEPLOY, {"Authorization": ADMIN, "Origin": "http://evil.example"})
-    assert way.app.extensions["abiquo_journal"].select(_everything()) == []
+    assert way.app.extensions[JOURNAL].select(_everything()) == []
 
 
 def _everything():

@@ -28,6 +28,7 @@ import requests
 import yaml
 from abiquo_mock.contracts.server import MockServer
 from abiquo_mock.mockserver.errors import CATALOGUE, MOCK_ONLY
+from abiquo_mock.mockserver.extensions import store_of
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBES = yaml.safe_load((Path(__file__).parent / "doc_probes.yaml").read_text(encoding="utf-8"))
@@ -151,7 +152,7 @@ def _on_a_full_disk(method, path, headers, data, tmp_path, monkeypatch) -> Simpl
         answer = app.test_client().open(path, method=method, headers=headers, data=data)
     finally:
         monkeypatch.undo()
-        app.extensions["abiquo_store"].close()
+        store_of(app).close()
     return SimpleNamespace(status_code=answer.status_code, text=answer.get_data(as_text=True))
 
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.events import model
+from abiquo_mock.mockserver.extensions import ANSWERS, store_of
 from abiquo_mock.mockserver.security import User
 
 ADMIN = User(1, "admin", 1, 1, frozenset({"ENTERPRISE_ADMINISTER_ALL"}))
@@ -37,7 +38,7 @@ def app(monkeypatch):
 
 
 def _record(app, count: int, start: int = 0) -> None:
-    store = app.extensions["abiquo_store"]
+    store = store_of(app)
     for n in range(start, start + count):
         model.record(store, ADMIN, "BACKUP_POLICY", "MODIFY", enterprise=1 + n % 2, entity=f"/x/{n}")
 
@@ -46,14 +47,14 @@ def _answers(app, user: tuple[str, str], middle: int) -> list[tuple[int, dict]]:
     client = app.test_client()
     found = []
     for query in QUERIES:
-        app.extensions["abiquo_answers"]._kept.clear()
+        app.extensions[ANSWERS]._kept.clear()
         answer = client.get("/api/events" + query.format(middle=middle), auth=user)
         found.append((answer.status_code, json.loads(answer.data)))
     return found
 
 
 def _compare(app, monkeypatch, user=("admin", "xabiquo")) -> None:
-    events = app.extensions["abiquo_store"].all("events")
+    events = store_of(app).all("events")
     middle = events[len(events) // 2]["timestamp"] // 1000 if events else 0
     indexed = _answers(app, user, middle)
     with monkeypatch.context() as patch:
@@ -68,7 +69,7 @@ def test_pages_from_the_index_match_sorting_the_log(app, monkeypatch, user):
     _record(app, 12)
     _compare(app, monkeypatch, user)
     _record(app, 40, start=12)  # the oldest leave: only the newest 30 are kept
-    assert app.extensions["abiquo_store"].count("events") == 30
+    assert store_of(app).count("events") == 30
     _compare(app, monkeypatch, user)
 
 
@@ -96,7 +97,7 @@ def test_a_clock_that_goes_back_falls_back_to_sorting(app, monkeypatch):
 
 
 def test_the_index_follows_the_log_without_reading_it_whole(app, monkeypatch):
-    store = app.extensions["abiquo_store"]
+    store = store_of(app)
     _record(app, 12)
     client = app.test_client()
     assert client.get("/api/events", auth=("admin", "xabiquo")).status_code == 200

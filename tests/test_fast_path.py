@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import ANSWERS, JOURNAL, store_of
 from abiquo_mock.mockserver.frontdoor import build
 from abiquo_mock.mockserver.http.api import REGISTRY
 from werkzeug.exceptions import HTTPException
@@ -99,7 +100,7 @@ def test_every_get_operation_answers_the_same_on_the_fast_path(flask_app, door, 
     compared = 0
     for op_id in sorted(_get_operations()):
         for accept in (None, "*/*", "application/xml", "text/xml"):
-            flask_app.extensions["abiquo_answers"]._kept.clear()
+            flask_app.extensions[ANSWERS]._kept.clear()
             slow = _get(door, urls[op_id], auth, accept)
             calls = len(flask_app.flask_calls)
             fast = _get(door, urls[op_id], auth, accept)
@@ -126,7 +127,7 @@ def test_a_kept_answer_is_only_for_the_caller_that_computed_it(flask_app, door):
 
 
 def _journal(flask_app) -> list[dict]:
-    return [entry.render() for entry in flask_app.extensions["abiquo_journal"].select()]
+    return [entry.render() for entry in flask_app.extensions[JOURNAL].select()]
 
 
 def test_the_journal_records_fast_answers_like_flask_ones(flask_app, door):
@@ -197,7 +198,7 @@ def test_a_state_change_is_seen_by_the_next_read(flask_app, door):
 
 
 def test_a_changed_password_stops_the_kept_answers_of_the_old_one(flask_app, door):
-    store = flask_app.extensions["abiquo_store"]
+    store = store_of(flask_app)
     _get(door, "/api/admin/datacenters")
     admin = store.first("users", nick="admin")
     store.put("users", admin["id"], {**admin, "password": "changed"})

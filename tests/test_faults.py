@@ -6,6 +6,7 @@ import time
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import DOOR_FAULTS
 
 from .support import InProcessApi
 
@@ -127,7 +128,7 @@ def test_faults_are_listed_and_the_fired_ones_are_kept(api):
 
 @pytest.fixture
 def door_hook(app):
-    return app.extensions["abiquo_door_faults"]
+    return app.extensions[DOOR_FAULTS]
 
 
 def test_the_door_gets_latency_drops_and_slow_bodies_for_the_requests_that_match(app, door_hook):

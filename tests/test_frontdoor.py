@@ -8,6 +8,7 @@ import json
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import DOOR_FAULTS, DOOR_ROUTES, store_of
 from abiquo_mock.mockserver.frontdoor import TransportFault, build
 
 from .asgi import ADMIN, call, run
@@ -39,7 +40,7 @@ def _codes(sent) -> list[str]:
 
 
 def _vm_state(flask_app) -> str:
-    return flask_app.extensions["abiquo_store"].get("virtualmachines", 2)["state"]
+    return store_of(flask_app).get("virtualmachines", 2)["state"]
 
 
 def test_a_registered_route_gets_the_request_whole(flask_app, door):
@@ -50,7 +51,7 @@ def test_a_registered_route_gets_the_request_whole(flask_app, door):
         await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
         await send({"type": "http.response.body", "body": b"dummy"})
 
-    flask_app.extensions["abiquo_door_routes"]["/m/dummy"] = dummy
+    flask_app.extensions[DOOR_ROUTES]["/m/dummy"] = dummy
     flask_calls = []
     flask_app.before_request(lambda: flask_calls.append(1))
     sent = run(call(door, "POST", "/m/dummy", headers={"Content-Length": "2"}, chunks=[b"hi"]))
@@ -68,7 +69,7 @@ def test_without_a_fault_hook_or_route_flask_answers(door):
 
 
 def _faulty(flask_app, fault: TransportFault, on: str = "/api/admin/datacenters/1"):
-    flask_app.extensions["abiquo_door_faults"] = lambda method, path: fault if path == on else None
+    flask_app.extensions[DOOR_FAULTS] = lambda method, path: fault if path == on else None
 
 
 def test_a_delay_fault_does_not_hold_the_store_thread(flask_app, door):

@@ -17,6 +17,7 @@ import pytest
 from abiquo_mock.mockserver import jsontext
 from abiquo_mock.mockserver import store as store_module
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.frontdoor import build
 from abiquo_mock.mockserver.store import Store
 
@@ -29,7 +30,7 @@ STATE = "/_mock/virtualmachines/{}/state"
 def door(tmp_path):
     app = create_app({"DB_PATH": str(tmp_path / "store.json"), "SCENARIO": "demo"})
     yield build(app)
-    app.extensions["abiquo_store"].close()
+    store_of(app).close()
 
 
 @pytest.fixture

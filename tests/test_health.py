@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import requests
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 
 from .support import InProcessApi, ServerProcess
 
@@ -23,7 +24,7 @@ def _health(api: InProcessApi) -> dict:
 
 
 def _close(api: InProcessApi) -> None:
-    api.app.extensions["abiquo_store"].close()
+    store_of(api.app).close()
 
 
 def test_a_restarted_store_still_names_the_scenario_it_was_made_from(tmp_path):

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 
 from .support import InProcessApi, contract_errors
 
@@ -119,7 +120,7 @@ def test_a_reset_drops_a_pending_finish():
 def test_the_state_change_and_its_event_commit_together():
     app = create_app({"DB_PATH": None, "SCENARIO": "demo", "LIFECYCLE_MS": 0})
     commits = []
-    app.extensions["abiquo_store"].on_commit(commits.append)
+    store_of(app).on_commit(commits.append)
     api = InProcessApi(app)
     task_href(api.post(f"{WEB03}/action/deploy"))
     tables = [[c["t"] for c in changes] for changes in commits]

@@ -14,6 +14,7 @@ import re
 import pytest
 import yaml
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.http.api import REGISTRY
 
 from .support import scenarios_folder_of_its_own
@@ -80,7 +81,7 @@ def _use_the_world(client, users) -> list:
 def _get_paths(app) -> list[str]:
     """Every GET of the control API and the console, for every VM and datacenter of the world, with the queries
     that show the most (the world downloaded as a scenario, every event, every journal entry)."""
-    store = app.extensions["abiquo_store"]
+    store = store_of(app)
     values = {
         "vm": [vm["id"] for vm in store.all("virtualmachines")],
         "dc": [dc["id"] for dc in store.all("datacenters")],

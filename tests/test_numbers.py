@@ -15,6 +15,7 @@ import signal
 import pytest
 from abiquo_mock.mockserver import jsontext
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.openapi import build
 
 from .support import HttpApi, InProcessApi, ServerProcess
@@ -54,7 +55,7 @@ def _file_api(path) -> InProcessApi:
 
 
 def _close(api: InProcessApi) -> None:
-    api.app.extensions["abiquo_store"].close()
+    store_of(api.app).close()
 
 
 def test_big_integers_survive_a_restart_from_the_journal_and_from_the_snapshot(tmp_path):
@@ -68,7 +69,7 @@ def test_big_integers_survive_a_restart_from_the_journal_and_from_the_snapshot(t
     api = _file_api(db)  # the metadata comes back from the journal's line
     assert api.get(DB02).json["metadata"] == metadata
     assert _integers_in(api.get(DB02).text, "k2") == [str(TWENTY_THREE_DIGITS)]
-    api.app.extensions["abiquo_store"]._compact()  # the snapshot now holds it, the journal is empty
+    store_of(api.app)._compact()  # the snapshot now holds it, the journal is empty
     _close(api)
     assert str(TWENTY_THREE_DIGITS) in db.read_text()
 

@@ -7,6 +7,7 @@ import re
 import pytest
 import schemathesis
 from abiquo_mock.mockserver import openapi
+from abiquo_mock.mockserver.extensions import DOOR_ROUTES
 
 METHODS = ("get", "put", "post", "delete", "patch")
 UNAUTHENTICATED = ("/api/version",)
@@ -63,7 +64,7 @@ def _rules(app) -> set[tuple[str, str]]:
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         described |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
-    return described | {(path, "get") for path in app.extensions["abiquo_door_routes"]}  # the front door's own
+    return described | {(path, "get") for path in app.extensions[DOOR_ROUTES]}  # the front door's own
 
 
 def test_every_route_is_described_and_nothing_else(app, document):

@@ -7,6 +7,7 @@ import os
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.store import Store
 
 from .support import InProcessApi
@@ -19,8 +20,8 @@ DB01 = METADATA[0]
 @pytest.fixture
 def on_disk(tmp_path):
     app = create_app({"DB_PATH": str(tmp_path / "db.json"), "SCENARIO": "demo", "FSYNC": False})
-    yield InProcessApi(app), app.extensions["abiquo_store"]
-    app.extensions["abiquo_store"].close()
+    yield InProcessApi(app), store_of(app)
+    store_of(app).close()
 
 
 def _put(api, path, value: str):

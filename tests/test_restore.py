@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 
 from tests.support import InProcessApi
 
@@ -53,7 +54,7 @@ def test_a_vm_without_results_is_bc_20(inproc):
 @pytest.fixture
 def legacy():
     app = create_app({"DB_PATH": None, "SCENARIO": "legacy-3.8"})
-    return InProcessApi(app), app.extensions["abiquo_store"]
+    return InProcessApi(app), store_of(app)
 
 
 @pytest.mark.parametrize("backup_id", ["bk-4-2", "bk-4-3"])

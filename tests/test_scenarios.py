@@ -10,6 +10,7 @@ import jsonschema_rs
 import pytest
 from abiquo_mock.mockserver import contexts, scenarios
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.metadata.bindings import bound_configurations, bound_pairs
 from abiquo_mock.mockserver.metadata.model import checked_metadata, configured_metadata
 from abiquo_mock.mockserver.openapi import build
@@ -23,7 +24,7 @@ ADMIN = User(1, "admin", 1, 1, frozenset(PRIVILEGES))
 
 def served(name: str):
     app = create_app({"DB_PATH": None, "SCENARIO": name})
-    return InProcessApi(app), app.extensions["abiquo_store"]
+    return InProcessApi(app), store_of(app)
 
 
 def metadata_path(vm: dict) -> str:

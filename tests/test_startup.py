@@ -49,10 +49,11 @@ def test_a_server_on_an_existing_store_loads_neither_the_contract_nor_yaml_until
 
 def test_a_url_is_still_built_from_a_rule_whose_builder_waited():
     from abiquo_mock.mockserver.app import create_app
+    from abiquo_mock.mockserver.extensions import store_of
     from flask import url_for
 
     app = create_app()
     with app.test_request_context():
         first = url_for("infrastructure.getDatacenter", dc=7)
         assert first == "/api/admin/datacenters/7" and url_for("infrastructure.getDatacenter", dc=8).endswith("/8")
-    app.extensions["abiquo_store"].close()
+    store_of(app).close()

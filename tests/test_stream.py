@@ -9,6 +9,7 @@ import re
 
 import pytest
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import DOOR_ROUTES, store_of
 from abiquo_mock.mockserver.lifecycle.model import system_user
 from abiquo_mock.mockserver.stream import PATH, hub_of
 from abiquo_mock.mockserver.stream.hub import Listener
@@ -25,7 +26,7 @@ WASYNC = "X-Atmosphere-Framework=1.1.0&X-Atmosphere-tracking-id=0&X-Cache-Date=0
 @pytest.fixture
 def world():
     app = create_app({"DB_PATH": None, "SCENARIO": "demo", "LIFECYCLE_MS": 0})
-    return app, InProcessApi(app), app.extensions["abiquo_door_routes"][PATH]
+    return app, InProcessApi(app), app.extensions[DOOR_ROUTES][PATH]
 
 
 def touch(api, vm=VM1, user="admin"):
@@ -52,7 +53,7 @@ def test_a_write_reaches_an_open_stream_as_the_outbound_event(world):
         return stream, event
 
     stream, event = asyncio.run(scenario())
-    (stored,) = api.app.extensions["abiquo_store"].all("events")  # the record: epoch ms and details
+    (stored,) = store_of(api.app).all("events")  # the record: epoch ms and details
     assert event == {
         "id": stored["id"],
         "type": "VIRTUAL_MACHINE",
@@ -281,7 +282,7 @@ def test_an_event_both_in_the_backlog_and_in_flight_is_given_once(world):
     async def scenario():
         watcher = await StreamClient(handler).start()  # the loop has listeners, so commits are handed over
         touch(api)  # on this thread: the loop cannot run the hand-over yet
-        resuming = Listener(asyncio.get_running_loop(), system_user(app.extensions["abiquo_store"]))
+        resuming = Listener(asyncio.get_running_loop(), system_user(store_of(app)))
         backlog = hub.attach(resuming, 0)
         await asyncio.sleep(0.01)  # now the hand-over runs
         queued = resuming.queue.qsize()

@@ -11,6 +11,7 @@ import requests
 from abiquo_mock.mockserver import release
 from abiquo_mock.mockserver.app import create_app
 from abiquo_mock.mockserver.backup.upgrade import upgrade_store
+from abiquo_mock.mockserver.extensions import store_of
 
 from .support import HttpApi, InProcessApi, ServerProcess
 
@@ -55,7 +56,7 @@ def test_an_upgrade_that_starts_in_the_middle_of_a_request_waits_for_it(monkeypa
     """The request reads the release twice (the operation's, its datacenter's links); the upgrade is started on
     another thread right after the first read. The request must answer from the one world it began in."""
     app = legacy_app()
-    api, store = InProcessApi(app), app.extensions["abiquo_store"]
+    api, store = InProcessApi(app), store_of(app)
     original, read, upgrading = release.of, [], []
 
     def of(where):

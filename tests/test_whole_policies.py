@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from abiquo_mock.contracts.generate import Policy, Seat, policy_bound
 from abiquo_mock.mockserver.app import create_app
+from abiquo_mock.mockserver.extensions import store_of
 from abiquo_mock.mockserver.scenarios import names
 from hypothesis import HealthCheck, given, settings
 
@@ -35,7 +36,7 @@ def partial_bindings(world: dict) -> list[str]:
 @pytest.mark.parametrize("scenario", names())
 def test_every_scenario_holds_whole_policies(scenario):
     app = create_app({"DB_PATH": None, "SCENARIO": scenario, "CONTROL_ENABLED": False, "FSYNC": False})
-    assert partial_bindings(app.extensions["abiquo_store"].dump()) == []
+    assert partial_bindings(store_of(app).dump()) == []
 
 
 def test_binding_part_of_a_policy_is_refused_and_changes_nothing(inproc, store):

@@ -7,7 +7,6 @@ through the API like any other: the journal, the event log, the rules and the fa
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable
 
 from flask import Flask, current_app, request
@@ -15,8 +14,8 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from ..errors import AbiquoError
 from ..extensions import DOOR_ROUTES, store_of
-from ..http import media
 from ..http.control import PREFIX, token_accepted
+from ..http.envelope import send_error
 from ..security import user_from_docs
 from ..store import Store
 from ..stream import PATH as STREAM_PATH
@@ -137,7 +136,4 @@ class ConsoleStream:
                 {**scope, "path": STREAM_PATH, "headers": [*headers, (b"authorization", authorization)]}, receive, send
             )
             return
-        body = json.dumps(refusal.envelope()).encode()
-        head = [(b"content-type", media.versioned(media.ERRORS).encode()), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": refusal.status, "headers": head})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, refusal)

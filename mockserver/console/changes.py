@@ -16,9 +16,9 @@ from collections import deque
 
 from flask import Flask, Response, current_app, g, request
 
-from ..extensions import store_of
+from ..extensions import CONSOLE_CHANGES, store_of
+from ..http import hooks
 
-CHANGES = "abiquo_console_changes"
 KEPT = 1_000
 WRITES = ("PUT", "POST", "DELETE")
 METADATA_WRITE = re.compile(
@@ -97,7 +97,7 @@ def _after(response: Response) -> Response:
     before = g.pop("console_metadata_before", None)
     if before is not None and response.status_code < 300:
         vm_id, metadata = before
-        current_app.extensions[CHANGES].record(
+        current_app.extensions[CONSOLE_CHANGES].record(
             request.method, request.path, response.status_code, vm_id, metadata, _metadata_of(vm_id)
         )
     return response
@@ -105,6 +105,6 @@ def _after(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     if app.config["CONTROL_ENABLED"]:
-        app.extensions[CHANGES] = MetadataChanges()
-        app.before_request(_before)
-        app.after_request(_after)
+        app.extensions[CONSOLE_CHANGES] = MetadataChanges()
+        hooks.install(app, "console_changes", hooks.BEFORE, _before)
+        hooks.install(app, "console_changes", hooks.AFTER, _after)

@@ -13,11 +13,11 @@ from flask import current_app, request, send_from_directory
 
 from ..backup.model import update_properties
 from ..errors import AbiquoError
-from ..extensions import DOOR_ROUTES, store_of, transforms_of
+from ..extensions import CONSOLE_CHANGES, DOOR_ROUTES, store_of, transforms_of
 from ..http import control as conventions
 from ..http.bodies import checked_body
 from ..stream import PATH as STREAM_PATH
-from . import acting, changes, handover, world
+from . import acting, handover, world
 from . import vm as vm_view
 from .schemas import SCHEMAS
 
@@ -182,7 +182,7 @@ def send_request():
     summary="Each accepted metadata write: the VM's metadata before and after, and their difference, newest first",
 )
 def metadata_changes():
-    found = current_app.extensions[changes.CHANGES].newest(_int_arg("after", 0))
+    found = current_app.extensions[CONSOLE_CHANGES].newest(_int_arg("after", 0))
     return {"collection": found, "totalSize": len(found)}
 
 

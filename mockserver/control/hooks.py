@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..extensions import JOURNAL
+from ..http import hooks
 from ..http.paths import PATH_AS_SENT
 from .journal import RequestJournal
-
-JOURNAL = "abiquo_journal"
 
 
 def _request_body() -> bytes:
@@ -40,4 +40,4 @@ def _journal(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     if app.config["CONTROL_ENABLED"]:
         app.extensions[JOURNAL] = RequestJournal(app.config["JOURNAL_BYTES"])
-        app.after_request(_journal)
+        hooks.install(app, "journal", hooks.AFTER, _journal)

@@ -9,7 +9,7 @@ from flask import current_app, request
 
 from .. import release, scenarios
 from ..errors import AbiquoError
-from ..extensions import store_of, transforms_of
+from ..extensions import JOURNAL, store_of, transforms_of
 from ..faults.hooks import load_scenario_faults
 from ..http import control as conventions
 from ..http.bodies import checked_body
@@ -76,7 +76,7 @@ def reset():
     except scenarios.ScenarioError as exc:
         raise AbiquoError("GEN-2", str(exc).rsplit(": ", 1)[-1]) from None
     load_scenario_faults(name, seed)
-    journal = current_app.extensions.get("abiquo_journal")
+    journal = current_app.extensions.get(JOURNAL)
     if journal is not None:
         journal.clear()
     served = release.of(store_of()).name
@@ -123,7 +123,7 @@ JOURNAL_PAGE_MAX = 1000
 
 
 def _journal():
-    return current_app.extensions["abiquo_journal"]
+    return current_app.extensions[JOURNAL]
 
 
 def _pattern(given, allowed: tuple[str, ...], code: str) -> Pattern:

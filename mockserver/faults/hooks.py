@@ -12,21 +12,23 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, g, request
 
 from ..errors import AbiquoError
-from ..http import media
+from ..extensions import DOOR_FAULTS, FAST_PATH_OFF, FAULT_PLAN, JOURNAL, store_of
+from ..http import hooks
+from ..http.door import TransportFault
+from ..http.envelope import flask_response
 from ..http.sites import is_control
 from .plan import TRANSPORT, FaultPlan, Rule
 
-KEPT_ANSWER_HOOK = "_kept_answer"  # the factory's hook that answers a GET from the kept answers
 BACKUP_SURFACE = ("backup", "metadata")  # blueprints whose work needs the datacenter's backup service
 ERROR_KINDS = ("error",)
 
 
 def plan_of(app: Flask | None = None) -> FaultPlan:
-    return (app or current_app).extensions["abiquo_faults"]
+    return (app or current_app).extensions[FAULT_PLAN]
 
 
 def _store():
-    return current_app.extensions["abiquo_store"]
+    return store_of()
 
 
 # ---------------------------------------------------------------------------------------------- domain faults
@@ -109,8 +111,7 @@ def _error(rule: Rule) -> AbiquoError:
 
 
 def _error_response(error: AbiquoError) -> Response:
-    body, content_type = media.error_body(error.envelope(), media.request_wants_xml())
-    return Response(body, status=error.status, content_type=content_type)
+    return flask_response(error, spellings={})  # the code as the fault names it, whatever the release
 
 
 def after_request(response: Response) -> Response:
@@ -134,7 +135,7 @@ def transport_hook(app: Flask):
     """The front door's ``(method, path) -> TransportFault | None``: latency, dropped connections, slow bodies."""
     plan = plan_of(app)
 
-    def decide(method: str, path: str):  # -> abiquo_mock.mockserver.frontdoor.faults.TransportFault | None
+    def decide(method: str, path: str) -> TransportFault | None:
         if not plan.rules or is_control(path):
             return None
         found = plan.draw(TRANSPORT, method, path)
@@ -145,7 +146,7 @@ def transport_hook(app: Flask):
         entry = plan.record(rule, method, path, **{k: v for k, v in vars(fault).items() if v})
         if fault.drop == "before":
             entry["committed"] = False  # the request never reaches the app
-            journal = app.extensions.get("abiquo_journal")
+            journal = app.extensions.get(JOURNAL)
             if journal is not None and path.startswith("/api"):
                 journal.record_unanswered(method, path, entry)
         else:
@@ -155,11 +156,7 @@ def transport_hook(app: Flask):
     return decide
 
 
-def _transport_fault(rule: Rule, chance):
-    # The front door owns the dataclass it applies; its package imports the factory, which installs this
-    # module, so it is imported once everything is loaded.
-    from ..frontdoor.faults import TransportFault
-
+def _transport_fault(rule: Rule, chance) -> TransportFault:
     delay = rule.delay_ms
     if rule.max_delay_ms is not None:
         delay = chance.uniform(rule.delay_ms, rule.max_delay_ms)
@@ -179,18 +176,16 @@ def init_app(app: Flask) -> None:
     if specs is None and loaded:
         specs = scenarios.faults(loaded)
     plan = FaultPlan(seed=app.config.get("FAULT_SEED") or 0)
-    app.extensions["abiquo_faults"] = plan
+    app.extensions[FAULT_PLAN] = plan
     if specs:
         plan.add(specs)
-    # Right after authentication and before kept answers: a fault may refuse a GET whose answer is kept.
-    # after_request hooks run in reverse order: this one, registered after the journal's, runs before it.
-    funcs = app.before_request_funcs.setdefault(None, [])
-    names = [getattr(f, "__name__", "") for f in funcs]
-    funcs.insert(names.index(KEPT_ANSWER_HOOK) if KEPT_ANSWER_HOOK in names else len(funcs), before_request)
-    app.after_request(after_request)
-    app.extensions["abiquo_door_faults"] = transport_hook(app)
+    # Right after authentication and before kept answers: a fault may refuse a GET whose answer is kept; after,
+    # before the journal records the answer (http/hooks.py ORDER)
+    hooks.install(app, "faults", hooks.BEFORE, before_request)
+    hooks.install(app, "faults", hooks.AFTER, after_request)
+    app.extensions[DOOR_FAULTS] = transport_hook(app)
     # a fault may refuse a GET whose answer is kept: while any is on, the front door leaves kept answers to Flask
-    app.extensions["abiquo_door_fast_path_off"] = lambda: bool(plan.rules or plan.outages)
+    app.extensions[FAST_PATH_OFF] = lambda: bool(plan.rules or plan.outages)
 
 
 def load_file(path: str) -> tuple[list, int | None]:
@@ -213,7 +208,7 @@ def load_scenario_faults(name: str, seed: int | None) -> None:
     """A reset replaces the faults with the scenario's own (none for most scenarios)."""
     from .. import scenarios
 
-    plan = current_app.extensions.get("abiquo_faults")
+    plan = current_app.extensions.get(FAULT_PLAN)
     if plan is None:
         return
     plan.clear()

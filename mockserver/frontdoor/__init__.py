@@ -3,14 +3,15 @@
     from abiquo_mock.mockserver.frontdoor import build
     asgi_app = build(create_app(config))
 
-Per request, in the event loop: a route a context registered in ``extensions["abiquo_door_routes"]``
+Per request, in the event loop: a route a context registered in ``extensions[DOOR_ROUTES]``
 ({exact path: async handler(scope, receive, send)}) gets the request whole; otherwise the transport fault
-``extensions["abiquo_door_faults"](method, path)`` names, if any, is applied around the answer. A GET whose
+``extensions[DOOR_FAULTS](method, path)`` names, if any, is applied around the answer. A GET whose
 answer is kept is answered at once from the event loop (fast.py). Any other answer comes from Flask, run as WSGI
 in the event loop's own thread once the door has read the body itself: no client can hold Flask while it sends
 slowly or not at all, and no request pays for handing its work to another thread and back (under load each such
 hand-over waits for the interpreter lock). Requests to /api that carry a body without valid credentials are
-refused (401) before their body is read; one that asked for ``100 Continue`` gets it, and its body is drained.
+refused (401) before their body is read, on the one credential decision Flask takes too (http/credentials.py);
+one that asked for ``100 Continue`` gets it, and its body is drained.
 
 Writes are committed in groups (``Store.defer_sync``, commit.py): a write's journal record is written as Flask
 handles it, and one fsync, once the requests already scheduled have run, covers every write made meanwhile. No
@@ -24,31 +25,27 @@ import gc
 
 from flask import Flask
 
-from ..app import DOOR_REFUSAL, PUBLIC_PATHS, SITE_CHECKED
 from ..errors import AbiquoError
-from ..extensions import DOOR_ROUTES, SITES, store_of
-from ..http import media
-from ..http.auth import CREDENTIAL_TABLES, accepts
+from ..extensions import DOOR_FAULTS, DOOR_REFUSAL, DOOR_ROUTES, FAST_PATH_OFF, SITE_CHECKED, SITES, store_of
+from ..http import credentials, media
+from ..http.door import Answer, TransportFault
+from ..http.envelope import door_answer
 from ..http.paths import with_slashes_collapsed
 from ..store import StoreUnavailable
-from .answer import Answer
 from .body import DISCONNECTED, TIMED_OUT, TOO_LARGE, declared_length, drain, expects_continue, has_body, read_body
 from .bridge import call_wsgi, environ_of
 from .commit import GroupCommit
 from .fast import FastPath
-from .faults import TransportFault, drop_before, send_faulty
+from .faults import drop_before, send_faulty
 from .signals import leave_stopping_to_the_main_process
 
 __all__ = ["Answer", "Door", "TransportFault", "build"]
 
-FAULTS = "abiquo_door_faults"
-# a context may name a callable that says when kept answers must go through Flask (faults switched on)
-FAST_PATH_OFF = "abiquo_door_fast_path_off"
 BODY_TIMEOUT = 10.0  # seconds a client has to send its whole body (config BODY_TIMEOUT)
-KNOWN_CREDENTIALS = 256
-# What http/sites.py reads to decide whether a request is served at all
-SITE_HEADERS = frozenset(
-    {b"host", b"origin", b"sec-fetch-site", b"content-type", b"content-length", b"transfer-encoding"}
+# What http/sites.py reads to decide whether a request is served at all, and what credentials.py reads
+DECIDING_HEADERS = frozenset(
+    {b"host", b"origin", b"sec-fetch-site", b"content-type", b"content-length", b"transfer-encoding", b"accept"}
+    | {name.encode("latin-1") for name in credentials.CREDENTIAL_HEADERS}
 )
 
 
@@ -68,7 +65,6 @@ class Door:
         self.store.fold_in_background()  # a compaction never holds requests for as long as a whole snapshot takes
         _freeze_long_lived(collect=False)
         self.store.on_commit(lambda changes: _freeze_long_lived() if changes is None else None)
-        self._good: dict[bytes, int] = {}  # Authorization header -> store generation it was accepted at
         self.fast = FastPath(flask_app)
         self.sites = flask_app.extensions[SITES]
 
@@ -80,16 +76,17 @@ class Door:
 
     async def _http(self, scope, receive, send) -> None:
         scope = with_slashes_collapsed(scope)  # before anything routes on the path
-        refusal = self.sites.refusal(scope["method"], scope["path"], _site_headers(scope["headers"]))
+        header = _header_lookup(scope["headers"])
+        refusal = self.sites.refusal(scope["method"], scope["path"], header)
         if refusal is not None:  # before any route, fault or body: a host not served, another site's request
-            answer = _error_answer(refusal, xml=_wants_xml(scope["headers"]))
+            answer = door_answer(refusal, xml=media.wants_xml(header("accept"), header("content-type")))
             await _send(send, receive, _closing(answer) if has_body(scope["headers"]) else answer)
             return
         route = self.app.extensions[DOOR_ROUTES].get(scope["path"])
         if route is not None:
             await route(scope, receive, send)
             return
-        faults = self.app.extensions.get(FAULTS)
+        faults = self.app.extensions.get(DOOR_FAULTS)
         fault = faults(scope["method"], scope["path"]) if faults is not None else None
         if fault is not None:
             if fault.delay_s:
@@ -99,7 +96,7 @@ class Door:
                 return
         fast_path_off = self.app.extensions.get(FAST_PATH_OFF)
         kept = None if fast_path_off is not None and fast_path_off() else self.fast.answer(scope)
-        answer = kept or await self.answer(scope, receive)
+        answer = kept or await self.answer(scope, receive, header)
         if answer is None:
             return  # the client went away before its body was whole
         if fault is not None:
@@ -107,11 +104,12 @@ class Door:
             return
         await _send(send, receive, answer)
 
-    async def answer(self, scope, receive) -> Answer | None:
+    async def answer(self, scope, receive, header=None) -> Answer | None:
         headers = scope["headers"]
         if not has_body(headers):
             return await self.run(environ_of(scope, b""))
-        if _needs_credentials(scope["path"]) and not self._credentials_accepted(headers):
+        found = credentials.caller_of(self.store, scope["path"], header or _header_lookup(headers))
+        if isinstance(found, AbiquoError):
             return await self._refused_unread(environ_of(scope, b""), headers, receive)  # Flask answers 401
         declared = declared_length(headers)
         if declared is not None and declared > self.limit:
@@ -156,20 +154,6 @@ class Door:
         after = self.store.written_seq
         return answer, 0 if after == before else after
 
-    def _credentials_accepted(self, headers) -> bool:
-        header = next((value for name, value in headers if name == b"authorization"), None)
-        if header is None:
-            return False
-        checked_at = self._good.get(header)
-        if checked_at is not None and self.store.unchanged_since(checked_at, CREDENTIAL_TABLES):
-            return True
-        generation, accepted = self.store.generation, accepts(self.store, header.decode("latin-1"))
-        if accepted:
-            if len(self._good) >= KNOWN_CREDENTIALS:
-                self._good.clear()
-            self._good[header] = generation
-        return accepted
-
 
 def _freeze_long_lived(collect: bool = True) -> None:
     """Leave the loaded world (and the app) out of the garbage collector's full passes, which otherwise walk every
@@ -189,25 +173,15 @@ async def _send(send, receive, answer: Answer) -> None:
         await drain(receive)
 
 
-def _site_headers(headers: list[tuple[bytes, bytes]]):
-    """Header value by lower-case name, repeated headers joined with commas (as WSGI does)."""
+def _header_lookup(headers: list[tuple[bytes, bytes]]):
+    """Header value by lower-case name, repeated headers joined with commas (as WSGI does), for the headers
+    the door decides on before Flask runs."""
     found: dict[str, str] = {}
     for name, value in headers:
-        if name in SITE_HEADERS:
+        if name in DECIDING_HEADERS:
             key, text = name.decode("latin-1"), value.decode("latin-1")
             found[key] = f"{found[key]},{text}" if key in found else text
     return found.get
-
-
-def _wants_xml(headers) -> bool:
-    found = {name: value.decode("latin-1") for name, value in headers if name in (b"accept", b"content-type")}
-    return media.wants_xml(found.get(b"accept"), found.get(b"content-type"))
-
-
-def _error_answer(error: AbiquoError, *extra: tuple[bytes, bytes], xml: bool = False) -> Answer:
-    body, content_type = media.error_body(error.envelope(), xml)
-    headers = [(b"content-type", content_type.encode()), *extra]
-    return Answer(error.status, [*headers, (b"content-length", str(len(body)).encode())], body)
 
 
 def _not_durable(exc: StoreUnavailable) -> Answer:
@@ -215,11 +189,7 @@ def _not_durable(exc: StoreUnavailable) -> Answer:
         f"Service unavailable: the mock could not make its store durable ({exc.cause}); the change may be lost"
         " on a restart: read it back before trying again"
     )
-    return _error_answer(AbiquoError("503-SERVICE-UNAVAILABLE", message), (b"retry-after", b"5"))
-
-
-def _needs_credentials(path: str) -> bool:
-    return path.startswith("/api") and path not in PUBLIC_PATHS
+    return door_answer(AbiquoError("503-SERVICE-UNAVAILABLE", message, headers={"Retry-After": "5"}))
 
 
 def _closing(answer: Answer) -> Answer:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import io
 import sys
 
+from ..http.door import Answer
 from ..http.paths import PATH_AS_SENT
-from .answer import Answer
 
 # Headers that WSGI carries without the HTTP_ prefix.
 _UNPREFIXED = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}

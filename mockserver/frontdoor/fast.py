@@ -1,22 +1,23 @@
 """The fast path: a GET whose answer is kept (mockserver/http/answers.py) is answered from the event loop,
 with the very status, headers and body Flask answered the first time, without running Flask again.
 
-A kept answer is found under the same key Flask keeps it under (scheme, host, port, path, query, Accept,
-Authorization), so it only ever reaches the caller whose credentials computed it, and it is good only while
-no write has touched the tables it was computed from, users and roles included.
+A kept answer is found under the same key Flask keeps it under (scheme, host, port, path, query, Accept and
+every credential header of http/credentials.py), so it only ever reaches the caller whose credentials computed
+it, and it is good only while no write has touched the tables it was computed from, users and roles included.
 """
 
 from __future__ import annotations
 
 from flask import Flask
 
-from ..app import ANSWERS
-from ..extensions import store_of
-from .answer import Answer
+from ..extensions import ANSWERS, store_of
+from ..http.credentials import CREDENTIAL_HEADERS
+from ..http.door import Answer
 from .bridge import server_of
 from .journal import JournalFeed
 
-_KEYED = {b"host": 0, b"accept": 1, b"authorization": 2}
+# the request headers the key holds, in its order: host, Accept, then the credential headers
+_KEYED = {name.encode("latin-1"): slot for slot, name in enumerate(("host", "accept", *CREDENTIAL_HEADERS))}
 _BODY = (b"content-length", b"transfer-encoding")
 
 
@@ -44,7 +45,7 @@ class FastPath:
 def key_of(scope: dict) -> tuple | None:
     """The key abiquo_mock.mockserver.http.answers.key_of gives the environ the door would build for this request;
     None for a request the fast path leaves to Flask (a repeated keyed header, a body)."""
-    found: list[str | None] = [None, None, None]
+    found: list[str | None] = [None] * len(_KEYED)
     for name, value in scope["headers"]:
         slot = _KEYED.get(name)
         if slot is not None:
@@ -61,6 +62,5 @@ def key_of(scope: dict) -> tuple | None:
         scope.get("root_path", ""),
         scope["path"].encode("utf-8").decode("latin-1"),
         scope.get("query_string", b"").decode("latin-1"),
-        found[1],
-        found[2],
+        *found[1:],
     )

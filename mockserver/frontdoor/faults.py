@@ -1,32 +1,18 @@
 """Transport faults: how the front door misbehaves on purpose when a context asks it to.
 
-A context that wants them sets ``flask_app.extensions["abiquo_door_faults"]`` to a callable
-``(method, path) -> TransportFault | None``; the door asks it once per request and applies the answer
-with asyncio, so a delay or a slow body never holds Flask or any other request.
+A context that wants them sets ``flask_app.extensions[DOOR_FAULTS]`` (mockserver/extensions.py) to a callable
+``(method, path) -> TransportFault | None`` (the type is in http/door.py, below the contexts); the door asks it
+once per request and applies the answer with asyncio, so a delay or a slow body never holds Flask or any other
+request.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 
-from .answer import Answer
+from ..http.door import Answer, TransportFault
 
-DROPS = ("before", "mid-body")
 SLOW_CHUNK = 64  # bytes sent at a time by a slow body
-
-
-@dataclass(frozen=True)
-class TransportFault:
-    delay_s: float = 0  # wait this long before the request is handled
-    drop: str | None = None  # "before": the request is not handled, no answer; "mid-body": see below
-    body_bytes_per_s: float | None = None  # send the answer's body at this rate
-
-    def __post_init__(self) -> None:
-        if self.drop not in (None, *DROPS):
-            raise ValueError(f"drop must be one of {DROPS} or None, not {self.drop!r}")
-        if self.delay_s < 0 or (self.body_bytes_per_s is not None and self.body_bytes_per_s <= 0):
-            raise ValueError("delay_s must be >= 0 and body_bytes_per_s > 0")
 
 
 async def drop_before(send) -> None:

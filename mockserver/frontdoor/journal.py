@@ -12,7 +12,7 @@ from collections import deque
 
 from flask import Flask
 
-from ..control.hooks import JOURNAL
+from ..extensions import JOURNAL
 from ..http.answers import Kept
 from ..http.paths import PATH_AS_SENT
 

@@ -15,6 +15,9 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 from ..store import Store
+from .credentials import CREDENTIAL_HEADERS
+
+_CREDENTIAL_KEYS = tuple("HTTP_" + name.upper().replace("-", "_") for name in CREDENTIAL_HEADERS)
 
 MAX_ANSWERS = 2048
 MAX_BYTES = 16 * 1024 * 1024
@@ -23,7 +26,7 @@ MAX_ANSWER_BYTES = 1024 * 1024
 
 def key_of(environ: dict) -> tuple:
     """Everything the answer can depend on besides the store: the whole URL (host included, it is in every
-    href), Accept and Authorization."""
+    href), Accept and every header that carries credentials (http/credentials.py)."""
     return (
         environ.get("wsgi.url_scheme"),
         environ.get("HTTP_HOST") or environ.get("SERVER_NAME"),
@@ -32,7 +35,7 @@ def key_of(environ: dict) -> tuple:
         environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
         environ.get("HTTP_ACCEPT"),
-        environ.get("HTTP_AUTHORIZATION"),
+        *(environ.get(key) for key in _CREDENTIAL_KEYS),
     )
 
 

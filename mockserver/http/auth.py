@@ -1,4 +1,4 @@
-"""HTTP Basic authentication on every /api path except the version."""
+"""HTTP Basic credentials: the one kind of credentials the API takes (credentials.py decides with them)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import binascii
 import hmac
 import weakref
 
-from flask import g, request
+from flask import g
 
 from ..errors import AbiquoError
 from ..security import User, user_from_docs
@@ -41,23 +41,19 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
     return nick, password
 
 
-def authenticate(store: Store) -> User:
-    return _user(store, basic_credentials(request.headers.get("Authorization")))
+def no_credentials() -> AbiquoError:
+    return unauthorized("This request requires user authentication (HTTP Basic)")
 
 
-def accepts(store: Store, header: str) -> bool:
-    """Whether an Authorization header names an active user; needs no request (the front door asks it
-    before reading a body)."""
-    try:
-        _user(store, basic_credentials(header))
-    except AbiquoError:
-        return False
-    return True
+def basic_user(store: Store, header: str) -> User:
+    """The user an ``Authorization`` header names (the refusal raised otherwise); known users are remembered
+    until a write touches users or roles, so a repeated caller costs no password check."""
+    return _user(store, basic_credentials(header))
 
 
 def _user(store: Store, credentials: tuple[str, str] | None) -> User:
     if credentials is None:
-        raise unauthorized("This request requires user authentication (HTTP Basic)")
+        raise no_credentials()
     generation, users = _known.get(store, (None, None))
     if generation is None or not store.unchanged_since(generation, CREDENTIAL_TABLES):
         generation, users = store.generation, {}
@@ -65,14 +61,6 @@ def _user(store: Store, credentials: tuple[str, str] | None) -> User:
     if credentials not in users:
         users[credentials] = _check(store, *credentials)
     return users[credentials]
-
-
-def check_credentials(store: Store, header: str | None) -> User:
-    """The user an ``Authorization`` header names (outside a Flask request: the event stream)."""
-    credentials = basic_credentials(header)
-    if credentials is None:
-        raise unauthorized("This request requires user authentication (HTTP Basic)")
-    return _check(store, *credentials)
 
 
 def _check(store: Store, nick: str, password: str) -> User:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
-from ..extensions import store_of
+from ..extensions import CLOCK, store_of
 from .clock import Clock
-
-CLOCK = "abiquo_clock"
 
 
 def init_app(app: Flask) -> None:

@@ -6,16 +6,15 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from ..extensions import store_of
+from ..extensions import STREAM_HUB, store_of
 from .handler import EventStream
 from .hub import Hub
 
 PATH = "/m/stream"
-HUB = "abiquo_stream_hub"
 
 
 def init_app(app: Flask) -> None:
-    app.extensions[HUB] = Hub(store_of(app))
+    app.extensions[STREAM_HUB] = Hub(store_of(app))
 
 
 def door_routes(app: Flask) -> Mapping[str, EventStream]:
@@ -23,4 +22,4 @@ def door_routes(app: Flask) -> Mapping[str, EventStream]:
 
 
 def hub_of(app: Flask) -> Hub:
-    return app.extensions[HUB]
+    return app.extensions[STREAM_HUB]

@@ -8,12 +8,12 @@ costs one sleeping task; a slow one is closed before it can hold memory or anyon
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable, Callable
 
 from ..errors import AbiquoError
-from ..http import auth, media
+from ..http import credentials
+from ..http.envelope import send_error
 from ..store import Store
 from .hub import Hub, Listener
 from .outbound import encode
@@ -24,22 +24,16 @@ Send = Callable[[dict], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict]]
 
 
-async def _answer_error(send: Send, error: AbiquoError, extra: dict[str, str] | None = None) -> None:
-    body = json.dumps(error.envelope()).encode()
-    headers = {"content-type": media.versioned(media.ERRORS), **error.headers, **(extra or {})}
-    await send(
-        {
-            "type": "http.response.start",
-            "status": error.status,
-            "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
 async def _until_disconnect(receive: Receive) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
+
+
+def _caller(store: Store, header: credentials.Header):
+    found = credentials.caller(store, header)  # the one decision the API takes, for the stream too
+    if isinstance(found, AbiquoError):
+        raise found
+    return found
 
 
 class EventStream:
@@ -54,13 +48,14 @@ class EventStream:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         try:
             if scope["method"] != "GET":
-                raise AbiquoError("405-METHOD-NOT-ALLOWED", f"The method {scope['method']} is not allowed on /m/stream")
+                message = f"The method {scope['method']} is not allowed on /m/stream"
+                raise AbiquoError("405-METHOD-NOT-ALLOWED", message, headers={"Allow": "GET"})
             request = parse(scope.get("query_string", b""), headers)
             if self.hub.refusing():
                 raise AbiquoError("503-SERVICE-UNAVAILABLE", "The event stream is cut for a while: reconnect later")
-            user = await asyncio.to_thread(auth.check_credentials, self.store, headers.get("authorization"))
+            user = await asyncio.to_thread(_caller, self.store, headers.get)
         except AbiquoError as error:
-            await _answer_error(send, error, {"Allow": "GET"} if error.status == 405 else None)
+            await send_error(send, error)
             return
         listener = Listener(asyncio.get_running_loop(), user)
         backlog = await asyncio.to_thread(self.hub.attach, listener, request.cursor)

@@ -8,7 +8,7 @@ from flask import Flask, current_app
 
 from .. import scenarios
 from ..errors import AbiquoError
-from ..extensions import store_of
+from ..extensions import JOURNAL, TIMELINE, store_of
 from ..http import control as conventions
 from ..http.bodies import checked_body
 from ..lifecycle import clock_of
@@ -16,7 +16,6 @@ from ..stream import hub_of
 from . import model
 
 bp = conventions.blueprint("timeline_control", __name__)
-TIMELINE = "abiquo_timeline"
 SCHEMAS = {
     "Timeline": {
         "type": "object",
@@ -30,7 +29,7 @@ SCHEMAS = {
 
 
 def _journal(app: Flask):
-    journal = app.extensions.get("abiquo_journal")
+    journal = app.extensions.get(JOURNAL)
 
     def note(entry: dict) -> None:
         if journal is not None:
