@@ -12,7 +12,7 @@ from werkzeug.routing import Rule
 from . import contexts, extensions, release, scenarios
 from .errors import AbiquoError
 from .extensions import ANSWERS, DOOR_REFUSAL, DOOR_ROUTES, KEPT_BLUEPRINTS, SITE_CHECKED, SITES, store_of
-from .http import answers, api, captured, credentials, hooks, media
+from .http import answers, api, captured, credentials, hooks, media, sessions
 from .http.envelope import flask_response
 from .http.hooks import AFTER, BEFORE, TEARDOWN
 from .http.paths import collapsing_slashes
@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "ALLOWED_HOSTS": (),  # host names served beyond loopback and IP addresses (mockserver/http/sites.py)
     "BIND_HOST": None,  # the address the server listens on: a name given there is served too
     "API_VERSIONS": media.SUPPORTED_VERSIONS,  # what a client may name in version= (serve --api-versions)
+    "SESSION_MINUTES": sessions.DEFAULT_MINUTES,  # how long a session cookie lasts (serve --session-minutes)
 }
 HTTP_CODES = {
     400: "GEN-3",
@@ -201,9 +202,14 @@ def _keep_answer(response: Response) -> Response:
             frozenset(tables),
             user.nick if user else None,
             answers.raw(headers),
+            g.get("session") or sessions.session_digest(request.headers.get("Cookie") if _by_cookie() else None),
         )
         current_app.extensions[ANSWERS].keep(key, kept)
     return response
+
+
+def _by_cookie() -> bool:
+    return request.headers.get("Authorization") is None and request.headers.get("Cookie") is not None
 
 
 def _stop_tracking(exc: BaseException | None) -> None:
@@ -268,7 +274,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[SITES] = Sites.of(
         app.config["ALLOWED_HOSTS"], app.config["BIND_HOST"], control_api=app.config["CONTROL_ENABLED"]
     )
-    app.extensions[ANSWERS] = answers.Answers()
+    registry = sessions.install(store, float(app.config["SESSION_MINUTES"]))
+    app.extensions[ANSWERS] = answers.Answers(sessions=registry)
     for name, when, func in FACTORY_HOOKS:
         hooks.install(app, name, when, func)
     _install_contexts(app)

@@ -212,6 +212,15 @@ def check_faults(path: str) -> None:
     help="The media-type versions a client may name in version= (comma-separated); a request naming none gets 3.8, "
     "one naming another is refused 406 (Accept) or 415 (Content-Type).",
 )
+@click.option(
+    "--session-minutes",
+    "session_minutes",
+    default=30,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    envvar="ABIQUO_MOCK_SESSION_MINUTES",
+    help="How long the session cookie a GET /api/login opens (Set-Cookie: auth=…) lasts.",
+)
 def serve(
     host,
     port,
@@ -228,6 +237,7 @@ def serve(
     fault_seed,
     abiquo,
     api_versions,
+    session_minutes,
 ):
     """Serve the mock on one process (the store's lock lives in it)."""
     try:
@@ -263,6 +273,7 @@ def serve(
             "ABIQUO_MOCK_FAULTS": str(Path(faults).resolve()) if faults else "",
             "ABIQUO_MOCK_FAULT_SEED": "" if fault_seed is None else str(fault_seed),
             "ABIQUO_MOCK_API_VERSIONS": ",".join(versions),
+            "ABIQUO_MOCK_SESSION_MINUTES": str(session_minutes),
         }
     )
     if control_token:

@@ -69,6 +69,14 @@ def _weekly_policy(store: Store, values: dict) -> None:
     )
 
 
+def _session(store: Store, values: dict) -> None:
+    """The cloud administrator holds a session (a login with Basic credentials opens one)."""
+    from abiquo_mock.mockserver.http import sessions
+    from abiquo_mock.mockserver.security import user_from_docs
+
+    sessions.of(store).open(user_from_docs(store.get("users", 1), store.get("roles", 1)))
+
+
 def _events(store: Store, values: dict) -> None:
     """The event log has something to show: what a metadata write records."""
     from abiquo_mock.mockserver.events.model import record
@@ -92,6 +100,7 @@ PLANS = {
     "getUser": ({"enterprise": 1, "user": 1}, None),
     "listEvents": ({}, _events),
     "getBackupPolicy": ({}, _weekly_policy),
+    "listSessions": ({}, _session),
 }
 
 

@@ -22,6 +22,7 @@ ENTADMIN = "Basic " + base64.b64encode(b"entadmin:entadmin").decode()
 ROOTS = (
     "/api/version",
     "/api/login",
+    "/api/login/sessions",
     "/api/admin/datacenters",
     "/api/admin/enterprises",
     "/api/admin/roles/1",

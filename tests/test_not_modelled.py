@@ -24,7 +24,7 @@ VM = "/api/cloud/virtualdatacenters/1/virtualappliances/1/virtualmachines/1"
         ),
         ("GET", "/api/admin/datacenters/1/storage/tiers", "GET /api/admin/datacenters/{id}/storage/tiers"),
         ("GET", "/api/cloud/virtualdatacenters/1/tasks/7", "GET /api/cloud/virtualdatacenters/{id}/tasks/{id}"),
-        ("GET", "/api/login/sessions", "GET /api/login/sessions"),
+        ("GET", "/api/login/sessions/1/1", "GET /api/login/sessions/{id}/{id}"),
     ],
 )
 def test_an_abiquo_operation_the_mock_does_not_model_answers_501_naming_it(api, method, path, named):

@@ -84,6 +84,13 @@ class Written:
 
 
 def _render(op: Operation, result: object) -> Response:
+    response = _response(op, result)
+    if g.get("set_cookie"):  # a login's session (http/sessions.py)
+        response.headers["Set-Cookie"] = g.set_cookie
+    return response
+
+
+def _response(op: Operation, result: object) -> Response:
     if isinstance(result, Response):
         return result
     if result is None:

@@ -54,6 +54,7 @@ COLLECTION_ITEMS = {
     "backups": "backup",
     "events": "event",
     "tasks": "task",
+    "sessions": "session",
 }
 # a list field -> the element of each item inside a wrapper of the field's name; a list not named here is written
 # as one element of the field's name per item (``<days>TUESDAY</days><days>THURSDAY</days>``)
