@@ -57,6 +57,13 @@ def register(main: click.Group) -> None:
     main.add_command(certify)
 
 
+def rendering(help_text: str):
+    """The --format option of a suite: json or xml."""
+    return click.option(
+        "--format", "form", type=click.Choice(["json", "xml"]), default="json", show_default=True, help=help_text
+    )
+
+
 @click.group()
 def contract() -> None:
     """Contract suites: against a server (provider) or against a backup connector (integration)."""
@@ -71,14 +78,7 @@ def contract() -> None:
 )
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1), help="Cases per operation.")
 @click.option("--in-process", is_flag=True, help="Call the application in this process instead of over HTTP.")
-@click.option(
-    "--format",
-    "form",
-    type=click.Choice(["json", "xml"]),
-    default="json",
-    show_default=True,
-    help="The rendering every request asks for (Accept) and every answer is checked in.",
-)
+@rendering("The rendering every request asks for (Accept) and every answer is checked in.")
 @REPORT
 def provider(url, user, password, seed, max_examples, in_process, form, report):
     """Check that a server answers as the Abiquo 3.8.5 backup contract says."""
@@ -157,14 +157,9 @@ def _size_range(text: str) -> tuple[int, int]:
     help="Serve each world as each of these Abiquo releases in turn (comma-separated, e.g. 3.8,3.8.5) and print the "
     "matrix of worlds and releases [default: the release each scenario names].",
 )
-@click.option(
-    "--format",
-    "form",
-    type=click.Choice(["json", "xml"]),
-    default="json",
-    show_default=True,
-    help="The rendering the connector is asked to speak (ABIQUO_FORMAT in its environment); with xml, a "
-    "connector that asks for or sends JSON is not judged.",
+@rendering(
+    "The rendering the connector is asked to speak (ABIQUO_FORMAT in its environment); with xml, a "
+    "connector that asks for or sends JSON is not judged."
 )
 @REPORT
 def integration(

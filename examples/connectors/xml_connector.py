@@ -19,8 +19,8 @@ Environment: ABIQUO_API_URL, ABIQUO_USER, ABIQUO_PASSWORD (as good_connector.py)
 import sys
 import xml.etree.ElementTree as ET
 
-from abiquo_http import ApiError, ConfigError, client_from_env, link_accept
-from good_connector import Connector, missing_results
+from abiquo_http import ApiError, link_accept
+from good_connector import Connector, main, missing_results
 
 VERSION = "3.8"
 LISTS = ("results", "disks", "paths", "policies")  # metadata keys whose value is a list, even of one item
@@ -162,14 +162,5 @@ def with_xml_errors(error):
     return error
 
 
-def main():
-    try:
-        client = client_from_env()
-    except ConfigError as error:
-        print("%s: %s" % (XmlConnector.name, error), file=sys.stderr)
-        return 2
-    return XmlConnector(client).run()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(XmlConnector))
