@@ -52,8 +52,9 @@ def _register_components(spec: APISpec) -> None:
             _component(collection),
             {
                 "type": "object",
-                # a backups collection is also PUT, where Abiquo takes it without totalSize
-                "required": ["links", "collection"] + ([] if collection == "backups" else ["totalSize"]),
+                # a backups collection is also PUT, where Abiquo takes it without totalSize; the sessions list is not
+                # paged (the 3.8 capture has no totalSize)
+                "required": ["links", "collection"] + ([] if collection in ("backups", "sessions") else ["totalSize"]),
                 "properties": {
                     "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
                     "collection": {"type": "array", "items": {"$ref": f"#/components/schemas/{_component(item)}"}},

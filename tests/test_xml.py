@@ -248,3 +248,17 @@ def test_an_answer_echoing_what_xml_cannot_carry_is_still_xml(api):
     answer = api.get("/api/admin/datacenters/%1E%08x", accept="application/xml")
     _error_document(answer, 404, "404-NOT-FOUND")  # the path's control characters are written as U+FFFD
     assert "\ufffd\ufffdx" in _xml(answer).findtext("error/message")
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Content-Type": "text/plain", "Origin": "http://evil.example"}, 403),  # a page of another site
+        ({"Content-Type": "text/plain"}, 415),  # XML sent as plain text is neither XML nor JSON
+    ],
+)
+def test_xml_a_hostile_page_posts_as_plain_text_is_refused_and_changes_nothing(api, headers, status):
+    before = api.get(WRITABLE).json
+    answer = api.put(WRITABLE, raw=WRITTEN.encode(), headers=headers)
+    assert answer.status == status, answer.text
+    assert api.get(WRITABLE).json == before
