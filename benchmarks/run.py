@@ -47,7 +47,12 @@ def measure_reads(size: int, db: Path, world: dict, generator: Generator) -> dic
         vm = generator.run(server.port, worlds.vm_paths(world), versioned("virtualmachine"))
         prime(server.port, _list_paths(size), versioned("virtualmachines"))
         listing = generator.run(server.port, _list_paths(size), versioned("virtualmachines"))
-        return {"ceiling": ceiling, "vm": vm, "list": listing}
+        # the same reads asked in XML: kept answers too, so the fast path serves both renderings alike
+        prime(server.port, worlds.vm_paths(world), versioned("virtualmachine", "xml"))
+        vm_xml = generator.run(server.port, worlds.vm_paths(world), versioned("virtualmachine", "xml"))
+        prime(server.port, _list_paths(size), versioned("virtualmachines", "xml"))
+        list_xml = generator.run(server.port, _list_paths(size), versioned("virtualmachines", "xml"))
+        return {"ceiling": ceiling, "vm": vm, "list": listing, "vm_xml": vm_xml, "list_xml": list_xml}
 
 
 STARTS = 5  # timed starts per size, after one that warms the disk cache
@@ -119,6 +124,10 @@ def _read_row(size: int, name: str, load: Load, ceiling: Load) -> str:
     )
 
 
+def _ratio(xml: Load, json: Load) -> str:
+    return f"{xml.rps / json.rps * 100:.0f} %" if json.rps else "n/a"
+
+
 def _write_row(size: int, w: Writes) -> str:
     failed = f"  ({w.failed} failed)" if w.failed else ""
     return f"{size:>7,}  {w.count:>7} {w.p50:>8.2f} {w.p99:>8.2f} {w.max:>8.1f} {w.mean:>8.2f}{failed}"
@@ -138,6 +147,13 @@ def report(results: dict[int, dict], generator: Generator, writes: int, seconds:
         print(_read_row(size, "GET /api/version (ceiling)", r["ceiling"], r["ceiling"]))
         print(_read_row(size, "GET a VM", r["vm"], r["ceiling"]))
         print(_read_row(size, f"GET the VM list (pages of {PAGE})", r["list"], r["ceiling"]))
+        print(_read_row(size, "GET a VM, in XML", r["vm_xml"], r["ceiling"]))
+        print(_read_row(size, "GET the VM list, in XML", r["list_xml"], r["ceiling"]))
+    for size, r in results.items():
+        print(
+            f"XML / JSON req/s at {size:,} VMs: a VM {_ratio(r['vm_xml'], r['vm'])}, the list"
+            f" {_ratio(r['list_xml'], r['list'])} (aim: within 20 %)"
+        )
     print(f"\nA crawl after a write: one PUT, then pages of {PAGE} of GET /api/cloud/virtualmachines in turn")
     print(f"{'VMs':>7}  {'pages':>6} {'first ms':>9} {'p50 ms':>8} {'p99 ms':>8} {'total s':>8}")
     for size, r in results.items():
@@ -175,6 +191,7 @@ def report(results: dict[int, dict], generator: Generator, writes: int, seconds:
         spread = f"{starts[0]:.0f} - {starts[-1]:.0f} ms"
         print(f"{size:>7,}  {percentile(starts, 50):>16.0f} ms {spread:>20} {r['reset']:>11.0f} ms")
     print(f"\n{AIM}")
+    print("load average (1, 5, 15 min) at the end: " + ", ".join(f"{v:.2f}" for v in os.getloadavg()))
 
 
 def main() -> None:

@@ -9,79 +9,36 @@ broken convention by that name.
 from __future__ import annotations
 
 import base64
-import json
 import weakref
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import schemathesis
 
-# contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
-# importing mockserver's, so that a wrong value in the mock cannot make its own judge agree with it.
-API_VERSION = "3.8"
-ERRORS_MEDIA_TYPE = "application/vnd.abiquo.errors+json"
-DEFAULT_LIMIT = 25
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request and its answer: what every convention is judged on."""
-
-    method: str
-    url: str  # absolute, query included
-    status: int
-    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
-    body: bytes = b""
-    request_headers: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "")
-
-    @property
-    def media_type(self) -> str:
-        return media_type_of(self.content_type)
-
-    @property
-    def path(self) -> str:
-        return urlsplit(self.url).path
-
-    def json(self) -> object:
-        """The body as JSON, or None when it is not JSON."""
-        try:
-            return json.loads(self.body) if self.body else None
-        except (ValueError, UnicodeDecodeError):
-            return None
-
-
-def media_type_of(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower()
-
-
-def parameters_of(content_type: str) -> dict[str, str]:
-    params = {}
-    for part in content_type.split(";")[1:]:
-        name, _, value = part.partition("=")
-        if name.strip():
-            params[name.strip().lower()] = value.strip().strip('"')
-    return params
-
-
-def is_json(media_type: str) -> bool:
-    return media_type == "application/json" or media_type.endswith("+json")
-
+from .exchange import (
+    API_VERSION,
+    DEFAULT_LIMIT,
+    ERRORS_MEDIA_TYPE,
+    XML_ERRORS_MEDIA_TYPE,
+    Exchange,
+    is_json,
+    is_xml,
+    media_type_of,
+    parameters_of,
+)
 
 # ---- the conventions -------------------------------------------------------------------------------------
 
 
 def error_envelope(exchange: Exchange) -> None:
-    """Every 4xx/5xx is ``{"collection": [{"code", "message"}]}`` as application/vnd.abiquo.errors+json."""
+    """Every 4xx/5xx is ``{"collection": [{"code", "message"}]}`` as application/vnd.abiquo.errors+json, or,
+    to a client that asked for XML, ``<errors><error><code/><message/></error></errors>`` as errors+xml."""
     if exchange.status < 400:
         return
     where = f"{exchange.method} {exchange.path} answered {exchange.status}"
-    assert exchange.media_type == ERRORS_MEDIA_TYPE, (
-        f"{where} as {exchange.content_type or '(no Content-Type)'!r}, not {ERRORS_MEDIA_TYPE}"
+    expected = XML_ERRORS_MEDIA_TYPE if exchange.asked_xml else ERRORS_MEDIA_TYPE
+    assert exchange.media_type == expected, (
+        f"{where} as {exchange.content_type or '(no Content-Type)'!r}, not {expected}"
     )
     if exchange.method.upper() == "HEAD":
         return
@@ -131,14 +88,34 @@ def positive_refusals_are_rules(exchange: Exchange) -> None:
 
 
 def negotiated_version(exchange: Exchange) -> None:
-    """Every JSON answer of the API names the negotiated version: ``version=3.8`` in its Content-Type."""
-    if not exchange.path.startswith("/api") or not is_json(exchange.media_type):
+    """Every JSON or XML answer of the API names the negotiated version: ``version=3.8`` in its Content-Type."""
+    if not exchange.path.startswith("/api") or not (is_json(exchange.media_type) or is_xml(exchange.media_type)):
         return
     version = parameters_of(exchange.content_type).get("version")
     assert version == API_VERSION, (
         f"{exchange.method} {exchange.path} answered {exchange.status} as "
         f"{exchange.content_type!r}: version={API_VERSION} is missing"
     )
+
+
+def answered_as_asked(exchange: Exchange) -> None:
+    """An answer with a body to a client that asked for XML is Abiquo's XML: a ``+xml`` media type and a
+    well-formed document (JSON to one that asked JSON)."""
+    if not exchange.path.startswith("/api") or exchange.status >= 400 or not exchange.body:
+        return
+    if not exchange.media_type.startswith("application/vnd.abiquo."):
+        return
+    where = f"{exchange.method} {exchange.path} answered {exchange.status} as {exchange.content_type!r}"
+    if not exchange.asked_xml:
+        assert is_json(exchange.media_type), f"{where} to a client that asked for JSON"
+        return
+    assert is_xml(exchange.media_type), f"{where} to a client that asked for XML"
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    try:
+        fromstring(exchange.body)
+    except (ParseError, ValueError) as exc:
+        raise AssertionError(f"{where}, which is not well-formed XML: {exc}") from None
 
 
 def no_server_error(exchange: Exchange) -> None:
@@ -298,6 +275,12 @@ def abiquo_negotiated_version(ctx, response, case):
 
 
 @schemathesis.check
+def abiquo_answered_as_asked(ctx, response, case):
+    if not _skipped(case):
+        answered_as_asked(exchange_of(response))
+
+
+@schemathesis.check
 def abiquo_no_server_error(ctx, response, case):
     no_server_error(exchange_of(response))
 
@@ -377,6 +360,7 @@ CHECKS = {
     "abiquo_error_envelope": error_envelope,
     "abiquo_negotiated_version": negotiated_version,
     "abiquo_no_server_error": no_server_error,
+    "abiquo_answered_as_asked": answered_as_asked,
     "abiquo_paging_links": paging_links,
     "abiquo_links_resolve": links_resolve,
     "abiquo_documented_error_code": documented_error_code,

@@ -57,6 +57,13 @@ def register(main: click.Group) -> None:
     main.add_command(certify)
 
 
+def rendering(help_text: str):
+    """The --format option of a suite: json or xml."""
+    return click.option(
+        "--format", "form", type=click.Choice(["json", "xml"]), default="json", show_default=True, help=help_text
+    )
+
+
 @click.group()
 def contract() -> None:
     """Contract suites: against a server (provider) or against a backup connector (integration)."""
@@ -71,8 +78,9 @@ def contract() -> None:
 )
 @click.option("--max-examples", default=25, show_default=True, type=click.IntRange(1), help="Cases per operation.")
 @click.option("--in-process", is_flag=True, help="Call the application in this process instead of over HTTP.")
+@rendering("The rendering every request asks for (Accept) and every answer is checked in.")
 @REPORT
-def provider(url, user, password, seed, max_examples, in_process, report):
+def provider(url, user, password, seed, max_examples, in_process, form, report):
     """Check that a server answers as the Abiquo 3.8.5 backup contract says."""
     suite = _suite("provider")
 
@@ -85,6 +93,7 @@ def provider(url, user, password, seed, max_examples, in_process, report):
             max_examples=max_examples,
             report_junit=report[1],
             in_process=in_process,
+            form=form,
             echo=click.echo,
             local=click.get_current_context().find_root().obj,  # the mock the command line hosting this gives
         )
@@ -149,8 +158,14 @@ def _size_range(text: str) -> tuple[int, int]:
     help="Serve each world as each of these Abiquo releases in turn (comma-separated, e.g. 3.8,3.8.5) and print the "
     "matrix of worlds and releases [default: the release each scenario names].",
 )
+@rendering(
+    "The rendering the connector is asked to speak (ABIQUO_FORMAT in its environment); with xml, a "
+    "connector that asks for or sends JSON is not judged."
+)
 @REPORT
-def integration(command, scenarios, generated, sizes, seed, timeout, url, listening, across_upgrade, abiquo, report):
+def integration(
+    command, scenarios, generated, sizes, seed, timeout, url, listening, across_upgrade, abiquo, form, report
+):
     """Run a backup connector against the mock's scenarios and judge what it did.
 
     The command runs with ABIQUO_API_URL, ABIQUO_USER and ABIQUO_PASSWORD set; it fails the suite if it
@@ -176,6 +191,7 @@ def integration(command, scenarios, generated, sizes, seed, timeout, url, listen
         listening=listening,
         across_upgrade=across_upgrade,
         abiquo=abiquo,
+        form=form,
     )
     sys.exit(outcome.exit_code)
 
@@ -210,7 +226,7 @@ def _releases(text: str | None) -> list[str] | None:
     "--format",
     "formats",
     multiple=True,
-    help="A format the connector speaks (repeatable) [default: json, the only one the mock serves today].",
+    help="A format the connector speaks, json or xml (repeatable; each world runs once per format) [default: json].",
 )
 @click.option("--generated", default=6, show_default=True, type=click.IntRange(0), help="Generated worlds to run.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the generated worlds and the faults.")

@@ -27,10 +27,13 @@ class MockError(RuntimeError):
 class MockClient:
     """One mock server, reached at ``url`` (scheme, host and port, without /api)."""
 
-    def __init__(self, url: str, user: str = ADMIN[0], password: str = ADMIN[1], token: str | None = None):
+    def __init__(
+        self, url: str, user: str = ADMIN[0], password: str = ADMIN[1], token: str | None = None, form: str = "json"
+    ):
         self.url = url.rstrip("/")
         self.api_url = self.url + "/api"
         self.auth = (user, password)
+        self.form = form  # the rendering the connectors run against this mock are asked to speak
         self.session = requests.Session()
         if token:
             self.session.headers["X-Mock-Token"] = token
@@ -131,5 +134,6 @@ def connector_env(client: MockClient, **extra: str) -> dict[str, str]:
         "ABIQUO_API_URL": client.api_url,
         "ABIQUO_USER": ADMIN[0],
         "ABIQUO_PASSWORD": ADMIN[1],
+        "ABIQUO_FORMAT": client.form,  # json or xml: the rendering the run judges the connector in (as certify)
         **extra,
     }

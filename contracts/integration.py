@@ -123,7 +123,7 @@ def connect(
         )
     client.control("DELETE", "/faults")
     final = {vm: read_metadata(client, href) for vm, href in hrefs.items()}
-    return ConnectorRun(exit_code, out, err, journal, final, timeout, fired)
+    return ConnectorRun(exit_code, out, err, journal, final, timeout, fired, form=client.form)
 
 
 def judge_world(
@@ -188,6 +188,7 @@ def run(
     listening: bool = False,
     across_upgrade: bool = False,
     abiquo: list[str] | None = None,
+    form: str = "json",
 ) -> IntegrationReport:
     """Run ``command`` against every scenario tagged integration (or those named: ``[]`` for none) and
     ``generated`` extra worlds; print the table and return the report. ``abiquo`` names the Abiquo releases to
@@ -199,7 +200,9 @@ def run(
     try:
         if url is None:
             server = MockProcess().wait_ready()
-        client = MockClient(url or (server.url if server else ""), token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"))
+        client = MockClient(
+            url or (server.url if server else ""), token=os.environ.get("ABIQUO_MOCK_CONTROL_TOKEN"), form=form
+        )
         for rows in _worlds(client, command, scenarios, timeout, seed, echo, listening, across_upgrade, abiquo):
             report.rows.extend(_announced(rows, echo))
         if generated:

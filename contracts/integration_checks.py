@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from . import xmlbodies
 from .pages import Place, Walk, fetched_ranges, first_unfetched
 
 # contracts/ judges the mock from outside: it keeps its own copy of the Abiquo values it checks instead of
@@ -110,6 +111,7 @@ class ConnectorRun:
     final: dict[int, dict | None]  # each VM's metadata after the run
     timeout: float = 0
     fired: list[dict] = field(default_factory=list)  # the faults that fired during the run (/_mock/faults/fired)
+    form: str = "json"  # the rendering the run asked the connector to speak (contract integration --format)
 
     @functools.cached_property
     def fetched(self) -> dict[str, list[range]]:
@@ -136,8 +138,11 @@ def request_label(entry: dict) -> str:
 def error_code(entry: dict) -> str | None:
     if status_of(entry) < 400:
         return None
+    text = entry.get("responseBody") or ""
+    if text.lstrip().startswith("<"):
+        return xmlbodies.error_code(text)
     try:
-        return json.loads(entry.get("responseBody") or "")["collection"][0]["code"]
+        return json.loads(text)["collection"][0]["code"]
     except (ValueError, KeyError, IndexError, TypeError):
         return None
 
@@ -151,10 +156,14 @@ def metadata_requests(run: ConnectorRun, vm: int, methods: tuple[str, ...]) -> l
     return [e for e in run.journal if e["method"] in methods and vm_of(e) == vm]
 
 
-def sent_metadata(entry: dict) -> tuple[dict | None, str | None]:
-    """The `metadata` object a PUT sent, or an explanation of why there is none."""
+def sent_metadata(entry: dict, before: dict | None = None) -> tuple[dict | None, str | None]:
+    """The `metadata` object a PUT sent (JSON, or Abiquo's XML read with the types of ``before``, the metadata it
+    replaces), or an explanation of why there is none."""
+    text = entry.get("requestBody") or ""
+    if xmlbodies.is_xml(entry):
+        return xmlbodies.metadata(text, before)
     try:
-        body = json.loads(entry.get("requestBody") or "")
+        body = json.loads(text)
     except ValueError:
         return None, "sent a body that is not JSON"
     if not isinstance(body, dict) or not isinstance(body.get("metadata", {}), (dict, type(None))):
@@ -220,7 +229,7 @@ def preserves_foreign_keys(world: World, run: ConnectorRun) -> list[str]:
     for vm in world.vms.values():
         before = foreign_part(vm.metadata)
         for entry in metadata_requests(run, vm.id, ("PUT",)):
-            sent, problem = sent_metadata(entry)
+            sent, problem = sent_metadata(entry, vm.metadata)
             if problem:
                 failures.append(f"{vm.label}: {request_label(entry)} {problem}")
             elif canonical(foreign_part(sent)) != canonical(before):
@@ -274,7 +283,7 @@ def valid_results(world: World, run: ConnectorRun) -> list[str]:
     failures = []
     for vm in world.vms.values():
         for entry in metadata_requests(run, vm.id, ("PUT",)):
-            sent, problem = sent_metadata(entry)
+            sent, problem = sent_metadata(entry, vm.metadata)
             if problem:
                 failures.append(f"{vm.label}: {request_label(entry)} {problem}")
                 continue
@@ -297,7 +306,7 @@ def handles_not_apply(world: World, run: ConnectorRun) -> list[str]:
         written = {
             r.get("type")
             for e in metadata_requests(run, vm.id, ("PUT",))
-            for r in new_results(vm, sent_metadata(e)[0] or {})
+            for r in new_results(vm, sent_metadata(e, vm.metadata)[0] or {})
             if isinstance(r, dict)
         }
         missing = sorted({k for k, _ in undetailed} - written)
@@ -337,6 +346,23 @@ def reads_every_page(world: World, run: ConnectorRun) -> list[str]:
     return failures
 
 
+def spoke_another_format(run: ConnectorRun) -> list[str]:
+    """A run asked for XML is judged on a connector that spoke XML: every vendor type it asked for and every body
+    it sent was XML (a JSON one would judge another connector)."""
+    if run.form != "xml":
+        return []
+    spoken = sorted(
+        {
+            f"{e['method']} {e['path']}"
+            for e in run.journal
+            if e.get("path", "").startswith("/api") and not xmlbodies.spoke_xml(e)
+        }
+    )
+    if not spoken:
+        return []
+    return [f"not judged in XML: the connector spoke JSON in {len(spoken)} requests ({', '.join(spoken[:3])})"]
+
+
 def never_reached_the_api(run: ConnectorRun) -> list[str]:
     """A connector that made no request has shown nothing these checks judge: an empty journal is not a pass."""
     if run.journal:
@@ -347,7 +373,7 @@ def never_reached_the_api(run: ConnectorRun) -> list[str]:
 def judge(name: str, world: World, run: ConnectorRun) -> list[str]:
     """The failures of check ``name``; every check but exits-cleanly needs the connector's requests."""
     if name != "exits-cleanly":
-        unjudged = never_reached_the_api(run)
+        unjudged = never_reached_the_api(run) or spoke_another_format(run)
         if unjudged:
             return unjudged
     return CHECKS[name](world, run)

@@ -12,7 +12,7 @@ from werkzeug.routing import Rule
 from . import contexts, extensions, release, scenarios
 from .errors import AbiquoError
 from .extensions import ANSWERS, DOOR_REFUSAL, DOOR_ROUTES, KEPT_BLUEPRINTS, SITE_CHECKED, SITES, store_of
-from .http import answers, api, credentials, hooks
+from .http import answers, api, captured, credentials, hooks, media, sessions
 from .http.envelope import flask_response
 from .http.hooks import AFTER, BEFORE, TEARDOWN
 from .http.paths import collapsing_slashes
@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "LIFECYCLE_MS": 200,  # how long a deploy or undeploy keeps its VM LOCKED; 0: it finishes within the request
     "ALLOWED_HOSTS": (),  # host names served beyond loopback and IP addresses (mockserver/http/sites.py)
     "BIND_HOST": None,  # the address the server listens on: a name given there is served too
+    "API_VERSIONS": media.SUPPORTED_VERSIONS,  # what a client may name in version= (serve --api-versions)
+    "SESSION_MINUTES": sessions.DEFAULT_MINUTES,  # how long a session cookie lasts (serve --session-minutes)
 }
 HTTP_CODES = {
     400: "GEN-3",
@@ -75,10 +77,16 @@ def _http_error(exc: HTTPException) -> Response:
     allowed = _allowed_methods(exc) if exc.code == 405 else None
     if allowed == []:  # every method of the path came with a later release than the one served
         exc = NotFound()
+    # An Abiquo operation the mock leaves out: 501 where the mock routes nothing; on a path it serves with other
+    # methods, still 405 (the resource is here, the Allow header says how) with a message naming the operation.
+    unmodelled = _captured_operation() if exc.code in (404, 405) and request.path.startswith("/api/") else None
+    if unmodelled is not None and exc.code == 404:
+        return error_response(captured.not_modelled(unmodelled))
     code = HTTP_CODES.get(exc.code or 500, "500-INTERNAL-SERVER-ERROR")
     messages: dict[int | None, str | None] = {
         404: f"The requested resource {request.path} does not exist",
-        405: f"The method {request.method} is not allowed on {request.path}",
+        405: f"The method {request.method} is not allowed on {request.path}"
+        + (f": {captured.not_modelled(unmodelled).message}" if unmodelled else ""),
     }
     message = messages.get(exc.code, exc.description)
     response = error_response(AbiquoError(code, message, status=exc.code))
@@ -87,6 +95,14 @@ def _http_error(exc: HTTPException) -> Response:
     if allowed:
         response.headers["Allow"] = ", ".join(allowed)
     return response
+
+
+def _captured_operation() -> captured.CapturedOperation | None:
+    """The Abiquo operation a request the mock routes nowhere is, where the captures show it; a 3.8 server knows
+    only the 3.8 captures, 3.8.5 those of 3.8 and 3.10 (the release after it)."""
+    serving = release.of(store_of())
+    releases = ("3.8",) if not serving.has_policies else ("3.8", "3.10")
+    return captured.operation_at(request.method, request.path[len("/api") :], releases)
 
 
 def _allowed_methods(exc: HTTPException) -> list[str] | None:
@@ -187,9 +203,14 @@ def _keep_answer(response: Response) -> Response:
             frozenset(tables),
             user.nick if user else None,
             answers.raw(headers),
+            g.get("session") or sessions.session_digest(request.headers.get("Cookie") if _by_cookie() else None),
         )
         current_app.extensions[ANSWERS].keep(key, kept)
     return response
+
+
+def _by_cookie() -> bool:
+    return request.headers.get("Authorization") is None and request.headers.get("Cookie") is not None
 
 
 def _stop_tracking(exc: BaseException | None) -> None:
@@ -254,7 +275,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[SITES] = Sites.of(
         app.config["ALLOWED_HOSTS"], app.config["BIND_HOST"], control_api=app.config["CONTROL_ENABLED"]
     )
-    app.extensions[ANSWERS] = answers.Answers()
+    registry = sessions.install(store, float(app.config["SESSION_MINUTES"]))
+    app.extensions[ANSWERS] = answers.Answers(sessions=registry)
     for name, when, func in FACTORY_HOOKS:
         hooks.install(app, name, when, func)
     _install_contexts(app)

@@ -14,6 +14,7 @@ from abiquo_mock.contracts.cli import certify, contract
 from abiquo_mock.contracts.local import LocalMock
 
 from . import contexts, release, scenarios
+from .http import media
 from .http.sites import BadHostName, allowed_hosts
 from .store import Store, StoreError, StoreLocked, hold_lock
 
@@ -221,6 +222,24 @@ def check_faults(path: str) -> None:
     help="The Abiquo release to be: 3.8 (no backup policies; a new store starts from legacy-3.8) or 3.8.5 "
     "[default: the release the scenario names, else 3.8.5].",
 )
+@click.option(
+    "--api-versions",
+    "api_versions",
+    default=",".join(media.SUPPORTED_VERSIONS),
+    show_default=True,
+    envvar="ABIQUO_MOCK_API_VERSIONS",
+    help="The media-type versions a client may name in version= (comma-separated); a request naming none gets 3.8, "
+    "one naming another is refused 406 (Accept) or 415 (Content-Type).",
+)
+@click.option(
+    "--session-minutes",
+    "session_minutes",
+    default=30,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    envvar="ABIQUO_MOCK_SESSION_MINUTES",
+    help="How long the session cookie a GET /api/login opens (Set-Cookie: auth=…) lasts.",
+)
 def serve(
     host,
     port,
@@ -236,8 +255,14 @@ def serve(
     faults,
     fault_seed,
     abiquo,
+    api_versions,
+    session_minutes,
 ):
     """Serve the mock on one process (the store's lock lives in it)."""
+    try:
+        versions = media.parse_versions(api_versions)
+    except ValueError as exc:
+        _fail(f"--api-versions: {exc}")
     if memory and db:
         _fail("--db and --memory exclude each other")
     if scenario and scenarios.names_a_file(scenario):
@@ -266,6 +291,8 @@ def serve(
             "ABIQUO_MOCK_LOADED_SCENARIO": loaded or scenario or "",
             "ABIQUO_MOCK_FAULTS": str(Path(faults).resolve()) if faults else "",
             "ABIQUO_MOCK_FAULT_SEED": "" if fault_seed is None else str(fault_seed),
+            "ABIQUO_MOCK_API_VERSIONS": ",".join(versions),
+            "ABIQUO_MOCK_SESSION_MINUTES": str(session_minutes),
         }
     )
     if control_token:

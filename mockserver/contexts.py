@@ -68,7 +68,7 @@ class Context:
 
 
 CONTEXTS: tuple[Context, ...] = (
-    Context("general", "infrastructure", general.bp, keeps_answers=True),
+    Context("general", "infrastructure", general.bp, keeps_answers=True, media_schemas=("general.schemas",)),
     Context(
         "infrastructure",
         "infrastructure",

@@ -106,6 +106,8 @@ MOCK_ONLY: dict[str, tuple[int, str]] = {
     "CTRL-3": (400, "Invalid virtual machine state"),
     "CTRL-USER": (400, "The requested user does not exist"),
     "CTRL-TIMELINE": (400, "Invalid timeline"),
+    # an operation Abiquo has (the captures show it) that the mock does not serve
+    "501-NOT-IMPLEMENTED": (501, "The operation exists in Abiquo but is not modelled by the mock"),
 }
 
 

@@ -163,6 +163,54 @@ def release_rows(labels: dict, document: dict) -> list[str]:
     return out
 
 
+def dialect_rows() -> list[str]:
+    """What of the media types' renderings and versions is seen in captures and what is this project's choice."""
+    return [
+        "",
+        "## Renderings and versions",
+        "",
+        "| What | Label | Why |",
+        "|---|---|---|",
+        "| JSON and XML of every media type, XML root elements, links, lists and JAXB names | verified | the 24 "
+        "captured XML exchanges of served operations, replayed by `tests/test_replay.py` |",
+        "| the XML error document `<errors><error><code/><message/></error></errors>` | documented | Abiquo's "
+        "open-source API (no captured XML error) |",
+        "| XML of what no capture shows (null as an empty element, a metadata key that is no XML name as "
+        '`<entry key="…">`, a list in free-form metadata as repeated elements) | reconstructed | no capture shows '
+        "them |",
+        "| `version=3.6` and `3.7` accepted beside 3.8, echoed in the answer | reconstructed | Abiquo documents "
+        "compatibility with the two minor releases before; the list 3.8.5 accepted is not recorded |",
+        "| other versions 406 (Accept) and 415 (Content-Type) | verified | the 3.8.0 error catalogue |",
+    ]
+
+
+def captured_rows() -> list[str]:
+    """How many of the operations the captures show the mock serves, and the rest, answered 501, by resource."""
+    from .http import captured
+
+    operations = captured.captured()
+    served = [o for o in operations if captured.is_served(o)]
+    missing = [o for o in operations if o not in served]
+    by_area: dict[str, int] = {}
+    for o in missing:
+        area = "/api/" + "/".join(o.path.strip("/").split("/")[:2]).replace("{}", "{id}")
+        by_area[area] = by_area.get(area, 0) + 1
+    return [
+        "",
+        "## Abiquo operations served and not modelled",
+        "",
+        f"The captured 3.8 and 3.10 exchanges show {len(operations)} operations (method and path, "
+        "`mockserver/captured_operations.json`, written from the captures by `tools/operations_from_captures.py`). "
+        f"The mock serves {len(served)} of them; the other {len(missing)} answer **501** with the Abiquo error "
+        "envelope (code 501-NOT-IMPLEMENTED, the message naming the operation), where a path no Abiquo has answers "
+        "404. A 3.8 server (`serve --abiquo 3.8`) counts only the 3.8 captures.",
+        "",
+        "| Not modelled, under | Operations |",
+        "|---|---:|",
+        *[f"| `{area}` | {count} |" for area, count in sorted(by_area.items())],
+    ]
+
+
 def render() -> str:
     document, labels, coverage = build(), _labels(), _coverage()
     captured = fidelity_captures.exchanges()
@@ -192,6 +240,8 @@ def render() -> str:
     out += [f"| {m} | `{f}` | {label} |" for m, f, label in field_rows(document, labels, fields_seen)]
     out += ["", "## Error codes", "", "| Code | Status | Message | Label | Covered by |", "|---|---|---|---|---|"]
     out += [f"| {c} | {s} | {msg} | {label} | {t} |" for c, s, msg, label, t in error_rows(labels, coverage)]
+    out += dialect_rows()
+    out += captured_rows()
     out += release_rows(labels, document)
     return "\n".join(out) + "\n"
 

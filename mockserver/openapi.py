@@ -16,7 +16,7 @@ from . import contexts
 from . import release as releases
 from .errors import status_of
 from .http import media
-from .http.api import BODY_ERRORS, COMMON_ERRORS, REGISTRY, Operation
+from .http.api import BODY_ERRORS, COMMON_ERRORS, REGISTRY, Operation, schema_name
 from .http.schemas import COLLECTIONS, MEDIA_SCHEMAS
 from .http.sites import WRITES_WITH_BODY
 
@@ -40,8 +40,7 @@ TAG_DESCRIPTIONS = {contexts.CONTROL_TAG: {"description": "The mock's own contro
 SINCE = "x-abiquo-since"  # on an operation or a schema property: the Abiquo release that brought it
 
 
-def _component(name: str) -> str:
-    return "".join(part.capitalize() for part in re.split(r"[^a-z0-9]", name)) or name
+_component = schema_name
 
 
 def _register_components(spec: APISpec) -> None:
@@ -53,8 +52,9 @@ def _register_components(spec: APISpec) -> None:
             _component(collection),
             {
                 "type": "object",
-                # a backups collection is also PUT, where Abiquo takes it without totalSize
-                "required": ["links", "collection"] + ([] if collection == "backups" else ["totalSize"]),
+                # a backups collection is also PUT, where Abiquo takes it without totalSize; the sessions list is not
+                # paged (the 3.8 capture has no totalSize)
+                "required": ["links", "collection"] + ([] if collection in ("backups", "sessions") else ["totalSize"]),
                 "properties": {
                     "links": {"type": "array", "items": {"$ref": "#/components/schemas/Link"}},
                     "collection": {"type": "array", "items": {"$ref": f"#/components/schemas/{_component(item)}"}},
@@ -68,7 +68,10 @@ def _register_components(spec: APISpec) -> None:
         "Error",
         {
             "description": "An Abiquo error",
-            "content": {media.versioned(media.ERRORS): {"schema": {"$ref": "#/components/schemas/Errors"}}},
+            "content": {
+                media.versioned(media.ERRORS, form): {"schema": {"$ref": "#/components/schemas/Errors"}}
+                for form in (media.JSON, media.XML)
+            },
         },
     )
     spec.components.security_scheme("basicAuth", {"type": "http", "scheme": "basic"})
@@ -76,6 +79,16 @@ def _register_components(spec: APISpec) -> None:
 
 def _schema_ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{_component(name)}"}
+
+
+def _both_renderings(names: tuple[str, ...]) -> dict:
+    """JSON and XML of each media type, one schema for both: the XML is written from the same document
+    (mockserver/http/xmldoc.py names its elements)."""
+    content = {}
+    for form in (media.JSON, media.XML):
+        for name in names:
+            content[media.versioned(name, form)] = {"schema": _schema_ref(name)}
+    return content
 
 
 def _parameters(op: Operation) -> list[dict]:
@@ -136,7 +149,7 @@ def _success(op: Operation, offered: set[str]) -> dict:
     elif op.produces == "control":
         response["content"] = {"application/json": {"schema": {"type": "object"}}} if op.status != 204 else None
     elif op.produces:
-        response["content"] = {media.versioned(name): {"schema": _schema_ref(name)} for name in op.media}
+        response["content"] = _both_renderings(op.media)
     links = {name: (target, params) for name, (target, params) in op.links.items() if target in offered}
     if links:
         response["links"] = {
@@ -164,7 +177,7 @@ def _operation(op: Operation, tag: str, release: releases.Release, offered: set[
     if op.consumes:
         doc["requestBody"] = {
             "required": True,
-            "content": {media.versioned(op.consumes): {"schema": _schema_ref(op.consumes)}},
+            "content": _both_renderings((op.consumes,)),
         }
     elif op.request_schema:
         doc["requestBody"] = {

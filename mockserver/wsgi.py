@@ -13,6 +13,7 @@ import signal
 
 from .app import create_app
 from .extensions import store_of
+from .http import media
 
 
 def config_from_environment() -> dict:
@@ -39,6 +40,10 @@ def config_from_environment() -> dict:
         "FAST_PATH": os.environ.get("ABIQUO_MOCK_FAST_PATH", "on") != "off",
         "BODY_TIMEOUT": float(os.environ.get("ABIQUO_MOCK_BODY_TIMEOUT") or 10),
         "JOURNAL_BYTES": int(os.environ.get("ABIQUO_MOCK_JOURNAL_MIB") or 8) * 1024 * 1024,
+        "SESSION_MINUTES": float(os.environ.get("ABIQUO_MOCK_SESSION_MINUTES") or 30),
+        "API_VERSIONS": media.parse_versions(
+            os.environ.get("ABIQUO_MOCK_API_VERSIONS") or ",".join(media.SUPPORTED_VERSIONS)
+        ),
     }
 
 

@@ -58,7 +58,7 @@ def failed(result) -> set[str]:
 def test_an_example_connector_fails_exactly_the_obligation_of_its_bug_on_a_world_that_shows_it(example, tmp_path):
     example.skip_unless_runnable()
 
-    result = certified(example.command, tmp_path, *example.shows_on)
+    result = certified(example.command, tmp_path, *example.shows_on, formats=example.formats)
 
     assert failed(result) == set(example.fails), outputs.terminal(result)
     assert result.exit_code == (1 if example.fails else 0)
@@ -169,7 +169,7 @@ def test_whether_a_connector_listens_to_events_is_found_by_running_it_once():
 @pytest.mark.parametrize(
     ("arguments", "said"),
     [
-        (["--format", "xml"], "the mock serves json only, not xml"),
+        (["--format", "yaml"], "the mock serves json, xml only, not yaml"),
         (["--world", "no-such-world"], "no world is named no-such-world"),
     ],
 )
@@ -243,3 +243,11 @@ def test_the_worlds_are_printed_in_the_order_of_the_plan_whichever_mock_ends_fir
     ender.join()
 
     assert [line.split(":")[0] for line in said] == ["demo", "scale"]
+
+
+def test_a_connector_that_speaks_json_fails_a_certification_in_xml(tmp_path):
+    result = certified(python("good_connector.py"), tmp_path, "demo", formats=("xml",))
+
+    assert result.exit_code == 1
+    failures = [f for world in result.worlds for check in world["checks"] for f in check["failures"]]
+    assert failures and all("not judged in XML: the connector spoke JSON" in f for f in failures), failures

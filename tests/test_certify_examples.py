@@ -23,7 +23,7 @@ def test_the_full_certification_of_an_example_fails_exactly_the_obligations_of_i
     example.skip_unless_runnable()
     lines: list[str] = []
 
-    result = certify(Options(example.command, report_dir=str(tmp_path)), echo=lines.append)
+    result = certify(Options(example.command, report_dir=str(tmp_path), formats=example.formats), echo=lines.append)
 
     failed = {o for o, v in result.verdicts.items() if v["verdict"] == "FAIL"}
     assert failed == set(example.fails), "\n".join(lines)

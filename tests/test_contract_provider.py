@@ -126,3 +126,34 @@ def test_a_failed_run_without_a_failing_case_is_still_a_failure_in_the_report(tm
     junit.record_problem(report, "abiquo-mock provider", "run", "schemathesis exited 1", "its last lines")
 
     assert failures_and_errors(report) == 1 and junit.counts_failures(report)
+
+
+@pytest.mark.slow
+def test_the_mock_honours_the_contract_in_xml(tmp_path):
+    lines: list[str] = []
+    with MockServer("--memory") as server:
+        code = provider.run(server.url, max_examples=5, phases=("fuzzing", "stateful"), form="xml", echo=lines.append)
+    assert code == 0, "\n".join(lines[-60:])
+
+
+def test_a_run_in_one_rendering_documents_that_rendering_alone():
+    from abiquo_mock.mockserver.openapi import build
+
+    create_app()
+    for form, other in (("json", "+xml"), ("xml", "+json")):
+        document = provider.in_format(build(), form)
+        answers = [
+            kind
+            for item in document["paths"].values()
+            for op in item.values()
+            for response in op["responses"].values()
+            for kind in response.get("content", {})
+        ]
+        bodies = [
+            kind
+            for item in document["paths"].values()
+            for op in item.values()
+            for kind in op.get("requestBody", {}).get("content", {})
+        ]
+        assert answers and not [k for k in answers if other in k and "errors" not in k]  # the stream: JSON alone
+        assert bodies and not [k for k in bodies if "+xml" in k]  # bodies are generated as JSON either way

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from .support.replay import SKIPS, Outcome, compare, load, replayable, run, summary
+from .support.replay import SKIPS, Outcome, compare, compare_xml, load, replayable, run, summary
 
 
 @functools.cache
@@ -41,3 +41,21 @@ def test_the_comparison_sees_a_type_a_link_type_and_a_missing_field():
         ".links[rel=edit]: type a in the capture, b here",
     ]
     assert outcome.missing == [".rack"]
+
+
+def test_the_captured_xml_exchanges_are_replayed_too():
+    outcomes, _ = _replayed()
+    xml = {o.exchange.key for o in outcomes if "+xml" in (o.exchange.accept or "")}
+    assert len(xml) >= 20, sorted(xml)
+    assert "3.10/GET_adm_dcs_X_bkppolicies_X_AC_bkppolicy_x" in xml
+    assert "3.8/PUT_cld_vdcs_X_vapps_X_vms_X_md_CT_md_x_AC_md_x" in xml
+
+
+def test_the_xml_comparison_sees_another_root_and_a_missing_element():
+    captured = "<limit><link rel='edit' href='h'/><cpuHard>0</cpuHard><id>1</id></limit>"
+    other_root = Outcome(exchange=None, operation="x")
+    compare_xml(captured, b"<limits><cpuHard>0</cpuHard><id>1</id></limits>", other_root)
+    assert other_root.contradictions == ["root <limit> in the capture, <limits> here"]
+    lacking = Outcome(exchange=None, operation="x")
+    compare_xml(captured, b"<limit><id>1</id></limit>", lacking)
+    assert lacking.contradictions == [".cpuHard: an element of the capture this answer lacks"]

@@ -23,7 +23,7 @@ from .plan import WorldSpec
 
 def run_world(spec: WorldSpec, url: str, command: str, timeout: float, token: str | None = None) -> dict:
     """The world's result: ``checks`` [{pass, check, failures, evidence}], or the ``error`` that stopped it."""
-    client = MockClient(url, token=token)
+    client = MockClient(url, token=token, form=spec.format)
     started = time.monotonic()
     result: dict = {"id": spec.id, "spec": spec, "checks": [], "error": None, "notServed": False}
     env = plan.FORMATS[spec.format].env

@@ -28,8 +28,9 @@ class Format:
     env: dict[str, str]
 
 
-# json is the only format the mock serves; a new one is a line here (and the mock serving it).
-FORMATS: dict[str, Format] = {"json": Format("json", {"ABIQUO_FORMAT": "json"})}
+# The formats the mock serves; a new one is a line here (and the mock serving it). A run in xml judges only a
+# connector that spoke XML (contracts/integration_checks.py spoke_another_format).
+FORMATS: dict[str, Format] = {name: Format(name, {"ABIQUO_FORMAT": name}) for name in ("json", "xml")}
 
 # What a world runs: its kind says which passes (obligations.py) judge it.
 SCENARIO, GENERATED, ACROSS_UPGRADE = "scenario", "generated", "across-upgrade"

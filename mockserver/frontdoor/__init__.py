@@ -28,7 +28,7 @@ from flask import Flask
 
 from ..errors import AbiquoError
 from ..extensions import DOOR_FAULTS, DOOR_REFUSAL, DOOR_ROUTES, FAST_PATH_OFF, SITE_CHECKED, SITES, store_of
-from ..http import credentials
+from ..http import credentials, media
 from ..http.credentials import Header
 from ..http.door import Answer, Headers, Receive, Scope, Send, TransportFault
 from ..http.envelope import door_answer
@@ -46,7 +46,7 @@ __all__ = ["Answer", "Door", "TransportFault", "build"]
 BODY_TIMEOUT = 10.0  # seconds a client has to send its whole body (config BODY_TIMEOUT)
 # What http/sites.py reads to decide whether a request is served at all, and what credentials.py reads
 DECIDING_HEADERS = frozenset(
-    {b"host", b"origin", b"sec-fetch-site", b"content-type", b"content-length", b"transfer-encoding"}
+    {b"host", b"origin", b"sec-fetch-site", b"content-type", b"content-length", b"transfer-encoding", b"accept"}
     | {name.encode("latin-1") for name in credentials.CREDENTIAL_HEADERS}
 )
 
@@ -81,7 +81,7 @@ class Door:
         header = _header_lookup(scope["headers"])
         refusal = self.sites.refusal(scope["method"], scope["path"], header)
         if refusal is not None:  # before any route, fault or body: a host not served, another site's request
-            refused = door_answer(refusal)
+            refused = door_answer(refusal, xml=media.wants_xml(header("accept"), header("content-type")))
             await _send(send, receive, _closing(refused) if has_body(scope["headers"]) else refused)
             return
         route = self.app.extensions[DOOR_ROUTES].get(scope["path"])

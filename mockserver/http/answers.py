@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from ..store import Store
 from .credentials import CREDENTIAL_HEADERS
+from .sessions import Sessions
 
 _CREDENTIAL_KEYS = tuple("HTTP_" + name.upper().replace("-", "_") for name in CREDENTIAL_HEADERS)
 
@@ -47,6 +48,7 @@ class Kept(NamedTuple):
     tables: frozenset[str]  # what it was computed from
     user: str | None  # the caller's nick, for the request journal
     raw_headers: list[tuple[bytes, bytes]]  # the headers as the front door sends them
+    session: str | None = None  # the session it was computed for or opened (http/sessions.py): good only while it lasts
 
 
 def raw(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
@@ -54,8 +56,9 @@ def raw(headers: list[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
 
 
 class Answers:
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES, sessions: Sessions | None = None) -> None:
         self._kept: OrderedDict[tuple[Any, ...], Kept] = OrderedDict()
+        self._sessions = sessions
         self._bytes = 0
         self._max_bytes = max_bytes
         self._lock = threading.Lock()
@@ -66,7 +69,8 @@ class Answers:
             found = self._kept.get(key)
             if found is None:
                 return None
-            if not store.unchanged_since(found.generation, found.tables):
+            over = found.session is not None and not (self._sessions and self._sessions.alive(found.session))
+            if over or not store.unchanged_since(found.generation, found.tables):
                 self._drop(key)
                 return None
             self._kept.move_to_end(key)

@@ -9,9 +9,10 @@ short, and ``mockserver/openapi.py`` builds the contract from the same declarati
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Response, g, request
 
@@ -66,8 +67,6 @@ class Operation:
     @property
     def path(self) -> str:
         """The OpenAPI path template, prefix included."""
-        import re
-
         return self.prefix + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
 
 
@@ -86,10 +85,22 @@ class Written:
 
 
 def _render(op: Operation, result: object) -> Response:
+    response = _response(op, result)
+    if g.get("set_cookie"):  # a login's session (http/sessions.py)
+        response.headers["Set-Cookie"] = g.set_cookie
+    return response
+
+
+def _response(op: Operation, result: object) -> Response:
     if isinstance(result, Response):
         return result
     if result is None:
         return Response(status=204)
+    if g.format == media.XML:
+        from . import xmldoc  # the XML writer loads with the first answer asked for in XML
+
+        document = cast(dict[str, Any], result)  # a view answers a dict, a Response or None
+        return Response(xmldoc.dump(document, g.produced), status=op.status, content_type=g.content_type)
     return Response(jsontext.dump_to_keep(result), status=op.status, content_type=g.content_type)
 
 
@@ -182,19 +193,36 @@ def register(op: Operation) -> None:
 
 def _serve(op: Operation, fn: Callable[..., Any], values: dict[str, Any]) -> Response:
     g.operation = op
+    g.format = media.JSON
     g.release = release.of(store_of())  # the request's release, as long as it holds the store (errors are spelled so)
     if not g.release.offers(op.since):
         raise AbiquoError("404-NOT-FOUND", f"The requested resource {request.path} does not exist")
     if op.produces:
-        g.produced, g.content_type = media.negotiate_among(op.media)
+        g.produced, g.content_type, g.format = media.negotiate_among(op.media)
     elif not op.plain_text:
         media.check_accept_version()
     if op.privilege:
         g.user.require(op.privilege, op.summary or op.op_id)
     if op.consumes:
-        media.require_content_type(op.consumes)
-        values["body"] = media.json_body()
+        g.body_format = media.require_content_type(op.consumes)
+        values["body"] = media.json_body() if g.body_format == media.JSON else xml_body(op.consumes)
     return _render(op, _call(op, fn, values))
+
+
+def xml_body(name: str) -> object:
+    """An XML body as the document the same body in JSON would be, typed by the contract's schema of ``name``."""
+    from ..extensions import contract_of
+    from . import xmldoc
+
+    components = contract_of(release=g.release)["components"]["schemas"]
+    resolve = xmldoc.resolver(components)
+    schema = resolve({"$ref": f"#/components/schemas/{schema_name(name)}"})
+    return xmldoc.load(request.get_data(cache=True), name, schema, resolve)
+
+
+def schema_name(media_name: str) -> str:
+    """The contract's component of a media type (``backupdatacenterproperties`` is ``Backupdatacenterproperties``)."""
+    return "".join(part.capitalize() for part in re.split(r"[^a-z0-9]", media_name)) or media_name
 
 
 def require_object(body: object, what: str) -> dict[str, Any]:

@@ -51,6 +51,14 @@ def basic_user(store: Store, header: str) -> User:
     return _user(store, basic_credentials(header))
 
 
+def user_named(store: Store, nick: str, user_id: int) -> User:
+    """The user a session was opened for, as they are now: refused once removed, renamed or made inactive."""
+    doc = store.get("users", user_id)
+    if doc is None or doc.get("nick") != nick or not doc.get("active", True):
+        raise unauthorized("The user of this session is no longer active: log in again")
+    return user_from_docs(doc, store.get("roles", doc["role"]))
+
+
 def _user(store: Store, credentials: tuple[str, str] | None) -> User:
     if credentials is None:
         raise no_credentials()

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from ..errors import AbiquoError
 from ..security import User
 from ..store import Store
-from . import auth
+from . import auth, sessions
 
 # The /api paths anyone may read: the version, and the contract a client generates its code from.
 PUBLIC_PATHS = ("/api/version", "/api/openapi.json")
@@ -30,7 +30,8 @@ class CredentialKind(NamedTuple):
     caller: Callable[[Store, str], User]  # (store, the header's value) -> the user, or raises the refusal
 
 
-KINDS = (CredentialKind("authorization", auth.basic_user),)
+# Basic first: a request carrying both is who its Basic credentials say (and a login opens a new session)
+KINDS = (CredentialKind("authorization", auth.basic_user), CredentialKind("cookie", sessions.cookie_user))
 CREDENTIAL_HEADERS = tuple(kind.header for kind in KINDS)  # what kept answers are keyed on besides the URL
 
 

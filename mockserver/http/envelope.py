@@ -1,10 +1,11 @@
-"""The one renderer of an ``AbiquoError``: the Abiquo error envelope ``{"collection": [{"code", "message"}]}``,
-its versioned media type and the error's own headers, for Flask (``flask_response``), for the front door
-(``door_answer``) and for the door's own routes (``send_error``, an event stream's refusal)."""
+"""The one renderer of an ``AbiquoError``: the Abiquo error envelope ``{"collection": [{"code", "message"}]}``, or
+to a client that asked for XML the XML error document ``<errors><error><code/><message/></error></errors>``
+(http/media.py ``wants_xml``), its versioned media type and the error's own headers, for Flask
+(``flask_response``), for the front door (``door_answer``) and for the door's own routes (``send_error``, an event
+stream's refusal)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -17,24 +18,26 @@ from . import media
 from .door import Answer
 
 
-def body_of(error: AbiquoError, spellings: Mapping[str, str] | None = None) -> bytes:
-    """``spellings``: the codes as the catalogue of the release that refused spells them (3.8.0 has BC11)."""
-    return json.dumps(error.envelope(spellings)).encode()
+def body_of(error: AbiquoError, spellings: Mapping[str, str] | None = None, xml: bool = False) -> tuple[bytes, str]:
+    """(body, Content-Type); ``spellings``: the codes as the catalogue of the release that refused spells them
+    (3.8.0 has BC11)."""
+    return media.error_body(error.envelope(spellings), xml)
 
 
 def flask_response(error: AbiquoError, spellings: Mapping[str, str] | None = None) -> Response:
     """The error as Flask answers it; by default in the spellings of the release the request is served as."""
     if spellings is None:
         spellings = (g.get("release") or release.of(store_of())).spellings
-    response = Response(body_of(error, spellings), status=error.status, content_type=media.versioned(media.ERRORS))
+    body, content_type = body_of(error, spellings, media.request_wants_xml())
+    response = Response(body, status=error.status, content_type=content_type)
     response.headers.update(error.headers)
     return response
 
 
-def door_answer(error: AbiquoError) -> Answer:
+def door_answer(error: AbiquoError, xml: bool = False) -> Answer:
     """The error as the front door answers it, before or without Flask: the error's headers, then the length."""
-    body = body_of(error)
-    headers = [(b"content-type", media.versioned(media.ERRORS).encode())]
+    body, content_type = body_of(error, xml=xml)
+    headers = [(b"content-type", content_type.encode())]
     headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in error.headers.items()]
     return Answer(error.status, [*headers, (b"content-length", str(len(body)).encode())], body)
 

@@ -6,6 +6,7 @@ from flask import Blueprint, g
 
 from ..events import emitters
 from ..extensions import store_of
+from ..http import media
 from ..http.api import Written, operation
 from ..infrastructure.constants import VIRTUAL_MACHINE, VM_ERRORS
 from . import model, restore
@@ -65,6 +66,10 @@ def get_metadata(vdc, vapp, vm):
     links={"GetMetadata": ("getMetadata", SAME_VM)},
 )
 def update_metadata(vdc, vapp, vm, body):
+    if g.body_format == media.XML:  # what XML cannot type, sent back as read, keeps its stored type
+        from ..http import xmldoc
+
+        body = xmldoc.keep_types(body, _envelope(model.metadata(store_of(), g.user, vdc, vapp, vm)))
     updated = model.update_metadata(store_of(), g.user, vdc, vapp, vm, body)
     return Written(_envelope(updated["metadata"]), updated)
 

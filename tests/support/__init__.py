@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import http.cookiejar
 import json
 from dataclasses import dataclass, field
 
@@ -91,7 +92,7 @@ class InProcessApi(Api):
     def __init__(self, app):
         super().__init__("http://localhost")
         self.app = app
-        self.client = app.test_client()
+        self.client = app.test_client(use_cookies=False)  # a test sends the cookies it means to
 
     def _send(self, method, path, headers, data) -> Answer:
         r = self.client.open(path, method=method, headers=headers, data=data)
@@ -102,6 +103,8 @@ class HttpApi(Api):
     def __init__(self, base: str):
         super().__init__(base)
         self.session = requests.Session()
+        # a test sends the session cookie it means to (tests/test_sessions.py): none is kept behind its back
+        self.session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
 
     def _send(self, method, path, headers, data) -> Answer:
         r = self.session.request(method, self.base + path, headers=headers, data=data, timeout=30)

@@ -29,6 +29,7 @@ class Example:
     shows_on: tuple[str, ...]  # the worlds that show it (a scenario's name, or "generated")
     needs: tuple[str, ...] = ()  # programs it runs with (java…): without one, its tests are skipped
     built: Path | None = None  # what must be built before it runs (a jar), and is not when its tests are skipped
+    formats: tuple[str, ...] = ("json",)  # the renderings it is certified in (certify --format)
 
     def skip_unless_runnable(self) -> None:
         missing = [program for program in self.needs if shutil.which(program) is None]
@@ -54,6 +55,8 @@ def _java(main: str, fails: set[str], *shows_on: str) -> Example:
 EXAMPLES = [
     _example("good_connector.py", set(), "demo", "legacy-3.8"),
     _example("legacy_connector.py", set(), "legacy-3.8"),
+    # speaks XML (Abiquo's JAXB renderings), certified in xml: a JSON connector is not judged there
+    Example("xml_connector.py", python("xml_connector.py"), frozenset(), ("demo", "legacy-3.8"), formats=("xml",)),
     _example("fixed_model_connector.py", {"preserves-foreign-keys"}, "demo"),
     _example("assumes_time_connector.py", {"handles-every-schedule-shape"}, "not-apply"),
     _example("bad_status_connector.py", {"writes-valid-results"}, "demo"),

@@ -52,6 +52,31 @@ def _fresh_policy(store: Store, values: dict) -> None:
     )
 
 
+def _weekly_policy(store: Store, values: dict) -> None:
+    """A policy with a daily and a weekly configuration, as the captured one: the weekly one names its days."""
+    values["policy"] = store.insert(
+        "backuppolicies",
+        {
+            "datacenter": values["dc"],
+            "code": "WEEKLY",
+            "name": "Weekly",
+            "description": "",
+            "backupConfigurations": [
+                {"type": "COMPLETE", "period": "DAILY", "time": "12:00:00 +0200"},
+                {"type": "SNAPSHOT", "period": "WEEKLY_PLANNED", "days": ["TUESDAY", "THURSDAY"]},
+            ],
+        },
+    )
+
+
+def _session(store: Store, values: dict) -> None:
+    """The cloud administrator holds a session (a login with Basic credentials opens one)."""
+    from abiquo_mock.mockserver.http import sessions
+    from abiquo_mock.mockserver.security import user_from_docs
+
+    sessions.of(store).open(user_from_docs(store.get("users", 1), store.get("roles", 1)))
+
+
 def _events(store: Store, values: dict) -> None:
     """The event log has something to show: what a metadata write records."""
     from abiquo_mock.mockserver.events.model import record
@@ -74,6 +99,8 @@ PLANS = {
     "deleteMetadata": ({"vdc": 2, "vapp": 2, "vm": 5}, None),
     "getUser": ({"enterprise": 1, "user": 1}, None),
     "listEvents": ({}, _events),
+    "getBackupPolicy": ({}, _weekly_policy),
+    "listSessions": ({}, _session),
 }
 
 
