@@ -187,7 +187,7 @@ def test_the_sdist_runs_its_own_tests(built, tmp_path):
     with tarfile.open(built["sdist"]) as sdist:
         sdist.extractall(tmp_path, filter="data")
     (unpacked,) = tmp_path.iterdir()
-    assert (unpacked / "tests" / "conftest.py").is_file() and (unpacked / "tests" / "support.py").is_file()
+    assert (unpacked / "tests" / "conftest.py").is_file() and (unpacked / "tests" / "support" / "__init__.py").is_file()
     done = run(
         built["bin"] / "python",
         "-m",
