@@ -74,6 +74,20 @@ def _scenario(client: MockClient, spec: WorldSpec, command: str, timeout: float,
     _judge_loaded(client, spec, lambda: client.reset(spec.scenario), command, timeout, env, result)
 
 
+def _first_pass(
+    client: MockClient, spec: WorldSpec, world_id: str, command: str, timeout: float, env: dict, result: dict
+) -> tuple[World, dict[int, str], ConnectorRun]:
+    """The loaded world without faults, described and exported into the result, and the connector's pass on it,
+    judged on the one-pass obligations: (the world, its links, the run)."""
+    client.clear_faults()
+    world, hrefs = read_world(client, world_id, set(spec.expected))
+    _describe(result, client, world.vms)
+    _export(client, spec, result)
+    run = connect(client, command, hrefs, timeout, env)
+    _one_pass(result, obligations.ONE_PASS, world, run)
+    return world, hrefs, run
+
+
 def _judge_loaded(
     client: MockClient,
     spec: WorldSpec,
@@ -85,12 +99,7 @@ def _judge_loaded(
 ) -> None:
     """The one-pass checks on the loaded world; with faults, survives-faults on a second pass with them on."""
     load()
-    client.clear_faults()
-    world, hrefs = read_world(client, spec.id, set(spec.expected))
-    _describe(result, client, world.vms)
-    _export(client, spec, result)
-    clean = connect(client, command, hrefs, timeout, env)
-    _one_pass(result, obligations.ONE_PASS, world, clean)
+    world, hrefs, clean = _first_pass(client, spec, spec.id, command, timeout, env, result)
     if spec.faults:
         load()
         client.clear_faults()
@@ -128,12 +137,7 @@ def _generated(client: MockClient, spec: WorldSpec, command: str, timeout: float
 def _across_upgrade(client: MockClient, spec: WorldSpec, command: str, timeout: float, env: dict, result: dict) -> None:
     """The one-pass checks on the world served as 3.8; survives-upgrade on a pass once it was upgraded."""
     client.reset(spec.scenario, abiquo=FROM)
-    client.clear_faults()
-    world, hrefs = read_world(client, spec.scenario, set(spec.expected))
-    _describe(result, client, world.vms)
-    _export(client, spec, result)
-    before = connect(client, command, hrefs, timeout, env)
-    _one_pass(result, obligations.ONE_PASS, world, before)
+    world, _, before = _first_pass(client, spec, spec.scenario, command, timeout, env, result)
     client.upgrade()
     upgraded, hrefs = read_world(client, spec.scenario, set(spec.expected))
     after = connect(client, command, hrefs, timeout, env)
